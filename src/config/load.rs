@@ -1,0 +1,130 @@
+//! Finding and parsing `omni.toml`.
+
+use super::error::ConfigError;
+use super::schema::Config;
+use super::validate::{KeyPath, validate};
+use crate::domain::Catalog;
+use std::path::{Path, PathBuf};
+
+/// Where the configuration came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigOrigin {
+    /// A file on disk.
+    File(PathBuf),
+    /// No file was found: the embedded defaults (the demo).
+    Defaults,
+}
+
+impl std::fmt::Display for ConfigOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigOrigin::File(p) => write!(f, "{}", p.display()),
+            ConfigOrigin::Defaults => write!(f, "<built-in defaults>"),
+        }
+    }
+}
+
+/// A parsed, validated configuration and its catalog.
+#[derive(Clone, Debug)]
+pub struct LoadedConfig {
+    /// The settings.
+    pub config: Config,
+    /// Venues, instruments and accounts by index.
+    pub catalog: Catalog,
+    /// Where it came from.
+    pub origin: ConfigOrigin,
+    /// Directory relative paths in the file are resolved against.
+    pub base_dir: PathBuf,
+}
+
+/// The file to use: `explicit` if given, else `./omni.toml`, else
+/// `$XDG_CONFIG_HOME/omni-tui/omni.toml`; `None` means the defaults.
+pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    let local = PathBuf::from("omni.toml");
+    if local.is_file() {
+        return Some(local);
+    }
+    let xdg = dirs::config_dir()?.join("omni-tui").join("omni.toml");
+    xdg.is_file().then_some(xdg)
+}
+
+/// Locates, reads, parses and validates the configuration.
+pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
+    match locate(explicit) {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let base_dir = path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."));
+            parse_str(&text, ConfigOrigin::File(path), base_dir)
+        }
+        None => {
+            let config = Config::default();
+            let catalog = validate(&config, None).map_err(|e| e.into_error("<built-in defaults>", None))?;
+            Ok(LoadedConfig {
+                config,
+                catalog,
+                origin: ConfigOrigin::Defaults,
+                base_dir: PathBuf::from("."),
+            })
+        }
+    }
+}
+
+/// Parses and validates configuration text.
+pub fn parse_str(
+    text: &str,
+    origin: ConfigOrigin,
+    base_dir: PathBuf,
+) -> Result<LoadedConfig, ConfigError> {
+    let name = origin.to_string();
+    let config = parse_config(text, &name)?;
+    let catalog = validate(&config, Some(&base_dir)).map_err(|e| e.into_error(&name, Some(text)))?;
+    Ok(LoadedConfig {
+        config,
+        catalog,
+        origin,
+        base_dir,
+    })
+}
+
+/// Deserializes the text, turning serde errors into file:line:key errors.
+fn parse_config(text: &str, name: &str) -> Result<Config, ConfigError> {
+    let de = toml::Deserializer::parse(text).map_err(|e| ConfigError::Invalid {
+        path: name.to_string(),
+        line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
+        key: "-".into(),
+        message: e.message().trim().to_string(),
+    })?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let key = e.path().to_string();
+        let inner = e.into_inner();
+        let line = inner
+            .span()
+            .map(|s| line_of(text, s.start))
+            .or_else(|| KeyPath::parse(&key).line_in(text))
+            .unwrap_or(0);
+        ConfigError::Invalid {
+            path: name.to_string(),
+            line,
+            key,
+            message: inner.message().trim().to_string(),
+        }
+    })
+}
+
+/// 1-based line number of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}

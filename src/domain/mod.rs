@@ -1,0 +1,25 @@
+//! The domain model: venues, instruments, quotes, bars, opportunities,
+//! orders, fills, positions and accounts. Money is `rust_decimal::Decimal`.
+
+pub mod account;
+pub mod bar;
+pub mod ids;
+pub mod instrument;
+pub mod opportunity;
+pub mod order;
+pub mod quote;
+pub mod time;
+
+pub use account::{AccountMode, AccountType, RiskProfile};
+pub use bar::{Bar, BarAggregator, Timeframe};
+pub use ids::{AccountId, InstrumentId, OpportunityId, OrderId, VenueId};
+pub use instrument::{AccountInfo, AssetClass, Catalog, Instrument, Venue};
+pub use opportunity::{
+    ArbitrageDetail, BetaBelief, BinaryContract, BinaryDetail, Direction, ForexDetail,
+    Opportunity, OpportunityDetail, OpportunityKind, OpportunityStatus,
+};
+pub use order::{
+    ExitReason, Fill, Order, OrderPurpose, OrderStatus, OrderType, Side, TimeInForce,
+};
+pub use quote::{Aggressor, Quote, Trade};
+pub use time::Timestamp;

@@ -11,7 +11,16 @@
 
 pub mod config;
 pub mod domain;
+pub mod driver;
 pub mod indicators;
 pub mod market;
+pub mod portfolio;
 pub mod random;
 pub mod risk;
+pub mod router;
+pub mod scanners;
+pub mod store;
+pub mod approval;
+pub mod cli;
+pub mod engine;
+pub mod execution;

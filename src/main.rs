@@ -1,1 +1,95 @@
-fn main() {}
+//! The `omni-tui` binary: argument parsing and dispatch. Everything else
+//! lives in the library.
+
+use clap::{Parser, Subcommand};
+use omni_tui::cli;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "omni-tui", version, about = "A terminal trading cockpit")]
+struct Cli {
+    /// Configuration file (default: ./omni.toml, then $XDG_CONFIG_HOME/omni-tui/omni.toml, then the built-in demo).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// SQLite database (default: $XDG_DATA_HOME/omni-tui/omni.db).
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run the engine without a terminal UI and print a summary.
+    Headless {
+        /// Seed for the demo market and paper broker (default: the config's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Market events to process.
+        #[arg(long, default_value_t = 100_000)]
+        events: u64,
+        /// manual approves nothing, all approves everything (the gate still decides), auto applies the auto policy.
+        #[arg(long, default_value = "manual")]
+        approve: String,
+        /// Fire the kill switch after this many market events, then keep running.
+        #[arg(long)]
+        kill_after: Option<u64>,
+        /// Print one JSON object instead of the text summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the closed trades from the database.
+    Trades {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Show at most this many (the newest).
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+    },
+    /// Measure the whole headless pipeline: events/s and per-event latency.
+    Bench {
+        /// Market events per pass.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
+        /// Seed.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Cmd::Headless {
+            seed,
+            events,
+            approve,
+            kill_after,
+            json,
+        }) => cli::headless::run(&cli::headless::HeadlessArgs {
+            config: cli.config,
+            db: cli.db,
+            seed,
+            events,
+            approve,
+            kill_after,
+            json,
+        })
+        .map(|_| ()),
+        Some(Cmd::Trades { json, limit }) => cli::trades::run(cli.db.as_deref(), json, limit),
+        Some(Cmd::Bench { events, seed }) => cli::bench::run(events, seed, cli.config),
+        None => {
+            eprintln!("omni-tui: the cockpit is not built yet; try `omni-tui headless`");
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("omni-tui: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -327,6 +327,10 @@ pub struct ArbitrageScannerConfig {
     pub ttl_secs: i64,
     /// Quotes older than this (ms) are not used for arbitrage.
     pub max_quote_age_ms: i64,
+    /// Share of the gross spread each leg's limit may give up to get filled
+    /// (0 = limits at the seen prices; 0.25 keeps half the spread if both
+    /// legs fill at their limits).
+    pub leg_slack: Decimal,
 }
 
 impl Default for ArbitrageScannerConfig {
@@ -337,6 +341,7 @@ impl Default for ArbitrageScannerConfig {
             top_n: 10,
             ttl_secs: 15,
             max_quote_age_ms: 2000,
+            leg_slack: dec!(0.25),
         }
     }
 }
@@ -404,6 +409,9 @@ pub struct BinaryScannerConfig {
     pub halflife_secs: f64,
     /// One-second samples needed before predicting.
     pub min_samples: u32,
+    /// Prior standard deviation of the drift, as a fraction of the
+    /// per-second volatility: small values shrink noisy momentum toward zero.
+    pub drift_prior_ratio: f64,
     /// Smallest probability of the chosen side worth listing.
     pub min_probability: f64,
     /// Seconds a prediction waits for a decision.
@@ -420,6 +428,7 @@ impl Default for BinaryScannerConfig {
             payout: dec!(0.85),
             halflife_secs: 30.0,
             min_samples: 30,
+            drift_prior_ratio: 0.05,
             min_probability: 0.56,
             ttl_secs: 10,
             instruments: Vec::new(),

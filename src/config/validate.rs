@@ -292,6 +292,10 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
             }
         }
     }
+    let a = &cfg.scanners.arbitrage;
+    if a.leg_slack < Decimal::ZERO || a.leg_slack >= Decimal::new(5, 1) {
+        return Err(bad("scanners.arbitrage.leg_slack", "must be in [0, 0.5)"));
+    }
     let b = &cfg.scanners.binary;
     if b.expiry_secs <= 0 {
         return Err(bad("scanners.binary.expiry_secs", "must be positive"));

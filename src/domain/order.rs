@@ -150,6 +150,8 @@ pub enum ExitReason {
     Arbitrage,
     /// An orphaned arbitrage leg was unwound.
     Unwind,
+    /// An opposite signal's entry closed it.
+    Signal,
 }
 
 impl ExitReason {
@@ -162,6 +164,7 @@ impl ExitReason {
             ExitReason::Flatten => "flatten",
             ExitReason::Arbitrage => "arbitrage",
             ExitReason::Unwind => "unwind",
+            ExitReason::Signal => "signal",
         }
     }
 }
@@ -243,6 +246,9 @@ pub struct Order {
     pub opportunity: Option<OpportunityId>,
     /// The contract terms, for binary options.
     pub binary: Option<BinaryContract>,
+    /// The position this order trades: the buying order's id for a binary
+    /// contract (see `PositionKey::contract`), 0 otherwise.
+    pub position_contract: u64,
     /// Stop-loss to attach to the position it opens.
     pub stop_loss: Option<Decimal>,
     /// Take-profit to attach to the position it opens.

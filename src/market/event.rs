@@ -11,8 +11,11 @@ pub enum MarketEvent {
     Quote(Quote),
     /// A trade printed.
     Trade(Trade),
-    /// A completed bar (history back-fill, or a venue's own kline).
+    /// A venue's own completed bar (e.g. Binance `kline_1m`).
     Bar(Bar),
+    /// A completed bar from before the session, replayed at start-up to
+    /// warm indicators; it never produces an opportunity.
+    History(Bar),
 }
 
 impl MarketEvent {
@@ -21,7 +24,7 @@ impl MarketEvent {
         match self {
             MarketEvent::Quote(q) => q.ts,
             MarketEvent::Trade(t) => t.ts,
-            MarketEvent::Bar(b) => b.open_ts.plus(b.timeframe.nanos()),
+            MarketEvent::Bar(b) | MarketEvent::History(b) => b.open_ts.plus(b.timeframe.nanos()),
         }
     }
 }

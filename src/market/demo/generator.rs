@@ -2,8 +2,10 @@
 //! venues, each with its own lag, spread, basis and occasional dislocation.
 //!
 //! The reference price of each instrument follows its real minute bars:
-//! within each minute the path runs open → nearer extreme → farther extreme →
-//! close (extreme times drawn per bar from the seed). Each venue quotes that
+//! within each minute a Brownian bridge (one point a second, seeded per bar)
+//! runs open → nearer extreme → farther extreme → close, kept inside the
+//! bar's high and low, so the path diffuses like a price instead of moving
+//! in straight lines. Each venue quotes that
 //! price as it was `lag_ms` ago, times (1 + basis + dislocation): the basis is
 //! an Ornstein–Uhlenbeck process whose default spread (2.3 bps) is the
 //! standard deviation measured between Binance and Binance.US BTCUSDT minute
@@ -19,7 +21,7 @@ use crate::domain::{
     VenueId, time::MILLI, time::SECOND,
 };
 use crate::market::MarketEvent;
-use crate::random::{SimRng, hash_unit};
+use crate::random::SimRng;
 use crate::risk::hours::Session;
 use rust_decimal::Decimal;
 use std::cmp::Reverse;
@@ -101,6 +103,8 @@ struct SeriesState {
     qty_grid: Grid,
     hint: usize,
     salt: u64,
+    /// The two most recently used one-second paths: (bar index, lap, path).
+    paths: [(usize, i64, [f64; 61]); 2],
 }
 
 struct MarketGen {
@@ -196,6 +200,7 @@ impl DemoMarket {
                 qty_grid: Grid::new(inst.lot_size),
                 hint: 0,
                 salt: seed ^ ((i as u64 + 1) << 40),
+                paths: [(usize::MAX, 0, [0.0; 61]); 2],
             });
         }
         let start = series
@@ -365,30 +370,21 @@ impl DemoMarket {
             live.binary_search_by_key(&minute, |b| b.time).ok()?
         };
         s.hint = idx;
-        let b = live[idx];
-        let frac = (data_ns - minute * SECOND) as f64 / (60 * SECOND) as f64;
-        let u1 = 0.05 + 0.9 * hash_unit(s.salt ^ (idx as u64 * 2));
-        let u2 = 0.05 + 0.9 * hash_unit(s.salt ^ (idx as u64 * 2 + 1));
-        let (ta, tb) = if u1 < u2 { (u1, u2) } else { (u2, u1) };
-        let (first, second) = if b.open - b.low < b.high - b.open {
-            (b.low, b.high)
-        } else {
-            (b.high, b.low)
-        };
-        let lerp = |x0: f64, y0: f64, x1: f64, y1: f64, x: f64| {
-            if x1 <= x0 {
-                y1
-            } else {
-                y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+        let slot = match s.paths.iter().position(|(i, l, _)| *i == idx && *l == lap) {
+            Some(k) => k,
+            None => {
+                // Keep the previous bar's path too: lagging venues still read it.
+                let path = bridge_path(&live[idx], s.salt ^ (idx as u64).wrapping_mul(0x9E37_79B9));
+                s.paths.swap(0, 1);
+                s.paths[1] = (idx, lap, path);
+                1
             }
         };
-        let p = if frac < ta {
-            lerp(0.0, b.open, ta, first, frac)
-        } else if frac < tb {
-            lerp(ta, first, tb, second, frac)
-        } else {
-            lerp(tb, second, 1.0, b.close, frac)
-        };
+        let path = &s.paths[slot].2;
+        let x = (data_ns - minute * SECOND) as f64 / SECOND as f64;
+        let i = (x.floor() as usize).min(59);
+        let f = x - i as f64;
+        let p = path[i] + (path[i + 1] - path[i]) * f;
         Some(p * s.lap_ratio.powi(lap as i32))
     }
 
@@ -482,6 +478,49 @@ impl DemoMarket {
     }
 }
 
+/// A one-second path through a minute bar: open at 0 s, the nearer extreme
+/// and the farther one at seeded times, close at 60 s; Brownian bridges in
+/// between with per-second volatility sized to the bar's range, clamped to
+/// [low, high].
+fn bridge_path(b: &SeriesBar, salt: u64) -> [f64; 61] {
+    let mut rng = SimRng::new(salt, 0xB41D);
+    let mut t1 = 1 + rng.below(58) as usize;
+    let mut t2 = 1 + rng.below(58) as usize;
+    if t1 == t2 {
+        t2 = if t2 < 59 { t2 + 1 } else { t2 - 1 };
+    }
+    if t1 > t2 {
+        std::mem::swap(&mut t1, &mut t2);
+    }
+    let (first, second) = if b.open - b.low < b.high - b.open {
+        (b.low, b.high)
+    } else {
+        (b.high, b.low)
+    };
+    // The expected range of a random walk over 60 steps is about 1.6·σ·√60.
+    let sigma = (b.high - b.low) / 12.4;
+    let anchors = [(0usize, b.open), (t1, first), (t2, second), (60, b.close)];
+    let mut path = [b.open; 61];
+    for w in anchors.windows(2) {
+        let ((a, pa), (z, pz)) = (w[0], w[1]);
+        path[a] = pa;
+        let mut x = pa;
+        for k in a..z {
+            let left = (z - k) as f64;
+            let step = (pz - x) / left;
+            let noise = if left > 1.0 {
+                sigma * ((left - 1.0) / left).sqrt() * rng.normal()
+            } else {
+                0.0
+            };
+            x = (x + step + noise).clamp(b.low, b.high);
+            path[k + 1] = x;
+        }
+        path[z] = pz;
+    }
+    path
+}
+
 impl Iterator for DemoMarket {
     type Item = MarketEvent;
 
@@ -494,7 +533,7 @@ impl Iterator for DemoMarket {
                     let b = s.bars[bar as usize];
                     let offset = self.start.nanos() - s.anchor_ns;
                     let g = s.price_grid;
-                    return Some(MarketEvent::Bar(Bar {
+                    return Some(MarketEvent::History(Bar {
                         instrument: s.instrument,
                         timeframe: Timeframe::M1,
                         open_ts: Timestamp(b.time * SECOND + offset),
@@ -560,7 +599,7 @@ mod tests {
             assert!(e.ts() >= last, "events out of order");
             last = e.ts();
             match e {
-                MarketEvent::Bar(b) => {
+                MarketEvent::History(b) => {
                     history += 1;
                     assert!(b.open_ts < start);
                 }
@@ -569,6 +608,7 @@ mod tests {
                     markets.insert((q.venue, q.instrument));
                 }
                 MarketEvent::Trade(t) => assert!(t.qty > Decimal::ZERO),
+                MarketEvent::Bar(_) => panic!("the demo replays history, not venue bars"),
             }
         }
         assert!(history >= 4 * 190, "history bars: {history}");

@@ -1,0 +1,92 @@
+//! `omni-tui bench`: throughput and latency of the whole headless pipeline.
+
+use super::setup;
+use crate::driver::{AuditSink, Summary};
+use crate::engine::Command;
+use crate::config::ApprovalMode;
+use crate::domain::time::SECOND;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn percentile(sorted: &[u32], p: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Runs the demo pipeline (approve-all, paper broker, SQLite writer on a
+/// temporary database) twice: once for throughput with no timers, once with
+/// a clock read around every engine call for the latency distribution.
+pub fn run(events: u64, seed: Option<u64>, config: Option<PathBuf>) -> anyhow::Result<()> {
+    let loaded = setup::load_config(config.as_deref())?;
+    let seed = seed.unwrap_or(loaded.config.general.seed);
+    let dir = std::env::temp_dir().join(format!("omni-tui-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+
+    let mut results = Vec::new();
+    for measure in [false, true] {
+        let db = dir.join(format!("bench-{measure}.db"));
+        let (_, restored, mut store) = setup::open_store(Some(&db), &loaded, "bench", seed)?;
+        let mut driver = setup::demo_driver(&loaded, seed, restored)?;
+        if measure {
+            driver.measure();
+        }
+        let sink: &mut dyn AuditSink = &mut store;
+        driver.command(Command::SetApprovalMode(ApprovalMode::All), sink)?;
+        let t0 = Instant::now();
+        while driver.market_events() < events && driver.step(sink)? {}
+        driver.finish(10 * SECOND, sink)?;
+        let loop_secs = t0.elapsed().as_secs_f64();
+        store.close()?;
+        let total_secs = t0.elapsed().as_secs_f64();
+        let summary = Summary::of(&driver.engine);
+        results.push((measure, loop_secs, total_secs, summary, driver.take_timings()));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    println!("omni-tui bench: demo market, approve all, paper broker, SQLite (WAL, synchronous=FULL)");
+    for (measure, loop_secs, total_secs, s, timings) in &results {
+        if !measure {
+            println!(
+                "throughput        {} market events in {:.3} s = {:.0} events/s (store drained: {:.3} s)",
+                s.events,
+                loop_secs,
+                s.events as f64 / loop_secs.max(1e-9),
+                total_secs
+            );
+            println!(
+                "pipeline          {} opportunities, {} orders, {} fills, {} closed trades",
+                s.opportunities.arbitrage + s.opportunities.forex + s.opportunities.binary,
+                s.orders,
+                s.fills,
+                s.trades
+            );
+        } else if let Some(t) = timings {
+            let mut all = t.per_event.clone();
+            all.sort_unstable();
+            let mut ord = t.to_order.clone();
+            ord.sort_unstable();
+            let engine_ns: u64 = all.iter().map(|&x| x as u64).sum();
+            println!(
+                "engine only       {:.0} events/s (sum of Engine::process time, {} events)",
+                all.len() as f64 / (engine_ns as f64 / 1e9).max(1e-9),
+                all.len()
+            );
+            println!(
+                "latency, every market event     p50 {} ns  p99 {} ns  p99.9 {} ns",
+                percentile(&all, 0.5),
+                percentile(&all, 0.99),
+                percentile(&all, 0.999)
+            );
+            println!(
+                "latency, event -> order request p50 {} ns  p99 {} ns  ({} events produced orders)",
+                percentile(&ord, 0.5),
+                percentile(&ord, 0.99),
+                ord.len()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! Command-line subcommands. `anyhow` lives here, at the edge.
+
+pub mod bench;
+pub mod headless;
+pub mod setup;
+pub mod trades;

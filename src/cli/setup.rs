@@ -1,0 +1,64 @@
+//! Building a run: configuration, store, engine, market and broker.
+
+use crate::config::{ApprovalMode, LoadedConfig};
+use crate::driver::SimDriver;
+use crate::engine::{Engine, RestoredState};
+use crate::execution::paper::PaperBroker;
+use crate::market::demo::DemoMarket;
+use crate::store::{self, StoreHandle, StoreWriter};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// The simulated pipeline every non-live mode runs.
+pub type DemoDriver = SimDriver<DemoMarket, PaperBroker>;
+
+/// Loads the configuration or explains, with file, line and key, why not.
+pub fn load_config(path: Option<&Path>) -> anyhow::Result<LoadedConfig> {
+    Ok(crate::config::load(path)?)
+}
+
+/// Opens the store, reads what a restart resumes from, and starts a run.
+pub fn open_store(
+    db: Option<&Path>,
+    loaded: &LoadedConfig,
+    mode: &str,
+    seed: u64,
+) -> anyhow::Result<(PathBuf, RestoredState, StoreHandle)> {
+    let path = db.map(Path::to_path_buf).unwrap_or_else(store::default_path);
+    let conn = store::open(&path)?;
+    let restored = store::load_state(&conn, &loaded.catalog)?;
+    let writer = StoreWriter::begin_run(conn, &loaded.catalog, mode, seed, &loaded.origin.to_string())
+        .with_context(|| format!("starting a run in {}", path.display()))?;
+    Ok((path, restored, StoreHandle::spawn(writer)))
+}
+
+/// The demo market, paper broker and engine for a configuration.
+pub fn demo_driver(loaded: &LoadedConfig, seed: u64, restored: RestoredState) -> anyhow::Result<DemoDriver> {
+    let cfg = &loaded.config;
+    let mut engine = Engine::new(cfg, &loaded.catalog);
+    engine.restore(restored);
+    let market = DemoMarket::new(cfg, &loaded.catalog, &loaded.base_dir, seed)?;
+    let latencies = loaded
+        .catalog
+        .venues
+        .iter()
+        .map(|v| {
+            cfg.venues
+                .iter()
+                .find(|c| c.name == v.name)
+                .map_or(50, |c| c.order_latency_ms)
+        })
+        .collect();
+    let broker = PaperBroker::new(&loaded.catalog, &cfg.paper, latencies, seed);
+    Ok(SimDriver::new(engine, broker, market))
+}
+
+/// Parses `--approve`.
+pub fn approval_mode(s: &str) -> anyhow::Result<ApprovalMode> {
+    match s {
+        "manual" => Ok(ApprovalMode::Manual),
+        "all" => Ok(ApprovalMode::All),
+        "auto" => Ok(ApprovalMode::Auto),
+        other => anyhow::bail!("--approve must be manual, all or auto (got `{other}`)"),
+    }
+}

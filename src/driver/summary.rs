@@ -1,0 +1,163 @@
+//! The headless summary: counts for this run, state at the end.
+
+use crate::domain::OpportunityKind;
+use crate::engine::{Engine, PerKind};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One account at the end of the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AccountSummary {
+    /// Name.
+    pub name: String,
+    /// SPOT, MARGIN, PROP_FIRM or BINARY.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// DEMO, PAPER or LIVE.
+    pub mode: String,
+    /// Cash plus unrealised P&L.
+    pub equity: Decimal,
+    /// Cash.
+    pub cash: Decimal,
+    /// Open positions.
+    pub open_positions: usize,
+}
+
+/// Operator and policy decisions on opportunities.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ApprovalSummary {
+    /// Approved by the operator.
+    pub operator: u64,
+    /// Approved by the auto / approve-all policy.
+    pub policy: u64,
+    /// Rejected by the operator.
+    pub rejected: u64,
+}
+
+/// The headless JSON. Everything is a count for this run or the state at
+/// the end; no wall-clock figure, so the same seed and flags print the same.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Market events processed.
+    pub events: u64,
+    /// Opportunities found, per kind.
+    pub opportunities: PerKind,
+    /// Opportunity approvals by who approved.
+    pub approvals: ApprovalSummary,
+    /// Order intents the gate approved.
+    pub approved: u64,
+    /// Order intents the gate refused.
+    pub refused: u64,
+    /// Refusals per reason.
+    pub refusals: BTreeMap<String, u64>,
+    /// Opportunities whose time-to-live ran out.
+    pub expired: u64,
+    /// Opportunities whose edge vanished before a decision.
+    pub vanished: u64,
+    /// Orders sent.
+    pub orders: u64,
+    /// Fills applied.
+    pub fills: u64,
+    /// Round trips closed.
+    pub trades: u64,
+    /// Positions open at the end.
+    pub open_positions: usize,
+    /// Realised P&L after fees of this run's round trips.
+    pub realized_pnl: Decimal,
+    /// ACTIVE, REDUCING or HALTED at the end.
+    pub trading_state: String,
+    /// Whether the kill switch is latched at the end.
+    pub kill_latched: bool,
+    /// Quotes dropped as malformed or out of order.
+    pub dropped_quotes: u64,
+    /// Every account at the end.
+    pub accounts: Vec<AccountSummary>,
+}
+
+impl Summary {
+    /// Reads the summary off an engine at the end of a run.
+    pub fn of(engine: &Engine) -> Self {
+        let c = engine.counters();
+        let cat = engine.catalog();
+        let _ = OpportunityKind::ALL;
+        Self {
+            events: c.market_events,
+            opportunities: c.opportunities.clone(),
+            approvals: ApprovalSummary {
+                operator: c.operator_approvals,
+                policy: c.policy_approvals,
+                rejected: c.rejections,
+            },
+            approved: c.gate_approved,
+            refused: c.gate_refused,
+            refusals: c
+                .refusals
+                .iter()
+                .map(|(r, n)| (r.as_str().to_string(), *n))
+                .collect(),
+            expired: c.expired,
+            vanished: c.vanished,
+            orders: c.orders,
+            fills: c.fills,
+            trades: c.trades,
+            open_positions: engine.portfolio().open_count(),
+            realized_pnl: c.realized_pnl.round_dp(8),
+            trading_state: engine.trading_state().as_str().to_string(),
+            kill_latched: engine.kill_latched(),
+            dropped_quotes: c.dropped_quotes,
+            accounts: cat
+                .accounts
+                .iter()
+                .map(|a| AccountSummary {
+                    name: a.name.clone(),
+                    kind: a.kind.as_str().to_string(),
+                    mode: a.mode.as_str().to_string(),
+                    equity: engine.equity(a.id).round_dp(2),
+                    cash: engine.portfolio().balances[a.id.index()].cash.round_dp(2),
+                    open_positions: engine.portfolio().of_account(a.id).count(),
+                })
+                .collect(),
+        }
+    }
+
+    /// A readable multi-line report.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let o = &self.opportunities;
+        s.push_str(&format!("events            {}\n", self.events));
+        s.push_str(&format!(
+            "opportunities     arbitrage {}  forex {}  binary {}\n",
+            o.arbitrage, o.forex, o.binary
+        ));
+        s.push_str(&format!(
+            "approvals         operator {}  policy {}  rejected {}  expired {}  vanished {}\n",
+            self.approvals.operator, self.approvals.policy, self.approvals.rejected, self.expired, self.vanished
+        ));
+        s.push_str(&format!(
+            "risk gate         approved {}  refused {}\n",
+            self.approved, self.refused
+        ));
+        for (r, n) in &self.refusals {
+            s.push_str(&format!("  refused {r:<24} {n}\n"));
+        }
+        s.push_str(&format!(
+            "execution         orders {}  fills {}  closed trades {}  open positions {}\n",
+            self.orders, self.fills, self.trades, self.open_positions
+        ));
+        s.push_str(&format!("realized P&L      {}\n", self.realized_pnl.round_dp(2)));
+        s.push_str(&format!(
+            "trading state     {}{}\n",
+            self.trading_state,
+            if self.kill_latched { " (kill switch latched)" } else { "" }
+        ));
+        s.push_str("accounts\n");
+        for a in &self.accounts {
+            s.push_str(&format!(
+                "  {:<12} {:<10} {:<6} equity {:>14}  open {}\n",
+                a.name, a.kind, a.mode, a.equity, a.open_positions
+            ));
+        }
+        s
+    }
+}

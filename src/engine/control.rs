@@ -1,0 +1,197 @@
+//! Operator commands, the kill switch, the trading state, and time.
+
+use super::trading::ApprovedBy;
+use super::{Audit, Command, Engine};
+use crate::config::PauseState;
+use crate::domain::{ExitReason, OpportunityStatus, OrderPurpose, time::DAY};
+use crate::execution::ExecutionRequest;
+use crate::risk::TradingState;
+
+impl Engine {
+    pub(super) fn on_command(&mut self, command: Command) {
+        let outcome = match command {
+            Command::Approve(id) => {
+                if self.approve(id, ApprovedBy::Operator) {
+                    "approved".to_string()
+                } else {
+                    "not pending (already decided or expired)".to_string()
+                }
+            }
+            Command::Reject(id) => {
+                if self.close_opportunity(id, OpportunityStatus::Rejected).is_some() {
+                    "rejected".to_string()
+                } else {
+                    "not pending (already decided or expired)".to_string()
+                }
+            }
+            Command::Pause => {
+                if self.state == TradingState::Active {
+                    let to = match self.gate.config().pause_state {
+                        PauseState::Reducing => TradingState::Reducing,
+                        PauseState::Halted => TradingState::Halted,
+                    };
+                    self.set_state(to, "paused by operator");
+                    format!("paused: {}", to.as_str())
+                } else {
+                    format!("ignored: already {}", self.state.as_str())
+                }
+            }
+            Command::Resume => {
+                if self.kill.latched {
+                    "refused: the kill switch is latched; re-arm first".to_string()
+                } else if self.state != TradingState::Active {
+                    self.set_state(TradingState::Active, "resumed by operator");
+                    "resumed".to_string()
+                } else {
+                    "ignored: already ACTIVE".to_string()
+                }
+            }
+            Command::KillSwitch => {
+                self.engage_kill_switch();
+                "HALTED; cancelling every order and flattening every position".to_string()
+            }
+            Command::Rearm => {
+                if self.kill.latched {
+                    self.kill.latched = false;
+                    self.kill.retry_at.clear();
+                    self.set_state(TradingState::Active, "re-armed by operator");
+                    "re-armed: ACTIVE".to_string()
+                } else {
+                    "ignored: the kill switch is not latched".to_string()
+                }
+            }
+            Command::SetApprovalMode(mode) => {
+                self.approval_mode = mode;
+                format!("approval mode {}", mode.as_str())
+            }
+        };
+        self.outbox.audits.push(Audit::Command {
+            command,
+            outcome,
+            ts: self.clock,
+        });
+    }
+
+    /// Changes the trading state and records why.
+    pub(super) fn set_state(&mut self, to: TradingState, cause: &str) {
+        let from = self.state;
+        if from == to && !cause.contains("kill") {
+            return;
+        }
+        self.state = to;
+        self.outbox.audits.push(Audit::TradingStateChanged {
+            from,
+            to,
+            kill_latched: self.kill.latched,
+            cause: cause.to_string(),
+            ts: self.clock,
+        });
+    }
+
+    /// HALTED at once, latched; every working order cancelled; every
+    /// position flattened (flattening bypasses the gate: it only reduces risk).
+    fn engage_kill_switch(&mut self) {
+        self.kill.latched = true;
+        self.kill.engaged_at = Some(self.clock);
+        self.set_state(TradingState::Halted, "kill switch");
+        let cancels: Vec<_> = self
+            .working
+            .values()
+            .filter(|o| o.purpose != OrderPurpose::Flatten)
+            .map(|o| ExecutionRequest::Cancel {
+                order_id: o.id,
+                account: o.account,
+                venue: o.venue,
+            })
+            .collect();
+        self.outbox.requests.extend(cancels);
+        self.kill_maintain();
+    }
+
+    /// While the kill switch is latched: every open position without a
+    /// close in flight gets a flatten order. Runs after every event, so a
+    /// late fill of an order the cancel did not catch is flattened too.
+    pub(super) fn kill_maintain(&mut self) {
+        let now = self.clock;
+        let todo: Vec<_> = self
+            .portfolio
+            .positions
+            .values()
+            .filter(|p| {
+                let in_flight = self
+                    .closing
+                    .get(&p.key)
+                    .and_then(|id| self.working.get(id))
+                    .is_some_and(|o| o.purpose == OrderPurpose::Flatten);
+                let waiting = self.kill.retry_at.get(&p.key).is_some_and(|t| now < *t);
+                !p.is_flat() && !in_flight && !waiting
+            })
+            .map(|p| {
+                let reference = self.position_mark(p);
+                (p.key, p.venue, p.side().opposite(), p.qty.abs(), reference)
+            })
+            .collect();
+        for (key, venue, side, qty, reference) in todo {
+            // An exit already in flight for this position is superseded.
+            if let Some(old) = self.closing.remove(&key)
+                && let Some(o) = self.working.get(&old)
+            {
+                self.outbox.requests.push(ExecutionRequest::Cancel {
+                    order_id: old,
+                    account: o.account,
+                    venue: o.venue,
+                });
+            }
+            self.kill.retry_at.remove(&key);
+            self.send_close(
+                key,
+                venue,
+                side,
+                qty,
+                reference,
+                OrderPurpose::Flatten,
+                ExitReason::Flatten,
+            );
+        }
+    }
+
+    /// Runs what is due at the current time: TTL expiry and day rollover.
+    pub(super) fn on_time(&mut self) {
+        let now = self.clock;
+        for o in self.opportunities.take_expired(now) {
+            self.counters.expired += 1;
+            self.outbox.audits.push(Audit::OpportunityClosed {
+                id: o.id,
+                kind: o.kind(),
+                instrument: o.instrument,
+                status: OpportunityStatus::Expired,
+                ts: now,
+            });
+        }
+        let day = now.day_index();
+        for i in 0..self.account_risk.len() {
+            let stored = self.account_risk[i].day;
+            if stored != day {
+                let account = self.catalog.accounts[i].id;
+                let equity = self.equity(account);
+                let risk = &mut self.account_risk[i];
+                if day < stored || self.restored_day.is_some_and(|d| day < d) {
+                    // Time went backwards (a demo restarted on a stored
+                    // database): timers from the later run cannot apply.
+                    risk.cooldown_until = None;
+                    risk.last_entry.clear();
+                    risk.recent_orders.clear();
+                }
+                risk.roll_day(day, equity);
+                risk.peak_equity = risk.peak_equity.max(equity);
+                self.audit_account(account);
+            }
+        }
+        self.restored_day = None;
+        let next_day = crate::domain::Timestamp((day + 1) * DAY);
+        self.next_deadline = self
+            .opportunities
+            .next_expiry()
+            .map_or(next_day, |t| t.min(next_day));
+    }
+}

@@ -1,0 +1,303 @@
+//! Market events: quotes, trades and bars move the book, build bars, feed
+//! the scanners, and trigger exits.
+
+use super::Engine;
+use crate::domain::{
+    Bar, BetaBelief, Direction, ExitReason, InstrumentId, Opportunity, OpportunityDetail,
+    OpportunityId, OpportunityKind, OpportunityStatus, OrderPurpose, OrderType, Quote, Side,
+    TimeInForce, Trade,
+};
+use crate::market::MarketEvent;
+use crate::portfolio::PositionKey;
+use rust_decimal::prelude::ToPrimitive;
+
+impl Engine {
+    pub(super) fn on_market(&mut self, event: &MarketEvent) {
+        self.counters.market_events += 1;
+        match event {
+            MarketEvent::Quote(q) => self.on_quote(q),
+            MarketEvent::Trade(t) => self.on_trade(t),
+            MarketEvent::Bar(b) => self.on_venue_bar(b, true),
+            MarketEvent::History(b) => self.on_venue_bar(b, false),
+        }
+    }
+
+    fn on_quote(&mut self, q: &Quote) {
+        let valid_ids = q.venue.index() < self.catalog.venues.len()
+            && q.instrument.index() < self.catalog.instruments.len();
+        if !valid_ids || !q.is_sane() || !self.book.update(q) {
+            self.counters.dropped_quotes += 1;
+            return;
+        }
+        self.counters.quotes += 1;
+        let inst = q.instrument;
+        if q.venue == self.catalog.instrument(inst).primary_venue() {
+            let mid = q.mid();
+            let mut bars = std::mem::take(&mut self.scratch_bars);
+            self.bars[inst.index()].on_quote(q.ts, mid, &mut bars);
+            for b in bars.drain(..) {
+                self.on_completed_bar(&b);
+            }
+            self.scratch_bars = bars;
+            if self.binary.on_mid(inst, mid, q.ts) {
+                self.scan_binary(inst);
+            }
+        }
+        if self.router.routed(OpportunityKind::Arbitrage, inst) && self.arbitrage.config().enabled {
+            self.scan_arbitrage(inst);
+        }
+        if self.portfolio.open_on(inst) > 0 {
+            self.check_exits(q);
+        }
+    }
+
+    fn on_trade(&mut self, t: &Trade) {
+        if t.instrument.index() >= self.catalog.instruments.len()
+            || t.price <= rust_decimal::Decimal::ZERO
+            || t.qty <= rust_decimal::Decimal::ZERO
+        {
+            self.counters.dropped_quotes += 1;
+            return;
+        }
+        if t.venue != self.catalog.instrument(t.instrument).primary_venue() {
+            return;
+        }
+        let mut bars = std::mem::take(&mut self.scratch_bars);
+        self.bars[t.instrument.index()].on_trade(t.ts, t.price, t.qty, &mut bars);
+        for b in bars.drain(..) {
+            self.on_completed_bar(&b);
+        }
+        self.scratch_bars = bars;
+    }
+
+    /// A closed bar from a venue (`live`) or a history back-fill.
+    pub(super) fn on_venue_bar(&mut self, bar: &Bar, live: bool) {
+        if bar.instrument.index() >= self.catalog.instruments.len() {
+            self.counters.dropped_quotes += 1;
+            return;
+        }
+        let mut bars = std::mem::take(&mut self.scratch_bars);
+        self.bars[bar.instrument.index()].on_bar(bar, live, &mut bars);
+        for b in bars.drain(..) {
+            self.on_completed_bar_with(&b, live);
+        }
+        self.scratch_bars = bars;
+    }
+
+    fn on_completed_bar(&mut self, bar: &Bar) {
+        self.on_completed_bar_with(bar, true);
+    }
+
+    /// Feeds the forex scanner; only live bars may open an opportunity.
+    fn on_completed_bar_with(&mut self, bar: &Bar, live: bool) {
+        if bar.timeframe != self.forex_timeframe || !self.forex.scans(bar.instrument) {
+            return;
+        }
+        let tick = self.catalog.instrument(bar.instrument).tick_size;
+        let signal = self.forex.on_bar(bar, tick);
+        if !live {
+            return;
+        }
+        if let Some(detail) = signal {
+            let ttl = self.config.scanners.forex.ttl_secs;
+            let score = detail.confidence * detail.reward_risk.to_f64().unwrap_or(0.0);
+            self.open_opportunity(bar.instrument, OpportunityDetail::Forex(detail), score, ttl);
+        }
+    }
+
+    fn scan_binary(&mut self, inst: InstrumentId) {
+        let found = self.binary.opportunity(inst);
+        let now = self.clock;
+        match (self.opportunities.binary_mut(inst), found) {
+            (Some(o), Some(d)) if o.direction() == d.direction => {
+                o.score = d.expected_value;
+                o.updated = now;
+                o.detail = OpportunityDetail::Binary(d);
+                let id = o.id;
+                self.maybe_auto_approve(id);
+            }
+            (Some(o), _) => {
+                let id = o.id;
+                self.close_opportunity(id, OpportunityStatus::Vanished);
+                if let Some(d) = self.binary.opportunity(inst) {
+                    let ttl = self.config.scanners.binary.ttl_secs;
+                    self.open_opportunity(inst, OpportunityDetail::Binary(d.clone()), d.expected_value, ttl);
+                }
+            }
+            (None, Some(d)) => {
+                let ttl = self.config.scanners.binary.ttl_secs;
+                let score = d.expected_value;
+                self.open_opportunity(inst, OpportunityDetail::Binary(d), score, ttl);
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn scan_arbitrage(&mut self, inst: InstrumentId) {
+        let mut found = std::mem::take(&mut self.scratch_arb);
+        found.clear();
+        self.arbitrage
+            .scan(&self.catalog, &self.book, inst, self.clock, &mut found);
+        // Pending arbitrage whose venue pair no longer shows an edge vanishes.
+        for id in self.opportunities.arbitrage_ids(inst) {
+            let still = self.opportunities.get(id).is_some_and(|o| match &o.detail {
+                OpportunityDetail::Arbitrage(a) => found
+                    .iter()
+                    .any(|f| f.buy_venue == a.buy_venue && f.sell_venue == a.sell_venue),
+                _ => false,
+            });
+            if !still {
+                self.close_opportunity(id, OpportunityStatus::Vanished);
+            }
+        }
+        let now = self.clock;
+        for d in found.drain(..) {
+            let score = d.net_profit.to_f64().unwrap_or(0.0);
+            if let Some(o) = self.opportunities.arbitrage_mut(inst, d.buy_venue, d.sell_venue) {
+                o.detail = OpportunityDetail::Arbitrage(d);
+                o.score = score;
+                o.updated = now;
+                let id = o.id;
+                self.maybe_auto_approve(id);
+                continue;
+            }
+            let top_n = self.arbitrage.config().top_n;
+            if self.opportunities.count(OpportunityKind::Arbitrage) >= top_n {
+                match self.opportunities.worst(OpportunityKind::Arbitrage) {
+                    Some(w) if w.score < score => {
+                        let id = w.id;
+                        self.close_opportunity(id, OpportunityStatus::Vanished);
+                    }
+                    _ => continue,
+                }
+            }
+            let ttl = self.arbitrage.config().ttl_secs;
+            self.open_opportunity(inst, OpportunityDetail::Arbitrage(d), score, ttl);
+        }
+        self.scratch_arb = found;
+    }
+
+    /// Lists a new opportunity, then lets the approval policy look at it.
+    pub(super) fn open_opportunity(
+        &mut self,
+        instrument: InstrumentId,
+        detail: OpportunityDetail,
+        score: f64,
+        ttl_secs: i64,
+    ) -> OpportunityId {
+        let id = OpportunityId(self.next_opportunity_id);
+        self.next_opportunity_id += 1;
+        let now = self.clock;
+        let o = Opportunity {
+            id,
+            instrument,
+            detail,
+            score,
+            created: now,
+            updated: now,
+            expires: now.plus_secs(ttl_secs),
+            belief: self.belief(instrument),
+            feedback_scale: 1.0,
+        };
+        self.counters.opportunities.bump(o.kind());
+        if o.expires < self.next_deadline {
+            self.next_deadline = o.expires;
+        }
+        self.outbox
+            .audits
+            .push(super::Audit::OpportunityOpened(o.clone()));
+        self.opportunities.insert(o);
+        self.maybe_auto_approve(id);
+        id
+    }
+
+    /// The ensemble's belief about an instrument, when one is loaded.
+    pub(super) fn belief(&self, _instrument: InstrumentId) -> Option<BetaBelief> {
+        None
+    }
+
+    /// Removes a pending opportunity with a final status.
+    pub(super) fn close_opportunity(&mut self, id: OpportunityId, status: OpportunityStatus) -> Option<Opportunity> {
+        let o = self.opportunities.remove(id)?;
+        match status {
+            OpportunityStatus::Expired => self.counters.expired += 1,
+            OpportunityStatus::Vanished => self.counters.vanished += 1,
+            OpportunityStatus::Rejected => self.counters.rejections += 1,
+            _ => {}
+        }
+        self.outbox.audits.push(super::Audit::OpportunityClosed {
+            id,
+            kind: o.kind(),
+            instrument: o.instrument,
+            status,
+            ts: self.clock,
+        });
+        Some(o)
+    }
+
+    /// Sends an exit for every position on this quote's instrument whose
+    /// stop-loss or take-profit the quote reached.
+    fn check_exits(&mut self, q: &Quote) {
+        let mut exits = Vec::new();
+        for p in self.portfolio.positions.values() {
+            if p.key.instrument != q.instrument
+                || p.venue != q.venue
+                || p.binary.is_some()
+                || self.closing.contains_key(&p.key)
+            {
+                continue;
+            }
+            let long = Engine::position_direction(p) == Direction::Up;
+            // A long exits by selling at the bid, a short by buying at the ask.
+            let px = if long { q.bid } else { q.ask };
+            let stop_hit = p.stop_loss.is_some_and(|s| if long { px <= s } else { px >= s });
+            let take_hit = p.take_profit.is_some_and(|t| if long { px >= t } else { px <= t });
+            if stop_hit || take_hit {
+                let reason = if stop_hit {
+                    ExitReason::StopLoss
+                } else {
+                    ExitReason::TakeProfit
+                };
+                exits.push((p.key, p.venue, p.side().opposite(), p.qty.abs(), px, reason));
+            }
+        }
+        for (key, venue, side, qty, px, reason) in exits {
+            self.send_close(key, venue, side, qty, px, OrderPurpose::Exit, reason);
+        }
+    }
+
+    /// Sends a market order closing (part of) a position; remembers it so
+    /// only one close per position is in flight.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn send_close(
+        &mut self,
+        key: PositionKey,
+        venue: crate::domain::VenueId,
+        side: Side,
+        qty: rust_decimal::Decimal,
+        reference: rust_decimal::Decimal,
+        purpose: OrderPurpose,
+        reason: ExitReason,
+    ) {
+        let binary = self.portfolio.positions.get(&key).and_then(|p| p.binary);
+        let id = self.create_order(super::trading::NewOrder {
+            account: key.account,
+            instrument: key.instrument,
+            venue,
+            side,
+            order_type: OrderType::Market,
+            tif: TimeInForce::Ioc,
+            qty,
+            limit_price: None,
+            reference_price: reference,
+            purpose,
+            exit_reason: Some(reason),
+            opportunity: None,
+            binary,
+            position_contract: key.contract,
+            stop_loss: None,
+            take_profit: None,
+        });
+        self.closing.insert(key, id);
+    }
+}

@@ -1,0 +1,367 @@
+//! Execution reports: order status, fills into positions and cash, closed
+//! round trips, binary settlement, uneven arbitrage legs.
+
+use super::{Audit, Engine};
+use crate::domain::{
+    BinaryContract, ExitReason, Fill, OrderId, OrderPurpose, OrderStatus, Side, Timestamp,
+};
+use crate::execution::ExecutionReport;
+use crate::portfolio::{Position, PositionKey};
+use rust_decimal::Decimal;
+
+impl Engine {
+    pub(super) fn on_report(&mut self, r: ExecutionReport) {
+        match r {
+            ExecutionReport::Accepted { order_id, ts } => {
+                self.set_status(order_id, OrderStatus::Open, ts, None, true);
+            }
+            ExecutionReport::Filled {
+                order_id,
+                trade_id,
+                qty,
+                price,
+                fee,
+                ts,
+                contract,
+            } => self.on_fill(order_id, trade_id, qty, price, fee, ts, contract),
+            ExecutionReport::Cancelled {
+                order_id,
+                ts,
+                reason,
+            } => self.set_status(order_id, OrderStatus::Cancelled, ts, Some(reason), false),
+            ExecutionReport::Expired { order_id, ts } => {
+                self.set_status(order_id, OrderStatus::Expired, ts, None, false);
+            }
+            ExecutionReport::Rejected {
+                order_id,
+                ts,
+                reason,
+            } => {
+                if let Some(o) = self.working.get(&order_id)
+                    && o.purpose == OrderPurpose::Flatten
+                {
+                    let key = PositionKey {
+                        account: o.account,
+                        instrument: o.instrument,
+                        contract: o.position_contract,
+                    };
+                    // Try again a second later rather than hammering a broker that just said no.
+                    self.kill.retry_at.insert(key, ts.plus_secs(1));
+                }
+                self.set_status(order_id, OrderStatus::Rejected, ts, Some(reason), false);
+            }
+            ExecutionReport::CancelRejected { order_id, .. } => {
+                // The order already ended; its final report carries the outcome.
+                if !self.working.contains_key(&order_id) {
+                    self.counters.unknown_reports += 1;
+                }
+            }
+            ExecutionReport::BinarySettled {
+                order_id,
+                price,
+                ts,
+                ..
+            } => self.on_binary_settled(order_id, price, ts),
+        }
+    }
+
+    /// Moves an order to a new status and records it; terminal orders leave
+    /// the working set.
+    fn set_status(
+        &mut self,
+        id: OrderId,
+        status: OrderStatus,
+        ts: Timestamp,
+        note: Option<String>,
+        only_if_pending: bool,
+    ) {
+        let Some(o) = self.working.get_mut(&id) else {
+            self.counters.unknown_reports += 1;
+            return;
+        };
+        if only_if_pending && o.status != OrderStatus::Pending {
+            return;
+        }
+        // A cancel after partial fills keeps the fills; the status says the rest is gone.
+        o.status = status;
+        o.updated = ts;
+        self.outbox.audits.push(Audit::OrderChanged {
+            id,
+            status,
+            filled_qty: o.filled_qty,
+            avg_fill_price: o.avg_fill_price,
+            fees: o.fees,
+            ts,
+            note,
+        });
+        if status.is_terminal() {
+            self.finish_order(id);
+        }
+    }
+
+    fn finish_order(&mut self, id: OrderId) {
+        let Some(o) = self.working.remove(&id) else {
+            return;
+        };
+        self.closing.retain(|_, oid| *oid != id);
+        if o.purpose == OrderPurpose::ArbitrageLeg {
+            self.on_arb_leg_done(&o.id, o.filled_qty);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_fill(
+        &mut self,
+        id: OrderId,
+        trade_id: String,
+        qty: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        ts: Timestamp,
+        contract: Option<BinaryContract>,
+    ) {
+        if !self.fill_ids.insert(trade_id.clone()) {
+            self.counters.duplicate_fills += 1;
+            return;
+        }
+        let Some(o) = self.working.get_mut(&id) else {
+            self.counters.unknown_reports += 1;
+            return;
+        };
+        if qty <= Decimal::ZERO || price < Decimal::ZERO {
+            self.counters.unknown_reports += 1;
+            return;
+        }
+        let prev = o.filled_qty;
+        o.filled_qty += qty;
+        o.avg_fill_price = (o.avg_fill_price * prev + price * qty) / o.filled_qty;
+        o.fees += fee;
+        o.updated = ts;
+        if let Some(c) = contract {
+            o.binary = Some(c);
+        }
+        o.status = if o.filled_qty >= o.qty {
+            OrderStatus::Filled
+        } else {
+            OrderStatus::Partial
+        };
+        let order = o.clone();
+        self.counters.fills += 1;
+        self.outbox.audits.push(Audit::Fill {
+            fill: Fill {
+                order_id: id,
+                trade_id,
+                qty,
+                price,
+                fee,
+                ts,
+            },
+            account: order.account,
+            instrument: order.instrument,
+            venue: order.venue,
+            side: order.side,
+        });
+        self.outbox.audits.push(Audit::OrderChanged {
+            id,
+            status: order.status,
+            filled_qty: order.filled_qty,
+            avg_fill_price: order.avg_fill_price,
+            fees: order.fees,
+            ts,
+            note: None,
+        });
+        let key = PositionKey {
+            account: order.account,
+            instrument: order.instrument,
+            contract: order.position_contract,
+        };
+        let reason = order.exit_reason.unwrap_or(match order.purpose {
+            OrderPurpose::ArbitrageLeg => ExitReason::Arbitrage,
+            OrderPurpose::Unwind => ExitReason::Unwind,
+            OrderPurpose::Flatten => ExitReason::Flatten,
+            _ => ExitReason::Signal,
+        });
+        self.apply_fill(key, &order, qty, price, fee, ts, reason);
+        if order.status.is_terminal() {
+            self.finish_order(id);
+        }
+    }
+
+    /// Applies a fill to its position and the account's cash; records a
+    /// closed trade when the position goes flat or flips.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_fill(
+        &mut self,
+        key: PositionKey,
+        order: &crate::domain::Order,
+        qty: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        ts: Timestamp,
+        reason: ExitReason,
+    ) {
+        let mut p = self
+            .portfolio
+            .positions
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| Position::new(key, order.venue, ts));
+        let opening = p.is_flat();
+        let entry_side = p.side();
+        let entry_price = p.avg_price;
+        let effect = p.apply(order.side, qty, price, fee, ts);
+        if opening || effect.flipped {
+            p.venue = order.venue;
+            p.opportunity = order.opportunity;
+            p.kind = order.opportunity.and_then(|_| self.kind_of_order(order));
+            p.binary = order.binary;
+            if opening {
+                p.opened = ts;
+            }
+        }
+        if (opening || effect.flipped) && order.stop_loss.is_some() {
+            p.stop_loss = order.stop_loss;
+            p.take_profit = order.take_profit;
+        }
+        let bal = &mut self.portfolio.balances[key.account.index()];
+        bal.cash += effect.realized - fee;
+        bal.realized_session += effect.realized - fee;
+        let closed = !effect.closed_qty.is_zero() && (p.is_flat() || effect.flipped);
+        if closed {
+            // Fees of the opening side of a flip belong to the new round trip,
+            // but splitting one fee is arbitrary; the closing trade takes it.
+            let trade = p.closed_trade(entry_side, entry_price, reason, ts);
+            self.counters.trades += 1;
+            self.counters.realized_pnl += trade.pnl;
+            let cfg = self.gate.config();
+            let (limit, secs) = (cfg.loss_streak_limit, cfg.loss_streak_cooldown_secs);
+            self.account_risk[key.account.index()].record_trade(trade.pnl, ts, limit, secs);
+            self.outbox.audits.push(Audit::TradeClosed(trade));
+            p.reset_round_trip(ts);
+            if effect.flipped {
+                p.stop_loss = order.stop_loss;
+                p.take_profit = order.take_profit;
+            }
+        }
+        self.outbox.audits.push(Audit::PositionChanged(p.clone()));
+        self.portfolio.put(p);
+        self.audit_account(key.account);
+    }
+
+    fn kind_of_order(&self, order: &crate::domain::Order) -> Option<crate::domain::OpportunityKind> {
+        use crate::domain::OpportunityKind as K;
+        Some(match order.purpose {
+            OrderPurpose::ArbitrageLeg | OrderPurpose::Unwind => K::Arbitrage,
+            _ if order.binary.is_some() => K::Binary,
+            _ => K::Forex,
+        })
+    }
+
+    fn on_binary_settled(&mut self, order_id: OrderId, price: Decimal, ts: Timestamp) {
+        let key = self
+            .portfolio
+            .positions
+            .keys()
+            .find(|k| k.contract == order_id.0)
+            .copied();
+        let Some(key) = key else {
+            // Already sold back (e.g. flattened by the kill switch).
+            self.counters.unknown_reports += 1;
+            return;
+        };
+        let Some(p) = self.portfolio.positions.get(&key).cloned() else {
+            return;
+        };
+        // Settlement is a sale of the whole stake at the settlement value.
+        let settle = crate::domain::Order {
+            id: order_id,
+            account: key.account,
+            instrument: key.instrument,
+            venue: p.venue,
+            side: Side::Sell,
+            order_type: crate::domain::OrderType::Market,
+            tif: crate::domain::TimeInForce::Ioc,
+            qty: p.qty.abs(),
+            limit_price: None,
+            stop_price: None,
+            reference_price: price,
+            status: OrderStatus::Filled,
+            filled_qty: p.qty.abs(),
+            avg_fill_price: price,
+            fees: Decimal::ZERO,
+            purpose: OrderPurpose::Exit,
+            exit_reason: Some(ExitReason::Expiry),
+            opportunity: p.opportunity,
+            binary: p.binary,
+            position_contract: key.contract,
+            stop_loss: None,
+            take_profit: None,
+            created: ts,
+            updated: ts,
+        };
+        self.apply_fill(key, &settle, p.qty.abs(), price, Decimal::ZERO, ts, ExitReason::Expiry);
+        // A sell-back in flight for this contract has nothing left to sell.
+        self.closing.remove(&key);
+    }
+
+    /// When both legs of an arbitrage have ended, unwinds any difference
+    /// between what was bought and what was sold.
+    fn on_arb_leg_done(&mut self, id: &OrderId, filled: Decimal) {
+        let Some(gi) = self
+            .arb_groups
+            .iter()
+            .position(|g| g.buy == *id || g.sell == *id)
+        else {
+            return;
+        };
+        let g = &mut self.arb_groups[gi];
+        if g.buy == *id {
+            g.buy_filled = Some(filled);
+        } else {
+            g.sell_filled = Some(filled);
+        }
+        let (Some(b), Some(s)) = (g.buy_filled, g.sell_filled) else {
+            return;
+        };
+        let g = self.arb_groups.remove(gi);
+        let residue = b - s;
+        if residue.is_zero() || self.kill.latched {
+            // The kill switch flattens everything itself.
+            return;
+        }
+        let key = PositionKey {
+            account: g.account,
+            instrument: g.instrument,
+            contract: 0,
+        };
+        // Long residue: sell where we meant to sell; short: buy where we meant to buy.
+        let (side, venue) = if residue > Decimal::ZERO {
+            (Side::Sell, g.sell_venue)
+        } else {
+            (Side::Buy, g.buy_venue)
+        };
+        let reference = self
+            .book
+            .quote(venue, g.instrument)
+            .map_or(Decimal::ZERO, |q| if side == Side::Sell { q.bid } else { q.ask });
+        let held = self
+            .portfolio
+            .positions
+            .get(&key)
+            .map_or(Decimal::ZERO, |p| p.qty);
+        // Never unwind more than the position holds in that direction.
+        let qty = residue.abs().min(held.abs());
+        if qty.is_zero() || (held > Decimal::ZERO) != (residue > Decimal::ZERO) {
+            return;
+        }
+        self.send_close(
+            key,
+            venue,
+            side,
+            qty,
+            reference,
+            OrderPurpose::Unwind,
+            ExitReason::Unwind,
+        );
+    }
+}

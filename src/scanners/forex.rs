@@ -1,0 +1,210 @@
+//! Forex technical signals from RSI, SMA and ATR on completed bars.
+
+use crate::config::ForexScannerConfig;
+use crate::domain::{Bar, Direction, ForexDetail, InstrumentId};
+use crate::indicators::{Atr, Rsi, Sma};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+
+/// Indicator state of one instrument.
+#[derive(Clone, Debug)]
+struct ForexState {
+    rsi: Rsi,
+    fast: Sma,
+    slow: Sma,
+    atr: Atr,
+    prev_rsi: Option<f64>,
+    prev_fast_above: Option<bool>,
+    /// Deepest RSI reading of the current oversold / overbought excursion.
+    excursion_low: Option<f64>,
+    excursion_high: Option<f64>,
+}
+
+/// Two setups, both on bar close:
+/// * reversal: RSI leaves oversold (BUY) or overbought (SELL); confidence
+///   grows with how deep the excursion went and whether the SMA trend agrees;
+/// * trend: the fast SMA crosses the slow one; confidence grows when RSI
+///   is on the same side of 50.
+///
+/// Stops and targets sit `stop_atr` and `take_atr` ATRs from the close.
+/// Confidence here is a rule-based score, not a calibrated probability; the
+/// ensemble (when loaded) supplies the probability.
+#[derive(Clone, Debug)]
+pub struct ForexScanner {
+    cfg: ForexScannerConfig,
+    states: Vec<Option<ForexState>>,
+}
+
+impl ForexScanner {
+    /// A scanner for `n_instruments`, scanning those flagged in `enabled`.
+    pub fn new(cfg: ForexScannerConfig, enabled: &[bool]) -> Self {
+        let states = enabled
+            .iter()
+            .map(|&on| {
+                on.then(|| ForexState {
+                    rsi: Rsi::new(cfg.rsi_period),
+                    fast: Sma::new(cfg.sma_fast),
+                    slow: Sma::new(cfg.sma_slow),
+                    atr: Atr::new(cfg.atr_period),
+                    prev_rsi: None,
+                    prev_fast_above: None,
+                    excursion_low: None,
+                    excursion_high: None,
+                })
+            })
+            .collect();
+        Self { cfg, states }
+    }
+
+    /// True if the instrument is scanned.
+    pub fn scans(&self, instrument: InstrumentId) -> bool {
+        self.states
+            .get(instrument.index())
+            .is_some_and(Option::is_some)
+    }
+
+    /// Feeds a completed bar of the configured timeframe; returns a signal
+    /// if one fires on this bar.
+    pub fn on_bar(&mut self, bar: &Bar, tick: Decimal) -> Option<ForexDetail> {
+        let cfg = &self.cfg;
+        let st = self.states.get_mut(bar.instrument.index())?.as_mut()?;
+        let (h, l, c) = (
+            bar.high.to_f64()?,
+            bar.low.to_f64()?,
+            bar.close.to_f64()?,
+        );
+        let rsi = st.rsi.update(c);
+        let fast = st.fast.update(c);
+        let slow = st.slow.update(c);
+        let atr = st.atr.update(h, l, c);
+        let (Some(rsi), Some(fast), Some(slow), Some(atr)) = (rsi, fast, slow, atr) else {
+            st.prev_rsi = rsi;
+            return None;
+        };
+        let prev_rsi = st.prev_rsi.replace(rsi);
+        let fast_above = fast > slow;
+        let prev_above = st.prev_fast_above.replace(fast_above);
+
+        if rsi < cfg.rsi_oversold {
+            st.excursion_low = Some(st.excursion_low.map_or(rsi, |x| x.min(rsi)));
+        }
+        if rsi > cfg.rsi_overbought {
+            st.excursion_high = Some(st.excursion_high.map_or(rsi, |x| x.max(rsi)));
+        }
+
+        let mut signal: Option<(Direction, f64)> = None;
+        if let Some(p) = prev_rsi {
+            if p < cfg.rsi_oversold && rsi >= cfg.rsi_oversold {
+                let depth = cfg.rsi_oversold - st.excursion_low.take().unwrap_or(p);
+                let aligned = if fast_above { 0.1 } else { 0.0 };
+                signal = Some((Direction::Up, 0.55 + (depth / 50.0).min(0.2) + aligned));
+            } else if p > cfg.rsi_overbought && rsi <= cfg.rsi_overbought {
+                let depth = st.excursion_high.take().unwrap_or(p) - cfg.rsi_overbought;
+                let aligned = if fast_above { 0.0 } else { 0.1 };
+                signal = Some((Direction::Down, 0.55 + (depth / 50.0).min(0.2) + aligned));
+            }
+        }
+        if signal.is_none()
+            && let Some(prev) = prev_above
+            && prev != fast_above
+        {
+            let dir = if fast_above {
+                Direction::Up
+            } else {
+                Direction::Down
+            };
+            let rsi_agrees = (dir == Direction::Up) == (rsi > 50.0);
+            let strength = ((fast - slow).abs() / atr.max(f64::MIN_POSITIVE)).min(1.0);
+            signal = Some((
+                dir,
+                0.5 + if rsi_agrees { 0.1 } else { 0.0 } + 0.1 * strength,
+            ));
+        }
+        let (direction, confidence) = signal?;
+        if atr <= 0.0 {
+            return None;
+        }
+        let atr_d = Decimal::from_f64(atr)?;
+        let round = |x: Decimal| (x / tick).round() * tick;
+        let entry = bar.close;
+        let (stop, take) = match direction {
+            Direction::Up => (
+                round(entry - cfg.stop_atr * atr_d),
+                round(entry + cfg.take_atr * atr_d),
+            ),
+            _ => (
+                round(entry + cfg.stop_atr * atr_d),
+                round(entry - cfg.take_atr * atr_d),
+            ),
+        };
+        let risk = (entry - stop).abs();
+        if risk.is_zero() {
+            return None;
+        }
+        let reward_risk = ((take - entry).abs() / risk).round_dp(2);
+        Some(ForexDetail {
+            direction,
+            entry,
+            stop_loss: stop,
+            take_profit: take,
+            reward_risk,
+            confidence: confidence.clamp(0.0, 1.0),
+            rsi,
+            sma_fast: fast,
+            sma_slow: slow,
+            atr,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Timeframe, Timestamp};
+    use rust_decimal::dec;
+
+    fn bar(i: i64, close: Decimal) -> Bar {
+        Bar {
+            instrument: InstrumentId(0),
+            timeframe: Timeframe::M1,
+            open_ts: Timestamp::from_secs(i * 60),
+            open: close,
+            high: close + dec!(0.0002),
+            low: close - dec!(0.0002),
+            close,
+            volume: dec!(1),
+        }
+    }
+
+    #[test]
+    fn rsi_leaving_oversold_fires_a_buy_with_atr_exits() {
+        let cfg = ForexScannerConfig::default();
+        let mut s = ForexScanner::new(cfg.clone(), &[true]);
+        let mut px = dec!(1.1000);
+        let mut fired = None;
+        // 60 bars of steady decline drive RSI deep into oversold, then a bounce.
+        for i in 0..60 {
+            px -= dec!(0.0003);
+            assert!(s.on_bar(&bar(i, px), dec!(0.00001)).is_none() || i < 50);
+        }
+        for i in 60..66 {
+            px += dec!(0.0010);
+            if let Some(sig) = s.on_bar(&bar(i, px), dec!(0.00001)) {
+                fired = Some(sig);
+                break;
+            }
+        }
+        let sig = fired.expect("a BUY fires when RSI leaves oversold");
+        assert_eq!(sig.direction, Direction::Up);
+        assert!(sig.stop_loss < sig.entry && sig.take_profit > sig.entry);
+        assert!((sig.reward_risk - dec!(2)).abs() <= dec!(0.05), "{}", sig.reward_risk);
+        assert!(sig.confidence >= 0.55 && sig.confidence <= 1.0);
+    }
+
+    #[test]
+    fn unscanned_instruments_are_ignored() {
+        let mut s = ForexScanner::new(ForexScannerConfig::default(), &[false]);
+        assert!(!s.scans(InstrumentId(0)));
+        assert!(s.on_bar(&bar(0, dec!(1)), dec!(0.00001)).is_none());
+    }
+}

@@ -1,0 +1,154 @@
+//! The database schema, versioned with `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+/// Migrations in order; index + 1 is the schema version after it runs.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE runs (
+    id         INTEGER PRIMARY KEY,
+    mode       TEXT NOT NULL,
+    seed       INTEGER NOT NULL,
+    config     TEXT NOT NULL,
+    started_ts INTEGER
+);
+CREATE TABLE accounts (
+    name       TEXT PRIMARY KEY,
+    type       TEXT NOT NULL,
+    profile    TEXT NOT NULL,
+    currency   TEXT NOT NULL,
+    cash       TEXT NOT NULL,
+    risk_json  TEXT NOT NULL,
+    updated_ts INTEGER NOT NULL
+);
+CREATE TABLE opportunities (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    kind        TEXT NOT NULL,
+    instrument  TEXT NOT NULL,
+    created_ts  INTEGER NOT NULL,
+    expires_ts  INTEGER NOT NULL,
+    score       REAL NOT NULL,
+    detail_json TEXT NOT NULL,
+    alpha       REAL,
+    beta        REAL,
+    status      TEXT NOT NULL,
+    closed_ts   INTEGER
+);
+CREATE TABLE risk_decisions (
+    id             INTEGER PRIMARY KEY,
+    run_id         INTEGER NOT NULL REFERENCES runs(id),
+    ts             INTEGER NOT NULL,
+    opportunity_id INTEGER NOT NULL REFERENCES opportunities(id),
+    kind           TEXT NOT NULL,
+    instrument     TEXT NOT NULL,
+    account        TEXT NOT NULL,
+    verdict        TEXT NOT NULL,
+    reason         TEXT,
+    detail         TEXT,
+    qty            TEXT NOT NULL,
+    price          TEXT NOT NULL,
+    notional       TEXT NOT NULL,
+    alpha          REAL,
+    beta           REAL
+);
+CREATE INDEX risk_decisions_ts ON risk_decisions(ts);
+CREATE TABLE orders (
+    id                INTEGER PRIMARY KEY,
+    run_id            INTEGER NOT NULL REFERENCES runs(id),
+    account           TEXT NOT NULL,
+    instrument        TEXT NOT NULL,
+    venue             TEXT NOT NULL,
+    side              TEXT NOT NULL,
+    type              TEXT NOT NULL,
+    tif               TEXT NOT NULL,
+    qty               TEXT NOT NULL,
+    limit_price       TEXT,
+    reference_price   TEXT NOT NULL,
+    status            TEXT NOT NULL,
+    filled_qty        TEXT NOT NULL,
+    avg_fill_price    TEXT NOT NULL,
+    fees              TEXT NOT NULL,
+    purpose           TEXT NOT NULL,
+    exit_reason       TEXT,
+    opportunity_id    INTEGER REFERENCES opportunities(id),
+    position_contract INTEGER NOT NULL,
+    binary_json       TEXT,
+    created_ts        INTEGER NOT NULL,
+    updated_ts        INTEGER NOT NULL,
+    note              TEXT
+);
+CREATE INDEX orders_status ON orders(status);
+CREATE TABLE fills (
+    id         INTEGER PRIMARY KEY,
+    order_id   INTEGER NOT NULL REFERENCES orders(id),
+    trade_id   TEXT NOT NULL UNIQUE,
+    account    TEXT NOT NULL,
+    instrument TEXT NOT NULL,
+    venue      TEXT NOT NULL,
+    side       TEXT NOT NULL,
+    qty        TEXT NOT NULL,
+    price      TEXT NOT NULL,
+    fee        TEXT NOT NULL,
+    ts         INTEGER NOT NULL
+);
+CREATE TABLE trades (
+    id             INTEGER PRIMARY KEY,
+    run_id         INTEGER NOT NULL REFERENCES runs(id),
+    account        TEXT NOT NULL,
+    instrument     TEXT NOT NULL,
+    kind           TEXT,
+    side           TEXT NOT NULL,
+    qty            TEXT NOT NULL,
+    entry_price    TEXT NOT NULL,
+    exit_price     TEXT NOT NULL,
+    pnl            TEXT NOT NULL,
+    fees           TEXT NOT NULL,
+    opened_ts      INTEGER NOT NULL,
+    closed_ts      INTEGER NOT NULL,
+    reason         TEXT NOT NULL,
+    opportunity_id INTEGER REFERENCES opportunities(id)
+);
+CREATE TABLE positions (
+    account    TEXT NOT NULL,
+    instrument TEXT NOT NULL,
+    contract   INTEGER NOT NULL,
+    json       TEXT NOT NULL,
+    PRIMARY KEY (account, instrument, contract)
+);
+CREATE TABLE commands (
+    id       INTEGER PRIMARY KEY,
+    run_id   INTEGER NOT NULL REFERENCES runs(id),
+    ts       INTEGER NOT NULL,
+    command  TEXT NOT NULL,
+    argument TEXT NOT NULL,
+    outcome  TEXT NOT NULL
+);
+CREATE TABLE trading_state_changes (
+    id           INTEGER PRIMARY KEY,
+    run_id       INTEGER NOT NULL REFERENCES runs(id),
+    ts           INTEGER NOT NULL,
+    from_state   TEXT NOT NULL,
+    to_state     TEXT NOT NULL,
+    kill_latched INTEGER NOT NULL,
+    cause        TEXT NOT NULL
+);
+"#];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database up to [`SCHEMA_VERSION`].
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

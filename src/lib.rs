@@ -9,9 +9,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 #![warn(missing_docs)]
 
+pub mod approval;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod driver;
+pub mod engine;
+pub mod execution;
 pub mod indicators;
 pub mod market;
 pub mod portfolio;
@@ -20,7 +24,3 @@ pub mod risk;
 pub mod router;
 pub mod scanners;
 pub mod store;
-pub mod approval;
-pub mod cli;
-pub mod engine;
-pub mod execution;

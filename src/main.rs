@@ -48,6 +48,8 @@ enum Cmd {
         #[arg(long, default_value_t = 200)]
         limit: usize,
     },
+    /// Check the configuration and say which file it came from.
+    Config,
     /// Measure the whole headless pipeline: events/s and per-event latency.
     Bench {
         /// Market events per pass.
@@ -80,6 +82,17 @@ fn main() -> ExitCode {
         .map(|_| ()),
         Some(Cmd::Trades { json, limit }) => cli::trades::run(cli.db.as_deref(), json, limit),
         Some(Cmd::Bench { events, seed }) => cli::bench::run(events, seed, cli.config),
+        Some(Cmd::Config) => cli::setup::load_config(cli.config.as_deref()).map(|l| {
+            println!("configuration: {}", l.origin);
+            println!(
+                "{} venues, {} instruments, {} accounts, {} routes; market source {:?}",
+                l.catalog.venues.len(),
+                l.catalog.instruments.len(),
+                l.catalog.accounts.len(),
+                l.config.routes.len(),
+                l.config.market.source
+            );
+        }),
         None => {
             eprintln!("omni-tui: the cockpit is not built yet; try `omni-tui headless`");
             Ok(())

@@ -15,7 +15,9 @@ impl SimRng {
     /// A generator for `seed`, split by `stream` so that two simulators with
     /// the same seed do not draw the same numbers.
     pub fn new(seed: u64, stream: u64) -> Self {
-        Self(ChaCha8Rng::seed_from_u64(splitmix64(seed ^ splitmix64(stream))))
+        Self(ChaCha8Rng::seed_from_u64(splitmix64(
+            seed ^ splitmix64(stream),
+        )))
     }
 
     /// Uniform in [0, 1).

@@ -1,10 +1,10 @@
 //! `omni-tui bench`: throughput and latency of the whole headless pipeline.
 
 use super::setup;
-use crate::driver::{AuditSink, Summary};
-use crate::engine::Command;
 use crate::config::ApprovalMode;
 use crate::domain::time::SECOND;
+use crate::driver::{AuditSink, Summary};
+use crate::engine::Command;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -42,11 +42,19 @@ pub fn run(events: u64, seed: Option<u64>, config: Option<PathBuf>) -> anyhow::R
         store.close()?;
         let total_secs = t0.elapsed().as_secs_f64();
         let summary = Summary::of(&driver.engine);
-        results.push((measure, loop_secs, total_secs, summary, driver.take_timings()));
+        results.push((
+            measure,
+            loop_secs,
+            total_secs,
+            summary,
+            driver.take_timings(),
+        ));
     }
     let _ = std::fs::remove_dir_all(&dir);
 
-    println!("omni-tui bench: demo market, approve all, paper broker, SQLite (WAL, synchronous=FULL)");
+    println!(
+        "omni-tui bench: demo market, approve all, paper broker, SQLite (WAL, synchronous=FULL)"
+    );
     for (measure, loop_secs, total_secs, s, timings) in &results {
         if !measure {
             println!(

@@ -2,9 +2,9 @@
 //! CPU allows, with a summary at the end.
 
 use super::setup;
+use crate::domain::time::SECOND;
 use crate::driver::{AuditSink, Summary};
 use crate::engine::Command;
-use crate::domain::time::SECOND;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -32,7 +32,8 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
     let loaded = setup::load_config(args.config.as_deref())?;
     let mode = setup::approval_mode(&args.approve)?;
     let seed = args.seed.unwrap_or(loaded.config.general.seed);
-    let (db, restored, mut store) = setup::open_store(args.db.as_deref(), &loaded, "headless", seed)?;
+    let (db, restored, mut store) =
+        setup::open_store(args.db.as_deref(), &loaded, "headless", seed)?;
     let mut driver = setup::demo_driver(&loaded, seed, restored)?;
     let sink: &mut dyn AuditSink = &mut store;
     driver.command(Command::SetApprovalMode(mode), sink)?;

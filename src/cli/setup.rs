@@ -24,16 +24,28 @@ pub fn open_store(
     mode: &str,
     seed: u64,
 ) -> anyhow::Result<(PathBuf, RestoredState, StoreHandle)> {
-    let path = db.map(Path::to_path_buf).unwrap_or_else(store::default_path);
+    let path = db
+        .map(Path::to_path_buf)
+        .unwrap_or_else(store::default_path);
     let conn = store::open(&path)?;
     let restored = store::load_state(&conn, &loaded.catalog)?;
-    let writer = StoreWriter::begin_run(conn, &loaded.catalog, mode, seed, &loaded.origin.to_string())
-        .with_context(|| format!("starting a run in {}", path.display()))?;
+    let writer = StoreWriter::begin_run(
+        conn,
+        &loaded.catalog,
+        mode,
+        seed,
+        &loaded.origin.to_string(),
+    )
+    .with_context(|| format!("starting a run in {}", path.display()))?;
     Ok((path, restored, StoreHandle::spawn(writer)))
 }
 
 /// The demo market, paper broker and engine for a configuration.
-pub fn demo_driver(loaded: &LoadedConfig, seed: u64, restored: RestoredState) -> anyhow::Result<DemoDriver> {
+pub fn demo_driver(
+    loaded: &LoadedConfig,
+    seed: u64,
+    restored: RestoredState,
+) -> anyhow::Result<DemoDriver> {
     let cfg = &loaded.config;
     let mut engine = Engine::new(cfg, &loaded.catalog);
     engine.restore(restored);

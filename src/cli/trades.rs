@@ -6,17 +6,29 @@ use std::path::Path;
 
 /// Prints the trade log, oldest first (the newest `limit`).
 pub fn run(db: Option<&Path>, json: bool, limit: usize) -> anyhow::Result<()> {
-    let path = db.map(Path::to_path_buf).unwrap_or_else(store::default_path);
+    let path = db
+        .map(Path::to_path_buf)
+        .unwrap_or_else(store::default_path);
     anyhow::ensure!(path.is_file(), "no database at {}", path.display());
-    let conn = store::open_read_only(&path).with_context(|| format!("opening {}", path.display()))?;
+    let conn =
+        store::open_read_only(&path).with_context(|| format!("opening {}", path.display()))?;
     let rows = store::read_trades(&conn, limit)?;
     if json {
         println!("{}", serde_json::to_string(&rows)?);
         return Ok(());
     }
     println!(
-        "{:>6}  {:<23}  {:<10} {:<9} {:<9} {:<4} {:>14} {:>14} {:>14} {:>12}  {}",
-        "id", "closed (UTC)", "account", "instrument", "kind", "side", "qty", "entry", "exit", "pnl", "reason"
+        "{:>6}  {:<23}  {:<10} {:<9} {:<9} {:<4} {:>14} {:>14} {:>14} {:>12}  reason",
+        "id",
+        "closed (UTC)",
+        "account",
+        "instrument",
+        "kind",
+        "side",
+        "qty",
+        "entry",
+        "exit",
+        "pnl",
     );
     for r in &rows {
         let short = |s: &str| -> String {

@@ -67,7 +67,8 @@ pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
         }
         None => {
             let config = Config::default();
-            let catalog = validate(&config, None).map_err(|e| e.into_error("<built-in defaults>", None))?;
+            let catalog =
+                validate(&config, None).map_err(|e| e.into_error("<built-in defaults>", None))?;
             Ok(LoadedConfig {
                 config,
                 catalog,
@@ -86,7 +87,8 @@ pub fn parse_str(
 ) -> Result<LoadedConfig, ConfigError> {
     let name = origin.to_string();
     let config = parse_config(text, &name)?;
-    let catalog = validate(&config, Some(&base_dir)).map_err(|e| e.into_error(&name, Some(text)))?;
+    let catalog =
+        validate(&config, Some(&base_dir)).map_err(|e| e.into_error(&name, Some(text)))?;
     Ok(LoadedConfig {
         config,
         catalog,

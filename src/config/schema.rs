@@ -101,14 +101,13 @@ pub struct DemoConfig {
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        let series = |instrument: &str, file: &str, spread_bps: f64, top_qty: f64| {
-            DemoSeriesConfig {
+        let series =
+            |instrument: &str, file: &str, spread_bps: f64, top_qty: f64| DemoSeriesConfig {
                 instrument: instrument.into(),
                 file: file.into(),
                 spread_bps,
                 top_qty,
-            }
-        };
+            };
         let venue = |name: &str, lag_ms: u64, spread_mult: f64, size_mult: f64| DemoVenueConfig {
             venue: name.into(),
             lag_ms,
@@ -631,7 +630,7 @@ impl Default for SignalRule {
 }
 
 /// Trading hours of one asset class, UTC. Empty `open`/`close` means always open.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SessionConfig {
     /// Weekly open, e.g. `sun 22:00`; empty for around the clock.
@@ -640,16 +639,6 @@ pub struct SessionConfig {
     pub close: String,
     /// Daily break, e.g. `21:00-22:00`; empty for none.
     pub daily_break: String,
-}
-
-impl Default for SessionConfig {
-    fn default() -> Self {
-        Self {
-            open: String::new(),
-            close: String::new(),
-            daily_break: String::new(),
-        }
-    }
 }
 
 /// Trading hours per asset class.
@@ -798,18 +787,17 @@ impl Default for Config {
             maker_fee_pct: maker,
             order_latency_ms: latency,
         };
-        let instrument = |name: &str,
-                          class: AssetClass,
-                          tick: Decimal,
-                          lot: Decimal,
-                          venues: &[&str]| InstrumentConfig {
-            name: name.into(),
-            class,
-            tick_size: tick,
-            lot_size: lot,
-            min_qty: lot,
-            venues: venues.iter().map(|v| v.to_string()).collect(),
-        };
+        let instrument =
+            |name: &str, class: AssetClass, tick: Decimal, lot: Decimal, venues: &[&str]| {
+                InstrumentConfig {
+                    name: name.into(),
+                    class,
+                    tick_size: tick,
+                    lot_size: lot,
+                    min_qty: lot,
+                    venues: venues.iter().map(|v| v.to_string()).collect(),
+                }
+            };
         let account = |name: &str,
                        kind: AccountType,
                        profile: RiskProfile,

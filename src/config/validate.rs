@@ -141,11 +141,20 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
             return Err(bad(format!("{key}.name"), "a venue needs a name"));
         }
         if !seen.insert(v.name.clone()) {
-            return Err(bad(format!("{key}.name"), format!("venue `{}` is defined twice", v.name)));
+            return Err(bad(
+                format!("{key}.name"),
+                format!("venue `{}` is defined twice", v.name),
+            ));
         }
-        for (field, fee) in [("taker_fee_pct", v.taker_fee_pct), ("maker_fee_pct", v.maker_fee_pct)] {
+        for (field, fee) in [
+            ("taker_fee_pct", v.taker_fee_pct),
+            ("maker_fee_pct", v.maker_fee_pct),
+        ] {
             if fee < Decimal::ZERO || fee >= Decimal::from(100) {
-                return Err(bad(format!("{key}.{field}"), "a fee must be a percent in [0, 100)"));
+                return Err(bad(
+                    format!("{key}.{field}"),
+                    "a fee must be a percent in [0, 100)",
+                ));
             }
         }
         catalog.venues.push(Venue {
@@ -181,12 +190,18 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
             }
         }
         if inst.venues.is_empty() {
-            return Err(bad(format!("{key}.venues"), "an instrument needs at least one venue"));
+            return Err(bad(
+                format!("{key}.venues"),
+                "an instrument needs at least one venue",
+            ));
         }
         let mut venues = Vec::new();
         for (j, name) in inst.venues.iter().enumerate() {
             let id = catalog.venue_by_name(name).ok_or_else(|| {
-                bad(format!("{key}.venues[{j}]"), format!("unknown venue `{name}`"))
+                bad(
+                    format!("{key}.venues[{j}]"),
+                    format!("unknown venue `{name}`"),
+                )
             })?;
             venues.push(id);
         }
@@ -208,10 +223,16 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
             return Err(bad(format!("{key}.name"), "an account needs a name"));
         }
         if !seen.insert(a.name.clone()) {
-            return Err(bad(format!("{key}.name"), format!("account `{}` is defined twice", a.name)));
+            return Err(bad(
+                format!("{key}.name"),
+                format!("account `{}` is defined twice", a.name),
+            ));
         }
         if a.balance <= Decimal::ZERO {
-            return Err(bad(format!("{key}.balance"), "the starting balance must be positive"));
+            return Err(bad(
+                format!("{key}.balance"),
+                "the starting balance must be positive",
+            ));
         }
         if a.broker != "paper" {
             return Err(bad(
@@ -237,7 +258,10 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
         let key = format!("routes[{i}]");
         for (j, name) in r.instruments.iter().enumerate() {
             let id = catalog.instrument_by_name(name).ok_or_else(|| {
-                bad(format!("{key}.instruments[{j}]"), format!("unknown instrument `{name}`"))
+                bad(
+                    format!("{key}.instruments[{j}]"),
+                    format!("unknown instrument `{name}`"),
+                )
             })?;
             if r.kind == OpportunityKind::Arbitrage && catalog.instrument(id).venues.len() < 2 {
                 return Err(bad(
@@ -248,7 +272,10 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
         }
         for (j, name) in r.accounts.iter().enumerate() {
             let id = catalog.account_by_name(name).ok_or_else(|| {
-                bad(format!("{key}.accounts[{j}]"), format!("unknown account `{name}`"))
+                bad(
+                    format!("{key}.accounts[{j}]"),
+                    format!("unknown account `{name}`"),
+                )
             })?;
             let kind = catalog.account(id).kind;
             let fits = match r.kind {
@@ -269,7 +296,10 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
     }
 
     if Timeframe::parse(&cfg.scanners.forex.timeframe).is_none() {
-        return Err(bad("scanners.forex.timeframe", "expected M1, M5, M15, H1 or D1"));
+        return Err(bad(
+            "scanners.forex.timeframe",
+            "expected M1, M5, M15, H1 or D1",
+        ));
     }
     let f = &cfg.scanners.forex;
     for (field, v) in [
@@ -283,12 +313,21 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
         }
     }
     for (k, list) in [
-        ("scanners.forex.instruments", &cfg.scanners.forex.instruments),
-        ("scanners.binary.instruments", &cfg.scanners.binary.instruments),
+        (
+            "scanners.forex.instruments",
+            &cfg.scanners.forex.instruments,
+        ),
+        (
+            "scanners.binary.instruments",
+            &cfg.scanners.binary.instruments,
+        ),
     ] {
         for (j, name) in list.iter().enumerate() {
             if catalog.instrument_by_name(name).is_none() {
-                return Err(bad(format!("{k}[{j}]"), format!("unknown instrument `{name}`")));
+                return Err(bad(
+                    format!("{k}[{j}]"),
+                    format!("unknown instrument `{name}`"),
+                ));
             }
         }
     }
@@ -309,7 +348,8 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
         ("forex", &cfg.risk.hours.forex),
         ("metal", &cfg.risk.hours.metal),
     ] {
-        Session::parse(s).map_err(|(field, msg)| bad(format!("risk.hours.{class}.{field}"), msg))?;
+        Session::parse(s)
+            .map_err(|(field, msg)| bad(format!("risk.hours.{class}.{field}"), msg))?;
     }
     let r = &cfg.risk;
     for (field, v) in [
@@ -341,7 +381,10 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
         if !found {
             return Err(bad(
                 format!("{key}.file"),
-                format!("`{}` is neither a bundled series nor a readable file", s.file),
+                format!(
+                    "`{}` is neither a bundled series nor a readable file",
+                    s.file
+                ),
             ));
         }
         if s.spread_bps < 0.0 || s.top_qty <= 0.0 {

@@ -1,7 +1,7 @@
 //! Venues and instruments, and the catalog that names them.
 
-use super::ids::{AccountId, InstrumentId, VenueId};
 use super::account::{AccountMode, AccountType, RiskProfile};
+use super::ids::{AccountId, InstrumentId, VenueId};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 

@@ -15,11 +15,9 @@ pub use bar::{Bar, BarAggregator, Timeframe};
 pub use ids::{AccountId, InstrumentId, OpportunityId, OrderId, VenueId};
 pub use instrument::{AccountInfo, AssetClass, Catalog, Instrument, Venue};
 pub use opportunity::{
-    ArbitrageDetail, BetaBelief, BinaryContract, BinaryDetail, Direction, ForexDetail,
-    Opportunity, OpportunityDetail, OpportunityKind, OpportunityStatus,
+    ArbitrageDetail, BetaBelief, BinaryContract, BinaryDetail, Direction, ForexDetail, Opportunity,
+    OpportunityDetail, OpportunityKind, OpportunityStatus,
 };
-pub use order::{
-    ExitReason, Fill, Order, OrderPurpose, OrderStatus, OrderType, Side, TimeInForce,
-};
+pub use order::{ExitReason, Fill, Order, OrderPurpose, OrderStatus, OrderType, Side, TimeInForce};
 pub use quote::{Aggressor, Quote, Trade};
 pub use time::Timestamp;

@@ -27,7 +27,9 @@ pub struct Quote {
 impl Quote {
     /// Midpoint of bid and ask.
     pub fn mid(&self) -> Decimal {
-        (self.bid + self.ask) / Decimal::TWO
+        // Multiplying by an exact 0.5 gives the same value as dividing by 2
+        // at a fraction of the cost; this runs on every quote.
+        (self.bid + self.ask) * Decimal::from_parts(5, 0, 0, false, 1)
     }
     /// Ask minus bid.
     pub fn spread(&self) -> Decimal {

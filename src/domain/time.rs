@@ -1,7 +1,7 @@
 //! Event time. The engine never reads the wall clock: every event carries a
 //! [`Timestamp`], and all durations are plain nanosecond counts.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -71,11 +71,12 @@ impl Timestamp {
     }
     /// Day of week (0 = Monday) and minute of the UTC day, for trading hours.
     pub fn weekday_minute(self) -> (u32, u32) {
-        let dt = self.to_datetime();
-        (
-            dt.weekday().num_days_from_monday(),
-            dt.hour() * 60 + dt.minute(),
-        )
+        // Integer arithmetic instead of a calendar conversion: this runs on
+        // every quote. 1970-01-01 was a Thursday (3 days after a Monday).
+        let day = self.day_index();
+        let weekday = (day + 3).rem_euclid(7) as u32;
+        let minute = (self.0.rem_euclid(DAY) / MINUTE) as u32;
+        (weekday, minute)
     }
     /// The start of the bucket of `width` nanoseconds that holds this time.
     pub const fn floor_to(self, width: i64) -> Self {
@@ -108,6 +109,21 @@ mod tests {
         let t = Timestamp::from_secs(1_741_071_600);
         assert_eq!(t.weekday_minute(), (1, 420));
         assert_eq!(t.to_string(), "2025-03-04 07:00:00.000");
+    }
+
+    #[test]
+    fn weekday_minute_matches_the_calendar_across_years() {
+        use chrono::{Datelike, Timelike};
+        let mut t = Timestamp::from_secs(-86_400 * 3 + 12_345);
+        while t.secs() < 4_102_444_800 {
+            let dt = t.to_datetime();
+            let expected = (
+                dt.weekday().num_days_from_monday(),
+                dt.hour() * 60 + dt.minute(),
+            );
+            assert_eq!(t.weekday_minute(), expected, "{t}");
+            t = t.plus_secs(86_400 * 37 + 3_611);
+        }
     }
 
     #[test]

@@ -134,7 +134,11 @@ impl<M: MarketSource, B: ExecutionClient> SimDriver<M, B> {
 
     /// Runs every broker action due at or before `until`, one instant at a
     /// time, since the engine's answers may schedule more.
-    fn drain_broker(&mut self, until: Timestamp, sink: &mut dyn AuditSink) -> Result<(), StoreError> {
+    fn drain_broker(
+        &mut self,
+        until: Timestamp,
+        sink: &mut dyn AuditSink,
+    ) -> Result<(), StoreError> {
         while let Some(t) = self.broker.next_due().filter(|t| *t <= until) {
             let mut reports = std::mem::take(&mut self.reports);
             self.broker.advance(t, &mut reports);
@@ -168,15 +172,26 @@ impl<M: MarketSource, B: ExecutionClient> SimDriver<M, B> {
     }
 
     /// Sends an operator command at the engine's current time.
-    pub fn command(&mut self, command: Command, sink: &mut dyn AuditSink) -> Result<(), StoreError> {
-        let ts = self.engine.clock().max(self.market.peek_ts().unwrap_or_default());
+    pub fn command(
+        &mut self,
+        command: Command,
+        sink: &mut dyn AuditSink,
+    ) -> Result<(), StoreError> {
+        let ts = self
+            .engine
+            .clock()
+            .max(self.market.peek_ts().unwrap_or_default());
         self.feed(EngineEvent::Command { ts, command }, sink)
     }
 
     /// After the last market event: lets orders in flight reach the broker
     /// and their reports reach the engine, up to `horizon_nanos` past the
     /// engine's clock (binary settlements further out stay open).
-    pub fn finish(&mut self, horizon_nanos: i64, sink: &mut dyn AuditSink) -> Result<(), StoreError> {
+    pub fn finish(
+        &mut self,
+        horizon_nanos: i64,
+        sink: &mut dyn AuditSink,
+    ) -> Result<(), StoreError> {
         let until = self.engine.clock().plus(horizon_nanos);
         self.drain_broker(until, sink)
     }

@@ -132,7 +132,11 @@ impl Summary {
         ));
         s.push_str(&format!(
             "approvals         operator {}  policy {}  rejected {}  expired {}  vanished {}\n",
-            self.approvals.operator, self.approvals.policy, self.approvals.rejected, self.expired, self.vanished
+            self.approvals.operator,
+            self.approvals.policy,
+            self.approvals.rejected,
+            self.expired,
+            self.vanished
         ));
         s.push_str(&format!(
             "risk gate         approved {}  refused {}\n",
@@ -145,11 +149,18 @@ impl Summary {
             "execution         orders {}  fills {}  closed trades {}  open positions {}\n",
             self.orders, self.fills, self.trades, self.open_positions
         ));
-        s.push_str(&format!("realized P&L      {}\n", self.realized_pnl.round_dp(2)));
+        s.push_str(&format!(
+            "realized P&L      {}\n",
+            self.realized_pnl.round_dp(2)
+        ));
         s.push_str(&format!(
             "trading state     {}{}\n",
             self.trading_state,
-            if self.kill_latched { " (kill switch latched)" } else { "" }
+            if self.kill_latched {
+                " (kill switch latched)"
+            } else {
+                ""
+            }
         ));
         s.push_str("accounts\n");
         for a in &self.accounts {

@@ -3,8 +3,8 @@
 
 use super::event::Command;
 use crate::domain::{
-    AccountId, Fill, InstrumentId, Opportunity, OpportunityId, OpportunityKind,
-    OpportunityStatus, Order, OrderId, OrderStatus, Side, Timestamp, VenueId,
+    AccountId, Fill, InstrumentId, Opportunity, OpportunityId, OpportunityKind, OpportunityStatus,
+    Order, OrderId, OrderStatus, Side, Timestamp, VenueId,
 };
 use crate::portfolio::{ClosedTrade, Position, PositionKey};
 use crate::risk::{AccountRisk, TradingState, Verdict};

@@ -18,7 +18,10 @@ impl Engine {
                 }
             }
             Command::Reject(id) => {
-                if self.close_opportunity(id, OpportunityStatus::Rejected).is_some() {
+                if self
+                    .close_opportunity(id, OpportunityStatus::Rejected)
+                    .is_some()
+                {
                     "rejected".to_string()
                 } else {
                     "not pending (already decided or expired)".to_string()

@@ -121,7 +121,12 @@ impl Engine {
                 self.close_opportunity(id, OpportunityStatus::Vanished);
                 if let Some(d) = self.binary.opportunity(inst) {
                     let ttl = self.config.scanners.binary.ttl_secs;
-                    self.open_opportunity(inst, OpportunityDetail::Binary(d.clone()), d.expected_value, ttl);
+                    self.open_opportunity(
+                        inst,
+                        OpportunityDetail::Binary(d.clone()),
+                        d.expected_value,
+                        ttl,
+                    );
                 }
             }
             (None, Some(d)) => {
@@ -153,7 +158,10 @@ impl Engine {
         let now = self.clock;
         for d in found.drain(..) {
             let score = d.net_profit.to_f64().unwrap_or(0.0);
-            if let Some(o) = self.opportunities.arbitrage_mut(inst, d.buy_venue, d.sell_venue) {
+            if let Some(o) = self
+                .opportunities
+                .arbitrage_mut(inst, d.buy_venue, d.sell_venue)
+            {
                 o.detail = OpportunityDetail::Arbitrage(d);
                 o.score = score;
                 o.updated = now;
@@ -217,7 +225,11 @@ impl Engine {
     }
 
     /// Removes a pending opportunity with a final status.
-    pub(super) fn close_opportunity(&mut self, id: OpportunityId, status: OpportunityStatus) -> Option<Opportunity> {
+    pub(super) fn close_opportunity(
+        &mut self,
+        id: OpportunityId,
+        status: OpportunityStatus,
+    ) -> Option<Opportunity> {
         let o = self.opportunities.remove(id)?;
         match status {
             OpportunityStatus::Expired => self.counters.expired += 1,
@@ -250,8 +262,12 @@ impl Engine {
             let long = Engine::position_direction(p) == Direction::Up;
             // A long exits by selling at the bid, a short by buying at the ask.
             let px = if long { q.bid } else { q.ask };
-            let stop_hit = p.stop_loss.is_some_and(|s| if long { px <= s } else { px >= s });
-            let take_hit = p.take_profit.is_some_and(|t| if long { px >= t } else { px <= t });
+            let stop_hit = p
+                .stop_loss
+                .is_some_and(|s| if long { px <= s } else { px >= s });
+            let take_hit = p
+                .take_profit
+                .is_some_and(|t| if long { px >= t } else { px <= t });
             if stop_hit || take_hit {
                 let reason = if stop_hit {
                     ExitReason::StopLoss

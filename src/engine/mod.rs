@@ -22,8 +22,8 @@ pub use restore::RestoredState;
 use crate::approval::AutoPolicy;
 use crate::config::{ApprovalMode, Config};
 use crate::domain::{
-    AccountId, Catalog, Direction, InstrumentId, OpportunityKind, Order, OrderId,
-    Timeframe, Timestamp,
+    AccountId, Catalog, Direction, InstrumentId, OpportunityKind, Order, OrderId, Timeframe,
+    Timestamp,
 };
 use crate::execution::ExecutionRequest;
 use crate::market::QuoteBook;
@@ -320,7 +320,14 @@ impl Engine {
         if let Some(c) = p.binary {
             return self
                 .binary
-                .fair_value(p.key.instrument, c.direction, c.strike, c.payout, self.clock, c.expiry)
+                .fair_value(
+                    p.key.instrument,
+                    c.direction,
+                    c.strike,
+                    c.payout,
+                    self.clock,
+                    c.expiry,
+                )
                 .unwrap_or(p.avg_price);
         }
         self.mark(p.key.instrument).unwrap_or(p.avg_price)

@@ -248,7 +248,10 @@ impl Engine {
         self.audit_account(key.account);
     }
 
-    fn kind_of_order(&self, order: &crate::domain::Order) -> Option<crate::domain::OpportunityKind> {
+    fn kind_of_order(
+        &self,
+        order: &crate::domain::Order,
+    ) -> Option<crate::domain::OpportunityKind> {
         use crate::domain::OpportunityKind as K;
         Some(match order.purpose {
             OrderPurpose::ArbitrageLeg | OrderPurpose::Unwind => K::Arbitrage,
@@ -299,7 +302,15 @@ impl Engine {
             created: ts,
             updated: ts,
         };
-        self.apply_fill(key, &settle, p.qty.abs(), price, Decimal::ZERO, ts, ExitReason::Expiry);
+        self.apply_fill(
+            key,
+            &settle,
+            p.qty.abs(),
+            price,
+            Decimal::ZERO,
+            ts,
+            ExitReason::Expiry,
+        );
         // A sell-back in flight for this contract has nothing left to sell.
         self.closing.remove(&key);
     }
@@ -343,7 +354,9 @@ impl Engine {
         let reference = self
             .book
             .quote(venue, g.instrument)
-            .map_or(Decimal::ZERO, |q| if side == Side::Sell { q.bid } else { q.ask });
+            .map_or(Decimal::ZERO, |q| {
+                if side == Side::Sell { q.bid } else { q.ask }
+            });
         let held = self
             .portfolio
             .positions

@@ -4,9 +4,9 @@
 use super::{ArbGroup, Audit, Decision, Engine};
 use crate::config::ApprovalMode;
 use crate::domain::{
-    AccountId, BinaryContract, Direction, ExitReason, InstrumentId, Opportunity,
-    OpportunityDetail, OpportunityId, OpportunityKind, OpportunityStatus, Order, OrderId,
-    OrderPurpose, OrderStatus, OrderType, Side, TimeInForce, VenueId,
+    AccountId, BinaryContract, Direction, ExitReason, InstrumentId, Opportunity, OpportunityDetail,
+    OpportunityId, OpportunityKind, OpportunityStatus, Order, OrderId, OrderPurpose, OrderStatus,
+    OrderType, Side, TimeInForce, VenueId,
 };
 use crate::execution::ExecutionRequest;
 use crate::portfolio::PositionKey;
@@ -66,7 +66,10 @@ impl Engine {
             ApprovedBy::Operator => self.counters.operator_approvals += 1,
             ApprovedBy::Policy => self.counters.policy_approvals += 1,
         }
-        let accounts = self.router.accounts_for(opp.kind(), opp.instrument).to_vec();
+        let accounts = self
+            .router
+            .accounts_for(opp.kind(), opp.instrument)
+            .to_vec();
         for account in accounts {
             self.decide(&opp, account);
         }
@@ -74,7 +77,11 @@ impl Engine {
     }
 
     /// Sizes the account's intent, builds it, and asks the gate.
-    pub(crate) fn intent_for(&self, opp: &Opportunity, account: AccountId) -> (OrderIntent, Decimal, Decimal) {
+    pub(crate) fn intent_for(
+        &self,
+        opp: &Opportunity,
+        account: AccountId,
+    ) -> (OrderIntent, Decimal, Decimal) {
         let inst = self.catalog.instrument(opp.instrument);
         let equity = self.equity(account);
         let plain_key = PositionKey {
@@ -176,6 +183,7 @@ impl Engine {
             legs,
             qty: sized.qty,
             notional,
+            bound: sized.bound,
         };
         (intent, equity, position_after)
     }
@@ -183,7 +191,10 @@ impl Engine {
     /// The gate's verdict for an account's intent, as if approved now.
     pub fn preview(&self, opp: &Opportunity, account: AccountId) -> Verdict {
         let (intent, equity, position_after) = self.intent_for(opp, account);
-        self.gate.check(&intent, &self.gate_context(&intent, account, equity, position_after))
+        self.gate.check(
+            &intent,
+            &self.gate_context(&intent, account, equity, position_after),
+        )
     }
 
     fn gate_context(
@@ -213,9 +224,10 @@ impl Engine {
 
     fn decide(&mut self, opp: &Opportunity, account: AccountId) {
         let (intent, equity, position_after) = self.intent_for(opp, account);
-        let verdict = self
-            .gate
-            .check(&intent, &self.gate_context(&intent, account, equity, position_after));
+        let verdict = self.gate.check(
+            &intent,
+            &self.gate_context(&intent, account, equity, position_after),
+        );
         let decision = Decision {
             ts: self.clock,
             opportunity: opp.id,
@@ -237,7 +249,11 @@ impl Engine {
             }
             Verdict::Approved => {
                 self.counters.gate_approved += 1;
-                self.account_risk[account.index()].record_entry(opp.kind(), opp.instrument, self.clock);
+                self.account_risk[account.index()].record_entry(
+                    opp.kind(),
+                    opp.instrument,
+                    self.clock,
+                );
                 self.place_entry(opp, account, &intent);
                 self.audit_account(account);
             }
@@ -272,9 +288,23 @@ impl Engine {
                 let slack = (a.sell_price - a.buy_price) * self.arbitrage.config().leg_slack;
                 let buy_limit = ((a.buy_price + slack) / tick).floor() * tick;
                 let sell_limit = ((a.sell_price - slack) / tick).ceil() * tick;
-                let mut buy = base(a.buy_venue, Side::Buy, OrderType::Limit, TimeInForce::Ioc, Some(buy_limit), a.buy_price);
+                let mut buy = base(
+                    a.buy_venue,
+                    Side::Buy,
+                    OrderType::Limit,
+                    TimeInForce::Ioc,
+                    Some(buy_limit),
+                    a.buy_price,
+                );
                 buy.purpose = OrderPurpose::ArbitrageLeg;
-                let mut sell = base(a.sell_venue, Side::Sell, OrderType::Limit, TimeInForce::Ioc, Some(sell_limit), a.sell_price);
+                let mut sell = base(
+                    a.sell_venue,
+                    Side::Sell,
+                    OrderType::Limit,
+                    TimeInForce::Ioc,
+                    Some(sell_limit),
+                    a.sell_price,
+                );
                 sell.purpose = OrderPurpose::ArbitrageLeg;
                 let buy_id = self.create_order(buy);
                 let sell_id = self.create_order(sell);
@@ -291,14 +321,28 @@ impl Engine {
             }
             OpportunityDetail::Forex(f) => {
                 let leg = intent.legs[0];
-                let mut o = base(leg.venue, leg.side, OrderType::Market, TimeInForce::Ioc, None, f.entry);
+                let mut o = base(
+                    leg.venue,
+                    leg.side,
+                    OrderType::Market,
+                    TimeInForce::Ioc,
+                    None,
+                    f.entry,
+                );
                 o.stop_loss = Some(f.stop_loss);
                 o.take_profit = Some(f.take_profit);
                 self.create_order(o);
             }
             OpportunityDetail::Binary(b) => {
                 let leg = intent.legs[0];
-                let mut o = base(leg.venue, Side::Buy, OrderType::Market, TimeInForce::Ioc, None, b.strike);
+                let mut o = base(
+                    leg.venue,
+                    Side::Buy,
+                    OrderType::Market,
+                    TimeInForce::Ioc,
+                    None,
+                    b.strike,
+                );
                 o.binary = Some(BinaryContract {
                     direction: b.direction,
                     strike: b.strike,
@@ -347,7 +391,7 @@ impl Engine {
         self.outbox.audits.push(Audit::OrderCreated(order.clone()));
         self.outbox
             .requests
-            .push(ExecutionRequest::Submit(order.clone()));
+            .push(ExecutionRequest::Submit(Box::new(order.clone())));
         self.working.insert(id, order);
         id
     }

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 /// A request leaving the engine for a broker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ExecutionRequest {
-    /// Place this order.
-    Submit(Order),
+    /// Place this order (boxed: orders are large and cancels are common).
+    Submit(Box<Order>),
     /// Cancel a working order.
     Cancel {
         /// The order.

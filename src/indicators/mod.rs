@@ -18,7 +18,8 @@ pub fn normal_cdf(x: f64) -> f64 {
     let t = 1.0 / (1.0 + 0.327_591_1 * z);
     let poly = t
         * (0.254_829_592
-            + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     let erf = 1.0 - poly * (-z * z).exp();
     if x >= 0.0 {
         0.5 * (1.0 + erf)
@@ -61,7 +62,11 @@ mod tests {
             g = (g * (n as f64 - 1.0) + c.max(0.0)) / n as f64;
             l = (l * (n as f64 - 1.0) + (-c).max(0.0)) / n as f64;
         }
-        Some(if l == 0.0 { 100.0 } else { 100.0 - 100.0 / (1.0 + g / l) })
+        Some(if l == 0.0 {
+            100.0
+        } else {
+            100.0 - 100.0 / (1.0 + g / l)
+        })
     }
 
     #[test]
@@ -136,6 +141,10 @@ mod tests {
             e.update(p);
         }
         assert!((e.drift() - 0.0198 / 2.0).abs() < 1.5e-3, "{}", e.drift());
-        assert!((e.volatility() - 0.0099).abs() < 1.5e-3, "{}", e.volatility());
+        assert!(
+            (e.volatility() - 0.0099).abs() < 1.5e-3,
+            "{}",
+            e.volatility()
+        );
     }
 }

@@ -25,9 +25,7 @@ impl Rsi {
 
     /// Adds a close; returns the RSI (0..100) once `period` changes are seen.
     pub fn update(&mut self, close: f64) -> Option<f64> {
-        let Some(prev) = self.prev.replace(close) else {
-            return None;
-        };
+        let prev = self.prev.replace(close)?;
         let change = close - prev;
         let (gain, loss) = if change > 0.0 {
             (change, 0.0)

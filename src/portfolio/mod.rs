@@ -76,7 +76,9 @@ impl Portfolio {
 
     /// Open positions of one account.
     pub fn of_account(&self, account: AccountId) -> impl Iterator<Item = &Position> {
-        self.positions.values().filter(move |p| p.key.account == account)
+        self.positions
+            .values()
+            .filter(move |p| p.key.account == account)
     }
 
     /// Count of open positions.

@@ -141,7 +141,14 @@ impl Position {
     /// moves the average; reducing realises (price − average) × quantity in
     /// the position's direction; crossing zero opens the remainder at the
     /// fill price.
-    pub fn apply(&mut self, side: Side, qty: Decimal, price: Decimal, fee: Decimal, ts: Timestamp) -> FillEffect {
+    pub fn apply(
+        &mut self,
+        side: Side,
+        qty: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        ts: Timestamp,
+    ) -> FillEffect {
         let signed = side.sign() * qty;
         let mut effect = FillEffect::default();
         self.fees += fee;
@@ -187,7 +194,13 @@ impl Position {
     }
 
     /// The closed-trade record of the round trip that just ended.
-    pub fn closed_trade(&self, side: Side, entry: Decimal, reason: ExitReason, ts: Timestamp) -> ClosedTrade {
+    pub fn closed_trade(
+        &self,
+        side: Side,
+        entry: Decimal,
+        reason: ExitReason,
+        ts: Timestamp,
+    ) -> ClosedTrade {
         let exit_price = if self.exit_qty.is_zero() {
             Decimal::ZERO
         } else {

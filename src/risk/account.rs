@@ -51,7 +51,12 @@ impl AccountRisk {
     }
 
     /// Records an approved entry.
-    pub fn record_entry(&mut self, kind: OpportunityKind, instrument: InstrumentId, now: Timestamp) {
+    pub fn record_entry(
+        &mut self,
+        kind: OpportunityKind,
+        instrument: InstrumentId,
+        now: Timestamp,
+    ) {
         self.trades_today += 1;
         match self
             .last_entry
@@ -98,7 +103,11 @@ impl AccountRisk {
     }
 
     /// The last approved entry of a kind on an instrument.
-    pub fn last_entry_at(&self, kind: OpportunityKind, instrument: InstrumentId) -> Option<Timestamp> {
+    pub fn last_entry_at(
+        &self,
+        kind: OpportunityKind,
+        instrument: InstrumentId,
+    ) -> Option<Timestamp> {
         self.last_entry
             .iter()
             .find(|(k, i, _)| *k == kind && *i == instrument)

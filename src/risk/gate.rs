@@ -6,8 +6,8 @@ use super::reason::{Refusal, RefusalReason, Verdict};
 use super::state::TradingState;
 use crate::config::{RiskConfig, SignalRule};
 use crate::domain::{
-    AccountInfo, AccountType, AssetClass, Direction, InstrumentId, OpportunityId,
-    OpportunityKind, Side, Timestamp, VenueId, time::MILLI, time::SECOND,
+    AccountInfo, AccountType, AssetClass, Direction, InstrumentId, OpportunityId, OpportunityKind,
+    Side, Timestamp, VenueId, time::MILLI, time::SECOND,
 };
 use crate::market::QuoteBook;
 use rust_decimal::Decimal;
@@ -42,6 +42,8 @@ pub struct OrderIntent {
     pub qty: Decimal,
     /// Notional of the largest leg, in the account currency.
     pub notional: Decimal,
+    /// The limit that bound the size (names the refusal when it is too small).
+    pub bound: crate::router::sizing::SizeBound,
 }
 
 /// The account and market facts the gate reads.
@@ -173,7 +175,10 @@ impl RiskGate {
         if c.risk.trades_today >= cfg.daily_trade_limit {
             return refuse(
                 R::DailyTradeLimit,
-                format!("{} trades today >= {}", c.risk.trades_today, cfg.daily_trade_limit),
+                format!(
+                    "{} trades today >= {}",
+                    c.risk.trades_today, cfg.daily_trade_limit
+                ),
             );
         }
         let recent = c
@@ -185,7 +190,10 @@ impl RiskGate {
         if recent >= cfg.max_orders_per_minute {
             return refuse(
                 R::OrderRateLimit,
-                format!("{recent} orders in the last minute >= {}", cfg.max_orders_per_minute),
+                format!(
+                    "{recent} orders in the last minute >= {}",
+                    cfg.max_orders_per_minute
+                ),
             );
         }
         let day_loss = c.risk.start_of_day_equity - c.equity;
@@ -200,7 +208,8 @@ impl RiskGate {
             );
         }
         if c.account.kind == AccountType::PropFirm {
-            let limit = c.risk.start_of_day_equity * cfg.prop_firm.daily_loss_pct / Decimal::ONE_HUNDRED;
+            let limit =
+                c.risk.start_of_day_equity * cfg.prop_firm.daily_loss_pct / Decimal::ONE_HUNDRED;
             if day_loss >= limit {
                 return refuse(
                     R::PropDailyLoss,
@@ -260,10 +269,29 @@ impl RiskGate {
         }
 
         if i.qty <= Decimal::ZERO || i.qty < c.min_qty {
-            return refuse(
-                R::SizeTooSmall,
-                format!("size {} < minimum {}", i.qty, c.min_qty),
-            );
+            use crate::router::sizing::SizeBound;
+            return match i.bound {
+                SizeBound::Position => refuse(
+                    R::MaxPosition,
+                    format!(
+                        "no room under the {} position cap (size {} < minimum {})",
+                        pct(cfg.max_position_pct),
+                        i.qty,
+                        c.min_qty
+                    ),
+                ),
+                SizeBound::OrderNotional => refuse(
+                    R::MaxOrderNotional,
+                    format!(
+                        "the {} order cap leaves size {} < minimum {}",
+                        cfg.max_order_notional, i.qty, c.min_qty
+                    ),
+                ),
+                _ => refuse(
+                    R::SizeTooSmall,
+                    format!("size {} < minimum {}", i.qty, c.min_qty),
+                ),
+            };
         }
         if i.notional > cfg.max_order_notional {
             return refuse(

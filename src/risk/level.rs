@@ -84,7 +84,9 @@ pub fn usages(
         v.push(LimitUsage {
             name: "prop drawdown".into(),
             used: f((account.initial_balance - equity).max(Decimal::ZERO)),
-            limit: f(account.initial_balance * cfg.prop_firm.max_drawdown_pct / Decimal::ONE_HUNDRED),
+            limit: f(
+                account.initial_balance * cfg.prop_firm.max_drawdown_pct / Decimal::ONE_HUNDRED
+            ),
         });
     }
     v

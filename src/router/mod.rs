@@ -28,7 +28,11 @@ impl Router {
         let n = catalog.instruments.len();
         let mut table = vec![Vec::new(); 3 * n];
         for r in routes {
-            for inst in r.instruments.iter().filter_map(|i| catalog.instrument_by_name(i)) {
+            for inst in r
+                .instruments
+                .iter()
+                .filter_map(|i| catalog.instrument_by_name(i))
+            {
                 let slot = &mut table[kind_index(r.kind) * n + inst.index()];
                 for acct in r.accounts.iter().filter_map(|a| catalog.account_by_name(a)) {
                     if !slot.contains(&acct) {

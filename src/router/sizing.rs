@@ -25,6 +25,19 @@ pub struct SizingInput<'a> {
     pub limits: &'a RiskConfig,
 }
 
+/// Which limit set the size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SizeBound {
+    /// The profile's budget (nothing capped it).
+    Budget,
+    /// The quantity shown at the top of both books (arbitrage).
+    Book,
+    /// The per-order notional maximum.
+    OrderNotional,
+    /// The room left under the position maximum.
+    Position,
+}
+
 /// A sized order: quantity per leg and the price it is valued at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sized {
@@ -32,6 +45,8 @@ pub struct Sized {
     pub qty: Decimal,
     /// Price used for notional.
     pub price: Decimal,
+    /// The limit that bound the size.
+    pub bound: SizeBound,
 }
 
 fn floor_to(x: Decimal, step: Decimal) -> Decimal {
@@ -75,6 +90,7 @@ pub fn size(input: &SizingInput<'_>) -> Sized {
         return Sized {
             qty: Decimal::ZERO,
             price: mark,
+            bound: SizeBound::Budget,
         };
     }
     let feedback = dec(opp.feedback_scale.clamp(0.5, 1.0));
@@ -109,11 +125,22 @@ pub fn size(input: &SizingInput<'_>) -> Sized {
         }
     };
     let mut qty = raw * feedback;
+    let mut bound = SizeBound::Budget;
+    let mut cap_at = |q: &mut Decimal, cap: Decimal, why: SizeBound| {
+        if cap < *q {
+            *q = cap;
+            bound = why;
+        }
+    };
     if let Some(cap) = book_cap {
-        qty = qty.min(cap);
+        cap_at(&mut qty, cap, SizeBound::Book);
     }
     if price > Decimal::ZERO {
-        qty = qty.min(limits.max_order_notional / price);
+        cap_at(
+            &mut qty,
+            limits.max_order_notional / price,
+            SizeBound::OrderNotional,
+        );
         let held = (position_qty * mark).abs();
         let room = if adds_to_position {
             position_cap - held
@@ -121,11 +148,16 @@ pub fn size(input: &SizingInput<'_>) -> Sized {
             // Reversing: the new side may be as large as the cap plus what it closes.
             position_cap + held
         };
-        qty = qty.min(room.max(Decimal::ZERO) / price);
+        cap_at(
+            &mut qty,
+            room.max(Decimal::ZERO) / price,
+            SizeBound::Position,
+        );
     }
     Sized {
         qty: floor_to(qty, lot_size),
         price,
+        bound,
     }
 }
 
@@ -134,8 +166,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::domain::{
-        ArbitrageDetail, BinaryDetail, ForexDetail, InstrumentId, OpportunityId, Timestamp,
-        VenueId,
+        ArbitrageDetail, BinaryDetail, ForexDetail, InstrumentId, OpportunityId, Timestamp, VenueId,
     };
     use proptest::prelude::*;
     use rust_decimal::dec;
@@ -156,7 +187,11 @@ mod tests {
 
     fn forex(entry: Decimal, stop: Decimal, confidence: f64) -> Opportunity {
         opp(OpportunityDetail::Forex(ForexDetail {
-            direction: if stop < entry { Direction::Up } else { Direction::Down },
+            direction: if stop < entry {
+                Direction::Up
+            } else {
+                Direction::Down
+            },
             entry,
             stop_loss: stop,
             take_profit: entry + (entry - stop) * dec!(2),

@@ -112,7 +112,10 @@ impl ArbitrageScanner {
         let max_age = (self.cfg.max_quote_age_ms.max(1) * MILLI) as f64;
         let oldest = now.since(bq.ts).max(now.since(sq.ts)).max(0) as f64;
         let age = 40.0 * (oldest / max_age).min(1.0);
-        let depth = (buy_notional / DEEP_NOTIONAL).to_f64().unwrap_or(0.0).min(1.0);
+        let depth = (buy_notional / DEEP_NOTIONAL)
+            .to_f64()
+            .unwrap_or(0.0)
+            .min(1.0);
         let thin = 20.0 * (1.0 - depth);
         let spread = spread_pct.to_f64().unwrap_or(0.0);
         let implausible = (15.0 * (spread - 1.0)).clamp(0.0, 30.0);

@@ -128,7 +128,9 @@ impl BinaryScanner {
             });
         }
         let var = sigma * sigma;
-        let prior_var = (self.cfg.drift_prior_ratio * sigma).powi(2).max(f64::MIN_POSITIVE);
+        let prior_var = (self.cfg.drift_prior_ratio * sigma)
+            .powi(2)
+            .max(f64::MIN_POSITIVE);
         let data_var = var / self.n_eff;
         let post_var = 1.0 / (1.0 / prior_var + 1.0 / data_var);
         let drift = st.model.drift() * post_var / data_var;
@@ -145,10 +147,14 @@ impl BinaryScanner {
     pub fn opportunity(&self, instrument: InstrumentId) -> Option<BinaryDetail> {
         let est = self.estimate(instrument)?;
         let st = self.states.get(instrument.index())?.as_ref()?;
-        let (direction, p) = if est.p_up >= 0.5 {
+        // Exactly even (a flat market) is no view at all: NEUTRAL, which the
+        // gate refuses if such a prediction is ever listed.
+        let (direction, p) = if est.p_up > 0.5 {
             (Direction::Up, est.p_up)
-        } else {
+        } else if est.p_up < 0.5 {
             (Direction::Down, 1.0 - est.p_up)
+        } else {
+            (Direction::Neutral, 0.5)
         };
         if p < self.cfg.min_probability {
             return None;
@@ -229,7 +235,8 @@ mod tests {
         // +1 bp a second with ±0.5 bp noise: a strong, clean trend.
         feed(
             &mut up,
-            (0..200).map(|i| 100.0 * (1.0 + 0.0001 * i as f64 + if i % 2 == 0 { 5e-5 } else { 0.0 })),
+            (0..200)
+                .map(|i| 100.0 * (1.0 + 0.0001 * i as f64 + if i % 2 == 0 { 5e-5 } else { 0.0 })),
         );
         let e = up.estimate(InstrumentId(0)).expect("warm");
         assert!(e.p_up > 0.6, "{e:?}");
@@ -238,7 +245,10 @@ mod tests {
         assert!((o.expected_value - (o.probability * 0.85 - (1.0 - o.probability))).abs() < 1e-12);
 
         let mut flat = BinaryScanner::new(cfg, &[true]);
-        feed(&mut flat, (0..200).map(|i| 100.0 + if i % 2 == 0 { 0.01 } else { -0.01 }));
+        feed(
+            &mut flat,
+            (0..200).map(|i| 100.0 + if i % 2 == 0 { 0.01 } else { -0.01 }),
+        );
         let e = flat.estimate(InstrumentId(0)).expect("warm");
         assert!((e.p_up - 0.5).abs() < 0.05, "{e:?}");
     }

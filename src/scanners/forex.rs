@@ -68,11 +68,7 @@ impl ForexScanner {
     pub fn on_bar(&mut self, bar: &Bar, tick: Decimal) -> Option<ForexDetail> {
         let cfg = &self.cfg;
         let st = self.states.get_mut(bar.instrument.index())?.as_mut()?;
-        let (h, l, c) = (
-            bar.high.to_f64()?,
-            bar.low.to_f64()?,
-            bar.close.to_f64()?,
-        );
+        let (h, l, c) = (bar.high.to_f64()?, bar.low.to_f64()?, bar.close.to_f64()?);
         let rsi = st.rsi.update(c);
         let fast = st.fast.update(c);
         let slow = st.slow.update(c);
@@ -197,7 +193,11 @@ mod tests {
         let sig = fired.expect("a BUY fires when RSI leaves oversold");
         assert_eq!(sig.direction, Direction::Up);
         assert!(sig.stop_loss < sig.entry && sig.take_profit > sig.entry);
-        assert!((sig.reward_risk - dec!(2)).abs() <= dec!(0.05), "{}", sig.reward_risk);
+        assert!(
+            (sig.reward_risk - dec!(2)).abs() <= dec!(0.05),
+            "{}",
+            sig.reward_risk
+        );
         assert!(sig.confidence >= 0.55 && sig.confidence <= 1.0);
     }
 

@@ -29,9 +29,11 @@ pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState,
     )
     .map_err(&e)?;
     let meta = |key: &str| -> Result<Option<String>, StoreError> {
-        conn.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| r.get(0))
-            .optional()
-            .map_err(&e)
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(&e)
     };
     let mut s = RestoredState {
         trading_state: meta("trading_state")?.and_then(|v| TradingState::parse(&v)),
@@ -42,7 +44,13 @@ pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState,
         .prepare("SELECT name, cash, risk_json FROM accounts")
         .map_err(&e)?;
     let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
         .map_err(&e)?;
     for row in rows {
         let (name, cash, risk) = row.map_err(&e)?;
@@ -63,11 +71,20 @@ pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState,
         .prepare("SELECT account, instrument, json FROM positions ORDER BY account, instrument, contract")
         .map_err(&e)?;
     let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
         .map_err(&e)?;
     for row in rows {
         let (account, instrument, text) = row.map_err(&e)?;
-        let (Some(a), Some(i)) = (catalog.account_by_name(&account), catalog.instrument_by_name(&instrument)) else {
+        let (Some(a), Some(i)) = (
+            catalog.account_by_name(&account),
+            catalog.instrument_by_name(&instrument),
+        ) else {
             continue;
         };
         let mut p: Position = serde_json::from_str(&text).map_err(|x| StoreError::Corrupt {
@@ -77,17 +94,21 @@ pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState,
         // Ids are indices into the current config; names are what was stored.
         p.key.account = a;
         p.key.instrument = i;
-        if let Some(v) = catalog.instrument(i).venues.first() {
-            if p.venue.index() >= catalog.venues.len() {
-                p.venue = *v;
-            }
+        if let Some(v) = catalog.instrument(i).venues.first()
+            && p.venue.index() >= catalog.venues.len()
+        {
+            p.venue = *v;
         }
         s.positions.push(p);
     }
     let max = |table: &str| -> Result<u64, StoreError> {
-        conn.query_row(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), [], |r| r.get::<_, i64>(0))
-            .map(|v| v as u64 + 1)
-            .map_err(&e)
+        conn.query_row(
+            &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|v| v as u64 + 1)
+        .map_err(&e)
     };
     s.next_order_id = max("orders")?;
     s.next_opportunity_id = max("opportunities")?;

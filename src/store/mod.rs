@@ -65,11 +65,15 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
         })?;
     }
     let mut conn = Connection::open(path).map_err(err)?;
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(err)?;
     // FULL: a committed batch survives power loss, not only a process crash.
-    conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
-    conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(err)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(err)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(err)?;
     schema::migrate(&mut conn).map_err(err)?;
     Ok(conn)
 }

@@ -46,7 +46,10 @@ impl StoreWriter {
     }
 
     /// Applies a batch of audit lists in one transaction.
-    pub fn apply_batch<'a>(&mut self, batch: impl IntoIterator<Item = &'a [Audit]>) -> rusqlite::Result<()> {
+    pub fn apply_batch<'a>(
+        &mut self,
+        batch: impl IntoIterator<Item = &'a [Audit]>,
+    ) -> rusqlite::Result<()> {
         let tx = self.conn.transaction()?;
         for audits in batch {
             for a in audits {
@@ -72,7 +75,12 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-fn apply(tx: &rusqlite::Transaction<'_>, cat: &Catalog, run: i64, a: &Audit) -> rusqlite::Result<()> {
+fn apply(
+    tx: &rusqlite::Transaction<'_>,
+    cat: &Catalog,
+    run: i64,
+    a: &Audit,
+) -> rusqlite::Result<()> {
     let inst = |i: crate::domain::InstrumentId| cat.instrument(i).name.as_str();
     let acct = |i: crate::domain::AccountId| cat.account(i).name.as_str();
     let venue = |v: crate::domain::VenueId| cat.venue(v).name.as_str();
@@ -97,13 +105,17 @@ fn apply(tx: &rusqlite::Transaction<'_>, cat: &Catalog, run: i64, a: &Audit) -> 
             ])?;
         }
         Audit::OpportunityClosed { id, status, ts, .. } => {
-            tx.prepare_cached("UPDATE opportunities SET status = ?2, closed_ts = ?3 WHERE id = ?1")?
-                .execute(params![id.0 as i64, status.as_str(), ts.nanos()])?;
+            tx.prepare_cached(
+                "UPDATE opportunities SET status = ?2, closed_ts = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id.0 as i64, status.as_str(), ts.nanos()])?;
         }
         Audit::Decision(d) => {
             let (verdict, reason, detail) = match &d.verdict {
                 Verdict::Approved => ("APPROVED", None, None),
-                Verdict::Refused(r) => ("REFUSED", Some(r.reason.as_str()), Some(r.detail.as_str())),
+                Verdict::Refused(r) => {
+                    ("REFUSED", Some(r.reason.as_str()), Some(r.detail.as_str()))
+                }
             };
             tx.prepare_cached(
                 "INSERT INTO risk_decisions
@@ -255,7 +267,11 @@ fn apply(tx: &rusqlite::Transaction<'_>, cat: &Catalog, run: i64, a: &Audit) -> 
             tx.prepare_cached(
                 "DELETE FROM positions WHERE account = ?1 AND instrument = ?2 AND contract = ?3",
             )?
-            .execute(params![acct(k.account), inst(k.instrument), k.contract as i64])?;
+            .execute(params![
+                acct(k.account),
+                inst(k.instrument),
+                k.contract as i64
+            ])?;
         }
         Audit::AccountChanged {
             account,
@@ -298,7 +314,10 @@ fn apply(tx: &rusqlite::Transaction<'_>, cat: &Catalog, run: i64, a: &Audit) -> 
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             )?;
             meta.execute(params!["trading_state", to.as_str()])?;
-            meta.execute(params!["kill_latched", if *kill_latched { "1" } else { "0" }])?;
+            meta.execute(params![
+                "kill_latched",
+                if *kill_latched { "1" } else { "0" }
+            ])?;
         }
         Audit::Command {
             command,
@@ -350,14 +369,20 @@ impl StoreHandle {
 
     /// Queues audit records.
     pub fn send(&self, audits: Vec<Audit>) -> Result<(), StoreError> {
-        let tx = self.tx.as_ref().ok_or_else(|| StoreError::WriterGone("closed".into()))?;
+        let tx = self
+            .tx
+            .as_ref()
+            .ok_or_else(|| StoreError::WriterGone("closed".into()))?;
         tx.send(Msg::Audits(audits))
             .map_err(|_| StoreError::WriterGone("the writer thread exited".into()))
     }
 
     /// Waits until everything queued so far is committed.
     pub fn flush(&self) -> Result<(), StoreError> {
-        let tx = self.tx.as_ref().ok_or_else(|| StoreError::WriterGone("closed".into()))?;
+        let tx = self
+            .tx
+            .as_ref()
+            .ok_or_else(|| StoreError::WriterGone("closed".into()))?;
         let (ack_tx, ack_rx) = mpsc::channel();
         tx.send(Msg::Flush(ack_tx))
             .map_err(|_| StoreError::WriterGone("the writer thread exited".into()))?;
@@ -423,6 +448,9 @@ fn run_writer(mut w: StoreWriter, rx: Receiver<Msg>) -> Result<(), StoreError> {
             }
         }
     }
-    let _ = w.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())).optional();
+    let _ = w
+        .conn
+        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        .optional();
     Ok(())
 }

@@ -14,6 +14,15 @@ pub struct FillModel {
     pub depth_multiple: Decimal,
 }
 
+/// The instrument's price and quantity steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Steps {
+    /// Price increment.
+    pub tick: Decimal,
+    /// Quantity increment.
+    pub lot: Decimal,
+}
+
 /// A fill's quantity and average price.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Take {
@@ -35,9 +44,9 @@ impl FillModel {
         top: Decimal,
         top_qty: Decimal,
         limit: Option<Decimal>,
-        tick: Decimal,
-        lot: Decimal,
+        steps: Steps,
     ) -> Take {
+        let Steps { tick, lot } = steps;
         let none = Take {
             qty: Decimal::ZERO,
             price: top,
@@ -100,6 +109,11 @@ mod tests {
     use super::*;
     use rust_decimal::dec;
 
+    const S: Steps = Steps {
+        tick: dec!(0.01),
+        lot: dec!(0.01),
+    };
+
     fn model() -> FillModel {
         FillModel {
             impact_per_top: dec!(0.0002),
@@ -110,20 +124,58 @@ mod tests {
     #[test]
     fn impact_grows_with_size_and_depth_caps_the_fill() {
         let m = model();
-        let small = m.take(Side::Buy, dec!(0.1), dec!(100), dec!(1), None, dec!(0.01), dec!(0.01));
-        let big = m.take(Side::Buy, dec!(2), dec!(100), dec!(1), None, dec!(0.01), dec!(0.01));
-        assert_eq!(small, Take { qty: dec!(0.1), price: dec!(100.01) });
-        assert_eq!(big, Take { qty: dec!(2), price: dec!(100.04) });
-        let huge = m.take(Side::Sell, dec!(10), dec!(100), dec!(1), None, dec!(0.01), dec!(0.01));
-        assert_eq!(huge, Take { qty: dec!(3), price: dec!(99.94) });
+        let small = m.take(Side::Buy, dec!(0.1), dec!(100), dec!(1), None, S);
+        let big = m.take(Side::Buy, dec!(2), dec!(100), dec!(1), None, S);
+        assert_eq!(
+            small,
+            Take {
+                qty: dec!(0.1),
+                price: dec!(100.01)
+            }
+        );
+        assert_eq!(
+            big,
+            Take {
+                qty: dec!(2),
+                price: dec!(100.04)
+            }
+        );
+        let huge = m.take(Side::Sell, dec!(10), dec!(100), dec!(1), None, S);
+        assert_eq!(
+            huge,
+            Take {
+                qty: dec!(3),
+                price: dec!(99.94)
+            }
+        );
     }
 
     #[test]
     fn limit_cuts_size_or_refuses() {
         let m = model();
-        let t = m.take(Side::Buy, dec!(2), dec!(100), dec!(1), Some(dec!(100.01)), dec!(0.01), dec!(0.01));
-        assert_eq!(t, Take { qty: dec!(0.5), price: dec!(100.01) });
-        let t = m.take(Side::Buy, dec!(2), dec!(100.02), dec!(1), Some(dec!(100.01)), dec!(0.01), dec!(0.01));
+        let t = m.take(
+            Side::Buy,
+            dec!(2),
+            dec!(100),
+            dec!(1),
+            Some(dec!(100.01)),
+            S,
+        );
+        assert_eq!(
+            t,
+            Take {
+                qty: dec!(0.5),
+                price: dec!(100.01)
+            }
+        );
+        let t = m.take(
+            Side::Buy,
+            dec!(2),
+            dec!(100.02),
+            dec!(1),
+            Some(dec!(100.01)),
+            S,
+        );
         assert_eq!(t.qty, dec!(0));
     }
 }

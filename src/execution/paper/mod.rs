@@ -57,7 +57,12 @@ pub struct PaperBroker {
 
 impl PaperBroker {
     /// A broker for the catalog's venues; `order_latency_ms` per venue.
-    pub fn new(catalog: &Catalog, cfg: &PaperConfig, order_latency_ms: Vec<u64>, seed: u64) -> Self {
+    pub fn new(
+        catalog: &Catalog,
+        cfg: &PaperConfig,
+        order_latency_ms: Vec<u64>,
+        seed: u64,
+    ) -> Self {
         let all = vec![true; catalog.instruments.len()];
         let vol_cfg = BinaryScannerConfig {
             min_samples: 1,
@@ -112,15 +117,30 @@ impl PaperBroker {
     }
 
     /// Fills what it can now against `q`; reports fill, then the fate of the rest.
-    fn execute(&mut self, order: &Order, q: &Quote, ts: Timestamp, limit: Option<Decimal>, out: &mut Vec<ExecutionReport>) {
+    fn execute(
+        &mut self,
+        order: &Order,
+        q: &Quote,
+        ts: Timestamp,
+        limit: Option<Decimal>,
+        out: &mut Vec<ExecutionReport>,
+    ) {
         let inst = self.catalog.instrument(order.instrument);
         let (top, top_qty) = match order.side {
             Side::Buy => (q.ask, q.ask_qty),
             Side::Sell => (q.bid, q.bid_qty),
         };
-        let take = self
-            .model
-            .take(order.side, order.qty, top, top_qty, limit, inst.tick_size, inst.lot_size);
+        let take = self.model.take(
+            order.side,
+            order.qty,
+            top,
+            top_qty,
+            limit,
+            fill_model::Steps {
+                tick: inst.tick_size,
+                lot: inst.lot_size,
+            },
+        );
         if take.qty > Decimal::ZERO {
             let fee = self.fee(order, take.qty * take.price, false);
             out.push(ExecutionReport::Filled {
@@ -150,7 +170,10 @@ impl PaperBroker {
     }
 
     fn arrive(&mut self, order: Order, ts: Timestamp, out: &mut Vec<ExecutionReport>) {
-        let Some(q) = self.quote(&order).filter(|q| ts.since(q.ts) <= CLOSED_AFTER) else {
+        let Some(q) = self
+            .quote(&order)
+            .filter(|q| ts.since(q.ts) <= CLOSED_AFTER)
+        else {
             out.push(ExecutionReport::Rejected {
                 order_id: order.id,
                 ts,
@@ -192,7 +215,13 @@ impl PaperBroker {
 
     /// A stop triggers when the market trades through it: a buy stop when the
     /// ask reaches it, a sell stop when the bid does.
-    fn try_trigger(&mut self, order: &Order, q: &Quote, ts: Timestamp, out: &mut Vec<ExecutionReport>) -> bool {
+    fn try_trigger(
+        &mut self,
+        order: &Order,
+        q: &Quote,
+        ts: Timestamp,
+        out: &mut Vec<ExecutionReport>,
+    ) -> bool {
         let Some(stop) = order.stop_price else {
             return false;
         };
@@ -211,7 +240,14 @@ impl PaperBroker {
         hit
     }
 
-    fn binary(&mut self, order: Order, terms: BinaryContract, q: &Quote, ts: Timestamp, out: &mut Vec<ExecutionReport>) {
+    fn binary(
+        &mut self,
+        order: Order,
+        terms: BinaryContract,
+        q: &Quote,
+        ts: Timestamp,
+        out: &mut Vec<ExecutionReport>,
+    ) {
         match order.side {
             Side::Buy => {
                 // Struck at the mid when the order arrives, for the duration asked.
@@ -253,9 +289,17 @@ impl PaperBroker {
                 };
                 let fair = self
                     .vol
-                    .fair_value(c.instrument, c.terms.direction, c.terms.strike, c.terms.payout, ts, c.terms.expiry)
+                    .fair_value(
+                        c.instrument,
+                        c.terms.direction,
+                        c.terms.strike,
+                        c.terms.payout,
+                        ts,
+                        c.terms.expiry,
+                    )
                     .unwrap_or(Decimal::ONE);
-                let haircut = Decimal::ONE - self.cfg.binary_sellback_haircut_pct / Decimal::ONE_HUNDRED;
+                let haircut =
+                    Decimal::ONE - self.cfg.binary_sellback_haircut_pct / Decimal::ONE_HUNDRED;
                 out.push(ExecutionReport::Filled {
                     order_id: order.id,
                     trade_id: self.trade_id(order.id),
@@ -311,16 +355,12 @@ impl ExecutionClient for PaperBroker {
     }
 
     fn cancel(&mut self, order_id: OrderId, now: Timestamp) {
-        let venue = self
-            .resting
-            .get(&order_id)
-            .map(|o| o.venue)
-            .or_else(|| {
-                self.actions.values().find_map(|a| match a {
-                    Action::Arrive(o) if o.id == order_id => Some(o.venue),
-                    _ => None,
-                })
-            });
+        let venue = self.resting.get(&order_id).map(|o| o.venue).or_else(|| {
+            self.actions.values().find_map(|a| match a {
+                Action::Arrive(o) if o.id == order_id => Some(o.venue),
+                _ => None,
+            })
+        });
         let latency = venue.map_or(50 * MILLI, |v| self.latency(v));
         self.schedule(now.plus(latency), Action::Cancel(order_id));
     }

@@ -17,8 +17,8 @@ use super::assets;
 use super::series::{SeriesBar, SeriesError, parse_series};
 use crate::config::{Config, DemoConfig};
 use crate::domain::{
-    Aggressor, AssetClass, Bar, Catalog, InstrumentId, Quote, Timeframe, Timestamp, Trade,
-    VenueId, time::MILLI, time::SECOND,
+    Aggressor, AssetClass, Bar, Catalog, InstrumentId, Quote, Timeframe, Timestamp, Trade, VenueId,
+    time::MILLI, time::SECOND,
 };
 use crate::market::MarketEvent;
 use crate::random::SimRng;
@@ -79,7 +79,7 @@ impl Grid {
     fn steps(&self, x: f64) -> i64 {
         (x / self.step).floor() as i64
     }
-    fn from_steps(&self, n: i64) -> Decimal {
+    fn of_steps(&self, n: i64) -> Decimal {
         Decimal::new(n * self.mantissa, self.scale)
     }
 }
@@ -160,7 +160,12 @@ fn load_text(file: &str, base_dir: &Path) -> Result<String, DemoError> {
 
 impl DemoMarket {
     /// Builds the demo market of a validated config.
-    pub fn new(cfg: &Config, catalog: &Catalog, base_dir: &Path, seed: u64) -> Result<Self, DemoError> {
+    pub fn new(
+        cfg: &Config,
+        catalog: &Catalog,
+        base_dir: &Path,
+        seed: u64,
+    ) -> Result<Self, DemoError> {
         let demo = cfg.market.demo.clone();
         let sessions = |class: AssetClass| {
             let s = match class {
@@ -423,12 +428,12 @@ impl DemoMarket {
         let bid = s.price_grid.floor(p - half);
         let mut ask = s.price_grid.ceil(p + half);
         if ask <= bid {
-            ask = bid + s.price_grid.from_steps(1);
+            ask = bid + s.price_grid.of_steps(1);
         }
         let thin = if disloc.abs() > 1e-4 { 0.3 } else { 1.0 };
         let size = |noise: f64| {
             let q = s.top_qty * mk.size_mult * noise * thin;
-            s.qty_grid.from_steps(s.qty_grid.steps(q).max(1))
+            s.qty_grid.of_steps(s.qty_grid.steps(q).max(1))
         };
         let q = Quote {
             venue: mk.venue,
@@ -466,7 +471,7 @@ impl DemoMarket {
         let buy = self.rng.chance(0.5);
         let qty = minute_volume / per_minute * self.rng.exponential(1.0);
         let s = &self.series[si];
-        let qty = s.qty_grid.round(qty).max(s.qty_grid.from_steps(1));
+        let qty = s.qty_grid.round(qty).max(s.qty_grid.of_steps(1));
         Some(Trade {
             venue: s.reference_venue,
             instrument: s.instrument,
@@ -632,7 +637,10 @@ mod tests {
                 && q.ts.since(start) < 60 * SECOND
             {
                 let mid: f64 = q.mid().try_into().expect("f64");
-                assert!(mid >= first_live.low - 1.0 && mid <= first_live.high + 1.0, "{mid}");
+                assert!(
+                    mid >= first_live.low - 1.0 && mid <= first_live.high + 1.0,
+                    "{mid}"
+                );
             }
         }
     }

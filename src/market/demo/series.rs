@@ -46,7 +46,10 @@ pub fn parse_series(file: &str, text: &str) -> Result<Vec<SeriesBar>, SeriesErro
         }
         let fields: Vec<&str> = raw.trim().split(',').collect();
         if fields.len() < 6 {
-            return Err(err(line, format!("expected 6 columns, found {}", fields.len())));
+            return Err(err(
+                line,
+                format!("expected 6 columns, found {}", fields.len()),
+            ));
         }
         let time: i64 = fields[0]
             .parse()
@@ -94,8 +97,11 @@ mod tests {
 
     #[test]
     fn bad_row_names_file_and_line() {
-        let e = parse_series("x.csv", "time,open,high,low,close,volume\n60,1,2,0.5,1,1\n120,1,0.5,2,1,1\n")
-            .expect_err("rejects");
+        let e = parse_series(
+            "x.csv",
+            "time,open,high,low,close,volume\n60,1,2,0.5,1,1\n120,1,0.5,2,1,1\n",
+        )
+        .expect_err("rejects");
         assert_eq!((e.file.as_str(), e.line), ("x.csv", 3));
     }
 }

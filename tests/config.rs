@@ -1,0 +1,182 @@
+//! Configuration: the example equals the defaults, and bad files get errors
+//! that name the file, the line and the key.
+
+use omni_tui::config::{Config, ConfigError, ConfigOrigin, parse_str};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn parse(text: &str) -> Result<omni_tui::config::LoadedConfig, ConfigError> {
+    parse_str(
+        text,
+        ConfigOrigin::File("omni.toml".into()),
+        PathBuf::from("."),
+    )
+}
+
+fn invalid(text: &str) -> (usize, String, String) {
+    match parse(text) {
+        Err(ConfigError::Invalid {
+            line, key, message, ..
+        }) => (line, key, message),
+        other => panic!("expected an Invalid error, got {other:?}"),
+    }
+}
+
+#[test]
+fn example_documents_exactly_the_defaults() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/omni.toml.example"))
+        .expect("omni.toml.example");
+    let loaded = parse(&text).expect("the example parses");
+    assert_eq!(loaded.config, Config::default());
+}
+
+#[test]
+fn every_key_of_the_example_has_a_comment_above_or_beside_it_or_its_table() {
+    // A cheap guard that keeps the example documented: each table header is
+    // preceded by a comment line or follows a documented sibling table.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/omni.toml.example"))
+        .expect("omni.toml.example");
+    let comments = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with('#'))
+        .count();
+    let keys = text
+        .lines()
+        .filter(|l| l.contains('=') && !l.trim_start().starts_with('#'))
+        .count();
+    assert!(
+        comments * 2 >= keys,
+        "{comments} comment lines for {keys} keys"
+    );
+}
+
+#[test]
+fn an_empty_file_is_the_demo() {
+    assert_eq!(parse("").expect("parses").config, Config::default());
+}
+
+#[test]
+fn a_partial_file_keeps_the_other_defaults() {
+    let c = parse("[risk]\ndaily_trade_limit = 7\n")
+        .expect("parses")
+        .config;
+    assert_eq!(c.risk.daily_trade_limit, 7);
+    assert_eq!(
+        c.risk.max_position_pct,
+        Config::default().risk.max_position_pct
+    );
+    assert_eq!(c.accounts, Config::default().accounts);
+}
+
+#[test]
+fn unknown_key_names_line_and_key() {
+    let (line, key, message) =
+        invalid("[general]\nseed = 1\n\n[risk]\ndaily_trade_limit = 5\nmax_lots = 3\n");
+    assert_eq!(line, 6);
+    assert_eq!(key, "risk.max_lots");
+    assert!(message.contains("unknown field"), "{message}");
+}
+
+#[test]
+fn wrong_type_names_line_and_key() {
+    let (line, key, message) = invalid("[risk]\n\ndaily_trade_limit = \"fifty\"\n");
+    assert_eq!(line, 3);
+    assert_eq!(key, "risk.daily_trade_limit");
+    assert!(message.contains("invalid type"), "{message}");
+}
+
+#[test]
+fn bad_enum_in_an_array_of_tables() {
+    let text = "[[accounts]]\nname = \"a\"\ntype = \"spot\"\n\n[[accounts]]\nname = \"b\"\ntype = \"futures\"\n";
+    let (line, key, _) = invalid(text);
+    assert_eq!(line, 7);
+    assert_eq!(key, "accounts[1].type");
+}
+
+#[test]
+fn a_route_to_an_unknown_account_names_its_line() {
+    let text = r#"
+[[routes]]
+kind = "forex"
+instruments = ["EUR/USD"]
+accounts = ["margin-fx", "nobody"]
+"#;
+    let (line, key, message) = invalid(text);
+    assert_eq!(key, "routes[0].accounts[1]");
+    assert_eq!(line, 5);
+    assert!(message.contains("nobody"));
+}
+
+#[test]
+fn binary_opportunities_cannot_go_to_a_spot_account() {
+    let text =
+        "[[routes]]\nkind = \"binary\"\ninstruments = [\"BTC/USDT\"]\naccounts = [\"spot-a\"]\n";
+    let (_, key, message) = invalid(text);
+    assert_eq!(key, "routes[0].accounts[0]");
+    assert!(message.contains("SPOT"), "{message}");
+}
+
+#[test]
+fn bad_trading_hours_name_the_field() {
+    let (line, key, _) = invalid("[risk.hours.forex]\nopen = \"sunday 22\"\n");
+    assert_eq!((line, key.as_str()), (2, "risk.hours.forex.open"));
+}
+
+#[test]
+fn syntax_error_names_the_line() {
+    match parse("[risk]\ndaily_trade_limit = = 3\n") {
+        Err(ConfigError::Invalid { line, .. }) => assert_eq!(line, 2),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn omni(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_omni-tui"));
+    c.current_dir(dir)
+        .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
+        .env("XDG_DATA_HOME", dir.join("xdg-data"));
+    c
+}
+
+#[test]
+fn the_binary_exits_non_zero_and_names_file_line_and_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "[approval]\nmode = \"sometimes\"\n").expect("write");
+    let out = omni(dir.path())
+        .args(["--config", path.to_str().expect("utf8"), "config"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml:2: key `approval.mode`"), "{err}");
+}
+
+#[test]
+fn lookup_order_is_flag_then_cwd_then_xdg_then_defaults() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let which = |d: &std::path::Path, extra: &[&str]| -> String {
+        let out = omni(d).args(extra).arg("config").output().expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(which(dir.path(), &[]).contains("built-in defaults"));
+    let xdg = dir.path().join("xdg-config/omni-tui");
+    std::fs::create_dir_all(&xdg).expect("mkdir");
+    std::fs::write(xdg.join("omni.toml"), "").expect("write");
+    assert!(which(dir.path(), &[]).contains("xdg-config/omni-tui/omni.toml"));
+    std::fs::write(dir.path().join("omni.toml"), "").expect("write");
+    assert!(which(dir.path(), &[]).contains("omni.toml"));
+    assert!(!which(dir.path(), &[]).contains("xdg-config"));
+    let other = dir.path().join("other.toml");
+    std::fs::write(&other, "").expect("write");
+    assert!(which(dir.path(), &["--config", other.to_str().expect("utf8")]).contains("other.toml"));
+}

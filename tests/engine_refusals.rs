@@ -1,0 +1,376 @@
+//! Every refusal reason of the risk gate, each produced through the engine
+//! by a scripted sequence, with the decision recorded.
+
+mod common;
+
+use common::{Harness, Out, T0, at, d};
+use omni_tui::domain::{
+    AccountId, BinaryContract, Direction, OpportunityId, OpportunityKind, OrderId, Side, Timestamp,
+    time::DAY,
+};
+use omni_tui::engine::{Audit, Command, RestoredState};
+use omni_tui::execution::ExecutionReport;
+use omni_tui::portfolio::{Position, PositionKey};
+use omni_tui::risk::{AccountRisk, RefusalReason as R};
+use rust_decimal::Decimal;
+use std::collections::BTreeSet;
+
+fn now_ms(h: &Harness) -> i64 {
+    h.engine.clock().millis() - T0
+}
+
+/// A forex BUY on EUR/USD, approved at once; the refusals of margin-fx and
+/// prop-fx (in that order).
+fn forex_refusals(
+    h: &mut Harness,
+    end_ms: i64,
+    quote: impl FnMut(&mut Harness, i64, Decimal) -> Out,
+) -> Vec<R> {
+    let (id, _) = h.forex_buy(end_ms, quote);
+    let t = now_ms(h);
+    h.cmd(Command::Approve(id), t).refusals()
+}
+
+fn fresh(h: &mut Harness, ms: i64, px: Decimal) -> Out {
+    h.fx_quote(ms, px)
+}
+
+/// Trends EUR/USD until a binary prediction is pending; returns its id.
+fn binary_opp(h: &mut Harness, from_ms: i64) -> OpportunityId {
+    for chunk in 0..20 {
+        h.fx_trend(from_ms + chunk * 10_000, 10, "0.00001");
+        if let Some(o) = h
+            .engine
+            .opportunities()
+            .iter()
+            .find(|o| o.kind() == OpportunityKind::Binary)
+        {
+            return o.id;
+        }
+    }
+    panic!("no binary prediction");
+}
+
+/// Approves a binary prediction; settles the stake as a loss. Returns the
+/// approval's output.
+fn lose_a_binary(h: &mut Harness, id: OpportunityId) -> Out {
+    let t = now_ms(h);
+    let out = h.cmd(Command::Approve(id), t);
+    let order = out
+        .submits()
+        .first()
+        .map(|o| (*o).clone())
+        .expect("a binary order");
+    let terms = order.binary.expect("contract");
+    h.report(ExecutionReport::Filled {
+        order_id: order.id,
+        trade_id: format!("B{}", order.id.0),
+        qty: order.qty,
+        price: Decimal::ONE,
+        fee: Decimal::ZERO,
+        ts: at(t + 30),
+        contract: Some(BinaryContract { ..terms }),
+    });
+    let settled = h.report(ExecutionReport::BinarySettled {
+        order_id: order.id,
+        price: Decimal::ZERO,
+        settle_price: terms.strike,
+        ts: at(t + 60_030),
+    });
+    assert!(
+        settled
+            .audits
+            .iter()
+            .any(|a| matches!(a, Audit::TradeClosed(t) if t.pnl < Decimal::ZERO))
+    );
+    out
+}
+
+fn restore_account(h: &mut Harness, name: &str, cash: &str, sod: &str) {
+    let id = h.account(name);
+    let day = Timestamp::from_millis(T0).day_index();
+    let mut risk = AccountRisk::new(day, d(sod));
+    risk.peak_equity = d(sod);
+    h.engine.restore(RestoredState {
+        accounts: vec![(id, d(cash), risk)],
+        ..RestoredState::default()
+    });
+}
+
+#[test]
+fn halted() {
+    let mut h = Harness::new("");
+    let (id, _) = h.forex_buy(0, fresh);
+    let t = now_ms(&h);
+    h.cmd(Command::KillSwitch, t);
+    assert_eq!(
+        h.cmd(Command::Approve(id), t + 1).refusals(),
+        vec![R::Halted, R::Halted]
+    );
+}
+
+#[test]
+fn reducing() {
+    let mut h = Harness::new("");
+    let (id, _) = h.forex_buy(0, fresh);
+    let t = now_ms(&h);
+    h.cmd(Command::Pause, t);
+    assert_eq!(
+        h.cmd(Command::Approve(id), t + 1).refusals(),
+        vec![R::Reducing, R::Reducing]
+    );
+}
+
+#[test]
+fn neutral_direction() {
+    // A flat market gives an even forecast: no view. Listed only because this
+    // config allows probabilities of 0.5; the gate still refuses it.
+    let mut h = Harness::new("[scanners.binary]\nmin_probability = 0.5\n");
+    for s in 0..45 {
+        h.fx_quote(s * 1000, d("1.10000"));
+    }
+    let o = h
+        .engine
+        .opportunities()
+        .iter()
+        .find(|o| o.kind() == OpportunityKind::Binary)
+        .expect("a neutral prediction")
+        .clone();
+    assert_eq!(o.direction(), Direction::Neutral);
+    assert_eq!(
+        h.cmd(Command::Approve(o.id), 45_000).refusals(),
+        vec![R::NeutralDirection]
+    );
+}
+
+#[test]
+fn low_confidence() {
+    let mut h = Harness::new("[risk.signal.forex]\nmin_confidence = 0.99\n");
+    assert_eq!(
+        forex_refusals(&mut h, 0, fresh),
+        vec![R::LowConfidence, R::LowConfidence]
+    );
+}
+
+#[test]
+fn min_interval() {
+    let mut h = Harness::new("");
+    let first = binary_opp(&mut h, 0);
+    let t = now_ms(&h);
+    assert_eq!(h.cmd(Command::Approve(first), t).approvals(), 1);
+    let second = binary_opp(&mut h, t + 1000);
+    let t = now_ms(&h);
+    assert_eq!(
+        h.cmd(Command::Approve(second), t).refusals(),
+        vec![R::MinInterval]
+    );
+}
+
+#[test]
+fn outside_trading_hours() {
+    let mut h = Harness::new("");
+    // Saturday 2025-03-08 07:00 UTC: the forex week is closed.
+    let saturday = 4 * DAY / 1_000_000;
+    assert_eq!(
+        forex_refusals(&mut h, saturday, fresh),
+        vec![R::OutsideTradingHours, R::OutsideTradingHours]
+    );
+}
+
+#[test]
+fn daily_trade_limit() {
+    let mut h = Harness::new(
+        "[risk]\ndaily_trade_limit = 1\n[risk.signal.binary]\nmin_interval_secs = 0\n",
+    );
+    let first = binary_opp(&mut h, 0);
+    let t = now_ms(&h);
+    assert_eq!(h.cmd(Command::Approve(first), t).approvals(), 1);
+    let second = binary_opp(&mut h, t + 1000);
+    let t = now_ms(&h);
+    assert_eq!(
+        h.cmd(Command::Approve(second), t).refusals(),
+        vec![R::DailyTradeLimit]
+    );
+}
+
+#[test]
+fn daily_loss_limit() {
+    let mut h = Harness::new(
+        "[risk]\ndaily_loss_limit = 1\nloss_streak_limit = 0\n[risk.signal.binary]\nmin_interval_secs = 0\n",
+    );
+    let first = binary_opp(&mut h, 0);
+    lose_a_binary(&mut h, first);
+    let t = now_ms(&h);
+    let second = binary_opp(&mut h, t + 1000);
+    let t = now_ms(&h);
+    assert_eq!(
+        h.cmd(Command::Approve(second), t).refusals(),
+        vec![R::DailyLossLimit]
+    );
+}
+
+#[test]
+fn loss_streak_cooldown() {
+    let mut h = Harness::new(
+        "[risk]\nloss_streak_limit = 1\n[risk.signal.binary]\nmin_interval_secs = 0\n",
+    );
+    let first = binary_opp(&mut h, 0);
+    lose_a_binary(&mut h, first);
+    let binary = h.account("binary");
+    assert!(h.engine.account_risk(binary).in_cooldown(h.engine.clock()));
+    let t = now_ms(&h);
+    let second = binary_opp(&mut h, t + 1000);
+    let t = now_ms(&h);
+    assert_eq!(
+        h.cmd(Command::Approve(second), t).refusals(),
+        vec![R::LossStreakCooldown]
+    );
+}
+
+#[test]
+fn max_position() {
+    let mut h = Harness::new("");
+    let margin = h.account("margin-fx");
+    let eur = h.inst("EUR/USD");
+    // margin-fx already holds 2 300 EUR (≈ 2 520 USD, over 25 % of 10 000).
+    let key = PositionKey {
+        account: margin,
+        instrument: eur,
+        contract: 0,
+    };
+    let mut p = Position::new(key, h.venue("oanda"), at(-1000));
+    p.apply(Side::Buy, d("2300"), d("1.0950"), Decimal::ZERO, at(-1000));
+    h.engine.restore(RestoredState {
+        positions: vec![p],
+        ..RestoredState::default()
+    });
+    assert_eq!(forex_refusals(&mut h, 0, fresh), vec![R::MaxPosition]);
+}
+
+#[test]
+fn max_order_notional() {
+    let mut h = Harness::new("[risk]\nmax_order_notional = 0.5\n");
+    assert_eq!(
+        forex_refusals(&mut h, 0, fresh),
+        vec![R::MaxOrderNotional, R::MaxOrderNotional]
+    );
+}
+
+#[test]
+fn price_collar() {
+    let mut h = Harness::new("");
+    let away = |h: &mut Harness, ms: i64, px: Decimal| h.fx_quote(ms, px * d("1.01"));
+    assert_eq!(
+        forex_refusals(&mut h, 0, away),
+        vec![R::PriceCollar, R::PriceCollar]
+    );
+}
+
+#[test]
+fn no_quote() {
+    let mut h = Harness::new("");
+    let none = |_: &mut Harness, _: i64, _: Decimal| Out::default();
+    assert_eq!(
+        forex_refusals(&mut h, 0, none),
+        vec![R::NoQuote, R::NoQuote]
+    );
+}
+
+#[test]
+fn stale_quote() {
+    let mut h = Harness::new("");
+    let old = |h: &mut Harness, ms: i64, px: Decimal| h.fx_quote(ms - 10_000, px);
+    assert_eq!(
+        forex_refusals(&mut h, 0, old),
+        vec![R::StaleQuote, R::StaleQuote]
+    );
+}
+
+#[test]
+fn prop_daily_loss() {
+    let mut h = Harness::new("[risk]\ndaily_loss_limit = 1000000\n");
+    restore_account(&mut h, "prop-fx", "94000", "100000");
+    assert_eq!(forex_refusals(&mut h, 0, fresh), vec![R::PropDailyLoss]);
+}
+
+#[test]
+fn prop_max_drawdown() {
+    let mut h = Harness::new("");
+    restore_account(&mut h, "prop-fx", "89000", "89000");
+    assert_eq!(forex_refusals(&mut h, 0, fresh), vec![R::PropMaxDrawdown]);
+}
+
+#[test]
+fn size_too_small() {
+    let mut h = Harness::new("");
+    // 2 % of 20 is a 0.40 stake, under the 1.00 minimum.
+    restore_account(&mut h, "binary", "20", "20");
+    let id = binary_opp(&mut h, 0);
+    let t = now_ms(&h);
+    assert_eq!(
+        h.cmd(Command::Approve(id), t).refusals(),
+        vec![R::SizeTooSmall]
+    );
+}
+
+#[test]
+fn order_rate_limit() {
+    let mut h = Harness::new(
+        "[risk]\nmax_orders_per_minute = 1\n[risk.signal.binary]\nmin_interval_secs = 0\n",
+    );
+    let first = binary_opp(&mut h, 0);
+    let t = now_ms(&h);
+    assert_eq!(h.cmd(Command::Approve(first), t).approvals(), 1);
+    let second = binary_opp(&mut h, t + 1000);
+    let t = now_ms(&h);
+    assert_eq!(
+        h.cmd(Command::Approve(second), t).refusals(),
+        vec![R::OrderRateLimit]
+    );
+}
+
+#[test]
+fn the_cases_above_cover_every_reason() {
+    // Keep this list in step with the tests above: a new reason needs a test.
+    let covered: BTreeSet<R> = [
+        R::Halted,
+        R::Reducing,
+        R::NeutralDirection,
+        R::LowConfidence,
+        R::MinInterval,
+        R::OutsideTradingHours,
+        R::DailyTradeLimit,
+        R::DailyLossLimit,
+        R::LossStreakCooldown,
+        R::MaxPosition,
+        R::MaxOrderNotional,
+        R::PriceCollar,
+        R::NoQuote,
+        R::StaleQuote,
+        R::PropDailyLoss,
+        R::PropMaxDrawdown,
+        R::SizeTooSmall,
+        R::OrderRateLimit,
+    ]
+    .into();
+    let all: BTreeSet<R> = R::ALL.into();
+    assert_eq!(covered, all);
+}
+
+#[test]
+fn a_refusal_is_recorded_with_its_reason_and_numbers() {
+    let mut h = Harness::new("[risk]\nmax_order_notional = 0.5\n");
+    let (id, _) = h.forex_buy(0, fresh);
+    let t = now_ms(&h);
+    let out = h.cmd(Command::Approve(id), t);
+    let d0 = out.decisions()[0].clone();
+    match &d0.verdict {
+        omni_tui::risk::Verdict::Refused(r) => {
+            assert_eq!(r.reason, R::MaxOrderNotional);
+            assert!(r.detail.contains("0.5"), "{}", r.detail);
+        }
+        v => panic!("{v:?}"),
+    }
+    assert_eq!(d0.account, AccountId(2));
+    let _ = OrderId(0);
+}

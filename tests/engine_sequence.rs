@@ -1,0 +1,306 @@
+//! Engine sequence tests: scripted events in, the exact decisions and order
+//! requests out. No sockets, no sleeps, no randomness.
+
+mod common;
+
+use common::{Harness, at, d};
+use omni_tui::domain::{
+    ExitReason, OpportunityDetail, OrderId, OrderPurpose, OrderStatus, OrderType, Side, TimeInForce,
+};
+use omni_tui::engine::{Audit, Command};
+use omni_tui::execution::{ExecutionReport, ExecutionRequest};
+use omni_tui::risk::{RefusalReason, TradingState, Verdict};
+
+fn fill(id: u64, qty: &str, price: &str, fee: &str, ms: i64) -> ExecutionReport {
+    ExecutionReport::Filled {
+        order_id: OrderId(id),
+        trade_id: format!("T{id}-{ms}"),
+        qty: d(qty),
+        price: d(price),
+        fee: d(fee),
+        ts: at(ms),
+        contract: None,
+    }
+}
+
+/// A BTC dislocation: kraken's bid 0.8 % over binance's ask.
+fn dislocation(h: &mut Harness, ms: i64) -> common::Out {
+    let mut out = h.quote("binance", "BTC/USDT", "100000.00", "100000.10", "1.0", ms);
+    out.extend(h.quote("kraken", "BTC/USDT", "100800.00", "100800.50", "0.5", ms));
+    out
+}
+
+#[test]
+fn arbitrage_from_quotes_to_orders_to_a_closed_trade() {
+    let mut h = Harness::new("");
+    let out = dislocation(&mut h, 0);
+    let opened: Vec<_> = out
+        .audits
+        .iter()
+        .filter_map(|a| match a {
+            Audit::OpportunityOpened(o) => Some(o.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened.len(), 1, "{out:?}");
+    let opp = &opened[0];
+    let OpportunityDetail::Arbitrage(a) = &opp.detail else {
+        panic!("not arbitrage");
+    };
+    assert_eq!(
+        (a.buy_venue, a.sell_venue),
+        (h.venue("binance"), h.venue("kraken"))
+    );
+    assert_eq!(a.qty, d("0.5"));
+    // fees: 50000.05 × 0.075 % + 50400 × 0.16 % = 37.5000375 + 80.64
+    assert_eq!(a.fees, d("118.1400375"));
+    assert_eq!(a.net_profit, d("281.8099625"));
+    assert_eq!(a.net_pct, d("0.5636"));
+    assert_eq!(a.risk_score, 0);
+    assert!(out.requests.is_empty(), "manual mode sends nothing");
+
+    let out = h.cmd(Command::Approve(opp.id), 100);
+    let decisions = out.decisions();
+    assert_eq!(decisions.len(), 2);
+    assert_eq!(decisions[0].account, h.account("spot-a"));
+    assert_eq!(decisions[1].account, h.account("spot-b"));
+    assert!(decisions.iter().all(|x| x.verdict == Verdict::Approved));
+    // spot-a: 10 % of 20 000 (balanced, full confidence) = 2 000 / 100 000.10
+    // spot-b: 5 % of 50 000 (conservative) = 2 500 / 100 000.10; lot 0.00001.
+    assert_eq!(decisions[0].qty, d("0.01999"));
+    assert_eq!(decisions[1].qty, d("0.02499"));
+    let submits = out.submits();
+    assert_eq!(submits.len(), 4);
+    let expect = [
+        (1, "spot-a", "binance", Side::Buy, "0.01999", "100200.07"),
+        (2, "spot-a", "kraken", Side::Sell, "0.01999", "100600.03"),
+        (3, "spot-b", "binance", Side::Buy, "0.02499", "100200.07"),
+        (4, "spot-b", "kraken", Side::Sell, "0.02499", "100600.03"),
+    ];
+    for (o, (id, acct, venue, side, qty, limit)) in submits.iter().zip(expect) {
+        assert_eq!(o.id, OrderId(id));
+        assert_eq!(o.account, h.account(acct));
+        assert_eq!(o.venue, h.venue(venue));
+        assert_eq!(o.side, side);
+        assert_eq!(o.order_type, OrderType::Limit);
+        assert_eq!(o.tif, TimeInForce::Ioc);
+        assert_eq!(o.qty, d(qty));
+        // Limits give up a quarter of the 799.90 spread each: 199.975.
+        assert_eq!(o.limit_price, Some(d(limit)));
+        assert_eq!(o.purpose, OrderPurpose::ArbitrageLeg);
+        assert_eq!(o.status, OrderStatus::Pending);
+    }
+
+    h.report(ExecutionReport::Accepted {
+        order_id: OrderId(1),
+        ts: at(150),
+    });
+    let out = h.report(fill(1, "0.01999", "100000.10", "1.49925075", 150));
+    assert!(
+        out.audits
+            .iter()
+            .any(|a| matches!(a, Audit::PositionChanged(p) if p.qty == d("0.01999")))
+    );
+    h.report(ExecutionReport::Accepted {
+        order_id: OrderId(2),
+        ts: at(190),
+    });
+    let out = h.report(fill(2, "0.01999", "100800", "3.2239872", 190));
+    let trade = out
+        .audits
+        .iter()
+        .find_map(|a| match a {
+            Audit::TradeClosed(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("the sell leg closes the round trip");
+    // (100 800 − 100 000.10) × 0.01999 − both fees
+    assert_eq!(
+        trade.pnl,
+        d("15.99000100") - d("1.49925075") - d("3.2239872")
+    );
+    assert_eq!(trade.reason, ExitReason::Arbitrage);
+    let spot_a = h.account("spot-a");
+    assert_eq!(h.engine.equity(spot_a), d("20000") + trade.pnl);
+    assert_eq!(h.engine.portfolio().of_account(spot_a).count(), 0);
+}
+
+#[test]
+fn kill_switch_cancels_flattens_latches_and_rearms() {
+    let mut h = Harness::new("");
+    let out = dislocation(&mut h, 0);
+    let id = out.opened()[0];
+    h.cmd(Command::Approve(id), 100);
+    // spot-a's buy leg fills; its sell leg and both spot-b legs are still working.
+    h.report(ExecutionReport::Accepted {
+        order_id: OrderId(1),
+        ts: at(150),
+    });
+    h.report(fill(1, "0.01999", "100000.10", "0", 150));
+    assert_eq!(h.engine.working_orders().len(), 3);
+
+    let out = h.cmd(Command::KillSwitch, 160);
+    assert_eq!(h.engine.trading_state(), TradingState::Halted);
+    assert!(h.engine.kill_latched());
+    assert!(out.audits.iter().any(|a| matches!(
+        a,
+        Audit::TradingStateChanged {
+            from: TradingState::Active,
+            to: TradingState::Halted,
+            kill_latched: true,
+            ..
+        }
+    )));
+    let cancels: Vec<u64> = out
+        .requests
+        .iter()
+        .filter_map(|r| match r {
+            ExecutionRequest::Cancel { order_id, .. } => Some(order_id.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cancels, vec![2, 3, 4]);
+    let flatten = out.submits();
+    assert_eq!(flatten.len(), 1);
+    let f = flatten[0];
+    assert_eq!(
+        (f.id, f.account, f.side, f.qty),
+        (OrderId(5), h.account("spot-a"), Side::Sell, d("0.01999"))
+    );
+    assert_eq!(
+        (f.order_type, f.purpose),
+        (OrderType::Market, OrderPurpose::Flatten)
+    );
+    assert_eq!(f.venue, h.venue("binance"));
+
+    // Nothing new is approved while halted.
+    let out = dislocation(&mut h, 200);
+    if let Some(id) = out.opened().first() {
+        let out = h.cmd(Command::Approve(*id), 210);
+        assert_eq!(
+            out.refusals(),
+            vec![RefusalReason::Halted, RefusalReason::Halted]
+        );
+        assert!(out.submits().is_empty());
+    }
+    // Resume cannot undo a kill.
+    h.cmd(Command::Resume, 220);
+    assert_eq!(h.engine.trading_state(), TradingState::Halted);
+
+    // Orders 2 and 4 are cancelled; order 3 (spot-b's buy) filled before the cancel landed.
+    for id in [2, 4] {
+        h.report(ExecutionReport::Cancelled {
+            order_id: OrderId(id),
+            ts: at(250),
+            reason: "cancelled".into(),
+        });
+    }
+    let out = h.report(fill(3, "0.02499", "100000.10", "0", 250));
+    let late = out.submits();
+    assert_eq!(late.len(), 1, "a late fill is flattened at once");
+    assert_eq!(
+        (late[0].account, late[0].side, late[0].qty),
+        (h.account("spot-b"), Side::Sell, d("0.02499"))
+    );
+    assert!(h.engine.kill_progress().iter().any(|p| !p.is_flat()));
+
+    h.report(fill(5, "0.01999", "99990", "0", 300));
+    h.report(fill(late[0].id.0, "0.02499", "99990", "0", 300));
+    assert!(
+        h.engine.kill_progress().iter().all(|p| p.is_flat()),
+        "{:?}",
+        h.engine.kill_progress()
+    );
+    assert_eq!(h.engine.portfolio().open_count(), 0);
+
+    let out = h.cmd(Command::Rearm, 400);
+    assert_eq!(h.engine.trading_state(), TradingState::Active);
+    assert!(!h.engine.kill_latched());
+    assert!(out.audits.iter().any(|a| matches!(
+        a,
+        Audit::Command {
+            command: Command::Rearm,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn pause_is_reducing_and_resume_reactivates() {
+    let mut h = Harness::new("");
+    let (id, _) = h.forex_buy(0, |h, ms, px| h.fx_quote(ms, px));
+    let now = h.engine.clock().millis() - common::T0;
+    h.cmd(Command::Pause, now);
+    assert_eq!(h.engine.trading_state(), TradingState::Reducing);
+    let out = h.cmd(Command::Approve(id), now + 1);
+    assert_eq!(
+        out.refusals(),
+        vec![RefusalReason::Reducing, RefusalReason::Reducing]
+    );
+    h.cmd(Command::Resume, now + 2);
+    assert_eq!(h.engine.trading_state(), TradingState::Active);
+}
+
+#[test]
+fn forex_entry_carries_stops_and_the_stop_loss_exits() {
+    let mut h = Harness::new("");
+    let (id, out) = h.forex_buy(0, |h, ms, px| h.fx_quote(ms, px));
+    let OpportunityDetail::Forex(f) = out
+        .audits
+        .iter()
+        .find_map(|a| match a {
+            Audit::OpportunityOpened(o) if o.id == id => Some(o.detail.clone()),
+            _ => None,
+        })
+        .expect("opened")
+    else {
+        panic!("not forex");
+    };
+    let now = h.engine.clock().millis() - common::T0;
+    let out = h.cmd(Command::Approve(id), now);
+    assert_eq!(out.approvals(), 2);
+    let entries = out.submits();
+    assert_eq!(entries.len(), 2);
+    let e = entries[0].clone();
+    assert_eq!((e.side, e.order_type), (Side::Buy, OrderType::Market));
+    assert_eq!(
+        (e.stop_loss, e.take_profit),
+        (Some(f.stop_loss), Some(f.take_profit))
+    );
+    h.report(fill(
+        e.id.0,
+        &e.qty.to_string(),
+        &f.entry.to_string(),
+        "0",
+        now + 30,
+    ));
+    // The bid falls through the stop: one market sell of the whole position.
+    let below = f.stop_loss - d("0.0001");
+    let out = h.fx_quote(now + 1000, below);
+    let exits = out.submits();
+    assert_eq!(exits.len(), 1);
+    assert_eq!(
+        (exits[0].side, exits[0].qty, exits[0].purpose),
+        (Side::Sell, e.qty, OrderPurpose::Exit)
+    );
+    assert_eq!(exits[0].exit_reason, Some(ExitReason::StopLoss));
+    // No second exit while the first is in flight.
+    assert!(h.fx_quote(now + 1100, below).submits().is_empty());
+    let out = h.report(fill(
+        exits[0].id.0,
+        &e.qty.to_string(),
+        &(below - d("0.00004")).to_string(),
+        "0",
+        now + 1130,
+    ));
+    let t = out
+        .audits
+        .iter()
+        .find_map(|a| match a {
+            Audit::TradeClosed(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("closed");
+    assert_eq!(t.reason, ExitReason::StopLoss);
+    assert!(t.pnl < d("0"));
+}

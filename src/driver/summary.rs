@@ -1,6 +1,5 @@
 //! The headless summary: counts for this run, state at the end.
 
-use crate::domain::OpportunityKind;
 use crate::engine::{Engine, PerKind};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -22,6 +21,8 @@ pub struct AccountSummary {
     pub cash: Decimal,
     /// Open positions.
     pub open_positions: usize,
+    /// LOW, MEDIUM, HIGH or BLOCKED.
+    pub risk_level: String,
 }
 
 /// Operator and policy decisions on opportunities.
@@ -80,7 +81,6 @@ impl Summary {
     pub fn of(engine: &Engine) -> Self {
         let c = engine.counters();
         let cat = engine.catalog();
-        let _ = OpportunityKind::ALL;
         Self {
             events: c.market_events,
             opportunities: c.opportunities.clone(),
@@ -116,6 +116,7 @@ impl Summary {
                     equity: engine.equity(a.id).round_dp(2),
                     cash: engine.portfolio().balances[a.id.index()].cash.round_dp(2),
                     open_positions: engine.portfolio().of_account(a.id).count(),
+                    risk_level: engine.risk_level(a.id).as_str().to_string(),
                 })
                 .collect(),
         }
@@ -165,8 +166,8 @@ impl Summary {
         s.push_str("accounts\n");
         for a in &self.accounts {
             s.push_str(&format!(
-                "  {:<12} {:<10} {:<6} equity {:>14}  open {}\n",
-                a.name, a.kind, a.mode, a.equity, a.open_positions
+                "  {:<12} {:<10} {:<6} equity {:>14}  open {}  risk {}\n",
+                a.name, a.kind, a.mode, a.equity, a.open_positions, a.risk_level
             ));
         }
         s

@@ -348,6 +348,35 @@ impl Engine {
             .sum::<Decimal>()
     }
 
+    /// Each limit of an account with its current use.
+    pub fn risk_usages(&self, account: AccountId) -> Vec<crate::risk::LimitUsage> {
+        let largest = self
+            .portfolio
+            .of_account(account)
+            .map(|p| p.notional(self.position_mark(p)))
+            .max()
+            .unwrap_or(Decimal::ZERO);
+        crate::risk::usages(
+            self.gate.config(),
+            self.catalog.account(account),
+            &self.account_risk[account.index()],
+            self.equity(account),
+            largest,
+            self.clock,
+        )
+    }
+
+    /// LOW, MEDIUM, HIGH or BLOCKED for an account.
+    pub fn risk_level(&self, account: AccountId) -> crate::risk::RiskLevel {
+        let risk = &self.account_risk[account.index()];
+        crate::risk::level(
+            self.gate.config(),
+            &self.risk_usages(account),
+            self.state,
+            risk.in_cooldown(self.clock),
+        )
+    }
+
     /// Flatten progress of every account (meaningful after a kill switch).
     pub fn kill_progress(&self) -> Vec<KillProgress> {
         self.catalog

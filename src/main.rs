@@ -48,6 +48,39 @@ enum Cmd {
         #[arg(long, default_value_t = 200)]
         limit: usize,
     },
+    /// Train the horizon models on historical bars and write their files.
+    Train {
+        /// Which model: short, medium, long or all.
+        #[arg(long, default_value = "all")]
+        model: String,
+        /// A CSV file or a directory of them (one series); append @+HH:MM when its times are local.
+        #[arg(long, required = true, num_args = 1..)]
+        data: Vec<String>,
+        /// Directory for the model files.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of resampling and minibatch order.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Members per bag.
+        #[arg(long, default_value_t = 16)]
+        members: usize,
+    },
+    /// Score the models on historical bars: accuracy, Brier, calibration, baselines.
+    Eval {
+        /// A CSV file or a directory of them (one series); append @+HH:MM when its times are local.
+        #[arg(long, required = true, num_args = 1..)]
+        data: Vec<String>,
+        /// Directory with short.json, medium.json, long.json (default: the bundled models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// Which part of each series: all, train, validation or test.
+        #[arg(long, default_value = "all")]
+        split: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the configuration and say which file it came from.
     Config,
     /// Measure the whole headless pipeline: events/s and per-event latency.
@@ -82,6 +115,19 @@ fn main() -> ExitCode {
         .map(|_| ()),
         Some(Cmd::Trades { json, limit }) => cli::trades::run(cli.db.as_deref(), json, limit),
         Some(Cmd::Bench { events, seed }) => cli::bench::run(events, seed, cli.config),
+        Some(Cmd::Train {
+            model,
+            data,
+            out,
+            seed,
+            members,
+        }) => cli::train::run(&model, &data, &out, seed, members),
+        Some(Cmd::Eval {
+            data,
+            models,
+            split,
+            json,
+        }) => cli::eval::run(&data, models.as_deref(), &split, json),
         Some(Cmd::Config) => cli::setup::load_config(cli.config.as_deref()).map(|l| {
             println!("configuration: {}", l.origin);
             println!(

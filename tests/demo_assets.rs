@@ -87,3 +87,69 @@ fn xauusd_is_the_metatrader_export_shifted_to_utc() {
         source("fx/xauusd_2025/XAUUSD_M1.csv", 180, false),
     );
 }
+
+/// Hourly history: BTC, ETH and EUR/USD are our own aggregation of the
+/// source minutes; XAU/USD is the source's own hourly file.
+#[test]
+fn hourly_history_is_the_aggregated_source() {
+    use omni_tui::domain::Timeframe;
+    use omni_tui::history::{aggregate, load_series};
+    use rust_decimal::prelude::ToPrimitive;
+    let cases = [
+        (
+            "btcusdt_h1.csv",
+            "binance_spot/2025-03/BTCUSDT_1m.csv",
+            0,
+            true,
+        ),
+        (
+            "ethusdt_h1.csv",
+            "binance_spot/2025-03/ETHUSDT_1m.csv",
+            0,
+            true,
+        ),
+        (
+            "eurusd_h1.csv",
+            "fx/eurusd_2022/EURUSD_M1.csv",
+            -12_600,
+            true,
+        ),
+        (
+            "xauusd_h1.csv",
+            "fx/xauusd_2025/XAUUSD_H1.csv",
+            10_800,
+            false,
+        ),
+    ];
+    for (asset, src, offset, from_minutes) in cases {
+        let s = load_series(&shared(src), offset).expect("source");
+        let bars = if from_minutes {
+            aggregate(&s.bars, Timeframe::H1)
+        } else {
+            s.bars
+        };
+        let by_time: HashMap<i64, _> = bars.iter().map(|b| (b.ts.secs(), *b)).collect();
+        let text = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("assets/demo")
+                .join(asset),
+        )
+        .expect("asset");
+        let mut n = 0;
+        for l in text.lines().skip(1) {
+            let f: Vec<f64> = l.split(',').map(|x| x.parse().expect("number")).collect();
+            let b = by_time
+                .get(&(f[0] as i64))
+                .unwrap_or_else(|| panic!("{asset}: no hour {}", f[0]));
+            let got = [b.open, b.high, b.low, b.close].map(|d| d.to_f64().expect("f64"));
+            assert_eq!(got, [f[1], f[2], f[3], f[4]], "{asset} at {}", f[0]);
+            assert!(
+                (b.volume.to_f64().expect("f64") - f[5]).abs() < 1e-6,
+                "{asset} volume at {}",
+                f[0]
+            );
+            n += 1;
+        }
+        assert!(n >= 72, "{asset}: {n}");
+    }
+}

@@ -65,17 +65,18 @@ fn arbitrage_from_quotes_to_orders_to_a_closed_trade() {
     assert_eq!(decisions[0].account, h.account("spot-a"));
     assert_eq!(decisions[1].account, h.account("spot-b"));
     assert!(decisions.iter().all(|x| x.verdict == Verdict::Approved));
-    // spot-a: 10 % of 20 000 (balanced, full confidence) = 2 000 / 100 000.10
-    // spot-b: 5 % of 50 000 (conservative) = 2 500 / 100 000.10; lot 0.00001.
-    assert_eq!(decisions[0].qty, d("0.01999"));
-    assert_eq!(decisions[1].qty, d("0.02499"));
+    // spot-a: 10 % of 20 000 (balanced, full confidence) = 2 000, spot-b:
+    // 5 % of 50 000 (conservative) = 2 500, each × 0.75 (no win/loss history
+    // yet), / 100 000.10, on the 0.00001 lot.
+    assert_eq!(decisions[0].qty, d("0.01499"));
+    assert_eq!(decisions[1].qty, d("0.01874"));
     let submits = out.submits();
     assert_eq!(submits.len(), 4);
     let expect = [
-        (1, "spot-a", "binance", Side::Buy, "0.01999", "100200.07"),
-        (2, "spot-a", "kraken", Side::Sell, "0.01999", "100600.03"),
-        (3, "spot-b", "binance", Side::Buy, "0.02499", "100200.07"),
-        (4, "spot-b", "kraken", Side::Sell, "0.02499", "100600.03"),
+        (1, "spot-a", "binance", Side::Buy, "0.01499", "100200.07"),
+        (2, "spot-a", "kraken", Side::Sell, "0.01499", "100600.03"),
+        (3, "spot-b", "binance", Side::Buy, "0.01874", "100200.07"),
+        (4, "spot-b", "kraken", Side::Sell, "0.01874", "100600.03"),
     ];
     for (o, (id, acct, venue, side, qty, limit)) in submits.iter().zip(expect) {
         assert_eq!(o.id, OrderId(id));
@@ -95,17 +96,17 @@ fn arbitrage_from_quotes_to_orders_to_a_closed_trade() {
         order_id: OrderId(1),
         ts: at(150),
     });
-    let out = h.report(fill(1, "0.01999", "100000.10", "1.49925075", 150));
+    let out = h.report(fill(1, "0.01499", "100000.10", "1.12425075", 150));
     assert!(
         out.audits
             .iter()
-            .any(|a| matches!(a, Audit::PositionChanged(p) if p.qty == d("0.01999")))
+            .any(|a| matches!(a, Audit::PositionChanged(p) if p.qty == d("0.01499")))
     );
     h.report(ExecutionReport::Accepted {
         order_id: OrderId(2),
         ts: at(190),
     });
-    let out = h.report(fill(2, "0.01999", "100800", "3.2239872", 190));
+    let out = h.report(fill(2, "0.01499", "100800", "2.4175872", 190));
     let trade = out
         .audits
         .iter()
@@ -114,11 +115,8 @@ fn arbitrage_from_quotes_to_orders_to_a_closed_trade() {
             _ => None,
         })
         .expect("the sell leg closes the round trip");
-    // (100 800 − 100 000.10) × 0.01999 − both fees
-    assert_eq!(
-        trade.pnl,
-        d("15.99000100") - d("1.49925075") - d("3.2239872")
-    );
+    // (100 800 − 100 000.10) × 0.01499 − both fees
+    assert_eq!(trade.pnl, d("11.990501") - d("1.12425075") - d("2.4175872"));
     assert_eq!(trade.reason, ExitReason::Arbitrage);
     let spot_a = h.account("spot-a");
     assert_eq!(h.engine.equity(spot_a), d("20000") + trade.pnl);
@@ -136,7 +134,7 @@ fn kill_switch_cancels_flattens_latches_and_rearms() {
         order_id: OrderId(1),
         ts: at(150),
     });
-    h.report(fill(1, "0.01999", "100000.10", "0", 150));
+    h.report(fill(1, "0.01499", "100000.10", "0", 150));
     assert_eq!(h.engine.working_orders().len(), 3);
 
     let out = h.cmd(Command::KillSwitch, 160);
@@ -165,7 +163,7 @@ fn kill_switch_cancels_flattens_latches_and_rearms() {
     let f = flatten[0];
     assert_eq!(
         (f.id, f.account, f.side, f.qty),
-        (OrderId(5), h.account("spot-a"), Side::Sell, d("0.01999"))
+        (OrderId(5), h.account("spot-a"), Side::Sell, d("0.01499"))
     );
     assert_eq!(
         (f.order_type, f.purpose),
@@ -195,17 +193,17 @@ fn kill_switch_cancels_flattens_latches_and_rearms() {
             reason: "cancelled".into(),
         });
     }
-    let out = h.report(fill(3, "0.02499", "100000.10", "0", 250));
+    let out = h.report(fill(3, "0.01874", "100000.10", "0", 250));
     let late = out.submits();
     assert_eq!(late.len(), 1, "a late fill is flattened at once");
     assert_eq!(
         (late[0].account, late[0].side, late[0].qty),
-        (h.account("spot-b"), Side::Sell, d("0.02499"))
+        (h.account("spot-b"), Side::Sell, d("0.01874"))
     );
     assert!(h.engine.kill_progress().iter().any(|p| !p.is_flat()));
 
-    h.report(fill(5, "0.01999", "99990", "0", 300));
-    h.report(fill(late[0].id.0, "0.02499", "99990", "0", 300));
+    h.report(fill(5, "0.01499", "99990", "0", 300));
+    h.report(fill(late[0].id.0, "0.01874", "99990", "0", 300));
     assert!(
         h.engine.kill_progress().iter().all(|p| p.is_flat()),
         "{:?}",

@@ -60,6 +60,31 @@ fn json_has_every_key_of_the_contract_and_all_stages_ran() {
     for key in ["approved", "refused", "orders", "fills", "trades"] {
         assert!(v[key].as_u64() > Some(0), "{key}: {v}");
     }
+    for inst in ["BTC/USDT", "ETH/USDT", "EUR/USD", "XAU/USD"] {
+        let b = &v["ensemble"][inst];
+        for k in ["alpha", "beta", "probability", "agreement"] {
+            assert!(b[k].as_f64().is_some(), "ensemble.{inst}.{k}: {v}");
+        }
+        let p = b["probability"].as_f64().expect("p");
+        let (a, bb) = (
+            b["alpha"].as_f64().expect("a"),
+            b["beta"].as_f64().expect("b"),
+        );
+        assert!((a / (a + bb) - p).abs() < 1e-5);
+    }
+    let conn = rusqlite::Connection::open(dir.path().join("a.db")).expect("db");
+    let (signals, with_beta): (i64, i64) = conn
+        .query_row(
+            "SELECT COUNT(*), COUNT(alpha) FROM risk_decisions WHERE kind IN ('forex', 'binary')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("query");
+    assert!(signals > 0);
+    assert_eq!(
+        signals, with_beta,
+        "every forex and binary decision records its α and β"
+    );
     let accounts = v["accounts"].as_array().expect("array");
     assert_eq!(accounts.len(), 5);
     for a in accounts {

@@ -36,9 +36,9 @@ fn a_restart_restores_cash_positions_state_and_ids() {
     let id = o.opened()[0];
     keep(o);
     keep(h.cmd(Command::Approve(id), 10));
-    keep(h.report(fill(1, "X1", "0.01999", "100000.10", 50)));
+    keep(h.report(fill(1, "X1", "0.01499", "100000.10", 50)));
     // The same venue trade id again is ignored.
-    let dup = h.report(fill(1, "X1", "0.01999", "100000.10", 51));
+    let dup = h.report(fill(1, "X1", "0.01499", "100000.10", 51));
     assert!(dup.audits.is_empty());
     assert_eq!(h.engine.counters().duplicate_fills, 1);
     keep(h.cmd(Command::Pause, 60));
@@ -57,7 +57,7 @@ fn a_restart_restores_cash_positions_state_and_ids() {
     assert_eq!(restored.trading_state, Some(TradingState::Reducing));
     assert!(!restored.kill_latched);
     assert_eq!(restored.positions.len(), 1);
-    assert_eq!(restored.positions[0].qty, d("0.01999"));
+    assert_eq!(restored.positions[0].qty, d("0.01499"));
     assert_eq!(restored.next_order_id, 5);
     assert_eq!(restored.next_opportunity_id, 2);
     assert_eq!(restored.fill_ids, vec!["X1".to_string()]);

@@ -1,6 +1,9 @@
 //! Command-line subcommands. `anyhow` lives here, at the edge.
 
 pub mod bench;
+pub mod data;
+pub mod eval;
 pub mod headless;
 pub mod setup;
 pub mod trades;
+pub mod train;

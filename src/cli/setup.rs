@@ -3,6 +3,7 @@
 use crate::config::{ApprovalMode, LoadedConfig};
 use crate::driver::SimDriver;
 use crate::engine::{Engine, RestoredState};
+use crate::ensemble::ModelSet;
 use crate::execution::paper::PaperBroker;
 use crate::market::demo::DemoMarket;
 use crate::store::{self, StoreHandle, StoreWriter};
@@ -48,6 +49,7 @@ pub fn demo_driver(
 ) -> anyhow::Result<DemoDriver> {
     let cfg = &loaded.config;
     let mut engine = Engine::new(cfg, &loaded.catalog);
+    engine.set_models(std::sync::Arc::new(load_models(loaded)?));
     engine.restore(restored);
     let market = DemoMarket::new(cfg, &loaded.catalog, &loaded.base_dir, seed)?;
     let latencies = loaded
@@ -63,6 +65,26 @@ pub fn demo_driver(
         .collect();
     let broker = PaperBroker::new(&loaded.catalog, &cfg.paper, latencies, seed);
     Ok(SimDriver::new(engine, broker, market))
+}
+
+/// The ensemble's models as configured: none when disabled, the bundled
+/// ones when `models_dir` is empty, else that directory's.
+pub fn load_models(loaded: &LoadedConfig) -> anyhow::Result<ModelSet> {
+    let e = &loaded.config.ensemble;
+    if !e.enabled {
+        return Ok(ModelSet::default());
+    }
+    if e.models_dir.is_empty() {
+        return Ok(ModelSet::bundled()?);
+    }
+    let dir = loaded.base_dir.join(&e.models_dir);
+    let set = ModelSet::load_dir(&dir)?;
+    anyhow::ensure!(
+        !set.is_empty(),
+        "{}: no short.json, medium.json or long.json",
+        dir.display()
+    );
+    Ok(set)
 }
 
 /// Parses `--approve`.

@@ -30,6 +30,28 @@ pub struct Config {
     pub risk: RiskConfig,
     /// Paper broker fill model.
     pub paper: PaperConfig,
+    /// The ensemble of horizon models.
+    pub ensemble: EnsembleConfig,
+}
+
+/// The ensemble of horizon models.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnsembleConfig {
+    /// Attach the ensemble's belief to forex and binary opportunities.
+    pub enabled: bool,
+    /// Directory with short.json, medium.json and long.json (from
+    /// `omni-tui train`); empty for the models bundled with the binary.
+    pub models_dir: String,
+}
+
+impl Default for EnsembleConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            models_dir: String::new(),
+        }
+    }
 }
 
 /// Global settings.
@@ -104,7 +126,8 @@ impl Default for DemoConfig {
         let series =
             |instrument: &str, file: &str, spread_bps: f64, top_qty: f64| DemoSeriesConfig {
                 instrument: instrument.into(),
-                file: file.into(),
+                file: format!("{file}_m1.csv"),
+                history_h1: format!("{file}_h1.csv"),
                 spread_bps,
                 top_qty,
             };
@@ -124,10 +147,10 @@ impl Default for DemoConfig {
             dislocation_max_pct: 2.0,
             dislocation_secs: 20.0,
             series: vec![
-                series("BTC/USDT", "btcusdt_m1.csv", 0.4, 2.0),
-                series("ETH/USDT", "ethusdt_m1.csv", 0.6, 25.0),
-                series("EUR/USD", "eurusd_m1.csv", 0.8, 2_000_000.0),
-                series("XAU/USD", "xauusd_m1.csv", 0.9, 500.0),
+                series("BTC/USDT", "btcusdt", 0.4, 2.0),
+                series("ETH/USDT", "ethusdt", 0.6, 25.0),
+                series("EUR/USD", "eurusd", 0.8, 2_000_000.0),
+                series("XAU/USD", "xauusd", 0.9, 500.0),
             ],
             venues: vec![
                 venue("binance", 0, 1.0, 1.0),
@@ -148,6 +171,9 @@ pub struct DemoSeriesConfig {
     /// A bundled file in assets/demo, or a path to a CSV with
     /// `time,open,high,low,close,volume` (time in Unix seconds, UTC).
     pub file: String,
+    /// Hourly bars before the minute history, replayed at start-up so the
+    /// hourly model starts warm: a bundled file or a path; empty for none.
+    pub history_h1: String,
     /// Typical spread on the reference venue, basis points.
     pub spread_bps: f64,
     /// Typical quantity at the top of book on the reference venue.
@@ -159,6 +185,7 @@ impl Default for DemoSeriesConfig {
         Self {
             instrument: String::new(),
             file: String::new(),
+            history_h1: String::new(),
             spread_bps: 1.0,
             top_qty: 1.0,
         }
@@ -913,6 +940,7 @@ impl Default for Config {
             approval: ApprovalConfig::default(),
             risk: RiskConfig::default(),
             paper: PaperConfig::default(),
+            ensemble: EnsembleConfig::default(),
         }
     }
 }

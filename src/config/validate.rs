@@ -298,7 +298,7 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
     if Timeframe::parse(&cfg.scanners.forex.timeframe).is_none() {
         return Err(bad(
             "scanners.forex.timeframe",
-            "expected M1, M5, M15, H1 or D1",
+            "expected M1, M5, M15, H1, H4 or D1",
         ));
     }
     let f = &cfg.scanners.forex;
@@ -384,6 +384,18 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
                 format!(
                     "`{}` is neither a bundled series nor a readable file",
                     s.file
+                ),
+            ));
+        }
+        let h1_found = s.history_h1.is_empty()
+            || assets::embedded(&s.history_h1).is_some()
+            || base_dir.is_some_and(|d| d.join(&s.history_h1).is_file());
+        if !h1_found {
+            return Err(bad(
+                format!("{key}.history_h1"),
+                format!(
+                    "`{}` is neither a bundled series nor a readable file",
+                    s.history_h1
                 ),
             ));
         }

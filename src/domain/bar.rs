@@ -16,11 +16,33 @@ pub enum Timeframe {
     M15,
     /// One hour.
     H1,
+    /// Four hours.
+    H4,
     /// One day.
     D1,
 }
 
 impl Timeframe {
+    /// Every timeframe, finest first.
+    pub const ALL: [Timeframe; 6] = [
+        Timeframe::M1,
+        Timeframe::M5,
+        Timeframe::M15,
+        Timeframe::H1,
+        Timeframe::H4,
+        Timeframe::D1,
+    ];
+
+    /// The timeframe exactly `secs` wide, if any.
+    pub fn from_secs(secs: i64) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.secs() == secs)
+    }
+
+    /// True if bars of `self` can be built from bars of `finer`.
+    pub fn builds_from(self, finer: Timeframe) -> bool {
+        self.secs() >= finer.secs() && self.secs() % finer.secs() == 0
+    }
+
     /// Width in nanoseconds.
     pub const fn nanos(self) -> i64 {
         match self {
@@ -28,6 +50,7 @@ impl Timeframe {
             Timeframe::M5 => 5 * MINUTE,
             Timeframe::M15 => 15 * MINUTE,
             Timeframe::H1 => 60 * MINUTE,
+            Timeframe::H4 => 240 * MINUTE,
             Timeframe::D1 => 1440 * MINUTE,
         }
     }
@@ -42,6 +65,7 @@ impl Timeframe {
             Timeframe::M5 => "M5",
             Timeframe::M15 => "M15",
             Timeframe::H1 => "H1",
+            Timeframe::H4 => "H4",
             Timeframe::D1 => "D1",
         }
     }
@@ -52,6 +76,7 @@ impl Timeframe {
             "M5" | "5M" => Some(Timeframe::M5),
             "M15" | "15M" => Some(Timeframe::M15),
             "H1" | "1H" => Some(Timeframe::H1),
+            "H4" | "4H" => Some(Timeframe::H4),
             "D1" | "1D" => Some(Timeframe::D1),
             _ => None,
         }

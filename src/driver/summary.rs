@@ -25,6 +25,19 @@ pub struct AccountSummary {
     pub risk_level: String,
 }
 
+/// The ensemble's belief about one instrument.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BeliefSummary {
+    /// α.
+    pub alpha: f64,
+    /// β.
+    pub beta: f64,
+    /// α / (α + β).
+    pub probability: f64,
+    /// How much the models agreed, 0 to 1.
+    pub agreement: f64,
+}
+
 /// Operator and policy decisions on opportunities.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApprovalSummary {
@@ -74,6 +87,8 @@ pub struct Summary {
     pub dropped_quotes: u64,
     /// Every account at the end.
     pub accounts: Vec<AccountSummary>,
+    /// The ensemble's belief per instrument at the end.
+    pub ensemble: BTreeMap<String, BeliefSummary>,
 }
 
 impl Summary {
@@ -117,6 +132,23 @@ impl Summary {
                     cash: engine.portfolio().balances[a.id.index()].cash.round_dp(2),
                     open_positions: engine.portfolio().of_account(a.id).count(),
                     risk_level: engine.risk_level(a.id).as_str().to_string(),
+                })
+                .collect(),
+            ensemble: cat
+                .instruments
+                .iter()
+                .filter_map(|i| {
+                    let b = engine.belief(i.id)?;
+                    let r = |x: f64| (x * 1e6).round() / 1e6;
+                    Some((
+                        i.name.clone(),
+                        BeliefSummary {
+                            alpha: r(b.alpha),
+                            beta: r(b.beta),
+                            probability: r(b.probability()),
+                            agreement: r(b.agreement),
+                        },
+                    ))
                 })
                 .collect(),
         }
@@ -163,6 +195,15 @@ impl Summary {
                 ""
             }
         ));
+        if !self.ensemble.is_empty() {
+            s.push_str("ensemble\n");
+            for (name, b) in &self.ensemble {
+                s.push_str(&format!(
+                    "  {:<12} P(up) {:.3}  alpha {:.1}  beta {:.1}  agreement {:.2}\n",
+                    name, b.probability, b.alpha, b.beta, b.agreement
+                ));
+            }
+        }
         s.push_str("accounts\n");
         for a in &self.accounts {
             s.push_str(&format!(

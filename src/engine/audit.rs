@@ -120,6 +120,17 @@ pub enum Audit {
         /// When.
         ts: Timestamp,
     },
+    /// The win/loss record of an instrument and kind changed.
+    LearningChanged {
+        /// Instrument.
+        instrument: InstrumentId,
+        /// Kind.
+        kind: OpportunityKind,
+        /// Winning trades.
+        wins: u32,
+        /// Losing trades.
+        losses: u32,
+    },
     /// An operator command arrived.
     Command {
         /// The command.

@@ -23,8 +23,9 @@ pub struct InstrumentBars {
     source: BarSource,
     m1: BarAggregator,
     m5: BarAggregator,
-    /// Last completed bar per timeframe (M1, M5).
-    pub last: [Option<Bar>; 2],
+    h1: BarAggregator,
+    /// Last completed bar per timeframe (M1, M5, H1).
+    pub last: [Option<Bar>; 3],
 }
 
 impl InstrumentBars {
@@ -34,7 +35,8 @@ impl InstrumentBars {
             source: BarSource::Quotes,
             m1: BarAggregator::new(instrument, Timeframe::M1),
             m5: BarAggregator::new(instrument, Timeframe::M5),
-            last: [None, None],
+            h1: BarAggregator::new(instrument, Timeframe::H1),
+            last: [None, None, None],
         }
     }
 
@@ -55,6 +57,10 @@ impl InstrumentBars {
         if let Some(b5) = self.m5.update_bar(&b) {
             self.last[1] = Some(b5);
             out.push(b5);
+            if let Some(h) = self.h1.update_bar(&b5) {
+                self.last[2] = Some(h);
+                out.push(h);
+            }
         }
     }
 
@@ -92,6 +98,10 @@ impl InstrumentBars {
             }
             Timeframe::M5 => {
                 self.last[1] = Some(*bar);
+                out.push(*bar);
+            }
+            Timeframe::H1 => {
+                self.last[2] = Some(*bar);
                 out.push(*bar);
             }
             _ => out.push(*bar),

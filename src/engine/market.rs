@@ -88,8 +88,23 @@ impl Engine {
         self.on_completed_bar_with(bar, true);
     }
 
-    /// Feeds the forex scanner; only live bars may open an opportunity.
+    /// Feeds the ensemble and the forex scanner; only live bars may open an
+    /// opportunity.
     fn on_completed_bar_with(&mut self, bar: &Bar, live: bool) {
+        if self.config.ensemble.enabled && !self.models.is_empty() {
+            let f = |d: rust_decimal::Decimal| d.to_f64().unwrap_or(0.0);
+            let input = crate::features::BarInput {
+                close_ts: bar.open_ts.plus(bar.timeframe.nanos()),
+                open: f(bar.open),
+                high: f(bar.high),
+                low: f(bar.low),
+                close: f(bar.close),
+                volume: f(bar.volume),
+            };
+            if let Some(t) = self.trackers.get_mut(bar.instrument.index()) {
+                t.on_bar(&self.models, bar.timeframe, &input);
+            }
+        }
         if bar.timeframe != self.forex_timeframe || !self.forex.scans(bar.instrument) {
             return;
         }
@@ -108,10 +123,12 @@ impl Engine {
     fn scan_binary(&mut self, inst: InstrumentId) {
         let found = self.binary.opportunity(inst);
         let now = self.clock;
+        let belief = self.belief(inst);
         match (self.opportunities.binary_mut(inst), found) {
             (Some(o), Some(d)) if o.direction() == d.direction => {
                 o.score = d.expected_value;
                 o.updated = now;
+                o.belief = belief;
                 o.detail = OpportunityDetail::Binary(d);
                 let id = o.id;
                 self.maybe_auto_approve(id);
@@ -196,6 +213,11 @@ impl Engine {
         let id = OpportunityId(self.next_opportunity_id);
         self.next_opportunity_id += 1;
         let now = self.clock;
+        let detail_kind = match &detail {
+            OpportunityDetail::Arbitrage(_) => OpportunityKind::Arbitrage,
+            OpportunityDetail::Forex(_) => OpportunityKind::Forex,
+            OpportunityDetail::Binary(_) => OpportunityKind::Binary,
+        };
         let o = Opportunity {
             id,
             instrument,
@@ -204,8 +226,11 @@ impl Engine {
             created: now,
             updated: now,
             expires: now.plus_secs(ttl_secs),
-            belief: self.belief(instrument),
-            feedback_scale: 1.0,
+            belief: match detail_kind {
+                OpportunityKind::Arbitrage => None,
+                _ => self.belief(instrument),
+            },
+            feedback_scale: self.feedback_scale(instrument, detail_kind),
         };
         self.counters.opportunities.bump(o.kind());
         if o.expires < self.next_deadline {
@@ -219,9 +244,16 @@ impl Engine {
         id
     }
 
-    /// The ensemble's belief about an instrument, when one is loaded.
-    pub(super) fn belief(&self, _instrument: InstrumentId) -> Option<BetaBelief> {
-        None
+    /// The ensemble's belief about an instrument, when models are loaded
+    /// and warm.
+    pub fn belief(&self, instrument: InstrumentId) -> Option<BetaBelief> {
+        if !self.config.ensemble.enabled {
+            return None;
+        }
+        self.trackers
+            .get(instrument.index())?
+            .combined()
+            .map(|c| c.belief)
     }
 
     /// Removes a pending opportunity with a final status.

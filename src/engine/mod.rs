@@ -25,6 +25,7 @@ use crate::domain::{
     AccountId, Catalog, Direction, InstrumentId, OpportunityKind, Order, OrderId, Timeframe,
     Timestamp,
 };
+use crate::ensemble::{EnsembleTracker, ModelSet};
 use crate::execution::ExecutionRequest;
 use crate::market::QuoteBook;
 use crate::portfolio::{Portfolio, Position, PositionKey};
@@ -35,6 +36,7 @@ use bars::InstrumentBars;
 use book::OpportunityBook;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 /// What one call to [`Engine::process`] produced.
 #[derive(Clone, Debug, Default)]
@@ -125,6 +127,9 @@ pub struct Engine {
     next_opportunity_id: u64,
     next_deadline: Timestamp,
     restored_day: Option<i64>,
+    models: Arc<ModelSet>,
+    trackers: Vec<EnsembleTracker>,
+    learning: BTreeMap<(InstrumentId, OpportunityKind), (u32, u32)>,
     counters: RunCounters,
     outbox: Outbox,
     scratch_bars: Vec<crate::domain::Bar>,
@@ -190,6 +195,9 @@ impl Engine {
             next_opportunity_id: 1,
             next_deadline: Timestamp(i64::MIN),
             restored_day: None,
+            models: Arc::new(ModelSet::default()),
+            trackers: vec![EnsembleTracker::new(); n],
+            learning: BTreeMap::new(),
             counters: RunCounters::default(),
             outbox: Outbox::default(),
             scratch_bars: Vec::new(),
@@ -198,6 +206,39 @@ impl Engine {
             catalog: catalog.clone(),
             config: config.clone(),
         }
+    }
+
+    /// Gives the engine its horizon models (loaded by the caller: the engine
+    /// does no I/O). Without them opportunities carry no belief.
+    pub fn set_models(&mut self, models: Arc<ModelSet>) {
+        self.models = models;
+    }
+
+    /// The ensemble state of an instrument.
+    pub fn tracker(&self, instrument: InstrumentId) -> Option<&EnsembleTracker> {
+        self.trackers.get(instrument.index())
+    }
+
+    /// The loaded models.
+    pub fn models(&self) -> &ModelSet {
+        &self.models
+    }
+
+    /// Wins and losses of closed trades per (instrument, kind).
+    pub fn learning(&self) -> &BTreeMap<(InstrumentId, OpportunityKind), (u32, u32)> {
+        &self.learning
+    }
+
+    /// The size multiplier learned for an instrument and kind: 0.5 plus half
+    /// the posterior mean win rate under a Beta(1, 1) prior, so between
+    /// 0.5× (always losing) and 1× (always winning), 0.75× with no history.
+    pub fn feedback_scale(&self, instrument: InstrumentId, kind: OpportunityKind) -> f64 {
+        let (w, l) = self
+            .learning
+            .get(&(instrument, kind))
+            .copied()
+            .unwrap_or((0, 0));
+        0.5 + 0.5 * (1.0 + f64::from(w)) / (2.0 + f64::from(w) + f64::from(l))
     }
 
     /// Processes one event and returns what it produced. The outbox is
@@ -298,11 +339,11 @@ impl Engine {
         &self.binary
     }
 
-    /// Last completed bars of an instrument: (M1, M5).
-    pub fn last_bars(&self, instrument: InstrumentId) -> [Option<crate::domain::Bar>; 2] {
+    /// Last completed bars of an instrument: (M1, M5, H1).
+    pub fn last_bars(&self, instrument: InstrumentId) -> [Option<crate::domain::Bar>; 3] {
         self.bars
             .get(instrument.index())
-            .map_or([None, None], |b| b.last)
+            .map_or([None, None, None], |b| b.last)
     }
 
     /// The price positions on an instrument are marked at: the reference

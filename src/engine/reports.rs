@@ -236,6 +236,26 @@ impl Engine {
             let cfg = self.gate.config();
             let (limit, secs) = (cfg.loss_streak_limit, cfg.loss_streak_cooldown_secs);
             self.account_risk[key.account.index()].record_trade(trade.pnl, ts, limit, secs);
+            if let Some(kind) = trade.kind
+                && !trade.pnl.is_zero()
+            {
+                let e = self
+                    .learning
+                    .entry((key.instrument, kind))
+                    .or_insert((0, 0));
+                if trade.pnl > Decimal::ZERO {
+                    e.0 += 1;
+                } else {
+                    e.1 += 1;
+                }
+                let (wins, losses) = *e;
+                self.outbox.audits.push(Audit::LearningChanged {
+                    instrument: key.instrument,
+                    kind,
+                    wins,
+                    losses,
+                });
+            }
             self.outbox.audits.push(Audit::TradeClosed(trade));
             p.reset_round_trip(ts);
             if effect.flipped {

@@ -24,6 +24,13 @@ pub struct RestoredState {
     pub next_opportunity_id: u64,
     /// Fill trade ids already applied (so a replayed fill is not applied twice).
     pub fill_ids: Vec<String>,
+    /// Wins and losses per (instrument, kind).
+    pub learning: Vec<(
+        crate::domain::InstrumentId,
+        crate::domain::OpportunityKind,
+        u32,
+        u32,
+    )>,
 }
 
 impl Engine {
@@ -55,5 +62,10 @@ impl Engine {
         self.next_order_id = self.next_order_id.max(s.next_order_id);
         self.next_opportunity_id = self.next_opportunity_id.max(s.next_opportunity_id);
         self.fill_ids.extend(s.fill_ids);
+        for (i, k, w, l) in s.learning {
+            if i.index() < self.catalog.instruments.len() {
+                self.learning.insert((i, k), (w, l));
+            }
+        }
     }
 }

@@ -2,12 +2,16 @@
 //! architecture allows it for models); prices are converted at the boundary.
 
 pub mod atr;
+pub mod ema;
 pub mod ewma;
+pub mod rolling;
 pub mod rsi;
 pub mod sma;
 
 pub use atr::Atr;
+pub use ema::Ema;
 pub use ewma::EwmaDriftVol;
+pub use rolling::RollingStats;
 pub use rsi::Rsi;
 pub use sma::Sma;
 

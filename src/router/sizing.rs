@@ -64,6 +64,26 @@ fn dec(x: f64) -> Decimal {
     Decimal::from_f64(x).unwrap_or(Decimal::ZERO)
 }
 
+/// How much the ensemble backs the signal's side: its probability for that
+/// side q gives clamp(q / 0.6, 0.5, 1): full size from 60 %, half size when
+/// the ensemble leans against the signal at 30 % or less. Arbitrage and
+/// signals without a belief are not scaled.
+pub fn ensemble_factor(opp: &Opportunity) -> f64 {
+    let Some(b) = opp.belief else {
+        return 1.0;
+    };
+    let p = b.probability();
+    let q = match opp.direction() {
+        Direction::Up => p,
+        Direction::Down => 1.0 - p,
+        Direction::Neutral => 0.5,
+    };
+    match opp.detail {
+        OpportunityDetail::Arbitrage(_) => 1.0,
+        _ => (q / 0.6).clamp(0.5, 1.0),
+    }
+}
+
 /// Sizes one account's order for an opportunity.
 ///
 /// * Arbitrage: `arbitrage_alloc_pct` of equity, scaled by 0.5 + 0.5 ×
@@ -73,7 +93,8 @@ fn dec(x: f64) -> Decimal {
 /// * Binary: stakes `binary_stake_pct` of equity, scaled by probability
 ///   between 0.25× (at 0.5) and 1× (at 0.75 and above).
 ///
-/// Every size is then multiplied by the learning feedback scale and capped
+/// Every size is then multiplied by the learning feedback scale and the
+/// ensemble factor ([`ensemble_factor`]), and capped
 /// so that the order's notional stays within `max_order_notional` and the
 /// resulting position within `max_position_pct` of equity.
 pub fn size(input: &SizingInput<'_>) -> Sized {
@@ -124,7 +145,7 @@ pub fn size(input: &SizingInput<'_>) -> Sized {
             )
         }
     };
-    let mut qty = raw * feedback;
+    let mut qty = raw * feedback * dec(ensemble_factor(opp));
     let mut bound = SizeBound::Budget;
     let mut cap_at = |q: &mut Decimal, cap: Decimal, why: SizeBound| {
         if cap < *q {

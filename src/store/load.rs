@@ -112,6 +112,28 @@ pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState,
     };
     s.next_order_id = max("orders")?;
     s.next_opportunity_id = max("opportunities")?;
+    let mut stmt = conn
+        .prepare("SELECT instrument, kind, wins, losses FROM learning ORDER BY instrument, kind")
+        .map_err(&e)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, u32>(3)?,
+            ))
+        })
+        .map_err(&e)?;
+    for row in rows {
+        let (instrument, kind, wins, losses) = row.map_err(&e)?;
+        let kind = crate::domain::OpportunityKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == kind);
+        if let (Some(i), Some(k)) = (catalog.instrument_by_name(&instrument), kind) {
+            s.learning.push((i, k, wins, losses));
+        }
+    }
     let mut stmt = conn.prepare("SELECT trade_id FROM fills").map_err(&e)?;
     s.fill_ids = stmt
         .query_map([], |r| r.get::<_, String>(0))

@@ -3,7 +3,8 @@
 use rusqlite::Connection;
 
 /// Migrations in order; index + 1 is the schema version after it runs.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -136,7 +137,17 @@ CREATE TABLE trading_state_changes (
     kill_latched INTEGER NOT NULL,
     cause        TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+CREATE TABLE learning (
+    instrument TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    wins       INTEGER NOT NULL,
+    losses     INTEGER NOT NULL,
+    PRIMARY KEY (instrument, kind)
+);
+"#,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -319,6 +319,18 @@ fn apply(
                 if *kill_latched { "1" } else { "0" }
             ])?;
         }
+        Audit::LearningChanged {
+            instrument,
+            kind,
+            wins,
+            losses,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO learning (instrument, kind, wins, losses) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(instrument, kind) DO UPDATE SET wins = excluded.wins, losses = excluded.losses",
+            )?
+            .execute(params![inst(*instrument), kind_str(*kind), wins, losses])?;
+        }
         Audit::Command {
             command,
             outcome,

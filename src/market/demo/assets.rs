@@ -2,22 +2,38 @@
 //! `../shared/data` (see assets/demo/README.md for the source rows).
 
 /// The bundled series by file name.
-pub const EMBEDDED: [(&str, &str); 4] = [
+pub const EMBEDDED: [(&str, &str); 8] = [
     (
         "btcusdt_m1.csv",
         include_str!("../../../assets/demo/btcusdt_m1.csv"),
+    ),
+    (
+        "btcusdt_h1.csv",
+        include_str!("../../../assets/demo/btcusdt_h1.csv"),
     ),
     (
         "ethusdt_m1.csv",
         include_str!("../../../assets/demo/ethusdt_m1.csv"),
     ),
     (
+        "ethusdt_h1.csv",
+        include_str!("../../../assets/demo/ethusdt_h1.csv"),
+    ),
+    (
         "eurusd_m1.csv",
         include_str!("../../../assets/demo/eurusd_m1.csv"),
     ),
     (
+        "eurusd_h1.csv",
+        include_str!("../../../assets/demo/eurusd_h1.csv"),
+    ),
+    (
         "xauusd_m1.csv",
         include_str!("../../../assets/demo/xauusd_m1.csv"),
+    ),
+    (
+        "xauusd_h1.csv",
+        include_str!("../../../assets/demo/xauusd_h1.csv"),
     ),
 ];
 

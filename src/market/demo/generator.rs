@@ -29,7 +29,7 @@ use std::collections::BinaryHeap;
 use std::path::Path;
 
 /// Minutes of bars before the live start that are replayed as history.
-pub const HISTORY_MINUTES: i64 = 200;
+pub const HISTORY_MINUTES: i64 = 240;
 
 /// A problem building the demo market.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +90,7 @@ struct SeriesState {
     session: Session,
     is_crypto: bool,
     bars: Vec<SeriesBar>,
+    h1: Vec<SeriesBar>,
     live_from: usize,
     /// Data time (ns) that maps to the demo's start.
     anchor_ns: i64,
@@ -122,6 +123,7 @@ struct MarketGen {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Slot {
     History { series: u32, bar: u32 },
+    HistoryH1 { series: u32, bar: u32 },
     Quote { market: u32 },
     Trade { series: u32 },
 }
@@ -182,6 +184,11 @@ impl DemoMarket {
             };
             let inst = catalog.instrument(instrument);
             let bars = parse_series(&s.file, &load_text(&s.file, base_dir)?)?;
+            let h1 = if s.history_h1.is_empty() {
+                Vec::new()
+            } else {
+                parse_series(&s.history_h1, &load_text(&s.history_h1, base_dir)?)?
+            };
             let anchor = bars[0].time + HISTORY_MINUTES * 60;
             let live_from = bars.partition_point(|b| b.time < anchor);
             if live_from >= bars.len() {
@@ -199,6 +206,7 @@ impl DemoMarket {
                 anchor_ns: anchor * SECOND,
                 slice_ns: slice_secs * SECOND,
                 bars,
+                h1,
                 spread_bps: s.spread_bps,
                 top_qty: s.top_qty,
                 price_grid: Grid::new(inst.tick_size),
@@ -253,6 +261,18 @@ impl DemoMarket {
         me.schedule_dislocation(start.nanos());
         for (si, s) in me.series.iter().enumerate() {
             let offset = start.nanos() - s.anchor_ns;
+            for (bi, b) in s.h1.iter().enumerate() {
+                let ts = b.time * SECOND + offset + 3600 * SECOND;
+                me.seq += 1;
+                me.queue.push(Reverse((
+                    ts,
+                    me.seq,
+                    Slot::HistoryH1 {
+                        series: si as u32,
+                        bar: bi as u32,
+                    },
+                )));
+            }
             for (bi, b) in s.bars[..s.live_from].iter().enumerate() {
                 let ts = b.time * SECOND + offset + 60 * SECOND;
                 me.seq += 1;
@@ -551,6 +571,24 @@ impl Iterator for DemoMarket {
                             .round_dp(8),
                     }));
                 }
+                Slot::HistoryH1 { series, bar } => {
+                    let s = &self.series[series as usize];
+                    let b = s.h1[bar as usize];
+                    let offset = self.start.nanos() - s.anchor_ns;
+                    let g = s.price_grid;
+                    return Some(MarketEvent::History(Bar {
+                        instrument: s.instrument,
+                        timeframe: Timeframe::H1,
+                        open_ts: Timestamp(b.time * SECOND + offset),
+                        open: g.round(b.open),
+                        high: g.round(b.high),
+                        low: g.round(b.low),
+                        close: g.round(b.close),
+                        volume: Decimal::from_f64_retain(b.volume)
+                            .unwrap_or_default()
+                            .round_dp(8),
+                    }));
+                }
                 Slot::Quote { market } => {
                     self.start_dislocations_until(t);
                     let gap = self.next_quote_gap();
@@ -616,7 +654,10 @@ mod tests {
                 MarketEvent::Bar(_) => panic!("the demo replays history, not venue bars"),
             }
         }
-        assert!(history >= 4 * 190, "history bars: {history}");
+        assert!(
+            history >= 4 * 230 + 2 * 72 + 2 * 100,
+            "history bars: {history}"
+        );
         // 3 venues × 2 crypto + 1 venue × 2 forex.
         assert_eq!(markets.len(), 8);
     }

@@ -1,0 +1,80 @@
+//! `--data PATH[@±HH:MM]` arguments: a file or directory, one series each,
+//! with the UTC offset of its local times when the file does not say.
+
+use crate::history::{Series, load_series};
+use anyhow::Context;
+use std::path::PathBuf;
+
+/// One `--data` argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataArg {
+    /// The file or directory.
+    pub path: PathBuf,
+    /// Seconds east of UTC of the file's local time.
+    pub utc_offset_secs: i64,
+    /// The argument as written (recorded in model files).
+    pub text: String,
+}
+
+/// Parses `PATH`, `PATH@+03:00` or `PATH@-03:30`.
+pub fn parse(arg: &str) -> anyhow::Result<DataArg> {
+    let (path, offset) = match arg.rsplit_once('@') {
+        Some((p, o)) if o.starts_with('+') || o.starts_with('-') => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let (h, m) = o[1..].split_once(':').unwrap_or((&o[1..], "0"));
+            let h: i64 = h
+                .parse()
+                .with_context(|| format!("bad UTC offset in `{arg}`"))?;
+            let m: i64 = m
+                .parse()
+                .with_context(|| format!("bad UTC offset in `{arg}`"))?;
+            anyhow::ensure!(h <= 14 && m < 60, "bad UTC offset in `{arg}`");
+            (p, sign * (h * 3600 + m * 60))
+        }
+        _ => (arg, 0),
+    };
+    Ok(DataArg {
+        path: PathBuf::from(path),
+        utc_offset_secs: offset,
+        text: arg.to_string(),
+    })
+}
+
+/// Loads every `--data` series, printing bad rows to stderr (file and
+/// line; never silently).
+pub fn load_all(args: &[String]) -> anyhow::Result<Vec<(Series, DataArg)>> {
+    let mut out = Vec::new();
+    for a in args {
+        let d = parse(a)?;
+        let s = load_series(&d.path, d.utc_offset_secs)?;
+        for b in s.bad_rows.iter().take(20) {
+            eprintln!("omni-tui: skipped {b}");
+        }
+        if s.bad_rows.len() > 20 {
+            eprintln!(
+                "omni-tui: … and {} more bad rows in {}",
+                s.bad_rows.len() - 20,
+                d.path.display()
+            );
+        }
+        out.push((s, d));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets() {
+        assert_eq!(parse("a.csv").expect("ok").utc_offset_secs, 0);
+        assert_eq!(parse("a.csv@+03:00").expect("ok").utc_offset_secs, 10_800);
+        assert_eq!(
+            parse("dir/a.csv@-03:30").expect("ok").utc_offset_secs,
+            -12_600
+        );
+        assert_eq!(parse("x@y.csv").expect("ok").path, PathBuf::from("x@y.csv"));
+        assert!(parse("a.csv@+3x").is_err());
+    }
+}

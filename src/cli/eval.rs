@@ -1,0 +1,36 @@
+//! `omni-tui eval`: scores the models on any data.
+
+use super::data;
+use crate::ensemble::ModelSet;
+use crate::ensemble::dataset::Split;
+use crate::ensemble::eval::evaluate;
+use std::path::Path;
+
+/// Evaluates the models in `models` (or the bundled ones) on the series.
+pub fn run(
+    data_args: &[String],
+    models: Option<&Path>,
+    split: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(!data_args.is_empty(), "give at least one --data PATH");
+    let split_kind = Split::parse(split).ok_or_else(|| {
+        anyhow::anyhow!("--split must be all, train, validation or test (got `{split}`)")
+    })?;
+    let set = match models {
+        Some(dir) => ModelSet::load_dir(dir)?,
+        None => ModelSet::bundled()?,
+    };
+    anyhow::ensure!(!set.is_empty(), "no model files found");
+    let series: Vec<_> = data::load_all(data_args)?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    let report = evaluate(&set, &series, split_kind, split);
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", report.to_text());
+    }
+    Ok(())
+}

@@ -1,0 +1,335 @@
+//! The ensemble: no train/serve skew, reproducible training, the eval
+//! contract, the belief travelling with opportunities, learning feedback.
+
+mod common;
+
+use omni_tui::domain::{Bar, InstrumentId, Timeframe};
+use omni_tui::engine::{Engine, EngineEvent};
+use omni_tui::ensemble::dataset::{Split, samples};
+use omni_tui::ensemble::train::{TrainOptions, train};
+use omni_tui::ensemble::{Horizon, ModelSet};
+use omni_tui::history::load_series;
+use omni_tui::market::MarketEvent;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn data(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel)
+}
+
+#[test]
+fn the_engine_computes_exactly_the_forecasts_training_and_eval_compute() {
+    // Real BTC minutes fed to the engine as history bars: its trackers build
+    // M5 and H1 bars and features on their own. Every medium-model reading
+    // must equal what the dataset code predicts for the same bar.
+    let series = load_series(
+        &data("binance_vision_btcusdt_1m/BTCUSDT-1m-2023-03-01.csv"),
+        0,
+    )
+    .expect("data");
+    let models = ModelSet::bundled().expect("bundled models");
+    let loaded = common::load("");
+    let mut engine = Engine::new(&loaded.config, &loaded.catalog);
+    engine.set_models(Arc::new(models.clone()));
+    let btc = InstrumentId(0);
+    let mut readings = Vec::new();
+    for b in &series.bars {
+        let bar = Bar {
+            instrument: btc,
+            timeframe: Timeframe::M1,
+            open_ts: b.ts,
+            open: b.open,
+            high: b.high,
+            low: b.low,
+            close: b.close,
+            volume: b.volume,
+        };
+        engine.process(EngineEvent::Market(MarketEvent::History(bar)));
+        if let Some(r) = engine
+            .tracker(btc)
+            .and_then(|t| t.readings()[Horizon::Medium.index()])
+            && readings.last() != Some(&r)
+        {
+            readings.push(r);
+        }
+    }
+    let model = models.get(Horizon::Medium).expect("medium");
+    let expected: Vec<_> = samples(&series, Horizon::Medium)
+        .expect("samples")
+        .iter()
+        .map(|s| (s.ts, model.predict(&s.x)))
+        .collect();
+    assert!(expected.len() > 200, "{}", expected.len());
+    let mut matched = 0;
+    for (ts, out) in &expected {
+        let r = readings
+            .iter()
+            .find(|r| r.at == *ts)
+            .expect("the engine forecast at the same bar");
+        assert_eq!(r.out, *out, "at {ts}");
+        matched += 1;
+    }
+    assert_eq!(matched, expected.len());
+    let belief = engine.belief(btc).expect("a belief");
+    assert!(belief.alpha > 0.0 && belief.beta > 0.0 && (0.0..=1.0).contains(&belief.agreement));
+}
+
+fn small_training_set() -> Vec<(omni_tui::history::Series, Vec<String>)> {
+    [
+        "binance_vision_btcusdt_1m/BTCUSDT-1m-2023-03-01.csv",
+        "binance_vision_btcusdt_1m/BTCUSDT-1m-2023-03-02.csv",
+    ]
+    .iter()
+    .map(|f| (load_series(&data(f), 0).expect("data"), vec![f.to_string()]))
+    .collect()
+}
+
+#[test]
+fn training_is_seeded_reproducible_and_records_its_provenance() {
+    let set = small_training_set();
+    let opts = TrainOptions {
+        members: 4,
+        max_epochs: 8,
+        ..TrainOptions::default()
+    };
+    let a = train(Horizon::Short, &set, &opts).expect("trains");
+    let b = train(Horizon::Short, &set, &opts).expect("trains");
+    assert_eq!(
+        serde_json::to_string(&a).expect("json"),
+        serde_json::to_string(&b).expect("json")
+    );
+    let c = train(
+        Horizon::Short,
+        &set,
+        &TrainOptions {
+            seed: 8,
+            ..opts.clone()
+        },
+    )
+    .expect("trains");
+    assert_ne!(
+        a.members, c.members,
+        "the seed drives resampling and minibatch order"
+    );
+    assert_eq!(a.members.len(), 4);
+    assert!(a.training.epochs.iter().all(|&e| e <= 8));
+    assert_eq!(a.training.series.len(), 2);
+    let s = &a.training.series[0];
+    assert!(
+        s.train_from < s.validation_from && s.validation_from < s.test_from,
+        "{s:?}"
+    );
+    assert_eq!(a.features.len(), omni_tui::features::FEATURES);
+    // A model file reads back to the same model.
+    let text = serde_json::to_string_pretty(&a).expect("json");
+    assert_eq!(
+        omni_tui::ensemble::Model::from_json("m", &text).expect("parses"),
+        a
+    );
+}
+
+#[test]
+fn the_test_split_is_never_seen_by_training() {
+    let set = small_training_set();
+    let model = train(
+        Horizon::Short,
+        &set,
+        &TrainOptions {
+            members: 2,
+            max_epochs: 3,
+            ..TrainOptions::default()
+        },
+    )
+    .expect("trains");
+    for (s, _) in &set {
+        let all = samples(s, Horizon::Short).expect("samples");
+        let test = omni_tui::ensemble::dataset::select(&all, Horizon::Short, Split::Test);
+        let recorded = model
+            .training
+            .series
+            .iter()
+            .find(|x| x.name == s.name)
+            .expect("recorded");
+        assert_eq!(
+            test.first().map(|x| x.ts.to_string()),
+            Some(recorded.test_from.clone())
+        );
+        let train_part = omni_tui::ensemble::dataset::select(&all, Horizon::Short, Split::Train);
+        assert!(train_part.last().expect("train").ts < test[0].ts);
+    }
+}
+
+#[test]
+fn a_model_file_with_other_features_is_refused() {
+    let text = include_str!("../assets/models/short.json").replace("\"ret_48\"", "\"ret_96\"");
+    let err = omni_tui::ensemble::Model::from_json("short.json", &text).expect_err("refused");
+    assert!(err.to_string().contains("features"), "{err}");
+}
+
+fn omni(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_omni-tui"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn eval_json_has_every_key_for_every_model_and_the_baselines() {
+    let file = data("binance_vision_btcusdt_1m/BTCUSDT-1m-2023-03-05.csv");
+    let (ok, out, err) = omni(&["eval", "--data", file.to_str().expect("utf8"), "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    for m in ["short", "medium", "long", "ensemble"] {
+        for k in ["accuracy", "brier", "brier_skill", "ece", "mce", "n"] {
+            assert!(v["models"][m].get(k).is_some(), "models.{m}.{k}: {v}");
+        }
+    }
+    for m in ["short", "medium", "ensemble"] {
+        assert!(v["models"][m]["n"].as_u64() > Some(100), "{m}");
+        let acc = v["models"][m]["accuracy"].as_f64().expect("accuracy");
+        assert!((0.0..=1.0).contains(&acc));
+    }
+    for b in ["majority", "last_return"] {
+        for k in ["accuracy", "brier"] {
+            assert!(v["baselines"][b][k].is_number(), "baselines.{b}.{k}: {v}");
+        }
+    }
+}
+
+#[test]
+fn eval_says_which_model_cannot_use_the_data_and_still_scores_the_rest() {
+    let file = data("fx/xauusd_2025/XAUUSD_H1.csv");
+    let arg = format!("{}@+03:00", file.display());
+    let (ok, out, err) = omni(&["eval", "--data", &arg, "--json", "--split", "test"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["models"]["short"]["n"], 0);
+    assert!(
+        v["models"]["short"]["note"]
+            .as_str()
+            .expect("note")
+            .contains("needs M1 bars; the data is H1")
+    );
+    assert!(
+        v["models"]["medium"]["note"]
+            .as_str()
+            .expect("note")
+            .contains("needs M5")
+    );
+    assert!(v["models"]["long"]["n"].as_u64() > Some(1000));
+}
+
+#[test]
+fn the_train_command_rebuilds_identical_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = data("binance_vision_btcusdt_1m/BTCUSDT-1m-2023-03-03.csv");
+    let f = file.to_str().expect("utf8");
+    for out in ["a", "b"] {
+        let p = dir.path().join(out);
+        let (ok, _, err) = omni(&[
+            "train",
+            "--model",
+            "short",
+            "--members",
+            "3",
+            "--data",
+            f,
+            "--out",
+            p.to_str().expect("utf8"),
+        ]);
+        assert!(ok, "{err}");
+    }
+    let a = std::fs::read(dir.path().join("a/short.json")).expect("a");
+    let b = std::fs::read(dir.path().join("b/short.json")).expect("b");
+    assert_eq!(a, b);
+}
+
+#[test]
+fn learning_feedback_scales_later_opportunities_and_survives_a_restart() {
+    use omni_tui::domain::{OpportunityKind, OrderId};
+    use omni_tui::engine::{Audit, Command};
+    use omni_tui::execution::ExecutionReport;
+    use rust_decimal::Decimal;
+
+    let mut h = common::Harness::new("[risk.signal.binary]\nmin_interval_secs = 0\n");
+    let eur = h.inst("EUR/USD");
+    assert_eq!(h.engine.feedback_scale(eur, OpportunityKind::Binary), 0.75);
+    let mut audits: Vec<Audit> = Vec::new();
+    let mut id = None;
+    for chunk in 0..20 {
+        audits.extend(h.fx_trend(chunk * 10_000, 10, "0.00001").audits);
+        if let Some(o) = h
+            .engine
+            .opportunities()
+            .iter()
+            .find(|o| o.kind() == OpportunityKind::Binary)
+        {
+            id = Some(o.id);
+            break;
+        }
+    }
+    let t = h.engine.clock().millis() - common::T0;
+    let out = h.cmd(Command::Approve(id.expect("a prediction")), t);
+    audits.extend(out.audits.clone());
+    let order = out.submits()[0].clone();
+    audits.extend(
+        h.report(ExecutionReport::Filled {
+            order_id: order.id,
+            trade_id: "L1".into(),
+            qty: order.qty,
+            price: Decimal::ONE,
+            fee: Decimal::ZERO,
+            ts: common::at(t + 10),
+            contract: order.binary,
+        })
+        .audits,
+    );
+    let out = h.report(ExecutionReport::BinarySettled {
+        order_id: OrderId(order.id.0),
+        price: Decimal::ZERO,
+        settle_price: Decimal::ONE,
+        ts: common::at(t + 60_010),
+    });
+    assert!(out.audits.iter().any(|a| matches!(
+        a,
+        Audit::LearningChanged {
+            wins: 0,
+            losses: 1,
+            ..
+        }
+    )));
+    audits.extend(out.audits);
+    let after = 0.5 + 0.5 / 3.0;
+    assert!((h.engine.feedback_scale(eur, OpportunityKind::Binary) - after).abs() < 1e-12);
+    // Quiet for a minute, the binary model restarts: it needs 30 s of samples.
+    audits.extend(h.fx_trend(t + 61_000, 45, "0.00001").audits);
+    let next = h
+        .engine
+        .opportunities()
+        .iter()
+        .find(|o| o.kind() == OpportunityKind::Binary)
+        .expect("another prediction");
+    assert!(
+        (next.feedback_scale - after).abs() < 1e-12,
+        "travels with the opportunity"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = omni_tui::store::open(&dir.path().join("l.db")).expect("db");
+    let mut w =
+        omni_tui::store::StoreWriter::begin_run(conn, &h.loaded.catalog, "t", 1, "t").expect("run");
+    w.apply_batch([audits.as_slice()]).expect("write");
+    drop(w);
+    let conn = omni_tui::store::open(&dir.path().join("l.db")).expect("db");
+    let restored = omni_tui::store::load_state(&conn, &h.loaded.catalog).expect("load");
+    let mut fresh = Engine::new(&h.loaded.config, &h.loaded.catalog);
+    fresh.restore(restored);
+    assert!((fresh.feedback_scale(eur, OpportunityKind::Binary) - after).abs() < 1e-12);
+}

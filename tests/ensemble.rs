@@ -333,3 +333,27 @@ fn learning_feedback_scales_later_opportunities_and_survives_a_restart() {
     fresh.restore(restored);
     assert!((fresh.feedback_scale(eur, OpportunityKind::Binary) - after).abs() < 1e-12);
 }
+
+#[test]
+fn daily_files_given_one_by_one_make_one_series() {
+    let days: Vec<String> = (1..=3)
+        .map(|d| {
+            data(&format!(
+                "binance_vision_btcusdt_1m/BTCUSDT-1m-2023-03-0{d}.csv"
+            ))
+            .display()
+            .to_string()
+        })
+        .collect();
+    let one = omni_tui::cli::data::load_all(&days).expect("loads");
+    assert_eq!(one.len(), 1, "three consecutive days are one series");
+    assert_eq!(one[0].0.bars.len(), 3 * 1440);
+    let mixed = omni_tui::cli::data::load_all(&[
+        days[0].clone(),
+        data("binance_spot/2023-01/ETHUSDT_1m.csv")
+            .display()
+            .to_string(),
+    ])
+    .expect("loads");
+    assert_eq!(mixed.len(), 2, "a file from another time is its own series");
+}

@@ -40,10 +40,25 @@ pub fn parse(arg: &str) -> anyhow::Result<DataArg> {
     })
 }
 
-/// Loads every `--data` series, printing bad rows to stderr (file and
-/// line; never silently).
+/// Longest break between two files that still continue one series (a
+/// forex weekend fits; a different month does not).
+const CONTINUATION_GAP_SECS: i64 = 3 * 86_400;
+
+/// True if `next` picks up where `prev` ends: same timeframe, starting after
+/// its last bar and within [`CONTINUATION_GAP_SECS`].
+fn continues(prev: &Series, next: &Series) -> bool {
+    let (Some(last), Some(first)) = (prev.bars.last(), next.bars.first()) else {
+        return false;
+    };
+    let gap = first.ts.since(last.ts);
+    prev.timeframe == next.timeframe && gap > 0 && gap <= CONTINUATION_GAP_SECS * 1_000_000_000
+}
+
+/// Loads every `--data` argument, printing bad rows to stderr (file and
+/// line; never silently). Consecutive arguments whose bars continue each
+/// other in time (daily files, say) are joined into one series.
 pub fn load_all(args: &[String]) -> anyhow::Result<Vec<(Series, DataArg)>> {
-    let mut out = Vec::new();
+    let mut out: Vec<(Series, DataArg)> = Vec::new();
     for a in args {
         let d = parse(a)?;
         let s = load_series(&d.path, d.utc_offset_secs)?;
@@ -57,7 +72,16 @@ pub fn load_all(args: &[String]) -> anyhow::Result<Vec<(Series, DataArg)>> {
                 d.path.display()
             );
         }
-        out.push((s, d));
+        match out.last_mut() {
+            Some((prev, prev_arg)) if continues(prev, &s) => {
+                prev.bars.extend(s.bars);
+                prev.files.extend(s.files);
+                prev.bad_rows.extend(s.bad_rows);
+                prev.name = format!("{} + {}", prev.name, s.name);
+                prev_arg.text = format!("{} {}", prev_arg.text, d.text);
+            }
+            _ => out.push((s, d)),
+        }
     }
     Ok(out)
 }

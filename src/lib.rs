@@ -9,8 +9,10 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod approval;
 pub mod cli;
+pub mod cockpit;
 pub mod config;
 pub mod domain;
 pub mod driver;
@@ -27,3 +29,4 @@ pub mod risk;
 pub mod router;
 pub mod scanners;
 pub mod store;
+pub mod ui;

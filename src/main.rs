@@ -140,8 +140,11 @@ fn main() -> ExitCode {
             );
         }),
         None => {
-            eprintln!("omni-tui: the cockpit is not built yet; try `omni-tui headless`");
-            Ok(())
+            let _guard = omni_tui::cli::logging::to_file();
+            omni_tui::cockpit::run(&omni_tui::cockpit::CockpitArgs {
+                config: cli.config,
+                db: cli.db,
+            })
         }
     };
     match result {

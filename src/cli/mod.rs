@@ -4,6 +4,7 @@ pub mod bench;
 pub mod data;
 pub mod eval;
 pub mod headless;
+pub mod logging;
 pub mod setup;
 pub mod trades;
 pub mod train;

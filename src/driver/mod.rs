@@ -5,5 +5,5 @@
 pub mod sim;
 pub mod summary;
 
-pub use sim::{AuditSink, MarketSource, NullSink, SimDriver};
+pub use sim::{AuditSink, CountingSink, MarketSource, NullSink, SimDriver};
 pub use summary::Summary;

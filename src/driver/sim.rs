@@ -53,6 +53,21 @@ impl AuditSink for StoreHandle {
     }
 }
 
+/// Counts the audit records passing to another sink.
+pub struct CountingSink<'a> {
+    /// Where records go.
+    pub inner: &'a mut dyn AuditSink,
+    /// Records passed so far.
+    pub count: u64,
+}
+
+impl AuditSink for CountingSink<'_> {
+    fn record(&mut self, audits: &mut Vec<Audit>) -> Result<(), StoreError> {
+        self.count += audits.len() as u64;
+        self.inner.record(audits)
+    }
+}
+
 /// Engine timings collected by the benchmark.
 #[derive(Debug, Default)]
 pub struct Timings {
@@ -171,6 +186,22 @@ impl<M: MarketSource, B: ExecutionClient> SimDriver<M, B> {
         Ok(true)
     }
 
+    /// The market source.
+    pub fn market(&self) -> &M {
+        &self.market
+    }
+
+    /// Sends an operator command stamped `ts` (never before the engine's clock).
+    pub fn command_at(
+        &mut self,
+        ts: Timestamp,
+        command: Command,
+        sink: &mut dyn AuditSink,
+    ) -> Result<(), StoreError> {
+        let ts = ts.max(self.engine.clock());
+        self.feed(EngineEvent::Command { ts, command }, sink)
+    }
+
     /// Sends an operator command at the engine's current time.
     pub fn command(
         &mut self,
@@ -182,6 +213,34 @@ impl<M: MarketSource, B: ExecutionClient> SimDriver<M, B> {
             .clock()
             .max(self.market.peek_ts().unwrap_or_default());
         self.feed(EngineEvent::Command { ts, command }, sink)
+    }
+
+    /// Processes everything due up to `until` (at most `max_events` market
+    /// events), then tells the engine the time. The cockpit calls this as
+    /// the wall clock moves.
+    pub fn run_until(
+        &mut self,
+        until: Timestamp,
+        max_events: usize,
+        sink: &mut dyn AuditSink,
+    ) -> Result<usize, StoreError> {
+        let mut n = 0;
+        while n < max_events && self.market.peek_ts().is_some_and(|t| t <= until) {
+            if !self.step(sink)? {
+                break;
+            }
+            n += 1;
+        }
+        self.drain_broker(until, sink)?;
+        if until > self.engine.clock() {
+            self.feed(EngineEvent::Timer(until), sink)?;
+        }
+        Ok(n)
+    }
+
+    /// Time of the next market event.
+    pub fn next_market_ts(&self) -> Option<Timestamp> {
+        self.market.peek_ts()
     }
 
     /// After the last market event: lets orders in flight reach the broker

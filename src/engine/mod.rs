@@ -219,6 +219,11 @@ impl Engine {
         self.trackers.get(instrument.index())
     }
 
+    /// The accounts an opportunity of this kind on this instrument goes to.
+    pub fn routed_accounts(&self, kind: OpportunityKind, instrument: InstrumentId) -> &[AccountId] {
+        self.router.accounts_for(kind, instrument)
+    }
+
     /// The loaded models.
     pub fn models(&self) -> &ModelSet {
         &self.models

@@ -29,7 +29,7 @@ use std::collections::BinaryHeap;
 use std::path::Path;
 
 /// Minutes of bars before the live start that are replayed as history.
-pub const HISTORY_MINUTES: i64 = 240;
+pub const HISTORY_MINUTES: i64 = 300;
 
 /// A problem building the demo market.
 #[derive(Debug, thiserror::Error)]
@@ -655,7 +655,7 @@ mod tests {
             }
         }
         assert!(
-            history >= 4 * 230 + 2 * 72 + 2 * 100,
+            history >= 4 * 280 + 2 * 71 + 2 * 100,
             "history bars: {history}"
         );
         // 3 venues × 2 crypto + 1 venue × 2 forex.

@@ -1,0 +1,76 @@
+//! Keys to actions. What a key means depends on the popup and the focus.
+
+use super::{Action, AppState, Focus, Overlay};
+use crate::domain::OpportunityKind;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// The key table shown by `?` (and in the README).
+pub const KEYS: &[(&str, &str)] = &[
+    (
+        "↑/↓ or k/j",
+        "select an opportunity (scroll the log when it has focus)",
+    ),
+    ("Tab, 1/2/3", "switch Arbitrage / Forex / Binary"),
+    ("a or Enter", "approve the selected opportunity"),
+    ("r", "reject the selected opportunity"),
+    ("p", "pause (REDUCING) / resume"),
+    (
+        "K",
+        "kill switch: HALTED, cancel every order, flatten every position",
+    ),
+    ("R", "re-arm after a kill switch: type REARM, then Enter"),
+    ("A", "toggle auto approval"),
+    ("l", "focus the trade log (PgUp/PgDn scroll, Esc back)"),
+    ("?", "this help"),
+    ("q", "quit (asks first when positions are open)"),
+];
+
+/// The action of a key press in the current state, if any.
+pub fn action_for(app: &AppState, key: KeyEvent) -> Option<Action> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    match &app.overlay {
+        Overlay::Rearm(_) => {
+            return match key.code {
+                KeyCode::Enter => Some(Action::RearmSubmit),
+                KeyCode::Esc => Some(Action::Cancel),
+                KeyCode::Backspace => Some(Action::RearmBackspace),
+                KeyCode::Char(c) => Some(Action::RearmChar(c)),
+                _ => None,
+            };
+        }
+        Overlay::ConfirmQuit => {
+            return match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => Some(Action::Answer(true)),
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                    Some(Action::Answer(false))
+                }
+                _ => None,
+            };
+        }
+        Overlay::Help => return Some(Action::Help),
+        Overlay::None => {}
+    }
+    Some(match key.code {
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Tab => Action::NextTab,
+        KeyCode::Char('1') => Action::Tab(OpportunityKind::Arbitrage),
+        KeyCode::Char('2') => Action::Tab(OpportunityKind::Forex),
+        KeyCode::Char('3') => Action::Tab(OpportunityKind::Binary),
+        KeyCode::Char('a') | KeyCode::Enter if app.focus == Focus::Opportunities => Action::Approve,
+        KeyCode::Char('r') => Action::Reject,
+        KeyCode::Char('p') => Action::PauseResume,
+        KeyCode::Char('K') => Action::Kill,
+        KeyCode::Char('R') => Action::RearmStart,
+        KeyCode::Char('A') => Action::ToggleAuto,
+        KeyCode::Char('l') => Action::FocusLog,
+        KeyCode::Char('?') => Action::Help,
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Esc => Action::Cancel,
+        _ => return None,
+    })
+}

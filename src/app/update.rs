@@ -1,0 +1,168 @@
+//! Applying an action: local UI changes, or a command for the engine.
+
+use super::{Action, AppState, Focus, Overlay, REARM_WORD};
+use crate::config::ApprovalMode;
+use crate::domain::OpportunityKind;
+use crate::engine::Command;
+use crate::risk::TradingState;
+
+const LOG_PAGE: usize = 10;
+
+/// Applies an action; returns the command to send to the engine, if any.
+pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
+    let snap = app.snapshot.clone();
+    match action {
+        Action::Up if app.focus == Focus::TradeLog => {
+            app.log_scroll = app.log_scroll.saturating_sub(1);
+            None
+        }
+        Action::Down if app.focus == Focus::TradeLog => {
+            app.log_scroll = (app.log_scroll + 1).min(app.log.len().saturating_sub(1));
+            None
+        }
+        Action::Up => {
+            app.select(-1);
+            None
+        }
+        Action::Down => {
+            app.select(1);
+            None
+        }
+        Action::PageUp => {
+            app.log_scroll = app.log_scroll.saturating_sub(LOG_PAGE);
+            None
+        }
+        Action::PageDown => {
+            app.log_scroll = (app.log_scroll + LOG_PAGE).min(app.log.len().saturating_sub(1));
+            None
+        }
+        Action::NextTab => {
+            let i = OpportunityKind::ALL
+                .iter()
+                .position(|k| *k == app.tab)
+                .unwrap_or(0);
+            app.tab = OpportunityKind::ALL[(i + 1) % OpportunityKind::ALL.len()];
+            None
+        }
+        Action::Tab(kind) => {
+            app.tab = kind;
+            None
+        }
+        Action::Approve => {
+            let row = app
+                .selected_row()
+                .map(|r| (r.id, r.instrument_name.clone()));
+            match row {
+                Some((id, name)) => {
+                    app.message = Some(format!("approve {id} {name} sent"));
+                    Some(Command::Approve(id))
+                }
+                None => {
+                    app.message = Some("nothing to approve on this tab".into());
+                    None
+                }
+            }
+        }
+        Action::Reject => {
+            let id = app.selected_row().map(|r| r.id);
+            id.map(|id| {
+                app.message = Some(format!("reject {id} sent"));
+                Command::Reject(id)
+            })
+        }
+        Action::PauseResume => match snap.trading_state {
+            Some(TradingState::Active) => {
+                app.message = Some("pause sent".into());
+                Some(Command::Pause)
+            }
+            _ if snap.kill_latched => {
+                app.message = Some("the kill switch is latched: press R to re-arm".into());
+                None
+            }
+            _ => {
+                app.message = Some("resume sent".into());
+                Some(Command::Resume)
+            }
+        },
+        Action::Kill => {
+            app.message = Some("KILL SWITCH sent".into());
+            Some(Command::KillSwitch)
+        }
+        Action::RearmStart => {
+            if snap.kill_latched {
+                app.overlay = Overlay::Rearm(String::new());
+            } else {
+                app.message = Some("nothing to re-arm: the kill switch is not latched".into());
+            }
+            None
+        }
+        Action::RearmChar(c) => {
+            if let Overlay::Rearm(s) = &mut app.overlay
+                && s.len() < 16
+            {
+                s.push(c);
+            }
+            None
+        }
+        Action::RearmBackspace => {
+            if let Overlay::Rearm(s) = &mut app.overlay {
+                s.pop();
+            }
+            None
+        }
+        Action::RearmSubmit => {
+            let typed = match &app.overlay {
+                Overlay::Rearm(s) => s.clone(),
+                _ => return None,
+            };
+            app.overlay = Overlay::None;
+            if typed == REARM_WORD {
+                app.message = Some("re-arm sent".into());
+                Some(Command::Rearm)
+            } else {
+                app.message = Some(format!("not re-armed: type {REARM_WORD} exactly"));
+                None
+            }
+        }
+        Action::ToggleAuto => {
+            let next = match snap.approval_mode {
+                Some(ApprovalMode::Manual) | None => ApprovalMode::Auto,
+                Some(_) => ApprovalMode::Manual,
+            };
+            app.message = Some(format!("approval mode {} sent", next.as_str()));
+            Some(Command::SetApprovalMode(next))
+        }
+        Action::FocusLog => {
+            app.focus = match app.focus {
+                Focus::TradeLog => Focus::Opportunities,
+                Focus::Opportunities => Focus::TradeLog,
+            };
+            None
+        }
+        Action::Help => {
+            app.overlay = match app.overlay {
+                Overlay::Help => Overlay::None,
+                _ => Overlay::Help,
+            };
+            None
+        }
+        Action::Quit => {
+            if snap.positions.is_empty() {
+                app.quit = true;
+            } else {
+                app.overlay = Overlay::ConfirmQuit;
+            }
+            None
+        }
+        Action::Answer(yes) => {
+            app.overlay = Overlay::None;
+            app.quit = yes;
+            None
+        }
+        Action::Cancel => {
+            app.overlay = Overlay::None;
+            app.focus = Focus::Opportunities;
+            None
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! `omni-tui` with no subcommand: the terminal owner's loop.
+
+use super::engine_thread::EngineThread;
+use crate::app::{self, AppState, keymap};
+use crate::cli::setup;
+use crate::domain::time::SECOND;
+use crate::store;
+use crate::ui;
+use crossterm::event::{self, Event, KeyEventKind};
+use ratatui::DefaultTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Seconds of the demo run instantly at start-up, so the binary model is
+/// warm and opportunities are on screen within a second.
+pub const PREROLL_SECS: i64 = 90;
+
+/// At most this many frames a second.
+const FRAME: Duration = Duration::from_millis(33);
+/// Rows of the trade log kept.
+const LOG_ROWS: usize = 300;
+
+/// Where the cockpit runs.
+#[derive(Clone, Debug)]
+pub struct CockpitArgs {
+    /// `--config`.
+    pub config: Option<PathBuf>,
+    /// `--db`.
+    pub db: Option<PathBuf>,
+}
+
+/// Opens the cockpit and runs until the user quits.
+pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
+    let loaded = setup::load_config(args.config.as_deref())?;
+    let seed = loaded.config.general.seed;
+    let (db, restored, store) = setup::open_store(args.db.as_deref(), &loaded, "cockpit", seed)?;
+    let driver = setup::demo_driver(&loaded, seed, restored)?;
+    let live_from = driver.market().start().plus(PREROLL_SECS * SECOND);
+    let engine = EngineThread::spawn(driver, store, live_from, "DEMO".into());
+    let reader = store::open_read_only(&db)?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let mut app = AppState::new(no_color, db.display().to_string());
+    tracing::info!(db = %db.display(), "cockpit started");
+
+    let mut terminal = ratatui::try_init()?;
+    let result = ui_loop(&mut terminal, &mut app, &engine, &reader);
+    ratatui::restore();
+    let stopped = engine.stop();
+    tracing::info!("cockpit stopped");
+    result.and(stopped)
+}
+
+fn ui_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut AppState,
+    engine: &EngineThread,
+    reader: &rusqlite::Connection,
+) -> anyhow::Result<()> {
+    let mut snapshots = engine.snapshots.clone();
+    let mut last_draw = Instant::now() - FRAME;
+    let mut dirty = true;
+    let mut audits_seen = 0;
+    let mut audits_changed = Instant::now();
+    let mut last_log_read = Instant::now() - Duration::from_secs(1);
+    loop {
+        let timeout = if dirty {
+            FRAME.saturating_sub(last_draw.elapsed())
+        } else {
+            FRAME
+        };
+        if event::poll(timeout)? {
+            loop {
+                match event::read()? {
+                    Event::Key(k) if k.kind == KeyEventKind::Press => {
+                        if let Some(a) = keymap::action_for(app, k)
+                            && let Some(cmd) = app::update(app, a)
+                        {
+                            engine.send(cmd)?;
+                        }
+                        dirty = true;
+                    }
+                    Event::Resize(..) => dirty = true,
+                    _ => {}
+                }
+                if !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+        if app.quit {
+            return Ok(());
+        }
+        match snapshots.has_changed() {
+            Ok(true) => {
+                app.snapshot = snapshots.borrow_and_update().clone();
+                dirty = true;
+            }
+            Ok(false) => {}
+            Err(_) => anyhow::bail!("the engine stopped"),
+        }
+        // The store commits shortly after the engine counts a record: keep
+        // re-reading for a second after the count moves.
+        if app.snapshot.audit_count != audits_seen {
+            audits_seen = app.snapshot.audit_count;
+            audits_changed = Instant::now();
+        }
+        if last_log_read.elapsed() >= Duration::from_millis(300)
+            && last_log_read < audits_changed + Duration::from_secs(1)
+        {
+            app.log = app::log::read_log(reader, LOG_ROWS)?;
+            last_log_read = Instant::now();
+            dirty = true;
+        }
+        if dirty && last_draw.elapsed() >= FRAME {
+            terminal.draw(|f| ui::draw(f, app))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+    }
+}

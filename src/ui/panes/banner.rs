@@ -1,0 +1,52 @@
+//! The banner across the top when trading is halted or paused: the kill
+//! switch's progress per account until the broker confirms each flat.
+
+use crate::app::{AppState, REARM_WORD};
+use crate::risk::TradingState;
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// True when the banner is shown.
+pub fn visible(app: &AppState) -> bool {
+    app.snapshot.kill_latched
+        || matches!(
+            app.snapshot.trading_state,
+            Some(TradingState::Reducing | TradingState::Halted)
+        )
+}
+
+/// Draws the banner.
+pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
+    let snap = &app.snapshot;
+    let text = if snap.kill_latched {
+        let mut parts = vec![" HALTED · kill switch".to_string()];
+        if snap.all_flat() {
+            parts.push("every account flat (broker confirmed)".into());
+        } else {
+            for a in &snap.accounts {
+                if a.working_orders == 0 && a.open_positions == 0 {
+                    parts.push(format!("{} flat", a.name));
+                } else {
+                    parts.push(format!(
+                        "{} flattening: {} orders, {} positions",
+                        a.name, a.working_orders, a.open_positions
+                    ));
+                }
+            }
+        }
+        parts.push(format!("re-arm: press R, type {REARM_WORD}, Enter "));
+        parts.join(" · ")
+    } else {
+        match snap.trading_state {
+            Some(TradingState::Halted) => " HALTED (paused) · p resumes ".to_string(),
+            _ => " PAUSED · REDUCING: only risk-reducing orders · p resumes ".to_string(),
+        }
+    };
+    f.render_widget(
+        Paragraph::new(Line::from(Span::styled(text, theme.banner()))).style(theme.banner()),
+        area,
+    );
+}

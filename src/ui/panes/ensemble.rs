@@ -1,0 +1,189 @@
+//! The Ensemble pane: each model's Beta for the selected opportunity's
+//! instrument, the combined belief, the agreement, and the Beta density.
+
+use crate::app::AppState;
+use crate::ensemble::Horizon;
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Color;
+use ratatui::symbols;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Cell, Chart, Dataset, GraphType, Paragraph, Row, Table};
+use statrs::distribution::{Beta, Continuous};
+
+/// Points of the Beta(α, β) density around its mean (± 4 standard
+/// deviations, inside [0, 1]), and the x range drawn.
+pub fn density(alpha: f64, beta: f64, points: usize) -> (Vec<(f64, f64)>, [f64; 2]) {
+    let Ok(dist) = Beta::new(alpha, beta) else {
+        return (Vec::new(), [0.0, 1.0]);
+    };
+    let n = alpha + beta;
+    let mean = alpha / n;
+    let sd = (alpha * beta / (n * n * (n + 1.0))).sqrt();
+    let lo = (mean - 4.0 * sd).max(0.0);
+    let hi = (mean + 4.0 * sd).min(1.0);
+    let pts = (0..=points)
+        .map(|i| {
+            let x = lo + (hi - lo) * i as f64 / points as f64;
+            (x, dist.pdf(x.clamp(1e-9, 1.0 - 1e-9)))
+        })
+        .filter(|(_, y)| y.is_finite())
+        .collect();
+    (pts, [lo, hi])
+}
+
+/// Draws the pane.
+pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
+    let snap = &app.snapshot;
+    let instrument = app.selected_row().map(|r| r.instrument).or_else(|| {
+        snap.ensembles
+            .iter()
+            .find(|e| e.combined.is_some())
+            .map(|e| e.instrument)
+    });
+    let row = instrument.and_then(|i| snap.ensembles.iter().find(|e| e.instrument == i));
+    let block = Block::bordered().title(Span::styled("Ensemble", theme.bold()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(row) = row else {
+        f.render_widget(
+            Paragraph::new(Span::styled("no model loaded or not warm yet", theme.dim())),
+            inner,
+        );
+        return;
+    };
+    let name = snap
+        .instruments
+        .get(row.instrument.index())
+        .cloned()
+        .unwrap_or_default();
+    let side_by_side = inner.width >= 70;
+    let (table_area, chart_area) = if side_by_side {
+        let [a, b] = Layout::horizontal([Constraint::Length(52), Constraint::Min(10)]).areas(inner);
+        (a, b)
+    } else {
+        let [a, b] = Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(inner);
+        (a, b)
+    };
+
+    // Narrow panes show α and β without decimals and leave the hit rate out.
+    let narrow = table_area.width < 50;
+    let num = |x: f64| {
+        if narrow {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.1}")
+        }
+    };
+    let label = |s: &'static str| if narrow { &s[..s.len().min(5)] } else { s };
+    let mut rows: Vec<Row> = Horizon::ALL
+        .iter()
+        .map(|h| match row.models[h.index()] {
+            Some(m) => {
+                let p = m.alpha / (m.alpha + m.beta);
+                Row::new(vec![
+                    Cell::from(label(h.as_str())),
+                    Cell::from(num(m.alpha)),
+                    Cell::from(num(m.beta)),
+                    Cell::from(format!("{p:.3}")),
+                    Cell::from(format!("{:.0}", m.alpha + m.beta)),
+                    Cell::from(format!("{:.0}%", m.hit_rate * 100.0)),
+                ])
+            }
+            None => Row::new(vec![
+                Cell::from(label(h.as_str())),
+                Cell::from("warming up"),
+            ])
+            .style(theme.dim()),
+        })
+        .collect();
+    if let Some(c) = row.combined {
+        let b = c.belief;
+        rows.push(
+            Row::new(vec![
+                Cell::from(label("ensemble")),
+                Cell::from(num(b.alpha)),
+                Cell::from(num(b.beta)),
+                Cell::from(format!("{:.3}", b.probability())),
+                Cell::from(format!("{:.0}", b.concentration())),
+                Cell::from(format!("agr {:.2}", b.agreement)),
+            ])
+            .style(theme.bold()),
+        );
+    }
+    let widths = if narrow {
+        vec![
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(5),
+        ]
+    } else {
+        vec![
+            Constraint::Length(9),
+            Constraint::Length(7),
+            Constraint::Length(7),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(9),
+        ]
+    };
+    let header = if narrow {
+        vec![&name[..name.len().min(5)], "α", "β", "P(up)", "α+β"]
+    } else {
+        vec![name.as_str(), "α", "β", "P(up)", "α+β", "hit"]
+    };
+    let table = Table::new(rows, widths).header(Row::new(header).style(theme.bold()));
+    f.render_widget(table, table_area);
+
+    if let Some(c) = row.combined
+        && chart_area.height >= 3
+    {
+        let (pts, [lo, hi]) = density(c.belief.alpha, c.belief.beta, 60);
+        let ymax = pts.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9);
+        let half = [(0.5, 0.0), (0.5, ymax)];
+        let mut sets = vec![
+            Dataset::default()
+                .marker(symbols::Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.fg(Color::Cyan))
+                .data(&pts),
+        ];
+        if (lo..=hi).contains(&0.5) {
+            sets.push(
+                Dataset::default()
+                    .marker(symbols::Marker::Braille)
+                    .graph_type(GraphType::Line)
+                    .style(theme.dim())
+                    .data(&half),
+            );
+        }
+        let chart = Chart::new(sets)
+            .x_axis(Axis::default().bounds([lo, hi]).labels(vec![
+                Line::from(format!("{lo:.3}")),
+                Line::from(format!("{hi:.3}")),
+            ]))
+            .y_axis(Axis::default().bounds([0.0, ymax * 1.05]));
+        f.render_widget(chart, chart_area);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn density_peaks_at_the_mode_and_integrates_to_one() {
+        let (pts, [lo, hi]) = density(60.0, 40.0, 400);
+        let peak = pts
+            .iter()
+            .cloned()
+            .fold((0.0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+        assert!((peak.0 - 59.0 / 98.0).abs() < 0.01, "{peak:?}");
+        let dx = (hi - lo) / 400.0;
+        let area: f64 = pts.iter().map(|p| p.1 * dx).sum();
+        assert!((area - 1.0).abs() < 0.01, "{area}");
+    }
+}

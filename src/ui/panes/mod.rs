@@ -1,0 +1,11 @@
+//! One file per pane.
+
+pub mod banner;
+pub mod ensemble;
+pub mod market;
+pub mod opportunities;
+pub mod overlay;
+pub mod positions;
+pub mod risk;
+pub mod status_bar;
+pub mod trade_log;

@@ -1,0 +1,198 @@
+//! The Opportunities pane: ranked tables for the three kinds, the gate's
+//! verdict if approved now, and the numbers behind the selected row.
+
+use crate::app::{AppState, Focus};
+use crate::domain::OpportunityKind;
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Color;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Tabs, Wrap};
+
+fn tab_title(kind: OpportunityKind) -> &'static str {
+    match kind {
+        OpportunityKind::Arbitrage => "Arbitrage",
+        OpportunityKind::Forex => "Forex",
+        OpportunityKind::Binary => "Binary",
+    }
+}
+
+/// Draws the pane.
+pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
+    let snap = &app.snapshot;
+    let block = Block::bordered()
+        .title(Span::styled("Opportunities", theme.bold()))
+        .border_style(theme.border(app.focus == Focus::Opportunities));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let [tabs_area, table_area, detail_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(2),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+
+    let titles: Vec<Line> = OpportunityKind::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            Line::from(format!(
+                "{} {} ({})",
+                i + 1,
+                tab_title(*k),
+                snap.of_kind(*k).count()
+            ))
+        })
+        .collect();
+    let selected_tab = OpportunityKind::ALL
+        .iter()
+        .position(|k| *k == app.tab)
+        .unwrap_or(0);
+    f.render_widget(
+        Tabs::new(titles)
+            .select(selected_tab)
+            .highlight_style(theme.selected().patch(theme.bold()))
+            .divider("│"),
+        tabs_area,
+    );
+
+    let rows = app.rows();
+    let first_col = match app.tab {
+        OpportunityKind::Arbitrage => "Buy → Sell",
+        _ => "Side",
+    };
+    let (edge_col, exp_col) = match app.tab {
+        OpportunityKind::Arbitrage => ("Net edge", "Net profit"),
+        OpportunityKind::Forex => ("Confidence", "Reward/risk"),
+        OpportunityKind::Binary => ("Probability", "EV / unit"),
+    };
+    let narrow = table_area.width < 80;
+    let table_rows = rows.iter().enumerate().map(|(i, r)| {
+        let gate = match &r.gate.refusal {
+            None => Span::styled(
+                format!("OK {}/{}", r.gate.approved, r.gate.total),
+                theme.fg(Color::Green),
+            ),
+            Some((acct, reason, _)) => Span::styled(
+                format!(
+                    "{}/{} ✗ {} ({acct})",
+                    r.gate.approved,
+                    r.gate.total,
+                    reason.as_str()
+                ),
+                theme.fg(Color::Red),
+            ),
+        };
+        let mut cells = vec![
+            Cell::from(format!("{}", i + 1)),
+            Cell::from(r.instrument_name.clone()),
+            Cell::from(if narrow {
+                r.headline.replace(" → ", "→")
+            } else {
+                r.headline.clone()
+            }),
+            Cell::from(r.edge.clone()),
+        ];
+        if !narrow {
+            cells.push(Cell::from(r.expected.clone()));
+        }
+        cells.push(Cell::from(format!("{}s", r.ttl_secs)));
+        cells.push(Cell::from(Line::from(gate)));
+        Row::new(cells)
+    });
+    let (widths, header) = if narrow {
+        (
+            vec![
+                Constraint::Length(2),
+                Constraint::Length(8),
+                Constraint::Length(14),
+                Constraint::Length(10),
+                Constraint::Length(4),
+                Constraint::Min(6),
+            ],
+            vec![
+                "#",
+                "Instr.",
+                first_col,
+                &edge_col[..edge_col.len().min(4)],
+                "TTL",
+                "Gate now",
+            ],
+        )
+    } else {
+        (
+            vec![
+                Constraint::Length(3),
+                Constraint::Length(10),
+                Constraint::Length(18),
+                Constraint::Length(11),
+                Constraint::Length(11),
+                Constraint::Length(5),
+                Constraint::Min(10),
+            ],
+            vec![
+                "#",
+                "Instrument",
+                first_col,
+                edge_col,
+                exp_col,
+                "TTL",
+                "Gate if approved now",
+            ],
+        )
+    };
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header).style(theme.bold()))
+        .row_highlight_style(theme.selected());
+    let mut state = TableState::default();
+    if !rows.is_empty() {
+        state.select(Some(app.selected_index()));
+    }
+    f.render_stateful_widget(table, table_area, &mut state);
+    if rows.is_empty() {
+        let empty = Paragraph::new(Span::styled(
+            format!(
+                "  no {} opportunity right now",
+                tab_title(app.tab).to_lowercase()
+            ),
+            theme.dim(),
+        ));
+        let mut a = table_area;
+        a.y += 1;
+        a.height = a.height.saturating_sub(1);
+        f.render_widget(empty, a);
+    }
+
+    let detail = match app.selected_row() {
+        Some(r) => {
+            let mut spans = vec![
+                Span::styled(format!("{} ", r.id), theme.bold()),
+                Span::raw(r.detail.clone()),
+            ];
+            if let Some(b) = r.belief {
+                spans.push(Span::raw(format!(
+                    " · ensemble P(up) {:.3} α {:.0} β {:.0}",
+                    b.probability(),
+                    b.alpha,
+                    b.beta
+                )));
+            }
+            if let Some((acct, _, why)) = &r.gate.refusal {
+                spans.push(Span::styled(
+                    format!(" · {acct}: {why}"),
+                    theme.fg(Color::Red),
+                ));
+            }
+            Line::from(spans)
+        }
+        None => Line::from(Span::styled(
+            "a/Enter approve · r reject · Tab switch · ? help",
+            theme.dim(),
+        )),
+    };
+    f.render_widget(
+        Paragraph::new(detail).wrap(Wrap { trim: true }),
+        detail_area,
+    );
+}

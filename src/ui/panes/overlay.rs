@@ -1,0 +1,79 @@
+//! Popups: the key list, the quit question, the re-arm prompt, and the
+//! message for a terminal that is too small.
+
+use crate::app::keymap::KEYS;
+use crate::app::{AppState, Overlay, REARM_WORD};
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [c] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    c
+}
+
+/// Draws the current popup, if any.
+pub fn draw(f: &mut Frame, app: &AppState, theme: &Theme) {
+    let area = f.area();
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help => {
+            let lines: Vec<Line> = KEYS
+                .iter()
+                .map(|(k, what)| {
+                    Line::from(vec![
+                        Span::styled(format!("{k:<12}"), theme.bold()),
+                        Span::raw(*what),
+                    ])
+                })
+                .collect();
+            let r = centered(area, 84, lines.len() as u16 + 2);
+            f.render_widget(Clear, r);
+            f.render_widget(
+                Paragraph::new(lines)
+                    .block(Block::bordered().title(Span::styled("Keys", theme.bold()))),
+                r,
+            );
+        }
+        Overlay::ConfirmQuit => {
+            let n = app.snapshot.positions.len();
+            let r = centered(area, 56, 4);
+            f.render_widget(Clear, r);
+            f.render_widget(
+                Paragraph::new(format!("{n} positions are open. Quit anyway? (y/n)"))
+                    .wrap(Wrap { trim: true })
+                    .block(Block::bordered().title(Span::styled("Quit", theme.bold()))),
+                r,
+            );
+        }
+        Overlay::Rearm(typed) => {
+            let r = centered(area, 60, 4);
+            f.render_widget(Clear, r);
+            f.render_widget(
+                Paragraph::new(format!(
+                    "Type {REARM_WORD} and press Enter (Esc cancels): {typed}_"
+                ))
+                .wrap(Wrap { trim: true })
+                .block(Block::bordered().title(Span::styled("Re-arm", theme.bold()))),
+                r,
+            );
+        }
+    }
+}
+
+/// The whole screen when the terminal is smaller than the layout needs.
+pub fn too_small(f: &mut Frame, min_w: u16, min_h: u16) {
+    let area = f.area();
+    let text = format!(
+        "omni-tui needs a terminal of at least {min_w}×{min_h}; this one is {}×{}. Enlarge it (q quits).",
+        area.width, area.height
+    );
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}

@@ -91,6 +91,9 @@ enum Cmd {
         /// Seed.
         #[arg(long)]
         seed: Option<u64>,
+        /// Cockpit frames to draw at 200x50 after the pipeline passes (0 skips).
+        #[arg(long, default_value_t = 2000)]
+        frames: usize,
     },
 }
 
@@ -114,7 +117,17 @@ fn main() -> ExitCode {
         })
         .map(|_| ()),
         Some(Cmd::Trades { json, limit }) => cli::trades::run(cli.db.as_deref(), json, limit),
-        Some(Cmd::Bench { events, seed }) => cli::bench::run(events, seed, cli.config),
+        Some(Cmd::Bench {
+            events,
+            seed,
+            frames,
+        }) => cli::bench::run(events, seed, cli.config.clone()).and_then(|()| {
+            if frames == 0 {
+                return Ok(());
+            }
+            let seed = seed.unwrap_or(7);
+            cli::bench_frame::run(frames, seed, cli.config.as_deref())
+        }),
         Some(Cmd::Train {
             model,
             data,

@@ -42,6 +42,8 @@ impl LogKind {
 pub struct LogRow {
     /// The run it belongs to.
     pub run: i64,
+    /// Order within the run (ties in time keep the order things happened).
+    pub seq: i64,
     /// When.
     pub ts: Timestamp,
     /// What.
@@ -68,6 +70,7 @@ pub fn read_log(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<LogRow>
         let mapped = stmt.query_map([lim], |r| {
             Ok(LogRow {
                 run: r.get(0)?,
+                seq: r.get("seq")?,
                 ts: Timestamp(r.get(1)?),
                 kind,
                 text: fmt(r)?,
@@ -79,7 +82,7 @@ pub fn read_log(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<LogRow>
         Ok(())
     };
     q(
-        "SELECT o.run_id, f.ts, f.account, f.side, f.qty, f.instrument, f.price, f.venue, f.fee, o.purpose
+        "SELECT o.run_id, f.ts, f.account, f.side, f.qty, f.instrument, f.price, f.venue, f.fee, o.purpose, f.seq AS seq
          FROM fills f JOIN orders o ON o.id = f.order_id ORDER BY f.id DESC LIMIT ?1",
         LogKind::Fill,
         &|r| {
@@ -97,7 +100,7 @@ pub fn read_log(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<LogRow>
         },
     )?;
     q(
-        "SELECT run_id, closed_ts, account, instrument, side, qty, entry_price, exit_price, pnl, reason
+        "SELECT run_id, closed_ts, account, instrument, side, qty, entry_price, exit_price, pnl, reason, seq
          FROM trades ORDER BY id DESC LIMIT ?1",
         LogKind::Trade,
         &|r| {
@@ -115,7 +118,7 @@ pub fn read_log(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<LogRow>
         },
     )?;
     q(
-        "SELECT run_id, ts, account, instrument, kind, reason, detail, opportunity_id
+        "SELECT run_id, ts, account, instrument, kind, reason, detail, opportunity_id, seq
          FROM risk_decisions WHERE verdict = 'REFUSED' ORDER BY id DESC LIMIT ?1",
         LogKind::Refused,
         &|r| {
@@ -131,7 +134,7 @@ pub fn read_log(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<LogRow>
         },
     )?;
     q(
-        "SELECT run_id, ts, account, instrument, kind, qty, notional, opportunity_id
+        "SELECT run_id, ts, account, instrument, kind, qty, notional, opportunity_id, seq
          FROM risk_decisions WHERE verdict = 'APPROVED' ORDER BY id DESC LIMIT ?1",
         LogKind::Approved,
         &|r| {
@@ -147,7 +150,7 @@ pub fn read_log(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<LogRow>
         },
     )?;
     q(
-        "SELECT run_id, ts, command, argument, outcome FROM commands ORDER BY id DESC LIMIT ?1",
+        "SELECT run_id, ts, command, argument, outcome, seq FROM commands ORDER BY id DESC LIMIT ?1",
         LogKind::Command,
         &|r| {
             let arg: String = r.get(3)?;
@@ -164,7 +167,7 @@ pub fn read_log(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<LogRow>
         },
     )?;
     q(
-        "SELECT run_id, ts, from_state, to_state, cause FROM trading_state_changes ORDER BY id DESC LIMIT ?1",
+        "SELECT run_id, ts, from_state, to_state, cause, seq FROM trading_state_changes ORDER BY id DESC LIMIT ?1",
         LogKind::State,
         &|r| {
             Ok(format!(
@@ -175,8 +178,9 @@ pub fn read_log(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<LogRow>
             ))
         },
     )?;
-    // Runs of the demo restart its clock, so newest means latest run first.
-    rows.sort_by(|a, b| b.run.cmp(&a.run).then(b.ts.cmp(&a.ts)));
+    // Runs of the demo restart its clock, so newest means latest run first,
+    // then the order the store wrote them.
+    rows.sort_by(|a, b| b.run.cmp(&a.run).then(b.seq.cmp(&a.seq)));
     rows.truncate(limit);
     Ok(rows)
 }

@@ -1,6 +1,7 @@
 //! Command-line subcommands. `anyhow` lives here, at the edge.
 
 pub mod bench;
+pub mod bench_frame;
 pub mod data;
 pub mod eval;
 pub mod headless;

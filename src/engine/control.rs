@@ -9,6 +9,8 @@ use crate::risk::TradingState;
 
 impl Engine {
     pub(super) fn on_command(&mut self, command: Command) {
+        // The command is recorded before what it causes, whatever it causes.
+        let first = self.outbox.audits.len();
         let outcome = match command {
             Command::Approve(id) => {
                 if self.approve(id, ApprovedBy::Operator) {
@@ -68,11 +70,14 @@ impl Engine {
                 format!("approval mode {}", mode.as_str())
             }
         };
-        self.outbox.audits.push(Audit::Command {
-            command,
-            outcome,
-            ts: self.clock,
-        });
+        self.outbox.audits.insert(
+            first,
+            Audit::Command {
+                command,
+                outcome,
+                ts: self.clock,
+            },
+        );
     }
 
     /// Changes the trading state and records why.

@@ -147,6 +147,13 @@ CREATE TABLE learning (
     PRIMARY KEY (instrument, kind)
 );
 "#,
+    r#"
+ALTER TABLE fills ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE trades ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE risk_decisions ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE commands ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE trading_state_changes ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -13,6 +13,9 @@ pub struct StoreWriter {
     conn: Connection,
     catalog: Catalog,
     run_id: i64,
+    /// Order of records within the run: rows of different tables with
+    /// the same time are listed in the order they happened.
+    seq: i64,
 }
 
 fn kind_str(k: OpportunityKind) -> &'static str {
@@ -37,6 +40,7 @@ impl StoreWriter {
             conn,
             catalog: catalog.clone(),
             run_id,
+            seq: 0,
         })
     }
 
@@ -53,20 +57,11 @@ impl StoreWriter {
         let tx = self.conn.transaction()?;
         for audits in batch {
             for a in audits {
-                apply(&tx, &self.catalog, self.run_id, a)?;
+                self.seq += 1;
+                apply(&tx, &self.catalog, self.run_id, self.seq, a)?;
             }
         }
         tx.commit()
-    }
-
-    /// Records the engine's clock (for diagnostics and the cockpit).
-    pub fn set_meta(&self, key: &str, value: &str) -> rusqlite::Result<()> {
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
     }
 }
 
@@ -79,6 +74,7 @@ fn apply(
     tx: &rusqlite::Transaction<'_>,
     cat: &Catalog,
     run: i64,
+    seq: i64,
     a: &Audit,
 ) -> rusqlite::Result<()> {
     let inst = |i: crate::domain::InstrumentId| cat.instrument(i).name.as_str();
@@ -119,8 +115,8 @@ fn apply(
             };
             tx.prepare_cached(
                 "INSERT INTO risk_decisions
-                 (run_id, ts, opportunity_id, kind, instrument, account, verdict, reason, detail, qty, price, notional, alpha, beta)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 (run_id, ts, opportunity_id, kind, instrument, account, verdict, reason, detail, qty, price, notional, alpha, beta, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?
             .execute(params![
                 run,
@@ -137,6 +133,7 @@ fn apply(
                 d.notional.round_dp(8).to_string(),
                 d.alpha,
                 d.beta,
+                seq,
             ])?;
         }
         Audit::OrderCreated(o) => {
@@ -204,8 +201,8 @@ fn apply(
         } => {
             tx.prepare_cached(
                 "INSERT OR IGNORE INTO fills
-                 (order_id, trade_id, account, instrument, venue, side, qty, price, fee, ts)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 (order_id, trade_id, account, instrument, venue, side, qty, price, fee, ts, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 fill.order_id.0 as i64,
@@ -218,14 +215,15 @@ fn apply(
                 fill.price.to_string(),
                 fill.fee.to_string(),
                 fill.ts.nanos(),
+                seq,
             ])?;
         }
         Audit::TradeClosed(t) => {
             tx.prepare_cached(
                 "INSERT INTO trades
                  (run_id, account, instrument, kind, side, qty, entry_price, exit_price, pnl, fees,
-                  opened_ts, closed_ts, reason, opportunity_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                  opened_ts, closed_ts, reason, opportunity_id, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?
             .execute(params![
                 run,
@@ -242,6 +240,7 @@ fn apply(
                 t.closed.nanos(),
                 t.reason.as_str(),
                 t.opportunity.map(|i| i.0 as i64),
+                seq,
             ])?;
         }
         Audit::PositionChanged(p) => {
@@ -305,10 +304,10 @@ fn apply(
             ts,
         } => {
             tx.prepare_cached(
-                "INSERT INTO trading_state_changes (run_id, ts, from_state, to_state, kill_latched, cause)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO trading_state_changes (run_id, ts, from_state, to_state, kill_latched, cause, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![run, ts.nanos(), from.as_str(), to.as_str(), *kill_latched as i64, cause])?;
+            .execute(params![run, ts.nanos(), from.as_str(), to.as_str(), *kill_latched as i64, cause, seq])?;
             let mut meta = tx.prepare_cached(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -337,9 +336,9 @@ fn apply(
             ts,
         } => {
             tx.prepare_cached(
-                "INSERT INTO commands (run_id, ts, command, argument, outcome) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO commands (run_id, ts, command, argument, outcome, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![run, ts.nanos(), command.name(), command.argument(), outcome])?;
+            .execute(params![run, ts.nanos(), command.name(), command.argument(), outcome, seq])?;
         }
     }
     Ok(())

@@ -40,8 +40,8 @@ pub fn draw(f: &mut Frame, app: &AppState) {
     .areas(top);
     let [ens, risk, pos] = Layout::horizontal([
         Constraint::Percentage(33),
-        Constraint::Percentage(27),
-        Constraint::Percentage(40),
+        Constraint::Percentage(25),
+        Constraint::Percentage(42),
     ])
     .areas(mid);
     if banner_h > 0 {

@@ -67,7 +67,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         OpportunityKind::Forex => ("Confidence", "Reward/risk"),
         OpportunityKind::Binary => ("Probability", "EV / unit"),
     };
-    let narrow = table_area.width < 80;
+    let narrow = table_area.width < 100;
     let table_rows = rows.iter().enumerate().map(|(i, r)| {
         let gate = match &r.gate.refusal {
             None => Span::styled(
@@ -166,10 +166,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
 
     let detail = match app.selected_row() {
         Some(r) => {
-            let mut spans = vec![
-                Span::styled(format!("{} ", r.id), theme.bold()),
-                Span::raw(r.detail.clone()),
-            ];
+            let mut spans = vec![Span::styled(format!("{} ", r.id), theme.bold())];
+            // Why the gate would refuse matters more than the numbers: first.
+            if let Some((acct, _, why)) = &r.gate.refusal {
+                spans.push(Span::styled(
+                    format!("✗ {acct}: {why} · "),
+                    theme.fg(Color::Red),
+                ));
+            }
+            spans.push(Span::raw(r.detail.clone()));
             if let Some(b) = r.belief {
                 spans.push(Span::raw(format!(
                     " · ensemble P(up) {:.3} α {:.0} β {:.0}",
@@ -177,12 +182,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                     b.alpha,
                     b.beta
                 )));
-            }
-            if let Some((acct, _, why)) = &r.gate.refusal {
-                spans.push(Span::styled(
-                    format!(" · {acct}: {why}"),
-                    theme.fg(Color::Red),
-                ));
             }
             Line::from(spans)
         }

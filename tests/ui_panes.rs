@@ -1,0 +1,434 @@
+//! The cockpit's panes on ratatui's TestBackend: what a person would read.
+
+mod common;
+
+use common::{Harness, at, d};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use omni_tui::app::{self, AppState, Overlay, keymap};
+use omni_tui::cockpit::snapshot::Snapshot;
+use omni_tui::domain::{OrderId, Side};
+use omni_tui::engine::{Audit, Command};
+use omni_tui::execution::ExecutionReport;
+use omni_tui::portfolio::{Position, PositionKey};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use std::sync::Arc;
+
+fn render(app: &AppState, w: u16, h: u16) -> (Vec<String>, ratatui::buffer::Buffer) {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| omni_tui::ui::draw(f, app)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let lines = (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect();
+    (lines, buf)
+}
+
+fn screen(lines: &[String]) -> String {
+    lines.join("\n")
+}
+
+/// An engine with a pending BTC arbitrage (kraken bid 0.8 % over binance).
+fn with_arbitrage(overlay: &str) -> Harness {
+    let mut h = Harness::new(overlay);
+    h.quote("binance", "BTC/USDT", "100000.00", "100000.10", "1.0", 0);
+    h.quote("kraken", "BTC/USDT", "100800.00", "100800.50", "0.5", 0);
+    h
+}
+
+fn app_of(h: &Harness) -> AppState {
+    let mut app = AppState::new(false, "test.db".into());
+    app.snapshot = Arc::new(Snapshot::build(&h.engine, 1, 0, "DEMO"));
+    app
+}
+
+#[test]
+fn all_six_panes_and_the_status_bar_at_200_by_50() {
+    let h = with_arbitrage("");
+    let (lines, _) = render(&app_of(&h), 200, 50);
+    let s = screen(&lines);
+    for title in [
+        "┌Market",
+        "┌Opportunities",
+        "┌Ensemble",
+        "┌Risk",
+        "┌Positions",
+        "┌Trade Log",
+    ] {
+        assert!(s.contains(title), "{title} missing:\n{s}");
+    }
+    assert!(
+        s.contains("binance  BTC/USDT   100000.00   100000.10"),
+        "{s}"
+    );
+    assert!(s.contains("1 Arbitrage (1)"));
+    let status = lines.last().expect("status bar");
+    for word in [
+        "spot-a DEMO",
+        "binary DEMO",
+        "ACTIVE",
+        "MANUAL",
+        "equity 182000.00",
+        "today 0.00",
+        "2025-03-04 07:00:00 UTC",
+    ] {
+        assert!(status.contains(word), "{word} not in {status}");
+    }
+}
+
+#[test]
+fn the_selected_arbitrage_shows_its_numbers_and_the_gate_verdict() {
+    let h = with_arbitrage("");
+    let (lines, buf) = render(&app_of(&h), 200, 50);
+    let s = screen(&lines);
+    let row = lines
+        .iter()
+        .find(|l| l.contains("binance → kraken"))
+        .expect("row");
+    assert!(
+        row.contains("0.564%")
+            && row.contains("281.81")
+            && row.contains("15s")
+            && row.contains("OK 2/2"),
+        "{row}"
+    );
+    assert!(
+        s.contains("spread 0.800% · fees 118.14 · net 281.81 (0.564%) · risk 0"),
+        "{s}"
+    );
+    // The selected row is drawn reversed.
+    let y = lines
+        .iter()
+        .position(|l| l.contains("binance → kraken"))
+        .expect("row") as u16;
+    let line = &lines[y as usize];
+    let x = line[..line.rfind("BTC/USDT").expect("cell")]
+        .chars()
+        .count() as u16;
+    assert!(
+        buf[(x, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
+}
+
+#[test]
+fn a_refusal_the_gate_would_give_is_shown_with_its_reason() {
+    let h = with_arbitrage("[risk]\nmax_order_notional = 1\n");
+    let (lines, _) = render(&app_of(&h), 200, 50);
+    let row = lines
+        .iter()
+        .find(|l| l.contains("binance → kraken"))
+        .expect("row");
+    assert!(row.contains("0/2 ✗ max_order_notional (spot-a)"), "{row}");
+    let s = screen(&lines);
+    assert!(
+        s.contains("✗ spot-a: the 1 order cap leaves size 0 < minimum 0.00001"),
+        "{s}"
+    );
+}
+
+#[test]
+fn positions_show_side_size_pnl_and_exits() {
+    let mut h = Harness::new("");
+    let key = PositionKey {
+        account: h.account("margin-fx"),
+        instrument: h.inst("EUR/USD"),
+        contract: 0,
+    };
+    let mut p = Position::new(key, h.venue("oanda"), at(0));
+    p.apply(Side::Buy, d("2000"), d("1.10000"), d("0"), at(0));
+    p.stop_loss = Some(d("1.09850"));
+    p.take_profit = Some(d("1.10300"));
+    h.engine.restore(omni_tui::engine::RestoredState {
+        positions: vec![p],
+        ..Default::default()
+    });
+    h.fx_quote(1000, d("1.10100"));
+    let (lines, _) = render(&app_of(&h), 200, 50);
+    let row = lines
+        .iter()
+        .find(|l| l.contains("margin-fx") && l.contains("EUR/USD"))
+        .expect("position row");
+    for part in [
+        "LONG",
+        "2000",
+        "1.10000",
+        "1.10100",
+        "+2.00",
+        "1.09850 / 1.10300",
+    ] {
+        assert!(row.contains(part), "{part} not in {row}");
+    }
+}
+
+#[test]
+fn the_trade_log_lists_fills_trades_refusals_and_commands_newest_first() {
+    let mut h = Harness::new("");
+    let mut audits: Vec<Audit> = Vec::new();
+    audits.extend(
+        h.quote("binance", "BTC/USDT", "100000.00", "100000.10", "1.0", 0)
+            .audits,
+    );
+    audits.extend(
+        h.quote("kraken", "BTC/USDT", "100800.00", "100800.50", "0.5", 0)
+            .audits,
+    );
+    let id = h.engine.opportunities().iter().next().expect("pending").id;
+    audits.extend(h.cmd(Command::Approve(id), 10).audits);
+    for (oid, px) in [(1u64, "100000.10"), (2, "100800")] {
+        audits.extend(
+            h.report(ExecutionReport::Filled {
+                order_id: OrderId(oid),
+                trade_id: format!("T{oid}"),
+                qty: d("0.01499"),
+                price: d(px),
+                fee: d("0"),
+                ts: at(50 + oid as i64),
+                contract: None,
+            })
+            .audits,
+        );
+    }
+    audits.extend(h.cmd(Command::Pause, 100).audits);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log.db");
+    let conn = omni_tui::store::open(&path).expect("db");
+    let mut w =
+        omni_tui::store::StoreWriter::begin_run(conn, &h.loaded.catalog, "t", 1, "t").expect("run");
+    w.apply_batch([audits.as_slice()]).expect("write");
+    let reader = omni_tui::store::open_read_only(&path).expect("reader");
+    let mut app = app_of(&h);
+    app.log = app::log::read_log(&reader, 100).expect("log");
+    let (lines, _) = render(&app, 200, 50);
+    let start = lines
+        .iter()
+        .position(|l| l.contains("┌Trade Log"))
+        .expect("pane");
+    let log: Vec<&String> = lines[start + 1..].iter().take(8).collect();
+    // Newest first: the state change above the command that caused it.
+    assert!(
+        log[0].contains("STATE") && log[0].contains("ACTIVE → REDUCING: paused by operator"),
+        "{log:?}"
+    );
+    assert!(
+        log[1].contains("OPERATOR") && log[1].contains("pause: paused: REDUCING"),
+        "{log:?}"
+    );
+    let all = log
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        all.contains(
+            "TRADE    spot-a BTC/USDT long 0.01499 100000.1 → 100800 P&L 11.99 (arbitrage)"
+        ),
+        "{all}"
+    );
+    assert!(
+        all.contains("FILL     spot-a SELL 0.01499 BTC/USDT @ 100800 on kraken"),
+        "{all}"
+    );
+    assert!(
+        all.contains("APPROVED arbitrage #1 BTC/USDT → spot-a: size 0.01499"),
+        "{all}"
+    );
+}
+
+#[test]
+fn the_kill_banner_shows_progress_and_names_the_rearm_sequence() {
+    let mut h = with_arbitrage("");
+    let id = h.engine.opportunities().iter().next().expect("pending").id;
+    h.cmd(Command::Approve(id), 10);
+    h.report(ExecutionReport::Filled {
+        order_id: OrderId(1),
+        trade_id: "T1".into(),
+        qty: d("0.01499"),
+        price: d("100000.10"),
+        fee: d("0"),
+        ts: at(50),
+        contract: None,
+    });
+    h.cmd(Command::KillSwitch, 60);
+    let (lines, _) = render(&app_of(&h), 200, 50);
+    let banner = &lines[0];
+    assert!(banner.contains("HALTED · kill switch"), "{banner}");
+    assert!(
+        banner.contains("spot-a flattening: 2 orders, 1 positions"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("re-arm: press R, type REARM, Enter"),
+        "{banner}"
+    );
+    assert!(lines.last().expect("status").contains("HALTED"));
+}
+
+#[test]
+fn the_help_overlay_lists_every_key() {
+    let h = with_arbitrage("");
+    let mut app = app_of(&h);
+    app.overlay = Overlay::Help;
+    let s = screen(&render(&app, 200, 50).0);
+    for (k, _) in keymap::KEYS {
+        assert!(s.contains(k), "{k} missing from help");
+    }
+    assert!(s.contains("kill switch: HALTED, cancel every order, flatten every position"));
+}
+
+#[test]
+fn a_small_terminal_gets_a_message_not_a_broken_layout() {
+    let h = with_arbitrage("");
+    let s = screen(&render(&app_of(&h), 90, 25).0);
+    assert!(
+        s.contains("omni-tui needs a terminal of at least 100×30; this one is 90×25"),
+        "{s}"
+    );
+    assert!(!s.contains("┌Market"));
+}
+
+#[test]
+fn at_100_by_30_every_pane_is_there_and_prices_keep_their_digits() {
+    let h = with_arbitrage("");
+    let s = screen(&render(&app_of(&h), 100, 30).0);
+    for title in [
+        "┌Market",
+        "┌Opportunities",
+        "┌Ensemble",
+        "┌Risk",
+        "┌Positions",
+        "┌Trade Log",
+    ] {
+        assert!(s.contains(title), "{title} missing:\n{s}");
+    }
+    assert!(s.contains("100000.00") && s.contains("100000.10"), "{s}");
+}
+
+#[test]
+fn no_color_draws_without_colour() {
+    let h = with_arbitrage("");
+    let mut app = app_of(&h);
+    app.no_color = true;
+    let (_, buf) = render(&app, 200, 50);
+    for cell in buf.content() {
+        assert!(
+            cell.fg == Color::Reset && cell.bg == Color::Reset,
+            "{cell:?}"
+        );
+    }
+    app.no_color = false;
+    let (_, buf) = render(&app, 200, 50);
+    assert!(
+        buf.content().iter().any(|c| c.fg != Color::Reset),
+        "colour when allowed"
+    );
+}
+
+fn key(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn press(app: &mut AppState, c: KeyCode) -> Option<Command> {
+    keymap::action_for(app, key(c)).and_then(|a| app::update(app, a))
+}
+
+#[test]
+fn keys_become_the_right_commands() {
+    let h = with_arbitrage("");
+    let mut app = app_of(&h);
+    let id = app.selected_row().expect("selected").id;
+    assert_eq!(
+        press(&mut app, KeyCode::Char('a')),
+        Some(Command::Approve(id))
+    );
+    assert_eq!(press(&mut app, KeyCode::Enter), Some(Command::Approve(id)));
+    assert_eq!(
+        press(&mut app, KeyCode::Char('r')),
+        Some(Command::Reject(id))
+    );
+    assert_eq!(press(&mut app, KeyCode::Char('p')), Some(Command::Pause));
+    assert_eq!(
+        press(&mut app, KeyCode::Char('K')),
+        Some(Command::KillSwitch)
+    );
+    assert_eq!(
+        press(&mut app, KeyCode::Char('A')),
+        Some(Command::SetApprovalMode(
+            omni_tui::config::ApprovalMode::Auto
+        ))
+    );
+    assert_eq!(press(&mut app, KeyCode::Tab), None);
+    assert_eq!(app.tab, omni_tui::domain::OpportunityKind::Forex);
+    assert_eq!(
+        press(&mut app, KeyCode::Char('a')),
+        None,
+        "nothing to approve on an empty tab"
+    );
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('l'));
+    assert_eq!(app.focus, app::Focus::TradeLog);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.focus, app::Focus::Opportunities);
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.overlay, Overlay::Help);
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.overlay, Overlay::None);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "no positions: quit at once");
+}
+
+#[test]
+fn rearm_takes_the_typed_word_and_quit_asks_when_positions_are_open() {
+    let mut h = with_arbitrage("");
+    let id = h.engine.opportunities().iter().next().expect("pending").id;
+    h.cmd(Command::Approve(id), 10);
+    h.report(ExecutionReport::Filled {
+        order_id: OrderId(1),
+        trade_id: "T1".into(),
+        qty: d("0.01499"),
+        price: d("100000.10"),
+        fee: d("0"),
+        ts: at(50),
+        contract: None,
+    });
+    h.cmd(Command::KillSwitch, 60);
+    let mut app = app_of(&h);
+    assert_eq!(
+        press(&mut app, KeyCode::Char('p')),
+        None,
+        "resume cannot undo a kill"
+    );
+    press(&mut app, KeyCode::Char('R'));
+    for c in "REARX".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        None,
+        "a wrong word does nothing"
+    );
+    press(&mut app, KeyCode::Char('R'));
+    for c in "REARM".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    assert!(
+        screen(&render(&app, 200, 50).0)
+            .contains("Type REARM and press Enter (Esc cancels): REARM_")
+    );
+    assert_eq!(press(&mut app, KeyCode::Enter), Some(Command::Rearm));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit);
+    assert_eq!(app.overlay, Overlay::ConfirmQuit);
+    assert!(screen(&render(&app, 200, 50).0).contains("1 positions are open. Quit anyway? (y/n)"));
+    press(&mut app, KeyCode::Char('n'));
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Char('q'));
+    press(&mut app, KeyCode::Char('y'));
+    assert!(app.quit);
+}

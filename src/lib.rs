@@ -20,6 +20,7 @@ pub mod engine;
 pub mod ensemble;
 pub mod execution;
 pub mod features;
+pub mod feeds;
 pub mod history;
 pub mod indicators;
 pub mod market;

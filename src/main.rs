@@ -38,6 +38,45 @@ enum Cmd {
         /// Print one JSON object instead of the text summary.
         #[arg(long)]
         json: bool,
+        /// Seconds to run a live source (required for live), or of market time to replay.
+        #[arg(long)]
+        duration: Option<f64>,
+    },
+    /// Record every raw frame of the enabled feeds, with its receive time.
+    Record {
+        /// The file (gzip-compressed if it ends in .gz).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seconds to record.
+        #[arg(long, default_value_t = 60.0)]
+        duration: f64,
+    },
+    /// Replay recordings (or venue captures) through the engine: the cockpit, or --headless to the end.
+    Replay {
+        /// Recordings or captures; several are merged by receive time.
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
+        /// Venue of capture-format files (`<ns> <frame>` lines), e.g. binance.
+        #[arg(long)]
+        venue: Option<String>,
+        /// Market seconds per wall second in the cockpit (default: [market.replay] speed, 1).
+        #[arg(long, value_parser = positive_speed)]
+        speed: Option<f64>,
+        /// As fast as the CPU allows.
+        #[arg(long)]
+        max: bool,
+        /// No cockpit: run to the end and print the summary.
+        #[arg(long)]
+        headless: bool,
+        /// Print the summary as JSON (with --headless).
+        #[arg(long)]
+        json: bool,
+        /// Approval: manual, all or auto (with --headless).
+        #[arg(long, default_value = "manual")]
+        approve: String,
+        /// Seed of the paper broker.
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Print the closed trades from the database.
     Trades {
@@ -97,6 +136,14 @@ enum Cmd {
     },
 }
 
+/// `--speed`: a positive, finite number.
+fn positive_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a positive number")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -106,6 +153,7 @@ fn main() -> ExitCode {
             approve,
             kill_after,
             json,
+            duration,
         }) => cli::headless::run(&cli::headless::HeadlessArgs {
             config: cli.config,
             db: cli.db,
@@ -114,8 +162,54 @@ fn main() -> ExitCode {
             approve,
             kill_after,
             json,
+            duration,
+            replay: None,
         })
         .map(|_| ()),
+        Some(Cmd::Record { out, duration }) => {
+            let _guard = omni_tui::cli::logging::to_file();
+            cli::record::run(cli.config.as_deref(), &out, duration)
+        }
+        Some(Cmd::Replay {
+            files,
+            venue,
+            speed,
+            max,
+            headless,
+            json,
+            approve,
+            seed,
+        }) => {
+            if headless {
+                cli::headless::run(&cli::headless::HeadlessArgs {
+                    config: cli.config,
+                    db: cli.db,
+                    seed,
+                    events: u64::MAX,
+                    approve,
+                    kill_after: None,
+                    json,
+                    duration: None,
+                    replay: Some((files, venue)),
+                })
+                .map(|_| ())
+            } else {
+                let _guard = omni_tui::cli::logging::to_file();
+                omni_tui::cockpit::run(&omni_tui::cockpit::CockpitArgs {
+                    config: cli.config,
+                    db: cli.db,
+                    replay: Some(omni_tui::cockpit::run::ReplayArgs {
+                        files,
+                        venue,
+                        speed: if max {
+                            Some(omni_tui::cockpit::run::MAX_SPEED)
+                        } else {
+                            speed
+                        },
+                    }),
+                })
+            }
+        }
         Some(Cmd::Trades { json, limit }) => cli::trades::run(cli.db.as_deref(), json, limit),
         Some(Cmd::Bench {
             events,
@@ -126,7 +220,9 @@ fn main() -> ExitCode {
                 return Ok(());
             }
             let seed = seed.unwrap_or(7);
-            cli::bench_frame::run(frames, seed, cli.config.as_deref())
+            cli::bench_frame::run(frames, seed, cli.config.as_deref())?;
+            cli::bench_parse::run(200_000);
+            Ok(())
         }),
         Some(Cmd::Train {
             model,
@@ -157,6 +253,7 @@ fn main() -> ExitCode {
             omni_tui::cockpit::run(&omni_tui::cockpit::CockpitArgs {
                 config: cli.config,
                 db: cli.db,
+                replay: None,
             })
         }
     };

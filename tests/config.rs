@@ -30,6 +30,49 @@ fn example_documents_exactly_the_defaults() {
     assert_eq!(loaded.config, Config::default());
 }
 
+/// Every key path of a TOML value; array elements are indexed.
+fn key_paths(prefix: &str, v: &toml::Value, out: &mut Vec<String>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                key_paths(&p, v, out);
+            }
+        }
+        toml::Value::Array(a) if a.iter().all(toml::Value::is_table) && !a.is_empty() => {
+            for (i, v) in a.iter().enumerate() {
+                key_paths(&format!("{prefix}[{i}]"), v, out);
+            }
+        }
+        _ => out.push(prefix.to_string()),
+    }
+}
+
+#[test]
+fn example_spells_out_every_key() {
+    // Keys left out of a file keep their defaults, so equality alone would
+    // not notice a section missing from the example.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/omni.toml.example"))
+        .expect("omni.toml.example");
+    let example: toml::Value = toml::from_str(&text).expect("toml");
+    let defaults = toml::Value::try_from(Config::default()).expect("defaults serialize");
+    let (mut have, mut want) = (Vec::new(), Vec::new());
+    key_paths("", &example, &mut have);
+    key_paths("", &defaults, &mut want);
+    have.sort();
+    want.sort();
+    let missing: Vec<_> = want.iter().filter(|k| !have.contains(k)).collect();
+    assert!(
+        missing.is_empty(),
+        "keys the example leaves out: {missing:?}"
+    );
+    assert_eq!(have.len(), want.len(), "{have:?}");
+}
+
 #[test]
 fn every_key_of_the_example_has_a_comment_above_or_beside_it_or_its_table() {
     // A cheap guard that keeps the example documented: each table header is
@@ -179,4 +222,89 @@ fn lookup_order_is_flag_then_cwd_then_xdg_then_defaults() {
     let other = dir.path().join("other.toml");
     std::fs::write(&other, "").expect("write");
     assert!(which(dir.path(), &["--config", other.to_str().expect("utf8")]).contains("other.toml"));
+}
+
+#[test]
+fn a_partial_section_keeps_the_defaults_of_its_other_keys() {
+    // Setting only the daily break must not erase the weekly session: forex
+    // would otherwise trade around the clock.
+    let c = parse("[risk.hours.forex]\ndaily_break = \"21:55-22:05\"\n")
+        .expect("parses")
+        .config;
+    assert_eq!(c.risk.hours.forex.open, "sun 22:00");
+    assert_eq!(c.risk.hours.forex.close, "fri 22:00");
+    assert_eq!(c.risk.hours.forex.daily_break, "21:55-22:05");
+    // A feed pointed elsewhere keeps its venue's heartbeat and stays enabled.
+    let c = parse("[feeds.kraken]\nurl = \"ws://127.0.0.1:9000\"\n")
+        .expect("parses")
+        .config;
+    assert_eq!(c.feeds.kraken.url, "ws://127.0.0.1:9000");
+    assert!(c.feeds.kraken.enabled);
+    assert_eq!(c.feeds.kraken.heartbeat_secs, 1.0);
+    let c = parse("[risk.signal.forex]\nmin_interval_secs = 60\n")
+        .expect("parses")
+        .config;
+    assert_eq!(
+        c.risk.signal.forex.min_confidence,
+        Config::default().risk.signal.forex.min_confidence
+    );
+}
+
+#[test]
+fn a_list_of_tables_replaces_the_default_list() {
+    let c = parse("routes = []\n\n[[accounts]]\nname = \"only\"\n")
+        .expect("parses")
+        .config;
+    assert_eq!(c.accounts.len(), 1);
+    assert_eq!(c.accounts[0].name, "only");
+    assert_eq!(
+        c.accounts[0].balance,
+        Config::default().accounts[2].balance,
+        "the account's own defaults"
+    );
+}
+
+#[test]
+fn a_key_after_a_table_header_belongs_to_that_table() {
+    let e = parse("[[accounts]]\nname = \"only\"\nroutes = []\n")
+        .expect_err("routes inside [[accounts]]");
+    assert!(e.to_string().contains("accounts[0].routes"), "{e}");
+}
+
+#[test]
+fn feed_and_replay_mistakes_name_their_key_and_line() {
+    let (line, key, msg) = invalid("[feeds.kraken]\nheartbeat_secs = 0\n");
+    assert_eq!(
+        (line, key.as_str()),
+        (2, "feeds.kraken.heartbeat_secs"),
+        "{msg}"
+    );
+    let (_, key, _) = invalid("[feeds.bybit]\nmax_connection_hours = nan\n");
+    assert_eq!(key, "feeds.bybit.max_connection_hours");
+    let live = "[market]\nsource = \"live\"\n";
+    let (line, key, msg) = invalid(&format!(
+        "{live}[feeds.binance]\nsymbols = [\"BTC/USDT\", \"DOGE/USDT\"]\n"
+    ));
+    assert_eq!(
+        (line, key.as_str()),
+        (4, "feeds.binance.symbols[1]"),
+        "{msg}"
+    );
+    assert!(msg.contains("DOGE/USDT"), "{msg}");
+    let (_, key, msg) = invalid(&format!("{live}[feeds.kraken]\nurl = \"http://x\"\n"));
+    assert_eq!(key, "feeds.kraken.url", "{msg}");
+    let (_, key, msg) = invalid(&format!("{live}[feeds.bybit]\nsymbols = [\"EUR/USD\"]\n"));
+    assert_eq!(key, "feeds.bybit.symbols[0]");
+    assert!(msg.contains("does not list venue `bybit`"), "{msg}");
+    let (_, key, msg) = invalid(&format!("{live}[feeds.coinbase]\nenabled = true\n"));
+    assert_eq!(key, "feeds.coinbase.enabled");
+    assert!(msg.contains("[[venues]]"), "{msg}");
+    let (_, key, msg) = invalid(&format!("{live}[feeds.oanda]\nenabled = true\n"));
+    assert_eq!(key, "feeds.oanda.account_id", "{msg}");
+    let (_, key, _) = invalid("[market]\nsource = \"replay\"\n");
+    assert_eq!(key, "market.replay.files");
+    let (_, key, _) = invalid("[market.replay]\nspeed = -2.0\n");
+    assert_eq!(key, "market.replay.speed");
+    let (_, key, msg) = invalid("[market]\nsource = \"cable\"\n");
+    assert_eq!(key, "market.source", "{msg}");
 }

@@ -12,14 +12,17 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn new() -> Self {
+    /// `test` keeps each test's tmux server apart: the tests of this file
+    /// run in parallel and a shared socket would collide on the session name
+    /// and be killed by whichever test finishes first.
+    fn new(test: &str) -> Self {
         let v = Command::new("tmux").arg("-V").output();
         assert!(
             v.is_ok_and(|o| o.status.success()),
             "this test needs tmux (.ci/run installs it)"
         );
         Self {
-            socket: format!("omni-e2e-{}", std::process::id()),
+            socket: format!("omni-e2e-{}-{test}", std::process::id()),
         }
     }
 
@@ -32,8 +35,12 @@ impl Tmux {
     }
 
     fn start(&self, dir: &Path) {
+        self.start_with(dir, "");
+    }
+
+    fn start_with(&self, dir: &Path, extra: &str) {
         let cmd = format!(
-            "cd {} && XDG_CONFIG_HOME={0}/cfg XDG_DATA_HOME={0}/data XDG_STATE_HOME={0}/state exec {} --db e2e.db",
+            "cd {} && XDG_CONFIG_HOME={0}/cfg XDG_DATA_HOME={0}/data XDG_STATE_HOME={0}/state exec {} --db e2e.db {extra}",
             dir.display(),
             env!("CARGO_BIN_EXE_omni-tui")
         );
@@ -112,7 +119,7 @@ fn titles_on(s: &str) -> bool {
 fn cockpit_end_to_end() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("e2e.db");
-    let tmux = Tmux::new();
+    let tmux = Tmux::new("demo");
     tmux.start(dir.path());
     tmux.wait_for("the six panes", 30, titles_on);
 
@@ -180,6 +187,123 @@ fn cockpit_end_to_end() {
     assert!(s.contains("HALTED · kill switch"), "{s}");
     assert!(
         s.lines().last().is_some_and(|l| l.contains("HALTED")),
+        "{s}"
+    );
+    tmux.keys("q");
+}
+
+/// A Binance-speaking server that streams bookTicker frames every 20 ms.
+async fn binance_server(listener: tokio::net::TcpListener) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            return;
+        };
+        tokio::spawn(async move {
+            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                return;
+            };
+            loop {
+                match ws.next().await {
+                    Some(Ok(Message::Text(t))) if t.contains("SUBSCRIBE") => break,
+                    Some(Ok(_)) => {}
+                    _ => return,
+                }
+            }
+            let mut i = 0u64;
+            loop {
+                i += 1;
+                let bid = 61_800 + i % 50;
+                let f = format!(
+                    r#"{{"stream":"btcusdt@bookTicker","data":{{"u":{i},"s":"BTCUSDT","b":"{bid}.10","B":"1.5","a":"{bid}.20","A":"2.5"}}}}"#
+                );
+                if ws.send(Message::Text(f.into())).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        });
+    }
+}
+
+#[test]
+fn cockpit_on_live_feeds_shows_reconnecting_and_resumes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    rt.spawn(binance_server(listener));
+    let cfg = dir.path().join("live.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[market]\nsource = \"live\"\n\n[feeds.binance]\nurl = \"ws://{addr}\"\nsymbols = [\"BTC/USDT\"]\nheartbeat_secs = 1.0\n[feeds.kraken]\nenabled = false\n[feeds.bybit]\nenabled = false\n"
+        ),
+    )
+    .expect("config");
+    let tmux = Tmux::new("live");
+    tmux.start_with(dir.path(), &format!("--config {}", cfg.display()));
+    let feed_line = |s: &str, state: &str| {
+        s.lines()
+            .any(|l| l.contains("binance ") && l.contains(state) && l.contains("/s"))
+    };
+    let s = tmux.wait_for("the live feed connected", 30, |s| {
+        titles_on(s) && feed_line(s, "connected") && s.contains("BTC/USDT")
+    });
+    assert!(
+        s.contains(".10") && s.contains(".20"),
+        "quotes from the local venue:\n{s}"
+    );
+    assert!(
+        s.lines()
+            .last()
+            .is_some_and(|l| l.contains("PAPER") && l.contains("LIVE")),
+        "{s}"
+    );
+
+    // Unplug: the server and its connections go away.
+    drop(rt);
+    tmux.wait_for("reconnecting", 20, |s| feed_line(s, "reconnecting"));
+    // Plug back in on the same port: data resumes.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind(addr))
+        .expect("rebind");
+    rt.spawn(binance_server(listener));
+    let s = tmux.wait_for("connected again", 30, |s| feed_line(s, "connected"));
+    assert!(
+        s.lines().any(|l| l.contains("binance ")
+            && l.contains("reconnects ")
+            && !l.contains("reconnects 0")),
+        "{s}"
+    );
+    tmux.keys("q");
+    drop(rt);
+}
+
+#[test]
+fn cockpit_replays_a_real_binance_capture() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let capture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/ws_captures/binance_spot/spot_btcusdt_20240808.gz");
+    let tmux = Tmux::new("replay");
+    tmux.start_with(
+        dir.path(),
+        &format!("replay --venue binance --speed 20 {}", capture.display()),
+    );
+    let s = tmux.wait_for("the replayed quotes", 30, |s| {
+        titles_on(s)
+            && s.lines()
+                .any(|l| l.contains("binance  BTC/USDT") && l.contains("61"))
+            && s.lines()
+                .any(|l| l.contains("binance replay") && l.contains("/s"))
+    });
+    let status = s.lines().last().unwrap_or_default();
+    assert!(
+        status.contains("REPLAY ×20") && status.contains("2024-08-0") && status.contains("PAPER"),
         "{s}"
     );
     tmux.keys("q");

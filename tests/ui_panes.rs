@@ -432,3 +432,72 @@ fn rearm_takes_the_typed_word_and_quit_asks_when_positions_are_open() {
     press(&mut app, KeyCode::Char('y'));
     assert!(app.quit);
 }
+
+#[test]
+fn the_market_pane_shows_feed_health_and_why_a_feed_is_down() {
+    use omni_tui::cockpit::snapshot::FeedRow;
+    use omni_tui::feeds::{FeedHealth, FeedState};
+    let h = Harness::new("");
+    let mut snap = Snapshot::build(&h.engine, 1, 0, "LIVE");
+    let feed = |venue: &str, state, reconnects, last_error: &str| FeedRow {
+        health: FeedHealth {
+            venue: venue.into(),
+            state,
+            messages: 120,
+            events: 100,
+            dropped: 3,
+            ignored: 0,
+            reconnects,
+            gaps: 0,
+            last_message_ns: 0,
+            last_error: last_error.into(),
+        },
+        rate: 12.5,
+        age_ms: Some(40),
+    };
+    snap.feeds = vec![
+        feed(
+            "binance",
+            FeedState::Connected,
+            0,
+            "malformed frame: old news",
+        ),
+        feed(
+            "kraken",
+            FeedState::Reconnecting,
+            4,
+            "connect: connection refused",
+        ),
+    ];
+    let mut app = AppState::new(false, "test.db".into());
+    app.snapshot = Arc::new(snap);
+    let (lines, _) = render(&app, 200, 50);
+    let s = screen(&lines);
+    assert!(
+        s.contains("no quotes yet: waiting for the feeds below"),
+        "{s}"
+    );
+    let row = |venue: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(&format!("│{venue:<8}")))
+            .unwrap_or_else(|| panic!("{venue} row:\n{s}"))
+    };
+    let b = row("binance");
+    assert!(
+        lines[b].contains("connected") && lines[b].contains("12.5/s"),
+        "{s}"
+    );
+    assert!(lines[b].contains("dropped 3"), "{s}");
+    // A connected feed's old error is history, not news.
+    assert!(!lines[b + 1].contains("old news"), "{s}");
+    let k = row("kraken");
+    assert!(
+        lines[k].contains("reconnecting") && lines[k].contains("reconnects 4"),
+        "{s}"
+    );
+    assert!(
+        lines[k + 1].contains("↳ connect: connection refused"),
+        "{s}"
+    );
+}

@@ -1,12 +1,17 @@
-//! `omni-tui headless`: the engine on the configured market, as fast as the
-//! CPU allows, with a summary at the end.
+//! `omni-tui headless`: the engine on the configured market without a
+//! terminal, with a summary at the end. The demo and replays run as fast as
+//! the CPU allows; live feeds run for `--duration` seconds.
 
 use super::setup;
+use crate::config::{LoadedConfig, MarketSource as Source};
+use crate::domain::Timestamp;
 use crate::domain::time::SECOND;
-use crate::driver::{AuditSink, Summary};
+use crate::driver::{AuditSink, MarketSource, SimDriver, Summary};
 use crate::engine::Command;
+use crate::execution::paper::PaperBroker;
+use crate::feeds::FeedHealth;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Options of the headless run.
 #[derive(Clone, Debug)]
@@ -25,32 +30,63 @@ pub struct HeadlessArgs {
     pub kill_after: Option<u64>,
     /// `--json`.
     pub json: bool,
+    /// `--duration`: seconds of a live feed, or of market time in a replay.
+    pub duration: Option<f64>,
+    /// Replay these files instead of the configured source.
+    pub replay: Option<(Vec<PathBuf>, Option<String>)>,
 }
 
 /// Runs and prints the summary. Timing goes to stderr, never into the JSON.
 pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
-    let loaded = setup::load_config(args.config.as_deref())?;
+    let mut loaded = setup::load_config(args.config.as_deref())?;
+    if args.replay.is_some() {
+        setup::on_real_data(&mut loaded);
+    }
     let mode = setup::approval_mode(&args.approve)?;
     let seed = args.seed.unwrap_or(loaded.config.general.seed);
     let (db, restored, mut store) =
         setup::open_store(args.db.as_deref(), &loaded, "headless", seed)?;
-    let mut driver = setup::demo_driver(&loaded, seed, restored)?;
-    let sink: &mut dyn AuditSink = &mut store;
-    driver.command(Command::SetApprovalMode(mode), sink)?;
     let started = Instant::now();
-    while driver.market_events() < args.events {
-        if !driver.step(sink)? {
-            break;
+    let source = if args.replay.is_some() {
+        Source::Replay
+    } else {
+        loaded.config.market.source
+    };
+    let (summary, feeds): (Summary, Vec<FeedHealth>) = match source {
+        Source::Demo => {
+            let mut d = setup::demo_driver(&loaded, seed, restored)?;
+            let s = run_to_end(&mut d, &mut store, mode, args, None)?;
+            (s, Vec::new())
         }
-        if args.kill_after == Some(driver.market_events()) {
-            driver.command(Command::KillSwitch, sink)?;
+        Source::Replay => {
+            let (files, venue) = args.replay.clone().unwrap_or_default();
+            let replay = setup::replay_source(&loaded, &files, venue.as_deref())?;
+            let stats = replay.stats();
+            let first = replay.peek_ts();
+            let until = match (args.duration, first) {
+                (Some(d), Some(t)) => Some(t.plus((d * SECOND as f64) as i64)),
+                _ => None,
+            };
+            let mut d = setup::driver(&loaded, seed, restored, replay)?;
+            let s = run_to_end(&mut d, &mut store, mode, args, until)?;
+            let feeds = stats
+                .iter()
+                .map(|f| f.health())
+                .filter(|h| h.messages > 0)
+                .collect();
+            (s, feeds)
         }
-    }
-    // Let orders already sent reach the broker and report back.
-    driver.finish(10 * SECOND, sink)?;
+        Source::Live => {
+            let secs = args
+                .duration
+                .ok_or_else(|| anyhow::anyhow!("a live source needs --duration SECS"))?;
+            run_live(&loaded, seed, restored, &mut store, mode, args, secs)?
+        }
+    };
     let elapsed = started.elapsed();
     store.close()?;
-    let summary = Summary::of(&driver.engine);
+    let mut summary = summary;
+    summary.feeds = feeds;
     if args.json {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
@@ -65,4 +101,62 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
         summary.events as f64 / secs.max(1e-9)
     );
     Ok(summary)
+}
+
+/// A source replayed as fast as the CPU allows: to its end, to `--events`,
+/// or to `until` in market time.
+fn run_to_end<M: MarketSource>(
+    driver: &mut SimDriver<M, PaperBroker>,
+    store: &mut dyn AuditSink,
+    mode: crate::config::ApprovalMode,
+    args: &HeadlessArgs,
+    until: Option<Timestamp>,
+) -> anyhow::Result<Summary> {
+    driver.command(Command::SetApprovalMode(mode), store)?;
+    while driver.market_events() < args.events {
+        if until.is_some_and(|u| driver.next_market_ts().is_none_or(|t| t > u)) {
+            break;
+        }
+        if !driver.step(store)? {
+            break;
+        }
+        if args.kill_after == Some(driver.market_events()) {
+            driver.command(Command::KillSwitch, store)?;
+        }
+    }
+    // Let orders already sent reach the broker and report back.
+    driver.finish(10 * SECOND, store)?;
+    Ok(Summary::of(&driver.engine))
+}
+
+fn run_live(
+    loaded: &LoadedConfig,
+    seed: u64,
+    restored: crate::engine::RestoredState,
+    store: &mut dyn AuditSink,
+    mode: crate::config::ApprovalMode,
+    args: &HeadlessArgs,
+    secs: f64,
+) -> anyhow::Result<(Summary, Vec<FeedHealth>)> {
+    let (feeds, source) = crate::feeds::live::start(&loaded.config, &loaded.catalog, None)?;
+    let stats = feeds.stats.clone();
+    let mut driver = setup::driver(loaded, seed, restored, source)?;
+    let now = || Timestamp::from_datetime(chrono::Utc::now());
+    driver.command_at(now(), Command::SetApprovalMode(mode), store)?;
+    let t0 = Instant::now();
+    let mut killed = false;
+    while t0.elapsed().as_secs_f64() < secs && driver.market_events() < args.events {
+        driver.run_until(now(), 100_000, store)?;
+        if !killed && args.kill_after.is_some_and(|k| driver.market_events() >= k) {
+            driver.command_at(now(), Command::KillSwitch, store)?;
+            killed = true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // The feeds' state at the end of the run, before they are closed.
+    let health = stats.iter().map(|f| f.health()).collect();
+    feeds.stop();
+    driver.run_until(now(), usize::MAX, store)?;
+    driver.finish(10 * SECOND, store)?;
+    Ok((Summary::of(&driver.engine), health))
 }

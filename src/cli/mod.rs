@@ -2,10 +2,12 @@
 
 pub mod bench;
 pub mod bench_frame;
+pub mod bench_parse;
 pub mod data;
 pub mod eval;
 pub mod headless;
 pub mod logging;
+pub mod record;
 pub mod setup;
 pub mod trades;
 pub mod train;

@@ -1,10 +1,13 @@
 //! Building a run: configuration, store, engine, market and broker.
 
 use crate::config::{ApprovalMode, LoadedConfig};
+use crate::driver::MarketSource;
 use crate::driver::SimDriver;
 use crate::engine::{Engine, RestoredState};
 use crate::ensemble::ModelSet;
 use crate::execution::paper::PaperBroker;
+use crate::feeds::VenueKind;
+use crate::feeds::replay::ReplaySource;
 use crate::market::demo::DemoMarket;
 use crate::store::{self, StoreHandle, StoreWriter};
 use anyhow::Context;
@@ -47,11 +50,22 @@ pub fn demo_driver(
     seed: u64,
     restored: RestoredState,
 ) -> anyhow::Result<DemoDriver> {
+    let market = DemoMarket::new(&loaded.config, &loaded.catalog, &loaded.base_dir, seed)?;
+    driver(loaded, seed, restored, market)
+}
+
+/// The engine (restored, with its models) and the paper broker, driven by
+/// any market source.
+pub fn driver<M: MarketSource>(
+    loaded: &LoadedConfig,
+    seed: u64,
+    restored: RestoredState,
+    market: M,
+) -> anyhow::Result<SimDriver<M, PaperBroker>> {
     let cfg = &loaded.config;
     let mut engine = Engine::new(cfg, &loaded.catalog);
     engine.set_models(std::sync::Arc::new(load_models(loaded)?));
     engine.restore(restored);
-    let market = DemoMarket::new(cfg, &loaded.catalog, &loaded.base_dir, seed)?;
     let latencies = loaded
         .catalog
         .venues
@@ -65,6 +79,38 @@ pub fn demo_driver(
         .collect();
     let broker = PaperBroker::new(&loaded.catalog, &cfg.paper, latencies, seed);
     Ok(SimDriver::new(engine, broker, market))
+}
+
+/// A replay of the configuration's `[market.replay]` files, or of `files`
+/// when given.
+pub fn replay_source(
+    loaded: &LoadedConfig,
+    files: &[PathBuf],
+    venue: Option<&str>,
+) -> anyhow::Result<ReplaySource> {
+    let r = &loaded.config.market.replay;
+    let files: Vec<PathBuf> = if files.is_empty() {
+        r.files.iter().map(|f| loaded.base_dir.join(f)).collect()
+    } else {
+        files.to_vec()
+    };
+    anyhow::ensure!(
+        !files.is_empty(),
+        "nothing to replay: give FILE... or [market.replay] files"
+    );
+    let venue = venue.or((!r.venue.is_empty()).then_some(r.venue.as_str()));
+    let venue = match venue {
+        Some(v) => Some(VenueKind::parse(v).ok_or_else(|| {
+            anyhow::anyhow!("--venue must be binance, kraken, coinbase, bybit or oanda (got `{v}`)")
+        })?),
+        None => None,
+    };
+    Ok(ReplaySource::open(
+        &files,
+        venue,
+        &loaded.catalog,
+        &loaded.config.feeds,
+    )?)
 }
 
 /// The ensemble's models as configured: none when disabled, the bundled
@@ -85,6 +131,16 @@ pub fn load_models(loaded: &LoadedConfig) -> anyhow::Result<ModelSet> {
         dir.display()
     );
     Ok(set)
+}
+
+/// Marks every paper account PAPER: the data is real, not the demo's
+/// (used when a command replays or goes live regardless of the config).
+pub fn on_real_data(loaded: &mut LoadedConfig) {
+    for a in &mut loaded.catalog.accounts {
+        if a.mode == crate::domain::AccountMode::Demo {
+            a.mode = crate::domain::AccountMode::Paper;
+        }
+    }
 }
 
 /// Parses `--approve`.

@@ -1,12 +1,14 @@
-//! The engine's own thread in the cockpit: it paces the demo market to the
-//! wall clock, applies the operator's commands, and publishes snapshots.
-//! The UI never waits on it and it never waits on the UI.
+//! The engine's own thread in the cockpit: it feeds the engine from the
+//! market source at the pace the source needs, applies the operator's
+//! commands, and publishes snapshots. The UI never waits on it and it never
+//! waits on the UI.
 
-use super::snapshot::Snapshot;
-use crate::cli::setup::DemoDriver;
+use super::snapshot::{FeedRow, Snapshot};
 use crate::domain::Timestamp;
-use crate::driver::{AuditSink, CountingSink};
+use crate::driver::{AuditSink, CountingSink, MarketSource, SimDriver};
 use crate::engine::Command;
+use crate::execution::paper::PaperBroker;
+use crate::feeds::FeedStats;
 use crate::store::StoreHandle;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
@@ -16,6 +18,20 @@ use tokio::sync::watch;
 
 /// Longest the thread sleeps, and the shortest gap between snapshots.
 const TICK: Duration = Duration::from_millis(50);
+
+/// How market time relates to the wall clock.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Pacing {
+    /// Run instantly up to `from`, then `speed` × real time (demo, replay).
+    Scaled {
+        /// Market time reached at once.
+        from: Timestamp,
+        /// Market seconds per wall second.
+        speed: f64,
+    },
+    /// Market time is the wall clock (live feeds).
+    WallClock,
+}
 
 enum Request {
     Command(Command),
@@ -30,15 +46,18 @@ pub struct EngineThread {
     join: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
+fn wall_now() -> Timestamp {
+    Timestamp::from_datetime(chrono::Utc::now())
+}
+
 impl EngineThread {
-    /// Starts the thread. The market is first run instantly up to
-    /// `live_from` (history and a short pre-roll, so panes are live at once),
-    /// then at wall-clock speed.
-    pub fn spawn(
-        mut driver: DemoDriver,
+    /// Starts the thread.
+    pub fn spawn<M: MarketSource + Send + 'static>(
+        mut driver: SimDriver<M, PaperBroker>,
         mut store: StoreHandle,
-        live_from: Timestamp,
+        pacing: Pacing,
         source: String,
+        feeds: Vec<Arc<FeedStats>>,
     ) -> Self {
         let (tx, rx) = mpsc::channel();
         let (snap_tx, snap_rx) = watch::channel(Arc::new(Snapshot::default()));
@@ -49,12 +68,21 @@ impl EngineThread {
                     inner: &mut store as &mut dyn AuditSink,
                     count: 0,
                 };
-                driver.run_until(live_from, usize::MAX, &mut sink)?;
                 let wall0 = Instant::now();
+                let market_now = || match pacing {
+                    Pacing::Scaled { from, speed } => {
+                        from.plus((wall0.elapsed().as_nanos() as f64 * speed) as i64)
+                    }
+                    Pacing::WallClock => wall_now(),
+                };
+                if let Pacing::Scaled { from, .. } = pacing {
+                    driver.run_until(from, usize::MAX, &mut sink)?;
+                }
                 let mut version = 0u64;
                 let mut last_publish = Instant::now() - TICK;
+                let mut rates = FeedRates::new(&feeds);
                 let result = loop {
-                    let now = live_from.plus(wall0.elapsed().as_nanos() as i64);
+                    let now = market_now();
                     let mut stop = false;
                     loop {
                         match rx.try_recv() {
@@ -72,17 +100,21 @@ impl EngineThread {
                     driver.run_until(now, 100_000, &mut sink)?;
                     if last_publish.elapsed() >= TICK {
                         version += 1;
-                        let snap = Snapshot::build(&driver.engine, version, sink.count, &source);
+                        let mut snap =
+                            Snapshot::build(&driver.engine, version, sink.count, &source);
+                        snap.feeds = rates.rows(&feeds, snap.now);
                         snap_tx.send_replace(Arc::new(snap));
                         last_publish = Instant::now();
                     }
-                    let until_next = driver
-                        .next_market_ts()
-                        .map_or(TICK, |t| Duration::from_nanos(t.since(now).max(0) as u64));
-                    match rx.recv_timeout(until_next.min(TICK)) {
+                    let wait = match pacing {
+                        Pacing::Scaled { speed, .. } => driver.next_market_ts().map_or(TICK, |t| {
+                            Duration::from_nanos((t.since(now).max(0) as f64 / speed) as u64)
+                        }),
+                        Pacing::WallClock => TICK / 5,
+                    };
+                    match rx.recv_timeout(wait.min(TICK)) {
                         Ok(Request::Command(c)) => {
-                            let now = live_from.plus(wall0.elapsed().as_nanos() as i64);
-                            driver.command_at(now, c, &mut sink)?;
+                            driver.command_at(market_now(), c, &mut sink)?;
                             // Show the command's effect at once.
                             last_publish = Instant::now() - TICK;
                         }
@@ -117,5 +149,42 @@ impl EngineThread {
                 .map_err(|_| anyhow::anyhow!("the engine thread panicked"))?,
             None => anyhow::bail!("the engine thread did not start"),
         }
+    }
+}
+
+/// Messages per second per feed, from the change since the last snapshot.
+struct FeedRates {
+    last: Vec<(Instant, u64)>,
+}
+
+impl FeedRates {
+    fn new(feeds: &[Arc<FeedStats>]) -> Self {
+        Self {
+            last: feeds.iter().map(|_| (Instant::now(), 0)).collect(),
+        }
+    }
+
+    fn rows(&mut self, feeds: &[Arc<FeedStats>], now: Timestamp) -> Vec<FeedRow> {
+        feeds
+            .iter()
+            .zip(self.last.iter_mut())
+            .map(|(f, last)| {
+                let h = f.health();
+                let dt = last.0.elapsed().as_secs_f64();
+                let rate = if dt > 0.0 {
+                    (h.messages.saturating_sub(last.1)) as f64 / dt
+                } else {
+                    0.0
+                };
+                *last = (Instant::now(), h.messages);
+                FeedRow {
+                    // A replay reads a little ahead of the engine: never negative.
+                    age_ms: (h.last_message_ns > 0)
+                        .then(|| ((now.nanos() - h.last_message_ns) / 1_000_000).max(0)),
+                    rate,
+                    health: h,
+                }
+            })
+            .collect()
     }
 }

@@ -1,9 +1,11 @@
 //! `omni-tui` with no subcommand: the terminal owner's loop.
 
-use super::engine_thread::EngineThread;
+use super::engine_thread::{EngineThread, Pacing};
 use crate::app::{self, AppState, keymap};
 use crate::cli::setup;
+use crate::config::MarketSource as Source;
 use crate::domain::time::SECOND;
+use crate::driver::MarketSource;
 use crate::store;
 use crate::ui;
 use crossterm::event::{self, Event, KeyEventKind};
@@ -21,22 +23,75 @@ const FRAME: Duration = Duration::from_millis(33);
 const LOG_ROWS: usize = 300;
 
 /// Where the cockpit runs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct CockpitArgs {
     /// `--config`.
     pub config: Option<PathBuf>,
     /// `--db`.
     pub db: Option<PathBuf>,
+    /// Replay these files instead of the configured source.
+    pub replay: Option<ReplayArgs>,
+}
+
+/// The speed `--max` stands for in the cockpit: far beyond what the engine
+/// can process, so the replay runs as fast as it can while drawing.
+pub const MAX_SPEED: f64 = 1e6;
+
+/// `omni-tui replay FILE...` without `--headless`.
+#[derive(Clone, Debug, Default)]
+pub struct ReplayArgs {
+    /// Recordings or captures.
+    pub files: Vec<PathBuf>,
+    /// Venue of capture-format files.
+    pub venue: Option<String>,
+    /// Market seconds per wall second (`None`: `[market.replay] speed`).
+    pub speed: Option<f64>,
 }
 
 /// Opens the cockpit and runs until the user quits.
 pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
-    let loaded = setup::load_config(args.config.as_deref())?;
+    let mut loaded = setup::load_config(args.config.as_deref())?;
+    if args.replay.is_some() {
+        setup::on_real_data(&mut loaded);
+    }
     let seed = loaded.config.general.seed;
     let (db, restored, store) = setup::open_store(args.db.as_deref(), &loaded, "cockpit", seed)?;
-    let driver = setup::demo_driver(&loaded, seed, restored)?;
-    let live_from = driver.market().start().plus(PREROLL_SECS * SECOND);
-    let engine = EngineThread::spawn(driver, store, live_from, "DEMO".into());
+    let mut live = None;
+    let source = if args.replay.is_some() {
+        Source::Replay
+    } else {
+        loaded.config.market.source
+    };
+    let engine = match source {
+        Source::Demo => {
+            let driver = setup::demo_driver(&loaded, seed, restored)?;
+            let from = driver.market().start().plus(PREROLL_SECS * SECOND);
+            let pacing = Pacing::Scaled { from, speed: 1.0 };
+            EngineThread::spawn(driver, store, pacing, "DEMO".into(), Vec::new())
+        }
+        Source::Replay => {
+            let r = args.replay.clone().unwrap_or_default();
+            let speed = r.speed.unwrap_or(loaded.config.market.replay.speed);
+            let label = if speed >= MAX_SPEED {
+                "REPLAY max".to_string()
+            } else {
+                format!("REPLAY ×{speed}")
+            };
+            let replay = setup::replay_source(&loaded, &r.files, r.venue.as_deref())?;
+            let feeds = replay.stats();
+            let from = replay.peek_ts().unwrap_or_default();
+            let driver = setup::driver(&loaded, seed, restored, replay)?;
+            let pacing = Pacing::Scaled { from, speed };
+            EngineThread::spawn(driver, store, pacing, label, feeds)
+        }
+        Source::Live => {
+            let (feeds, source) = crate::feeds::live::start(&loaded.config, &loaded.catalog, None)?;
+            let stats = feeds.stats.clone();
+            live = Some(feeds);
+            let driver = setup::driver(&loaded, seed, restored, source)?;
+            EngineThread::spawn(driver, store, Pacing::WallClock, "LIVE".into(), stats)
+        }
+    };
     let reader = store::open_read_only(&db)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut app = AppState::new(no_color, db.display().to_string());
@@ -46,6 +101,9 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
     let result = ui_loop(&mut terminal, &mut app, &engine, &reader);
     ratatui::restore();
     let stopped = engine.stop();
+    if let Some(f) = live {
+        f.stop();
+    }
     tracing::info!("cockpit stopped");
     result.and(stopped)
 }

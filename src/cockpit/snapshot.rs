@@ -167,6 +167,17 @@ pub struct AccountRow {
     pub open_positions: usize,
 }
 
+/// One feed's health for the Market pane.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeedRow {
+    /// Counters and state.
+    pub health: crate::feeds::FeedHealth,
+    /// Messages per second since the last snapshot.
+    pub rate: f64,
+    /// Milliseconds since the last message (market time), if any.
+    pub age_ms: Option<i64>,
+}
+
 /// Everything the cockpit draws from the engine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
@@ -198,6 +209,8 @@ pub struct Snapshot {
     pub audit_count: u64,
     /// Instrument names by id.
     pub instruments: Vec<String>,
+    /// Feed health (live and replay sources).
+    pub feeds: Vec<FeedRow>,
 }
 
 fn dp_of(tick: Decimal) -> u32 {
@@ -436,6 +449,7 @@ impl Snapshot {
             approval_mode: Some(engine.approval_mode()),
             audit_count,
             instruments: cat.instruments.iter().map(|i| i.name.clone()).collect(),
+            feeds: Vec::new(),
         }
     }
 

@@ -97,29 +97,54 @@ pub fn parse_str(
     })
 }
 
-/// Deserializes the text, turning serde errors into file:line:key errors.
+/// Deserializes the text over the defaults, turning errors into
+/// file:line:key errors.
+///
+/// The file is merged into the serialized defaults table by table, so a
+/// section that sets one key keeps the defaults of its other keys (a
+/// `[feeds.kraken]` with only a `url` keeps Kraken's heartbeat; a
+/// `[risk.hours.forex]` with only a `daily_break` keeps the weekly session).
+/// Arrays of tables (`[[accounts]]`, …) replace the default list whole.
 fn parse_config(text: &str, name: &str) -> Result<Config, ConfigError> {
-    let de = toml::Deserializer::parse(text).map_err(|e| ConfigError::Invalid {
+    let invalid = |line: usize, key: String, message: String| ConfigError::Invalid {
         path: name.to_string(),
-        line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
-        key: "-".into(),
-        message: e.message().trim().to_string(),
+        line,
+        key,
+        message,
+    };
+    let user: toml::Table = toml::from_str(text).map_err(|e| {
+        invalid(
+            e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
+            "-".into(),
+            e.message().trim().to_string(),
+        )
     })?;
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut merged = toml::Table::try_from(Config::default()).map_err(|e| {
+        invalid(
+            0,
+            "-".into(),
+            format!("the built-in defaults do not serialize: {e}"),
+        )
+    })?;
+    merge(&mut merged, user);
+    serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
         let key = e.path().to_string();
         let inner = e.into_inner();
-        let line = inner
-            .span()
-            .map(|s| line_of(text, s.start))
-            .or_else(|| KeyPath::parse(&key).line_in(text))
-            .unwrap_or(0);
-        ConfigError::Invalid {
-            path: name.to_string(),
-            line,
-            key,
-            message: inner.message().trim().to_string(),
-        }
+        let line = KeyPath::parse(&key).line_in(text).unwrap_or(0);
+        invalid(line, key, inner.message().trim().to_string())
     })
+}
+
+/// Merges `user` into `base`: tables recursively, everything else replaced.
+fn merge(base: &mut toml::Table, user: toml::Table) {
+    for (k, v) in user {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(u)) => merge(b, u),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
 }
 
 /// 1-based line number of a byte offset.

@@ -32,6 +32,8 @@ pub struct Config {
     pub paper: PaperConfig,
     /// The ensemble of horizon models.
     pub ensemble: EnsembleConfig,
+    /// Live market-data feeds, per venue.
+    pub feeds: FeedsConfig,
 }
 
 /// The ensemble of horizon models.
@@ -74,6 +76,10 @@ impl Default for GeneralConfig {
 pub enum MarketSource {
     /// The built-in demo market driven by real minute bars.
     Demo,
+    /// The venues' own WebSocket and HTTP streams (`[feeds.*]`).
+    Live,
+    /// Recorded frames (`[market.replay]`).
+    Replay,
 }
 
 /// Market data settings.
@@ -84,6 +90,8 @@ pub struct MarketConfig {
     pub source: MarketSource,
     /// The demo market.
     pub demo: DemoConfig,
+    /// Replay of recorded frames.
+    pub replay: ReplayConfig,
 }
 
 impl Default for MarketConfig {
@@ -91,6 +99,129 @@ impl Default for MarketConfig {
         Self {
             source: MarketSource::Demo,
             demo: DemoConfig::default(),
+            replay: ReplayConfig::default(),
+        }
+    }
+}
+
+/// Replaying recordings (`omni-tui record`) or venue captures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplayConfig {
+    /// Files to replay, merged by receive time (`.gz` is read compressed).
+    pub files: Vec<String>,
+    /// Venue of files in the capture format (`<ns> <raw JSON>` per line),
+    /// which do not name it.
+    pub venue: String,
+    /// Market time per wall-clock time in the cockpit (1 = real time).
+    pub speed: f64,
+}
+
+impl Default for ReplayConfig {
+    fn default() -> Self {
+        Self {
+            files: Vec::new(),
+            venue: String::new(),
+            speed: 1.0,
+        }
+    }
+}
+
+/// One venue's market-data feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Connect to it when the source is live.
+    pub enabled: bool,
+    /// Endpoint (the venue's real one by default; tests point it at 127.0.0.1).
+    pub url: String,
+    /// Our instrument names; each must list this venue.
+    pub symbols: Vec<String>,
+    /// The venue's heartbeat interval, seconds: silence for twice this long
+    /// means the connection is dead.
+    pub heartbeat_secs: f64,
+    /// Frames larger than this are counted and dropped.
+    pub max_frame_bytes: usize,
+    /// Reconnect before the venue's connection age limit, hours.
+    pub max_connection_hours: f64,
+    /// Account id (OANDA only).
+    pub account_id: String,
+    /// Name of the environment variable holding the API token (OANDA
+    /// only); the token itself never goes in the config file.
+    pub token_env: String,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            url: String::new(),
+            symbols: Vec::new(),
+            heartbeat_secs: 20.0,
+            max_frame_bytes: 1 << 20,
+            max_connection_hours: 23.5,
+            account_id: String::new(),
+            token_env: String::new(),
+        }
+    }
+}
+
+/// Every venue's feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedsConfig {
+    /// Binance spot combined stream (`bookTicker`, `kline_1m`).
+    pub binance: FeedConfig,
+    /// Kraken WebSocket v2 (`ticker`).
+    pub kraken: FeedConfig,
+    /// Coinbase Advanced Trade (`ticker`, `heartbeats`).
+    pub coinbase: FeedConfig,
+    /// Bybit v5 spot (`orderbook.1`).
+    pub bybit: FeedConfig,
+    /// OANDA v20 pricing stream (chunked HTTP).
+    pub oanda: FeedConfig,
+}
+
+impl Default for FeedsConfig {
+    fn default() -> Self {
+        let crypto = || vec!["BTC/USDT".to_string(), "ETH/USDT".to_string()];
+        Self {
+            binance: FeedConfig {
+                enabled: true,
+                url: "wss://stream.binance.com:9443/stream".into(),
+                symbols: crypto(),
+                heartbeat_secs: 20.0,
+                ..FeedConfig::default()
+            },
+            kraken: FeedConfig {
+                enabled: true,
+                url: "wss://ws.kraken.com/v2".into(),
+                symbols: crypto(),
+                heartbeat_secs: 1.0,
+                ..FeedConfig::default()
+            },
+            coinbase: FeedConfig {
+                enabled: false,
+                url: "wss://advanced-trade-ws.coinbase.com".into(),
+                symbols: crypto(),
+                heartbeat_secs: 1.0,
+                ..FeedConfig::default()
+            },
+            bybit: FeedConfig {
+                enabled: true,
+                url: "wss://stream.bybit.com/v5/public/spot".into(),
+                symbols: crypto(),
+                heartbeat_secs: 20.0,
+                ..FeedConfig::default()
+            },
+            oanda: FeedConfig {
+                enabled: false,
+                url: "https://stream-fxpractice.oanda.com/v3".into(),
+                symbols: vec!["EUR/USD".into(), "XAU/USD".into()],
+                heartbeat_secs: 5.0,
+                token_env: "OANDA_TOKEN".into(),
+                ..FeedConfig::default()
+            },
         }
     }
 }
@@ -941,6 +1072,7 @@ impl Default for Config {
             risk: RiskConfig::default(),
             paper: PaperConfig::default(),
             ensemble: EnsembleConfig::default(),
+            feeds: FeedsConfig::default(),
         }
     }
 }

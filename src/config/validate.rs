@@ -240,8 +240,10 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
                 format!("unknown broker `{}` (this build has: paper)", a.broker),
             ));
         }
+        // Paper accounts on the demo market are DEMO; on real data PAPER.
         let mode = match cfg.market.source {
             MarketSource::Demo => AccountMode::Demo,
+            MarketSource::Live | MarketSource::Replay => AccountMode::Paper,
         };
         catalog.accounts.push(AccountInfo {
             id: AccountId(i as u16),
@@ -403,6 +405,7 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
             return Err(bad(key, "spread_bps must be >= 0 and top_qty > 0"));
         }
     }
+    validate_feeds(cfg, &catalog, base_dir)?;
     for (i, v) in cfg.market.demo.venues.iter().enumerate() {
         if catalog.venue_by_name(&v.venue).is_none() {
             return Err(bad(
@@ -412,4 +415,113 @@ pub fn validate(cfg: &Config, base_dir: Option<&Path>) -> Result<Catalog, Invali
         }
     }
     Ok(catalog)
+}
+
+/// Enabled feeds must name configured venues and instruments those venues
+/// list; a replay needs files.
+fn validate_feeds(cfg: &Config, catalog: &Catalog, base_dir: Option<&Path>) -> Result<(), Invalid> {
+    let f = &cfg.feeds;
+    for (name, feed) in [
+        ("binance", &f.binance),
+        ("kraken", &f.kraken),
+        ("coinbase", &f.coinbase),
+        ("bybit", &f.bybit),
+        ("oanda", &f.oanda),
+    ] {
+        let key = format!("feeds.{name}");
+        // TOML admits `nan` and `inf`: neither is a duration.
+        let positive = |x: f64| x.is_finite() && x > 0.0;
+        if !positive(feed.heartbeat_secs) {
+            return Err(bad(
+                format!("{key}.heartbeat_secs"),
+                "must be a positive finite number of seconds",
+            ));
+        }
+        if feed.max_frame_bytes == 0 {
+            return Err(bad(format!("{key}.max_frame_bytes"), "must be positive"));
+        }
+        if !positive(feed.max_connection_hours) {
+            return Err(bad(
+                format!("{key}.max_connection_hours"),
+                "must be a positive finite number of hours",
+            ));
+        }
+        let live = cfg.market.source == MarketSource::Live && feed.enabled;
+        if !live {
+            continue;
+        }
+        let Some(venue) = catalog.venue_by_name(name) else {
+            return Err(bad(
+                format!("{key}.enabled"),
+                format!("no [[venues]] entry named `{name}`: add one to trade its quotes"),
+            ));
+        };
+        let scheme_ok = if name == "oanda" {
+            feed.url.starts_with("http://") || feed.url.starts_with("https://")
+        } else {
+            feed.url.starts_with("ws://") || feed.url.starts_with("wss://")
+        };
+        if !scheme_ok {
+            return Err(bad(
+                format!("{key}.url"),
+                format!(
+                    "`{}` is not a {} URL",
+                    feed.url,
+                    if name == "oanda" { "http(s)" } else { "ws(s)" }
+                ),
+            ));
+        }
+        if feed.symbols.is_empty() {
+            return Err(bad(
+                format!("{key}.symbols"),
+                "an enabled feed needs at least one symbol",
+            ));
+        }
+        for (j, sym) in feed.symbols.iter().enumerate() {
+            let Some(inst) = catalog.instrument_by_name(sym) else {
+                return Err(bad(
+                    format!("{key}.symbols[{j}]"),
+                    format!("unknown instrument `{sym}`"),
+                ));
+            };
+            if !catalog.instrument(inst).venues.contains(&venue) {
+                return Err(bad(
+                    format!("{key}.symbols[{j}]"),
+                    format!("instrument `{sym}` does not list venue `{name}`"),
+                ));
+            }
+        }
+        if name == "oanda" && (feed.account_id.is_empty() || feed.token_env.is_empty()) {
+            return Err(bad(
+                format!("{key}.account_id"),
+                "OANDA needs account_id and token_env",
+            ));
+        }
+    }
+    if cfg.market.source == MarketSource::Replay {
+        let r = &cfg.market.replay;
+        if r.files.is_empty() {
+            return Err(bad(
+                "market.replay.files",
+                "source = \"replay\" needs files",
+            ));
+        }
+        for (i, file) in r.files.iter().enumerate() {
+            if base_dir.is_some_and(|d| !d.join(file).is_file()) {
+                return Err(bad(
+                    format!("market.replay.files[{i}]"),
+                    format!("`{file}` is not a readable file"),
+                ));
+            }
+        }
+    }
+    // TOML admits `nan` and `inf`; neither is a pace.
+    let speed = cfg.market.replay.speed;
+    if !speed.is_finite() || speed <= 0.0 {
+        return Err(bad(
+            "market.replay.speed",
+            "must be a positive finite number",
+        ));
+    }
+    Ok(())
 }

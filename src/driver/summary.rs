@@ -89,6 +89,8 @@ pub struct Summary {
     pub accounts: Vec<AccountSummary>,
     /// The ensemble's belief per instrument at the end.
     pub ensemble: BTreeMap<String, BeliefSummary>,
+    /// Feed health at the end (live and replay sources; empty for the demo).
+    pub feeds: Vec<crate::feeds::FeedHealth>,
 }
 
 impl Summary {
@@ -151,6 +153,7 @@ impl Summary {
                     ))
                 })
                 .collect(),
+            feeds: Vec::new(),
         }
     }
 
@@ -201,6 +204,15 @@ impl Summary {
                 s.push_str(&format!(
                     "  {:<12} P(up) {:.3}  alpha {:.1}  beta {:.1}  agreement {:.2}\n",
                     name, b.probability, b.alpha, b.beta, b.agreement
+                ));
+            }
+        }
+        if !self.feeds.is_empty() {
+            s.push_str("feeds\n");
+            for f in &self.feeds {
+                s.push_str(&format!(
+                    "  {:<9} {:<12} messages {:>9}  events {:>9}  dropped {:>6}  ignored {:>7}  reconnects {}  gaps {}\n",
+                    f.venue, f.state.as_str(), f.messages, f.events, f.dropped, f.ignored, f.reconnects, f.gaps
                 ));
             }
         }

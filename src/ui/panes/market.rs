@@ -1,12 +1,15 @@
 //! The Market pane: every instrument on every venue.
 
 use crate::app::AppState;
+use crate::cockpit::snapshot::FeedRow;
+use crate::feeds::FeedState;
 use crate::ui::format;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Color;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use rust_decimal::Decimal;
 
 /// Draws the pane.
@@ -79,8 +82,79 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         widths.extend([Constraint::Length(7), Constraint::Length(9)]);
     }
     widths.push(Constraint::Min(6));
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(theme.bold()))
-        .block(Block::bordered().title(Span::styled("Market", theme.bold())));
-    f.render_widget(table, area);
+    let block = Block::bordered().title(Span::styled("Market", theme.bold()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    // Feed health under the quotes (live and replay sources).
+    let feeds: Vec<&FeedRow> = snap
+        .feeds
+        .iter()
+        .filter(|r| r.health.messages > 0 || r.health.state != FeedState::Replay)
+        .collect();
+    let mut lines: Vec<Line> = Vec::new();
+    for r in &feeds {
+        lines.extend(feed_lines(r, theme, inner.width));
+    }
+    let feed_h = (lines.len() as u16).min(inner.height.saturating_sub(2));
+    let [quotes_area, feeds_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(feed_h)]).areas(inner);
+    if snap.quotes.is_empty() {
+        let why = if feeds.is_empty() {
+            "no quotes yet"
+        } else {
+            "no quotes yet: waiting for the feeds below"
+        };
+        let [head, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(quotes_area);
+        let table = Table::new(Vec::<Row>::new(), widths.clone())
+            .header(Row::new(header).style(theme.bold()));
+        f.render_widget(table, head);
+        f.render_widget(Paragraph::new(Span::styled(why, theme.dim())), rest);
+    } else {
+        let table = Table::new(rows, widths).header(Row::new(header).style(theme.bold()));
+        f.render_widget(table, quotes_area);
+    }
+    f.render_widget(Paragraph::new(lines), feeds_area);
+}
+
+/// One feed's health line and, while it is not connected, the error that
+/// disconnected it: the first thing a trader asks of a feed that is down.
+fn feed_lines(r: &FeedRow, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let h = &r.health;
+    let color = match h.state {
+        FeedState::Connected => Color::Green,
+        FeedState::Replay => Color::Blue,
+        FeedState::Connecting | FeedState::Reconnecting => Color::Yellow,
+        FeedState::Down | FeedState::Idle => Color::Red,
+    };
+    let age = r.age_ms.map_or("—".to_string(), format::age);
+    let spans = vec![
+        Span::raw(format!("{:<8}", h.venue)),
+        Span::styled(
+            format!("{:<12}", h.state.as_str()),
+            theme.fg(color).patch(theme.bold()),
+        ),
+        Span::raw(format!(
+            "{:>6.1}/s  last {age:<6} reconnects {}  dropped {}",
+            r.rate, h.reconnects, h.dropped
+        )),
+    ];
+    let mut out = vec![Line::from(spans)];
+    let troubled = matches!(
+        h.state,
+        FeedState::Down | FeedState::Reconnecting | FeedState::Connecting
+    );
+    if troubled && !h.last_error.is_empty() {
+        let room = usize::from(width).saturating_sub(10).max(10);
+        let mut e: String = h.last_error.chars().take(room).collect();
+        if h.last_error.chars().count() > room {
+            e.pop();
+            e.push('…');
+        }
+        out.push(Line::from(Span::styled(
+            format!("  ↳ {e}"),
+            theme.fg(color),
+        )));
+    }
+    out
 }

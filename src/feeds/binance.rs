@@ -2,7 +2,7 @@
 //! `bookTicker`, `kline_1m` and trades, or the same payloads unwrapped.
 
 use super::parser::{FrameKind, FrameParser, SymbolMap, dec, ms};
-use crate::domain::{Aggressor, Bar, Quote, Timeframe, Timestamp, Trade};
+use crate::domain::{Aggressor, Bar, Timeframe, Timestamp, Trade};
 use crate::market::MarketEvent;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -88,20 +88,15 @@ impl BinanceParser {
         let Some(instrument) = self.map.get(t.s) else {
             return FrameKind::Ignored;
         };
-        match (dec(t.b), dec(t.bid_qty), dec(t.a), dec(t.ask_qty)) {
-            (Some(bid), Some(bid_qty), Some(ask), Some(ask_qty)) => {
-                out.push(MarketEvent::Quote(Quote {
-                    venue: self.map.venue(),
-                    instrument,
-                    bid,
-                    ask,
-                    bid_qty,
-                    ask_qty,
-                    ts: recv,
-                }));
+        match self
+            .map
+            .quote(instrument, [t.b, t.bid_qty, t.a, t.ask_qty], recv)
+        {
+            Some(q) => {
+                out.push(q);
                 FrameKind::Data
             }
-            _ => FrameKind::Malformed("bookTicker with a bad number".into()),
+            None => FrameKind::Malformed("bookTicker with a bad number".into()),
         }
     }
 

@@ -1,8 +1,8 @@
 //! Coinbase Advanced Trade: `ticker` and `heartbeats`, with sequence gaps
 //! detected from `sequence_num`.
 
-use super::parser::{FrameKind, FrameParser, SymbolMap, dec};
-use crate::domain::{Quote, Timestamp};
+use super::parser::{FrameKind, FrameParser, SymbolMap};
+use crate::domain::Timestamp;
 use crate::market::MarketEvent;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -82,28 +82,17 @@ impl FrameParser for CoinbaseParser {
                     let Some(instrument) = self.map.get(t.product_id) else {
                         continue;
                     };
-                    match (
-                        dec(t.best_bid),
-                        dec(t.best_bid_quantity),
-                        dec(t.best_ask),
-                        dec(t.best_ask_quantity),
-                    ) {
-                        (Some(bid), Some(bid_qty), Some(ask), Some(ask_qty)) => {
-                            out.push(MarketEvent::Quote(Quote {
-                                venue: self.map.venue(),
-                                instrument,
-                                bid,
-                                ask,
-                                bid_qty,
-                                ask_qty,
-                                ts: recv,
-                            }))
-                        }
-                        _ => {
-                            out.truncate(before);
-                            return FrameKind::Malformed("ticker with a bad number".into());
-                        }
-                    }
+                    let numbers = [
+                        t.best_bid,
+                        t.best_bid_quantity,
+                        t.best_ask,
+                        t.best_ask_quantity,
+                    ];
+                    let Some(q) = self.map.quote(instrument, numbers, recv) else {
+                        out.truncate(before);
+                        return FrameKind::Malformed("ticker with a bad number".into());
+                    };
+                    out.push(q);
                 }
                 if out.len() > before {
                     FrameKind::Data

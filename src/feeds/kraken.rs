@@ -1,8 +1,8 @@
 //! Kraken WebSocket v2: the `ticker` channel. Prices arrive as JSON numbers
 //! and are read from their text, never through f64.
 
-use super::parser::{FrameKind, FrameParser, SymbolMap, dec};
-use crate::domain::{Quote, Timestamp};
+use super::parser::{FrameKind, FrameParser, SymbolMap};
+use crate::domain::Timestamp;
 use crate::market::MarketEvent;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -64,28 +64,12 @@ impl FrameParser for KrakenParser {
                     let Some(instrument) = self.map.get(t.symbol) else {
                         continue;
                     };
-                    match (
-                        dec(t.bid.get()),
-                        dec(t.bid_qty.get()),
-                        dec(t.ask.get()),
-                        dec(t.ask_qty.get()),
-                    ) {
-                        (Some(bid), Some(bid_qty), Some(ask), Some(ask_qty)) => {
-                            out.push(MarketEvent::Quote(Quote {
-                                venue: self.map.venue(),
-                                instrument,
-                                bid,
-                                ask,
-                                bid_qty,
-                                ask_qty,
-                                ts: recv,
-                            }))
-                        }
-                        _ => {
-                            out.truncate(before);
-                            return FrameKind::Malformed("ticker with a bad number".into());
-                        }
-                    }
+                    let numbers = [t.bid.get(), t.bid_qty.get(), t.ask.get(), t.ask_qty.get()];
+                    let Some(q) = self.map.quote(instrument, numbers, recv) else {
+                        out.truncate(before);
+                        return FrameKind::Malformed("ticker with a bad number".into());
+                    };
+                    out.push(q);
                 }
                 if out.len() > before {
                     FrameKind::Data

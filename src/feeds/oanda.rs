@@ -1,7 +1,7 @@
 //! OANDA v20 pricing stream: one JSON object per line, PRICE or HEARTBEAT.
 
-use super::parser::{FrameKind, FrameParser, SymbolMap, dec};
-use crate::domain::{Quote, Timestamp};
+use super::parser::{FrameKind, FrameParser, SymbolMap};
+use crate::domain::Timestamp;
 use crate::market::MarketEvent;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -52,25 +52,13 @@ impl FrameParser for OandaParser {
                     // A price without both sides: the market is not tradeable now.
                     return FrameKind::Ignored;
                 };
-                match (
-                    dec(b.price),
-                    dec(b.liquidity.get()),
-                    dec(a.price),
-                    dec(a.liquidity.get()),
-                ) {
-                    (Some(bid), Some(bid_qty), Some(ask), Some(ask_qty)) => {
-                        out.push(MarketEvent::Quote(Quote {
-                            venue: self.map.venue(),
-                            instrument,
-                            bid,
-                            ask,
-                            bid_qty,
-                            ask_qty,
-                            ts: recv,
-                        }));
+                let numbers = [b.price, b.liquidity.get(), a.price, a.liquidity.get()];
+                match self.map.quote(instrument, numbers, recv) {
+                    Some(q) => {
+                        out.push(q);
                         FrameKind::Data
                     }
-                    _ => FrameKind::Malformed("price with a bad number".into()),
+                    None => FrameKind::Malformed("price with a bad number".into()),
                 }
             }
             _ => FrameKind::Unknown,

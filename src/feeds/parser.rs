@@ -74,6 +74,24 @@ impl SymbolMap {
     pub fn venue(&self) -> VenueId {
         self.venue
     }
+    /// A quote on this venue from the four numbers as the frame spells
+    /// them; `None` when any of them is not a number.
+    pub fn quote(
+        &self,
+        instrument: InstrumentId,
+        [bid, bid_qty, ask, ask_qty]: [&str; 4],
+        ts: Timestamp,
+    ) -> Option<MarketEvent> {
+        Some(MarketEvent::Quote(crate::domain::Quote {
+            venue: self.venue,
+            instrument,
+            bid: dec(bid)?,
+            ask: dec(ask)?,
+            bid_qty: dec(bid_qty)?,
+            ask_qty: dec(ask_qty)?,
+            ts,
+        }))
+    }
     /// The venue symbols, sorted.
     pub fn symbols(&self) -> Vec<String> {
         let mut v: Vec<String> = self.by_symbol.keys().cloned().collect();

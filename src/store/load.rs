@@ -17,6 +17,16 @@ fn sql(path: &Connection) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     }
 }
 
+/// Every row of a query whose three columns are text.
+fn text_rows(
+    conn: &Connection,
+    query: &str,
+) -> Result<Vec<(String, String, String)>, rusqlite::Error> {
+    let mut stmt = conn.prepare(query)?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
 /// Loads what a restart needs. Orders still working when the last run
 /// stopped are marked CANCELLED: the paper broker's book lived in memory
 /// and is gone, so they can never fill.
@@ -40,20 +50,9 @@ pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState,
         kill_latched: meta("kill_latched")?.as_deref() == Some("1"),
         ..RestoredState::default()
     };
-    let mut stmt = conn
-        .prepare("SELECT name, cash, risk_json FROM accounts")
-        .map_err(&e)?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })
-        .map_err(&e)?;
-    for row in rows {
-        let (name, cash, risk) = row.map_err(&e)?;
+    for (name, cash, risk) in
+        text_rows(conn, "SELECT name, cash, risk_json FROM accounts").map_err(&e)?
+    {
         let Some(id) = catalog.account_by_name(&name) else {
             continue; // an account removed from the config
         };
@@ -67,20 +66,12 @@ pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState,
         })?;
         s.accounts.push((id, cash, risk));
     }
-    let mut stmt = conn
-        .prepare("SELECT account, instrument, json FROM positions ORDER BY account, instrument, contract")
-        .map_err(&e)?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })
-        .map_err(&e)?;
-    for row in rows {
-        let (account, instrument, text) = row.map_err(&e)?;
+    let positions = text_rows(
+        conn,
+        "SELECT account, instrument, json FROM positions ORDER BY account, instrument, contract",
+    )
+    .map_err(&e)?;
+    for (account, instrument, text) in positions {
         let (Some(a), Some(i)) = (
             catalog.account_by_name(&account),
             catalog.instrument_by_name(&instrument),

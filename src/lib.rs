@@ -1,33 +1,15 @@
-//! omni-tui: a terminal trading cockpit around one deterministic engine.
+//! The `omni-tui` program: the cockpit (terminal UI over the engine thread),
+//! the command line (headless, replay, record, train, eval, bench, …) and
+//! the wiring that assembles the workspace's crates into one process.
 //!
-//! The pipeline is market data → scanners → approval → risk gate → router →
-//! execution → portfolio → store. [`engine::Engine`] is a pure state machine
-//! over one ordered event feed; drivers (headless, cockpit, replay) differ
-//! only in where events come from. See docs/ARCHITECTURE.md.
+//! Dependencies point one way: this crate → omni-feeds, omni-store,
+//! omni-sim, omni-research → omni-core. See docs/ARCHITECTURE.md.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
-#![warn(missing_docs)]
 
 pub mod app;
-pub mod approval;
 pub mod cli;
 pub mod cockpit;
-pub mod config;
-pub mod domain;
-pub mod driver;
-pub mod engine;
-pub mod ensemble;
-pub mod execution;
-pub mod features;
-pub mod feeds;
-pub mod history;
-pub mod indicators;
-pub mod market;
-pub mod portfolio;
-pub mod random;
-pub mod risk;
-pub mod router;
-pub mod scanners;
-pub mod store;
+pub mod summary;
 pub mod ui;

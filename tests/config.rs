@@ -1,15 +1,16 @@
 //! Configuration: the example equals the defaults, and bad files get errors
 //! that name the file, the line and the key.
 
-use omni_tui::config::{Config, ConfigError, ConfigOrigin, parse_str};
+use omni_core::config::{Config, ConfigError, ConfigOrigin, parse_str};
 use std::path::PathBuf;
 use std::process::Command;
 
-fn parse(text: &str) -> Result<omni_tui::config::LoadedConfig, ConfigError> {
+fn parse(text: &str) -> Result<omni_core::config::LoadedConfig, ConfigError> {
     parse_str(
         text,
         ConfigOrigin::File("omni.toml".into()),
         PathBuf::from("."),
+        &omni_sim::demo::assets::is_bundled,
     )
 }
 

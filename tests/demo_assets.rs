@@ -1,5 +1,5 @@
-//! The bundled demo series are real: every row equals a row of the source
-//! file in ../shared/data (after the documented time-zone shift).
+//! Data tests: the bundled demo series are real, every row equals a row of
+//! the source file in ../shared/data (after the documented time-zone shift).
 
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
@@ -59,6 +59,7 @@ fn check(asset: &str, src: HashMap<i64, [f64; 5]>) {
 }
 
 #[test]
+#[ignore = "data test: reads ../shared/data (cargo test -- --ignored)"]
 fn btc_and_eth_are_binance_spot_minutes() {
     check(
         "btcusdt_m1.csv",
@@ -71,6 +72,7 @@ fn btc_and_eth_are_binance_spot_minutes() {
 }
 
 #[test]
+#[ignore = "data test: reads ../shared/data (cargo test -- --ignored)"]
 fn eurusd_is_the_metatrader_export_shifted_to_utc() {
     // The file's weekly close prints at Fri 18:29, i.e. 22:00 UTC: UTC−3:30.
     check(
@@ -80,6 +82,7 @@ fn eurusd_is_the_metatrader_export_shifted_to_utc() {
 }
 
 #[test]
+#[ignore = "data test: reads ../shared/data (cargo test -- --ignored)"]
 fn xauusd_is_the_metatrader_export_shifted_to_utc() {
     // Server time UTC+3: the daily break 00:00–01:00 is 21:00–22:00 UTC.
     check(
@@ -91,9 +94,10 @@ fn xauusd_is_the_metatrader_export_shifted_to_utc() {
 /// Hourly history: BTC, ETH and EUR/USD are our own aggregation of the
 /// source minutes; XAU/USD is the source's own hourly file.
 #[test]
+#[ignore = "data test: reads ../shared/data (cargo test -- --ignored)"]
 fn hourly_history_is_the_aggregated_source() {
-    use omni_tui::domain::Timeframe;
-    use omni_tui::history::{aggregate, load_series};
+    use omni_core::domain::Timeframe;
+    use omni_research::history::{aggregate, load_series};
     use rust_decimal::prelude::ToPrimitive;
     let cases = [
         (

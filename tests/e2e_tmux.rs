@@ -288,7 +288,7 @@ fn cockpit_on_live_feeds_shows_reconnecting_and_resumes() {
 fn cockpit_replays_a_real_binance_capture() {
     let dir = tempfile::tempdir().expect("tempdir");
     let capture = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/ws_captures/binance_spot/spot_btcusdt_20240808.gz");
+        .join("tests/fixtures/data/ws_captures/binance_spot/spot_btcusdt_20240808.gz");
     let tmux = Tmux::new("replay");
     tmux.start_with(
         dir.path(),

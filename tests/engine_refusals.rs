@@ -4,14 +4,14 @@
 mod common;
 
 use common::{Harness, Out, T0, at, d};
-use omni_tui::domain::{
+use omni_core::domain::{
     AccountId, BinaryContract, Direction, OpportunityId, OpportunityKind, OrderId, Side, Timestamp,
     time::DAY,
 };
-use omni_tui::engine::{Audit, Command, RestoredState};
-use omni_tui::execution::ExecutionReport;
-use omni_tui::portfolio::{Position, PositionKey};
-use omni_tui::risk::{AccountRisk, RefusalReason as R};
+use omni_core::engine::{Audit, Command, RestoredState};
+use omni_core::execution::ExecutionReport;
+use omni_core::portfolio::{Position, PositionKey};
+use omni_core::risk::{AccountRisk, RefusalReason as R};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
@@ -365,7 +365,7 @@ fn a_refusal_is_recorded_with_its_reason_and_numbers() {
     let out = h.cmd(Command::Approve(id), t);
     let d0 = out.decisions()[0].clone();
     match &d0.verdict {
-        omni_tui::risk::Verdict::Refused(r) => {
+        omni_core::risk::Verdict::Refused(r) => {
             assert_eq!(r.reason, R::MaxOrderNotional);
             assert!(r.detail.contains("0.5"), "{}", r.detail);
         }

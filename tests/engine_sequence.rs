@@ -4,12 +4,12 @@
 mod common;
 
 use common::{Harness, at, d};
-use omni_tui::domain::{
+use omni_core::domain::{
     ExitReason, OpportunityDetail, OrderId, OrderPurpose, OrderStatus, OrderType, Side, TimeInForce,
 };
-use omni_tui::engine::{Audit, Command};
-use omni_tui::execution::{ExecutionReport, ExecutionRequest};
-use omni_tui::risk::{RefusalReason, TradingState, Verdict};
+use omni_core::engine::{Audit, Command};
+use omni_core::execution::{ExecutionReport, ExecutionRequest};
+use omni_core::risk::{RefusalReason, TradingState, Verdict};
 
 fn fill(id: u64, qty: &str, price: &str, fee: &str, ms: i64) -> ExecutionReport {
     ExecutionReport::Filled {

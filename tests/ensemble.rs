@@ -3,19 +3,19 @@
 
 mod common;
 
-use omni_tui::domain::{Bar, InstrumentId, Timeframe};
-use omni_tui::engine::{Engine, EngineEvent};
-use omni_tui::ensemble::dataset::{Split, samples};
-use omni_tui::ensemble::train::{TrainOptions, train};
-use omni_tui::ensemble::{Horizon, ModelSet};
-use omni_tui::history::load_series;
-use omni_tui::market::MarketEvent;
+use omni_core::domain::{Bar, InstrumentId, Timeframe};
+use omni_core::engine::{Engine, EngineEvent};
+use omni_core::ensemble::{Horizon, ModelSet};
+use omni_core::market::MarketEvent;
+use omni_research::dataset::{Split, samples};
+use omni_research::history::load_series;
+use omni_research::train::{TrainOptions, train};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 fn data(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
+        .join("tests/fixtures/data")
         .join(rel)
 }
 
@@ -76,7 +76,7 @@ fn the_engine_computes_exactly_the_forecasts_training_and_eval_compute() {
     assert!(belief.alpha > 0.0 && belief.beta > 0.0 && (0.0..=1.0).contains(&belief.agreement));
 }
 
-fn small_training_set() -> Vec<(omni_tui::history::Series, Vec<String>)> {
+fn small_training_set() -> Vec<(omni_research::history::Series, Vec<String>)> {
     [
         "binance_vision_btcusdt_1m/BTCUSDT-1m-2023-03-01.csv",
         "binance_vision_btcusdt_1m/BTCUSDT-1m-2023-03-02.csv",
@@ -121,11 +121,11 @@ fn training_is_seeded_reproducible_and_records_its_provenance() {
         s.train_from < s.validation_from && s.validation_from < s.test_from,
         "{s:?}"
     );
-    assert_eq!(a.features.len(), omni_tui::features::FEATURES);
+    assert_eq!(a.features.len(), omni_core::features::FEATURES);
     // A model file reads back to the same model.
     let text = serde_json::to_string_pretty(&a).expect("json");
     assert_eq!(
-        omni_tui::ensemble::Model::from_json("m", &text).expect("parses"),
+        omni_core::ensemble::Model::from_json("m", &text).expect("parses"),
         a
     );
 }
@@ -145,7 +145,7 @@ fn the_test_split_is_never_seen_by_training() {
     .expect("trains");
     for (s, _) in &set {
         let all = samples(s, Horizon::Short).expect("samples");
-        let test = omni_tui::ensemble::dataset::select(&all, Horizon::Short, Split::Test);
+        let test = omni_research::dataset::select(&all, Horizon::Short, Split::Test);
         let recorded = model
             .training
             .series
@@ -156,7 +156,7 @@ fn the_test_split_is_never_seen_by_training() {
             test.first().map(|x| x.ts.to_string()),
             Some(recorded.test_from.clone())
         );
-        let train_part = omni_tui::ensemble::dataset::select(&all, Horizon::Short, Split::Train);
+        let train_part = omni_research::dataset::select(&all, Horizon::Short, Split::Train);
         assert!(train_part.last().expect("train").ts < test[0].ts);
     }
 }
@@ -164,7 +164,7 @@ fn the_test_split_is_never_seen_by_training() {
 #[test]
 fn a_model_file_with_other_features_is_refused() {
     let text = include_str!("../assets/models/short.json").replace("\"ret_48\"", "\"ret_96\"");
-    let err = omni_tui::ensemble::Model::from_json("short.json", &text).expect_err("refused");
+    let err = omni_core::ensemble::Model::from_json("short.json", &text).expect_err("refused");
     assert!(err.to_string().contains("features"), "{err}");
 }
 
@@ -253,9 +253,9 @@ fn the_train_command_rebuilds_identical_files() {
 
 #[test]
 fn learning_feedback_scales_later_opportunities_and_survives_a_restart() {
-    use omni_tui::domain::{OpportunityKind, OrderId};
-    use omni_tui::engine::{Audit, Command};
-    use omni_tui::execution::ExecutionReport;
+    use omni_core::domain::{OpportunityKind, OrderId};
+    use omni_core::engine::{Audit, Command};
+    use omni_core::execution::ExecutionReport;
     use rust_decimal::Decimal;
 
     let mut h = common::Harness::new("[risk.signal.binary]\nmin_interval_secs = 0\n");
@@ -322,13 +322,13 @@ fn learning_feedback_scales_later_opportunities_and_survives_a_restart() {
     );
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let conn = omni_tui::store::open(&dir.path().join("l.db")).expect("db");
+    let conn = omni_store::open(&dir.path().join("l.db")).expect("db");
     let mut w =
-        omni_tui::store::StoreWriter::begin_run(conn, &h.loaded.catalog, "t", 1, "t").expect("run");
+        omni_store::StoreWriter::begin_run(conn, &h.loaded.catalog, "t", 1, "t").expect("run");
     w.apply_batch([audits.as_slice()]).expect("write");
     drop(w);
-    let conn = omni_tui::store::open(&dir.path().join("l.db")).expect("db");
-    let restored = omni_tui::store::load_state(&conn, &h.loaded.catalog).expect("load");
+    let conn = omni_store::open(&dir.path().join("l.db")).expect("db");
+    let restored = omni_store::load_state(&conn, &h.loaded.catalog).expect("load");
     let mut fresh = Engine::new(&h.loaded.config, &h.loaded.catalog);
     fresh.restore(restored);
     assert!((fresh.feedback_scale(eur, OpportunityKind::Binary) - after).abs() < 1e-12);

@@ -5,12 +5,12 @@
 //! and silence (the connection is declared dead and replaced).
 
 use futures_util::{SinkExt, StreamExt};
-use omni_tui::config::{ConfigOrigin, parse_str};
-use omni_tui::domain::Timestamp;
-use omni_tui::feeds::http_stream::{self, HttpSpec};
-use omni_tui::feeds::ws::{self, WsSpec};
-use omni_tui::feeds::{FeedState, FeedStats, VenueKind};
-use omni_tui::market::MarketEvent;
+use omni_core::config::{ConfigOrigin, parse_str};
+use omni_core::domain::Timestamp;
+use omni_core::market::MarketEvent;
+use omni_feeds::http_stream::{self, HttpSpec};
+use omni_feeds::ws::{self, WsSpec};
+use omni_feeds::{FeedState, FeedStats, VenueKind};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,11 +67,12 @@ symbols = ["BTC/USDT"]
 symbols = ["EUR/USD"]
 "#;
 
-fn catalog() -> (omni_tui::config::Config, omni_tui::domain::Catalog) {
+fn catalog() -> (omni_core::config::Config, omni_core::domain::Catalog) {
     let l = parse_str(
         CONFIG,
         ConfigOrigin::File("t.toml".into()),
         PathBuf::from("."),
+        &omni_sim::demo::assets::is_bundled,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     (l.config, l.catalog)
@@ -293,9 +294,8 @@ async fn run_case(case: Case) {
 
 fn capture_lines(n: usize) -> Vec<String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/ws_captures/binance_spot/spot_btcusdt_20240808.gz");
-    let f =
-        std::fs::File::open(&path).expect("the capture (CI keeps ../shared beside the checkout)");
+        .join("tests/fixtures/data/ws_captures/binance_spot/spot_btcusdt_20240808.gz");
+    let f = std::fs::File::open(&path).expect("the capture fixture");
     let r = std::io::BufReader::new(flate2::read::GzDecoder::new(f));
     use std::io::BufRead;
     r.lines()

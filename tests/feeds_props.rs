@@ -1,13 +1,13 @@
 //! Property tests of every venue parser: nothing panics on any input, and
 //! numbers in well-formed frames reach the events exactly.
 
-use omni_tui::domain::{InstrumentId, Timestamp, VenueId};
-use omni_tui::feeds::{FrameKind, SymbolMap, VenueKind};
-use omni_tui::market::MarketEvent;
+use omni_core::domain::{InstrumentId, Timestamp, VenueId};
+use omni_core::market::MarketEvent;
+use omni_feeds::{FrameKind, SymbolMap, VenueKind};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-fn parser(kind: VenueKind) -> Box<dyn omni_tui::feeds::FrameParser> {
+fn parser(kind: VenueKind) -> Box<dyn omni_feeds::FrameParser> {
     let mut m = SymbolMap::new(VenueId(0));
     m.insert(kind.symbol("BTC/USDT"), InstrumentId(0));
     m.insert(kind.symbol("EUR/USD"), InstrumentId(1));

@@ -1,8 +1,10 @@
-//! The loader on every dataset in ../shared/data: the row counts and
-//! timeframes INDEX.md gives, and no row lost without a report.
+//! Data tests: the loader on every whole data set in ../shared/data, with
+//! the row counts and timeframes INDEX.md gives, and no row lost without a
+//! report. `tests/history_fixtures.rs` runs the same checks on the slices
+//! kept in tests/fixtures.
 
-use omni_tui::domain::Timeframe;
-use omni_tui::history::{aggregate, load_series};
+use omni_core::domain::Timeframe;
+use omni_research::history::{aggregate, load_series};
 use std::path::PathBuf;
 
 fn data(rel: &str) -> PathBuf {
@@ -35,6 +37,7 @@ fn lines(rel: &str) -> usize {
 }
 
 #[test]
+#[ignore = "data test: reads ../shared/data (cargo test -- --ignored)"]
 fn every_dataset_loads_with_its_documented_shape() {
     // (path, UTC offset of the file's local time, timeframe, rows, header lines per file)
     let cases: [(&str, i64, Timeframe, usize, usize); 13] = [
@@ -131,6 +134,7 @@ fn every_dataset_loads_with_its_documented_shape() {
 }
 
 #[test]
+#[ignore = "data test: reads ../shared/data (cargo test -- --ignored)"]
 fn m1_aggregates_to_the_venues_own_m5_bars() {
     // binance_spot ships both: our M5 from its M1 must equal its M5.
     let m1 = load_series(&data("binance_spot/2024-10/BTCUSDT_1m.csv"), 0).expect("m1");

@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 fn capture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/ws_captures/binance_spot")
+        .join("tests/fixtures/data/ws_captures/binance_spot")
         .join(name)
 }
 

@@ -4,14 +4,14 @@
 mod common;
 
 use common::{at, d};
-use omni_tui::config::{Config, validate::validate};
-use omni_tui::domain::{
+use omni_core::config::{Config, validate::validate};
+use omni_core::domain::{
     AccountId, BinaryContract, Direction, InstrumentId, Order, OrderId, OrderPurpose, OrderStatus,
     OrderType, Quote, Side, TimeInForce, Timestamp, VenueId,
 };
-use omni_tui::execution::paper::PaperBroker;
-use omni_tui::execution::{ExecutionClient, ExecutionReport};
-use omni_tui::market::MarketEvent;
+use omni_core::execution::{Broker, ExecutionReport};
+use omni_core::market::MarketEvent;
+use omni_sim::paper::PaperBroker;
 
 fn broker(seed: u64) -> PaperBroker {
     let mut cfg = Config::default();
@@ -94,7 +94,8 @@ fn a_market_order_arrives_after_the_venue_latency_and_pays_the_taker_fee() {
             None,
         ),
         at(0),
-    );
+    )
+    .expect("taken");
     assert_eq!(b.next_due(), Some(at(40)));
     assert!(run(&mut b, 39).is_empty());
     let r = run(&mut b, 40);
@@ -138,7 +139,8 @@ fn beyond_the_book_depth_the_rest_is_cancelled() {
             None,
         ),
         at(0),
-    );
+    )
+    .expect("taken");
     let r = run(&mut b, 100);
     assert!(matches!(&r[1], ExecutionReport::Filled { qty, .. } if *qty == d("3")));
     assert!(matches!(&r[2], ExecutionReport::Cancelled { .. }));
@@ -158,7 +160,8 @@ fn an_ioc_limit_the_market_left_behind_expires() {
             Some("100.00"),
         ),
         at(0),
-    );
+    )
+    .expect("taken");
     // The ask moves up before the order lands.
     quote(&mut b, "100.04", "100.05", "1", 20);
     let r = run(&mut b, 100);
@@ -185,7 +188,8 @@ fn a_resting_limit_fills_at_its_price_as_maker_and_cancels_work() {
             Some("99.50"),
         ),
         at(0),
-    );
+    )
+    .expect("taken");
     b.submit(
         &order(
             5,
@@ -196,7 +200,8 @@ fn a_resting_limit_fills_at_its_price_as_maker_and_cancels_work() {
             Some("98.00"),
         ),
         at(0),
-    );
+    )
+    .expect("taken");
     let r = run(&mut b, 100);
     assert_eq!(r.len(), 2, "both accepted, neither marketable: {r:?}");
     let r = quote(&mut b, "99.40", "99.45", "1", 200);
@@ -215,8 +220,8 @@ fn a_resting_limit_fills_at_its_price_as_maker_and_cancels_work() {
         }
         other => panic!("{other:?}"),
     }
-    b.cancel(OrderId(5), at(300));
-    b.cancel(OrderId(4), at(300));
+    b.cancel(AccountId(0), OrderId(5), at(300)).expect("taken");
+    b.cancel(AccountId(0), OrderId(4), at(300)).expect("taken");
     let r = run(&mut b, 400);
     assert!(r.contains(&ExecutionReport::Cancelled {
         order_id: OrderId(5),
@@ -234,7 +239,7 @@ fn a_buy_stop_triggers_when_the_ask_reaches_it() {
     quote(&mut b, "99.99", "100.00", "1", 0);
     let mut o = order(6, Side::Buy, OrderType::Stop, TimeInForce::Gtc, "0.1", None);
     o.stop_price = Some(d("101"));
-    b.submit(&o, at(0));
+    b.submit(&o, at(0)).expect("taken");
     assert_eq!(run(&mut b, 100).len(), 1, "accepted and resting");
     assert!(quote(&mut b, "100.50", "100.60", "1", 150).is_empty());
     let r = quote(&mut b, "101.00", "101.10", "1", 200);
@@ -250,7 +255,8 @@ fn no_quote_means_rejected() {
     b.submit(
         &order(7, Side::Buy, OrderType::Market, TimeInForce::Ioc, "1", None),
         at(0),
-    );
+    )
+    .expect("taken");
     assert!(matches!(
         &run(&mut b, 100)[..],
         [ExecutionReport::Rejected { .. }]
@@ -280,8 +286,10 @@ fn binary_order(id: u64, direction: Direction) -> Order {
 fn binary_contracts_strike_on_arrival_and_settle_at_expiry() {
     let mut b = broker(1);
     quote(&mut b, "99.99", "100.01", "1", 0);
-    b.submit(&binary_order(8, Direction::Up), at(0));
-    b.submit(&binary_order(9, Direction::Down), at(0));
+    b.submit(&binary_order(8, Direction::Up), at(0))
+        .expect("taken");
+    b.submit(&binary_order(9, Direction::Down), at(0))
+        .expect("taken");
     let r = run(&mut b, 40);
     let struck: Vec<_> = r
         .iter()
@@ -332,14 +340,15 @@ fn a_binary_sold_back_early_gets_fair_value_less_the_haircut_and_never_settles()
             s * 1000,
         );
     }
-    b.submit(&binary_order(10, Direction::Up), at(40_000));
+    b.submit(&binary_order(10, Direction::Up), at(40_000))
+        .expect("taken");
     run(&mut b, 40_040);
     // Far in the money, then sold back.
     quote(&mut b, "100.99", "101.01", "1", 41_000);
     let mut sell = binary_order(11, Direction::Up);
     sell.side = Side::Sell;
     sell.position_contract = 10;
-    b.submit(&sell, at(41_000));
+    b.submit(&sell, at(41_000)).expect("taken");
     let r = run(&mut b, 41_040);
     let price = r
         .iter()
@@ -378,7 +387,8 @@ fn same_seed_same_reports_with_jitter() {
                     None,
                 ),
                 Timestamp::from_millis(common::T0 + i as i64),
-            );
+            )
+            .expect("taken");
         }
         run(&mut b, 1000)
     };

@@ -3,13 +3,13 @@
 mod common;
 
 use common::{Harness, d};
+use omni_core::config::ApprovalMode;
+use omni_core::domain::{AccountId, InstrumentId, OrderPurpose, Side, Timestamp, VenueId};
+use omni_core::engine::sink::NullSink;
+use omni_core::engine::{Audit, Command, RestoredState};
+use omni_core::portfolio::{Position, PositionKey};
+use omni_core::risk::{TradingState, Verdict};
 use omni_tui::cli::setup;
-use omni_tui::config::ApprovalMode;
-use omni_tui::domain::{AccountId, InstrumentId, OrderPurpose, Side, Timestamp, VenueId};
-use omni_tui::driver::NullSink;
-use omni_tui::engine::{Audit, Command, RestoredState};
-use omni_tui::portfolio::{Position, PositionKey};
-use omni_tui::risk::{TradingState, Verdict};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -133,7 +133,7 @@ fn the_pipeline_is_deterministic() {
             .command(Command::SetApprovalMode(ApprovalMode::All), &mut sink)
             .expect("sink");
         while driver.market_events() < 20_000 && driver.step(&mut sink).expect("sink") {}
-        serde_json::to_string(&omni_tui::driver::Summary::of(&driver.engine)).expect("json")
+        serde_json::to_string(&omni_tui::summary::Summary::of(&driver.engine)).expect("json")
     };
     assert_eq!(run(), run());
 }

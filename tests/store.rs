@@ -4,11 +4,11 @@
 mod common;
 
 use common::{Harness, at, d};
-use omni_tui::domain::OrderId;
-use omni_tui::engine::{Audit, Command, Engine};
-use omni_tui::execution::ExecutionReport;
-use omni_tui::risk::TradingState;
-use omni_tui::store::{self, StoreWriter};
+use omni_core::domain::OrderId;
+use omni_core::engine::{Audit, Command, Engine};
+use omni_core::execution::ExecutionReport;
+use omni_core::risk::TradingState;
+use omni_store::StoreWriter;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -43,17 +43,17 @@ fn a_restart_restores_cash_positions_state_and_ids() {
     assert_eq!(h.engine.counters().duplicate_fills, 1);
     keep(h.cmd(Command::Pause, 60));
 
-    let conn = store::open(&path).expect("open");
+    let conn = omni_store::open(&path).expect("open");
     let mut w = StoreWriter::begin_run(conn, &h.loaded.catalog, "test", 7, "test").expect("run");
     w.apply_batch([audits.as_slice()]).expect("write");
     drop(w);
 
-    let conn = store::open(&path).expect("reopen");
+    let conn = omni_store::open(&path).expect("reopen");
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .expect("pragma");
     assert_eq!(mode, "wal");
-    let restored = store::load_state(&conn, &h.loaded.catalog).expect("load");
+    let restored = omni_store::load_state(&conn, &h.loaded.catalog).expect("load");
     assert_eq!(restored.trading_state, Some(TradingState::Reducing));
     assert!(!restored.kill_latched);
     assert_eq!(restored.positions.len(), 1);

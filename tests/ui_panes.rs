@@ -4,12 +4,12 @@ mod common;
 
 use common::{Harness, at, d};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use omni_core::domain::{OrderId, Side};
+use omni_core::engine::{Audit, Command};
+use omni_core::execution::ExecutionReport;
+use omni_core::portfolio::{Position, PositionKey};
 use omni_tui::app::{self, AppState, Overlay, keymap};
 use omni_tui::cockpit::snapshot::Snapshot;
-use omni_tui::domain::{OrderId, Side};
-use omni_tui::engine::{Audit, Command};
-use omni_tui::execution::ExecutionReport;
-use omni_tui::portfolio::{Position, PositionKey};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -145,7 +145,7 @@ fn positions_show_side_size_pnl_and_exits() {
     p.apply(Side::Buy, d("2000"), d("1.10000"), d("0"), at(0));
     p.stop_loss = Some(d("1.09850"));
     p.take_profit = Some(d("1.10300"));
-    h.engine.restore(omni_tui::engine::RestoredState {
+    h.engine.restore(omni_core::engine::RestoredState {
         positions: vec![p],
         ..Default::default()
     });
@@ -198,11 +198,11 @@ fn the_trade_log_lists_fills_trades_refusals_and_commands_newest_first() {
     audits.extend(h.cmd(Command::Pause, 100).audits);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("log.db");
-    let conn = omni_tui::store::open(&path).expect("db");
+    let conn = omni_store::open(&path).expect("db");
     let mut w =
-        omni_tui::store::StoreWriter::begin_run(conn, &h.loaded.catalog, "t", 1, "t").expect("run");
+        omni_store::StoreWriter::begin_run(conn, &h.loaded.catalog, "t", 1, "t").expect("run");
     w.apply_batch([audits.as_slice()]).expect("write");
-    let reader = omni_tui::store::open_read_only(&path).expect("reader");
+    let reader = omni_store::open_read_only(&path).expect("reader");
     let mut app = app_of(&h);
     app.log = app::log::read_log(&reader, 100).expect("log");
     let (lines, _) = render(&app, 200, 50);
@@ -360,11 +360,11 @@ fn keys_become_the_right_commands() {
     assert_eq!(
         press(&mut app, KeyCode::Char('A')),
         Some(Command::SetApprovalMode(
-            omni_tui::config::ApprovalMode::Auto
+            omni_core::config::ApprovalMode::Auto
         ))
     );
     assert_eq!(press(&mut app, KeyCode::Tab), None);
-    assert_eq!(app.tab, omni_tui::domain::OpportunityKind::Forex);
+    assert_eq!(app.tab, omni_core::domain::OpportunityKind::Forex);
     assert_eq!(
         press(&mut app, KeyCode::Char('a')),
         None,
@@ -435,8 +435,8 @@ fn rearm_takes_the_typed_word_and_quit_asks_when_positions_are_open() {
 
 #[test]
 fn the_market_pane_shows_feed_health_and_why_a_feed_is_down() {
+    use omni_feeds::{FeedHealth, FeedState};
     use omni_tui::cockpit::snapshot::FeedRow;
-    use omni_tui::feeds::{FeedHealth, FeedState};
     let h = Harness::new("");
     let mut snap = Snapshot::build(&h.engine, 1, 0, "LIVE");
     let feed = |venue: &str, state, reconnects, last_error: &str| FeedRow {

@@ -1,8 +1,7 @@
 //! What a key asks for.
 
-use crate::domain::OpportunityKind;
+use omni_core::domain::OpportunityKind;
 
-/// A UI intent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Selection or scroll up.
@@ -13,7 +12,6 @@ pub enum Action {
     PageUp,
     /// Scroll a page down (trade log).
     PageDown,
-    /// Next opportunity tab.
     NextTab,
     /// A given opportunity tab.
     Tab(OpportunityKind),
@@ -23,9 +21,9 @@ pub enum Action {
     Reject,
     /// Pause, or resume from a pause.
     PauseResume,
-    /// Kill switch.
+    /// Engage the kill switch (`K`).
     Kill,
-    /// Toggle auto approval.
+    /// Switch approval from MANUAL to AUTO, or from AUTO or ALL back to MANUAL (`A`).
     ToggleAuto,
     /// Focus (or leave) the trade log.
     FocusLog,

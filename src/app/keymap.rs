@@ -1,8 +1,8 @@
 //! Keys to actions. What a key means depends on the popup and the focus.
 
 use super::{Action, AppState, Focus, Overlay};
-use crate::domain::OpportunityKind;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use omni_core::domain::OpportunityKind;
 
 /// The key table shown by `?` (and in the README).
 pub const KEYS: &[(&str, &str)] = &[

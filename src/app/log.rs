@@ -1,7 +1,7 @@
 //! The trade log, read from the SQLite store: fills, closed trades, the
 //! gate's decisions, operator commands and trading-state changes.
 
-use crate::domain::Timestamp;
+use omni_core::domain::Timestamp;
 use rusqlite::Connection;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -9,7 +9,6 @@ use std::str::FromStr;
 /// What a log row is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogKind {
-    /// A fill.
     Fill,
     /// A closed round trip.
     Trade,
@@ -17,14 +16,12 @@ pub enum LogKind {
     Approved,
     /// The gate refused an intent.
     Refused,
-    /// An operator command.
     Command,
-    /// A trading-state change.
     State,
 }
 
 impl LogKind {
-    /// Upper-case label.
+    /// Upper-case label, e.g. `OPERATOR` for a command.
     pub fn as_str(self) -> &'static str {
         match self {
             LogKind::Fill => "FILL",
@@ -44,11 +41,8 @@ pub struct LogRow {
     pub run: i64,
     /// Order within the run (ties in time keep the order things happened).
     pub seq: i64,
-    /// When.
     pub ts: Timestamp,
-    /// What.
     pub kind: LogKind,
-    /// The words.
     pub text: String,
 }
 

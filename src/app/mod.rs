@@ -1,6 +1,6 @@
 //! UI state, actions and key handling. Panes render from [`AppState`] and
 //! never change it; keys become [`Action`]s; an action changes local UI
-//! state or becomes an engine [`Command`](crate::engine::Command).
+//! state or becomes an engine [`Command`](omni_core::engine::Command).
 
 pub mod action;
 pub mod keymap;
@@ -12,7 +12,7 @@ pub use log::LogRow;
 pub use update::update;
 
 use crate::cockpit::snapshot::{OppRow, Snapshot};
-use crate::domain::OpportunityKind;
+use omni_core::domain::OpportunityKind;
 use std::sync::Arc;
 
 /// Which pane takes the arrow keys.
@@ -27,7 +27,6 @@ pub enum Focus {
 /// A popup over the panes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Overlay {
-    /// Nothing.
     None,
     /// The key list.
     Help,
@@ -43,15 +42,12 @@ pub const REARM_WORD: &str = "REARM";
 /// Everything the UI draws.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    /// Latest engine snapshot.
     pub snapshot: Arc<Snapshot>,
-    /// Opportunity tab.
     pub tab: OpportunityKind,
     /// Selected row per tab.
     pub selected: [usize; 3],
     /// Which pane has the arrows.
     pub focus: Focus,
-    /// Popup.
     pub overlay: Overlay,
     /// Trade log rows, newest first.
     pub log: Vec<LogRow>,
@@ -76,7 +72,6 @@ fn tab_index(kind: OpportunityKind) -> usize {
 }
 
 impl AppState {
-    /// Fresh UI state.
     pub fn new(no_color: bool, db_label: String) -> Self {
         Self {
             snapshot: Arc::new(Snapshot::default()),

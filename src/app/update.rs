@@ -1,10 +1,10 @@
 //! Applying an action: local UI changes, or a command for the engine.
 
 use super::{Action, AppState, Focus, Overlay, REARM_WORD};
-use crate::config::ApprovalMode;
-use crate::domain::OpportunityKind;
-use crate::engine::Command;
-use crate::risk::TradingState;
+use omni_core::config::ApprovalMode;
+use omni_core::domain::OpportunityKind;
+use omni_core::engine::Command;
+use omni_core::risk::TradingState;
 
 const LOG_PAGE: usize = 10;
 

@@ -1,12 +1,50 @@
 //! `omni-tui bench`: throughput and latency of the whole headless pipeline.
 
 use super::setup;
-use crate::config::ApprovalMode;
-use crate::domain::time::SECOND;
-use crate::driver::{AuditSink, Summary};
-use crate::engine::Command;
+use crate::summary::Summary;
+use omni_core::config::ApprovalMode;
+use omni_core::domain::time::SECOND;
+use omni_core::driver::ProcessProbe;
+use omni_core::engine::AuditSink;
+use omni_core::engine::Command;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+/// Engine timings, in nanoseconds per `Engine::process` call.
+#[derive(Debug, Default)]
+struct Timings {
+    /// Every market event.
+    per_event: Vec<u32>,
+    /// Market events that produced at least one order request.
+    to_order: Vec<u32>,
+}
+
+/// Two clock reads around every engine call; results go to the shared
+/// `Timings` after the second read, so the lock is outside the timed span.
+struct Timer {
+    started: Option<Instant>,
+    out: Arc<Mutex<Timings>>,
+}
+
+impl ProcessProbe for Timer {
+    fn before(&mut self) {
+        self.started = Some(Instant::now());
+    }
+
+    fn after(&mut self, market: bool, orders: bool) {
+        let Some(t0) = self.started.take() else {
+            return;
+        };
+        let ns = t0.elapsed().as_nanos().min(u32::MAX as u128) as u32;
+        if market && let Ok(mut t) = self.out.lock() {
+            t.per_event.push(ns);
+            if orders {
+                t.to_order.push(ns);
+            }
+        }
+    }
+}
 
 fn percentile(sorted: &[u32], p: f64) -> u32 {
     if sorted.is_empty() {
@@ -30,8 +68,12 @@ pub fn run(events: u64, seed: Option<u64>, config: Option<PathBuf>) -> anyhow::R
         let db = dir.join(format!("bench-{measure}.db"));
         let (_, restored, mut store) = setup::open_store(Some(&db), &loaded, "bench", seed)?;
         let mut driver = setup::demo_driver(&loaded, seed, restored)?;
+        let timings = Arc::new(Mutex::new(Timings::default()));
         if measure {
-            driver.measure();
+            driver.set_probe(Some(Box::new(Timer {
+                started: None,
+                out: timings.clone(),
+            })));
         }
         let sink: &mut dyn AuditSink = &mut store;
         driver.command(Command::SetApprovalMode(ApprovalMode::All), sink)?;
@@ -47,7 +89,8 @@ pub fn run(events: u64, seed: Option<u64>, config: Option<PathBuf>) -> anyhow::R
             loop_secs,
             total_secs,
             summary,
-            driver.take_timings(),
+            measure
+                .then(|| std::mem::take(&mut *timings.lock().unwrap_or_else(|e| e.into_inner()))),
         ));
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -5,10 +5,10 @@
 use super::setup;
 use crate::app::{AppState, log::read_log};
 use crate::cockpit::snapshot::Snapshot;
-use crate::config::ApprovalMode;
-use crate::domain::time::SECOND;
-use crate::driver::AuditSink;
-use crate::engine::Command;
+use omni_core::config::ApprovalMode;
+use omni_core::domain::time::SECOND;
+use omni_core::engine::Command;
+use omni_core::engine::sink::AuditSink;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
@@ -51,7 +51,7 @@ pub fn run(frames: usize, seed: u64, config: Option<&std::path::Path>) -> anyhow
         )));
     }
     store.close()?;
-    let reader = crate::store::open_read_only(&db)?;
+    let reader = omni_store::open_read_only(&db)?;
     let mut app = AppState::new(false, db.display().to_string());
     app.log = read_log(&reader, 300)?;
     let backend = CrosstermBackend::new(std::io::sink());

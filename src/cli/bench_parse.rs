@@ -1,8 +1,8 @@
 //! `omni-tui bench`: parse cost per frame for each venue, on a typical
 //! market-data frame of each (Binance's is a real captured bookTicker).
 
-use crate::domain::{InstrumentId, Timestamp, VenueId};
-use crate::feeds::{SymbolMap, VenueKind};
+use omni_core::domain::{InstrumentId, Timestamp, VenueId};
+use omni_feeds::{SymbolMap, VenueKind};
 use std::time::Instant;
 
 /// A typical data frame per venue.

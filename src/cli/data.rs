@@ -1,8 +1,8 @@
 //! `--data PATH[@±HH:MM]` arguments: a file or directory, one series each,
 //! with the UTC offset of its local times when the file does not say.
 
-use crate::history::{Series, load_series};
 use anyhow::Context;
+use omni_research::history::{Series, load_series};
 use std::path::PathBuf;
 
 /// One `--data` argument.

@@ -1,9 +1,9 @@
 //! `omni-tui eval`: scores the models on any data.
 
 use super::data;
-use crate::ensemble::ModelSet;
-use crate::ensemble::dataset::Split;
-use crate::ensemble::eval::evaluate;
+use omni_core::ensemble::ModelSet;
+use omni_research::dataset::Split;
+use omni_research::eval::evaluate;
 use std::path::Path;
 
 /// Evaluates the models in `models` (or the bundled ones) on the series.

@@ -3,32 +3,34 @@
 //! the CPU allows; live feeds run for `--duration` seconds.
 
 use super::setup;
-use crate::config::{LoadedConfig, MarketSource as Source};
-use crate::domain::Timestamp;
-use crate::domain::time::SECOND;
-use crate::driver::{AuditSink, MarketSource, SimDriver, Summary};
-use crate::engine::Command;
-use crate::execution::paper::PaperBroker;
-use crate::feeds::FeedHealth;
+use crate::summary::Summary;
+use omni_core::config::{LoadedConfig, MarketSource as Source};
+use omni_core::domain::Timestamp;
+use omni_core::domain::time::SECOND;
+use omni_core::driver::Driver;
+use omni_core::engine::AuditSink;
+use omni_core::engine::Command;
+use omni_core::market::MarketSource;
+use omni_feeds::FeedHealth;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Options of the headless run.
 #[derive(Clone, Debug)]
 pub struct HeadlessArgs {
-    /// `--config`.
+    /// `--config`: the configuration file; `None` searches the default places.
     pub config: Option<PathBuf>,
-    /// `--db`.
+    /// `--db`: the SQLite database; `None` uses the default path.
     pub db: Option<PathBuf>,
     /// `--seed` (else the config's).
     pub seed: Option<u64>,
-    /// `--events`.
+    /// `--events`: market events to process.
     pub events: u64,
-    /// `--approve`.
+    /// `--approve`: `manual`, `all` or `auto`.
     pub approve: String,
-    /// `--kill-after`.
+    /// `--kill-after`: fire the kill switch after this many market events.
     pub kill_after: Option<u64>,
-    /// `--json`.
+    /// `--json`: print one JSON object instead of the text summary.
     pub json: bool,
     /// `--duration`: seconds of a live feed, or of market time in a replay.
     pub duration: Option<f64>,
@@ -106,9 +108,9 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
 /// A source replayed as fast as the CPU allows: to its end, to `--events`,
 /// or to `until` in market time.
 fn run_to_end<M: MarketSource>(
-    driver: &mut SimDriver<M, PaperBroker>,
+    driver: &mut Driver<M>,
     store: &mut dyn AuditSink,
-    mode: crate::config::ApprovalMode,
+    mode: omni_core::config::ApprovalMode,
     args: &HeadlessArgs,
     until: Option<Timestamp>,
 ) -> anyhow::Result<Summary> {
@@ -132,13 +134,13 @@ fn run_to_end<M: MarketSource>(
 fn run_live(
     loaded: &LoadedConfig,
     seed: u64,
-    restored: crate::engine::RestoredState,
+    restored: omni_core::engine::RestoredState,
     store: &mut dyn AuditSink,
-    mode: crate::config::ApprovalMode,
+    mode: omni_core::config::ApprovalMode,
     args: &HeadlessArgs,
     secs: f64,
 ) -> anyhow::Result<(Summary, Vec<FeedHealth>)> {
-    let (feeds, source) = crate::feeds::live::start(&loaded.config, &loaded.catalog, None)?;
+    let (feeds, source) = omni_feeds::live::start(&loaded.config, &loaded.catalog, None)?;
     let stats = feeds.stats.clone();
     let mut driver = setup::driver(loaded, seed, restored, source)?;
     let now = || Timestamp::from_datetime(chrono::Utc::now());

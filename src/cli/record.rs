@@ -2,7 +2,7 @@
 //! receive time, into a file that `omni-tui replay` reads.
 
 use super::setup;
-use crate::feeds::record::Recorder;
+use omni_feeds::record::Recorder;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -11,7 +11,7 @@ pub fn run(config: Option<&Path>, out: &Path, secs: f64) -> anyhow::Result<()> {
     let loaded = setup::load_config(config)?;
     let (recorder, writer) = Recorder::create(out)?;
     let (feeds, mut source) =
-        crate::feeds::live::start(&loaded.config, &loaded.catalog, Some(recorder))?;
+        omni_feeds::live::start(&loaded.config, &loaded.catalog, Some(recorder))?;
     let t0 = Instant::now();
     let mut last_report = Instant::now();
     while t0.elapsed().as_secs_f64() < secs {

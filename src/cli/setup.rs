@@ -1,24 +1,28 @@
 //! Building a run: configuration, store, engine, market and broker.
 
-use crate::config::{ApprovalMode, LoadedConfig};
-use crate::driver::MarketSource;
-use crate::driver::SimDriver;
-use crate::engine::{Engine, RestoredState};
-use crate::ensemble::ModelSet;
-use crate::execution::paper::PaperBroker;
-use crate::feeds::VenueKind;
-use crate::feeds::replay::ReplaySource;
-use crate::market::demo::DemoMarket;
-use crate::store::{self, StoreHandle, StoreWriter};
 use anyhow::Context;
+use omni_core::config::{ApprovalMode, LoadedConfig};
+use omni_core::driver::Driver;
+use omni_core::engine::{Engine, RestoredState};
+use omni_core::ensemble::ModelSet;
+use omni_core::execution::BrokerMap;
+use omni_core::market::MarketSource;
+use omni_feeds::VenueKind;
+use omni_feeds::replay::ReplaySource;
+use omni_sim::demo::DemoMarket;
+use omni_sim::paper::PaperBroker;
+use omni_store::{self, StoreHandle, StoreWriter};
 use std::path::{Path, PathBuf};
 
-/// The simulated pipeline every non-live mode runs.
-pub type DemoDriver = SimDriver<DemoMarket, PaperBroker>;
+/// The demo market driving the engine and the accounts' brokers.
+pub type DemoDriver = Driver<DemoMarket>;
 
 /// Loads the configuration or explains, with file, line and key, why not.
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<LoadedConfig> {
-    Ok(crate::config::load(path)?)
+    Ok(omni_core::config::load(
+        path,
+        &omni_sim::demo::assets::is_bundled,
+    )?)
 }
 
 /// Opens the store, reads what a restart resumes from, and starts a run.
@@ -30,9 +34,9 @@ pub fn open_store(
 ) -> anyhow::Result<(PathBuf, RestoredState, StoreHandle)> {
     let path = db
         .map(Path::to_path_buf)
-        .unwrap_or_else(store::default_path);
-    let conn = store::open(&path)?;
-    let restored = store::load_state(&conn, &loaded.catalog)?;
+        .unwrap_or_else(omni_store::default_path);
+    let conn = omni_store::open(&path)?;
+    let restored = omni_store::load_state(&conn, &loaded.catalog)?;
     let writer = StoreWriter::begin_run(
         conn,
         &loaded.catalog,
@@ -54,14 +58,14 @@ pub fn demo_driver(
     driver(loaded, seed, restored, market)
 }
 
-/// The engine (restored, with its models) and the paper broker, driven by
-/// any market source.
+/// The engine (restored, with its models) and each account's broker,
+/// driven by any market source.
 pub fn driver<M: MarketSource>(
     loaded: &LoadedConfig,
     seed: u64,
     restored: RestoredState,
     market: M,
-) -> anyhow::Result<SimDriver<M, PaperBroker>> {
+) -> anyhow::Result<Driver<M>> {
     let cfg = &loaded.config;
     let mut engine = Engine::new(cfg, &loaded.catalog);
     engine.set_models(std::sync::Arc::new(load_models(loaded)?));
@@ -77,8 +81,34 @@ pub fn driver<M: MarketSource>(
                 .map_or(50, |c| c.order_latency_ms)
         })
         .collect();
-    let broker = PaperBroker::new(&loaded.catalog, &cfg.paper, latencies, seed);
-    Ok(SimDriver::new(engine, broker, market))
+    let brokers = brokers(loaded, &engine, latencies, seed);
+    Ok(Driver::new(engine, brokers, market))
+}
+
+/// One broker per configured kind, each serving the accounts that name it.
+/// Paper accounts share one paper venue, whose books open with the engine's
+/// (restored) cash and positions so the two agree from the first event.
+fn brokers(loaded: &LoadedConfig, engine: &Engine, latencies: Vec<u64>, seed: u64) -> BrokerMap {
+    let catalog = &loaded.catalog;
+    let mut paper = PaperBroker::new(catalog, &loaded.config.paper, latencies, seed);
+    let portfolio = engine.portfolio();
+    let mut paper_accounts = Vec::new();
+    for (account, info) in catalog.accounts.iter().enumerate() {
+        let cash = portfolio
+            .balances
+            .get(account)
+            .map_or(info.initial_balance, |b| b.cash);
+        paper.open_account(info.id, &info.currency, cash);
+        paper_accounts.push(info.id);
+    }
+    for p in portfolio.positions.values() {
+        if p.key.contract == 0 && !p.qty.is_zero() {
+            paper.hold(p.key.account, p.key.instrument, p.venue, p.qty, p.avg_price);
+        }
+    }
+    let mut map = BrokerMap::new();
+    map.add(Box::new(paper), &paper_accounts);
+    map
 }
 
 /// A replay of the configuration's `[market.replay]` files, or of `files`
@@ -137,8 +167,8 @@ pub fn load_models(loaded: &LoadedConfig) -> anyhow::Result<ModelSet> {
 /// (used when a command replays or goes live regardless of the config).
 pub fn on_real_data(loaded: &mut LoadedConfig) {
     for a in &mut loaded.catalog.accounts {
-        if a.mode == crate::domain::AccountMode::Demo {
-            a.mode = crate::domain::AccountMode::Paper;
+        if a.mode == omni_core::domain::AccountMode::Demo {
+            a.mode = omni_core::domain::AccountMode::Paper;
         }
     }
 }

@@ -1,6 +1,5 @@
 //! `omni-tui trades`: the closed trades in the database.
 
-use crate::store;
 use anyhow::Context;
 use std::path::Path;
 
@@ -8,11 +7,11 @@ use std::path::Path;
 pub fn run(db: Option<&Path>, json: bool, limit: usize) -> anyhow::Result<()> {
     let path = db
         .map(Path::to_path_buf)
-        .unwrap_or_else(store::default_path);
+        .unwrap_or_else(omni_store::default_path);
     anyhow::ensure!(path.is_file(), "no database at {}", path.display());
     let conn =
-        store::open_read_only(&path).with_context(|| format!("opening {}", path.display()))?;
-    let rows = store::read_trades(&conn, limit)?;
+        omni_store::open_read_only(&path).with_context(|| format!("opening {}", path.display()))?;
+    let rows = omni_store::read_trades(&conn, limit)?;
     if json {
         println!("{}", serde_json::to_string(&rows)?);
         return Ok(());

@@ -1,9 +1,9 @@
 //! `omni-tui train`: fits the horizon models and writes their files.
 
 use super::data;
-use crate::ensemble::Horizon;
-use crate::ensemble::train::{TrainOptions, train};
 use anyhow::Context;
+use omni_core::ensemble::Horizon;
+use omni_research::train::{TrainOptions, train};
 use std::path::Path;
 
 /// Trains `which` (short, medium, long or all) on the `--data` series and

@@ -4,12 +4,14 @@
 //! waits on the UI.
 
 use super::snapshot::{FeedRow, Snapshot};
-use crate::domain::Timestamp;
-use crate::driver::{AuditSink, CountingSink, MarketSource, SimDriver};
-use crate::engine::Command;
-use crate::execution::paper::PaperBroker;
-use crate::feeds::FeedStats;
-use crate::store::StoreHandle;
+use omni_core::domain::Timestamp;
+use omni_core::driver::Driver;
+use omni_core::engine::AuditSink;
+use omni_core::engine::Command;
+use omni_core::engine::CountingSink;
+use omni_core::market::MarketSource;
+use omni_feeds::FeedStats;
+use omni_store::StoreHandle;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::thread::JoinHandle;
@@ -41,7 +43,7 @@ enum Request {
 /// The UI's handle on the engine thread.
 pub struct EngineThread {
     tx: mpsc::Sender<Request>,
-    /// Latest snapshot.
+    /// The engine's newest snapshot (a watch channel keeps only the latest).
     pub snapshots: watch::Receiver<Arc<Snapshot>>,
     join: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -51,9 +53,8 @@ fn wall_now() -> Timestamp {
 }
 
 impl EngineThread {
-    /// Starts the thread.
     pub fn spawn<M: MarketSource + Send + 'static>(
-        mut driver: SimDriver<M, PaperBroker>,
+        mut driver: Driver<M>,
         mut store: StoreHandle,
         pacing: Pacing,
         source: String,

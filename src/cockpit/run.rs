@@ -3,12 +3,11 @@
 use super::engine_thread::{EngineThread, Pacing};
 use crate::app::{self, AppState, keymap};
 use crate::cli::setup;
-use crate::config::MarketSource as Source;
-use crate::domain::time::SECOND;
-use crate::driver::MarketSource;
-use crate::store;
 use crate::ui;
 use crossterm::event::{self, Event, KeyEventKind};
+use omni_core::config::MarketSource as Source;
+use omni_core::domain::time::SECOND;
+use omni_core::market::MarketSource;
 use ratatui::DefaultTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -25,9 +24,9 @@ const LOG_ROWS: usize = 300;
 /// Where the cockpit runs.
 #[derive(Clone, Debug, Default)]
 pub struct CockpitArgs {
-    /// `--config`.
+    /// `--config`: the configuration file; `None` searches the default places.
     pub config: Option<PathBuf>,
-    /// `--db`.
+    /// `--db`: the SQLite database; `None` uses the default path.
     pub db: Option<PathBuf>,
     /// Replay these files instead of the configured source.
     pub replay: Option<ReplayArgs>,
@@ -85,14 +84,14 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
             EngineThread::spawn(driver, store, pacing, label, feeds)
         }
         Source::Live => {
-            let (feeds, source) = crate::feeds::live::start(&loaded.config, &loaded.catalog, None)?;
+            let (feeds, source) = omni_feeds::live::start(&loaded.config, &loaded.catalog, None)?;
             let stats = feeds.stats.clone();
             live = Some(feeds);
             let driver = setup::driver(&loaded, seed, restored, source)?;
             EngineThread::spawn(driver, store, Pacing::WallClock, "LIVE".into(), stats)
         }
     };
-    let reader = store::open_read_only(&db)?;
+    let reader = omni_store::open_read_only(&db)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut app = AppState::new(no_color, db.display().to_string());
     tracing::info!(db = %db.display(), "cockpit started");

@@ -1,26 +1,22 @@
 //! What the cockpit shows, read off the engine in one go. The engine thread
 //! builds it; the UI only reads it.
 
-use crate::config::ApprovalMode;
-use crate::domain::{
+use omni_core::config::ApprovalMode;
+use omni_core::domain::{
     AccountMode, BetaBelief, Direction, InstrumentId, OpportunityDetail, OpportunityId,
     OpportunityKind, Side, Timestamp, time::MILLI, time::SECOND,
 };
-use crate::engine::Engine;
-use crate::ensemble::{Combined, Horizon};
-use crate::risk::{RefusalReason, RiskLevel, TradingState, Verdict};
+use omni_core::engine::Engine;
+use omni_core::ensemble::{Combined, Horizon};
+use omni_core::risk::{RefusalReason, RiskLevel, TradingState, Verdict};
 use rust_decimal::Decimal;
 
 /// One market's top of book.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuoteRow {
-    /// Venue name.
     pub venue: String,
-    /// Instrument name.
     pub instrument: String,
-    /// Best bid.
     pub bid: Decimal,
-    /// Best ask.
     pub ask: Decimal,
     /// Ask − bid.
     pub spread: Decimal,
@@ -45,16 +41,11 @@ pub struct GatePreview {
     pub refusal: Option<(String, RefusalReason, String)>,
 }
 
-/// One pending opportunity.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OppRow {
-    /// Id.
     pub id: OpportunityId,
-    /// Kind.
     pub kind: OpportunityKind,
-    /// Instrument.
     pub instrument: InstrumentId,
-    /// Instrument name.
     pub instrument_name: String,
     /// `binance → kraken`, `BUY` or `UP`.
     pub headline: String,
@@ -63,7 +54,7 @@ pub struct OppRow {
     /// Expected profit: quote currency (arbitrage), reward/risk (forex),
     /// EV per unit staked (binary).
     pub expected: String,
-    /// Seconds to live.
+    /// Whole seconds until it expires undecided, rounded up.
     pub ttl_secs: i64,
     /// The gate's answer now.
     pub gate: GatePreview,
@@ -76,9 +67,7 @@ pub struct OppRow {
 /// One model's reading for the Ensemble pane.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ModelRow {
-    /// α.
     pub alpha: f64,
-    /// β.
     pub beta: f64,
     /// Recent hit rate.
     pub hit_rate: f64,
@@ -87,24 +76,20 @@ pub struct ModelRow {
 /// The ensemble of one instrument.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnsembleRow {
-    /// Instrument.
     pub instrument: InstrumentId,
     /// Short, medium, long.
     pub models: [Option<ModelRow>; 3],
-    /// Combined belief.
     pub combined: Option<Combined>,
 }
 
 /// One limit, at the account that uses most of it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LimitRow {
-    /// Limit name.
     pub name: String,
     /// Account using most of it.
     pub account: String,
-    /// Used.
+    /// Amount used, in the same unit as `limit`.
     pub used: f64,
-    /// Limit.
     pub limit: f64,
 }
 
@@ -119,12 +104,9 @@ impl LimitRow {
     }
 }
 
-/// One open position.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PositionRow {
-    /// Account.
     pub account: String,
-    /// Instrument.
     pub instrument: String,
     /// BUY (long) or SELL (short).
     pub side: Side,
@@ -132,13 +114,9 @@ pub struct PositionRow {
     pub qty: Decimal,
     /// Average price (per unit staked for binary).
     pub avg: Decimal,
-    /// Mark.
     pub mark: Decimal,
-    /// Unrealised P&L.
     pub upnl: Decimal,
-    /// Stop-loss.
     pub stop: Option<Decimal>,
-    /// Take-profit.
     pub take: Option<Decimal>,
     /// Binary: direction, strike and seconds to expiry.
     pub binary: Option<(Direction, Decimal, i64)>,
@@ -149,29 +127,23 @@ pub struct PositionRow {
 /// One account for the status bar and the kill banner.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AccountRow {
-    /// Name.
     pub name: String,
     /// DEMO, PAPER, LIVE.
     pub mode: AccountMode,
-    /// Equity.
     pub equity: Decimal,
     /// Equity minus the day's starting equity.
     pub day_pnl: Decimal,
-    /// Risk level.
     pub level: RiskLevel,
     /// Seconds of loss-streak cooldown left.
     pub cooldown_secs: Option<i64>,
-    /// Working orders.
     pub working_orders: usize,
-    /// Open positions.
     pub open_positions: usize,
 }
 
 /// One feed's health for the Market pane.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FeedRow {
-    /// Counters and state.
-    pub health: crate::feeds::FeedHealth,
+    pub health: omni_feeds::FeedHealth,
     /// Messages per second since the last snapshot.
     pub rate: f64,
     /// Milliseconds since the last message (market time), if any.
@@ -191,19 +163,14 @@ pub struct Snapshot {
     pub quotes: Vec<QuoteRow>,
     /// Pending opportunities, best first within each kind.
     pub opportunities: Vec<OppRow>,
-    /// Ensemble per instrument.
     pub ensembles: Vec<EnsembleRow>,
-    /// Limits.
     pub limits: Vec<LimitRow>,
-    /// Accounts.
     pub accounts: Vec<AccountRow>,
-    /// Open positions.
     pub positions: Vec<PositionRow>,
-    /// Trading state.
+    /// `None` until the engine's first snapshot arrives.
     pub trading_state: Option<TradingState>,
-    /// Kill switch latched.
     pub kill_latched: bool,
-    /// Approval mode.
+    /// `None` until the engine's first snapshot arrives.
     pub approval_mode: Option<ApprovalMode>,
     /// Audit records written so far (the trade log re-reads when it moves).
     pub audit_count: u64,
@@ -218,7 +185,7 @@ fn dp_of(tick: Decimal) -> u32 {
 }
 
 impl Snapshot {
-    /// Reads the engine.
+    /// Copies what the cockpit shows out of the engine.
     pub fn build(engine: &Engine, version: u64, audit_count: u64, source: &str) -> Self {
         let cat = engine.catalog();
         let now = engine.clock();

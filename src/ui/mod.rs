@@ -14,7 +14,6 @@ pub const MIN_WIDTH: u16 = 100;
 /// See [`MIN_WIDTH`].
 pub const MIN_HEIGHT: u16 = 30;
 
-/// Draws one frame.
 pub fn draw(f: &mut Frame, app: &AppState) {
     let theme = Theme::new(app.no_color);
     let area = f.area();

@@ -1,8 +1,8 @@
 //! Colours, or none: with `NO_COLOR` set everything is drawn with bold,
 //! reverse and plain text only.
 
-use crate::domain::AccountMode;
-use crate::risk::{RiskLevel, TradingState};
+use omni_core::domain::AccountMode;
+use omni_core::risk::{RiskLevel, TradingState};
 use ratatui::style::{Color, Modifier, Style};
 
 /// Styles for the panes.
@@ -27,7 +27,6 @@ impl Theme {
         }
     }
 
-    /// Bold text.
     pub fn bold(&self) -> Style {
         Style::default().add_modifier(Modifier::BOLD)
     }
@@ -41,7 +40,7 @@ impl Theme {
         }
     }
 
-    /// The selected row.
+    /// The selected row, in reversed video.
     pub fn selected(&self) -> Style {
         Style::default().add_modifier(Modifier::REVERSED)
     }
@@ -76,7 +75,6 @@ impl Theme {
         self.fg(c).add_modifier(Modifier::BOLD)
     }
 
-    /// Trading state badge.
     pub fn state(&self, s: TradingState) -> Style {
         let c = match s {
             TradingState::Active => Color::Green,
@@ -91,7 +89,6 @@ impl Theme {
         }
     }
 
-    /// Risk level badge.
     pub fn level(&self, l: RiskLevel) -> Style {
         let c = match l {
             RiskLevel::Low => Color::Green,

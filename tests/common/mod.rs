@@ -2,14 +2,14 @@
 //! events and collects exactly what comes out.
 #![allow(dead_code)]
 
-use omni_tui::config::{ConfigOrigin, LoadedConfig, parse_str};
-use omni_tui::domain::{
+use omni_core::config::{ConfigOrigin, LoadedConfig, parse_str};
+use omni_core::domain::{
     Bar, InstrumentId, OpportunityId, Quote, Timeframe, Timestamp, VenueId, time::MINUTE,
 };
-use omni_tui::engine::{Audit, Command, Engine, EngineEvent};
-use omni_tui::execution::{ExecutionReport, ExecutionRequest};
-use omni_tui::market::MarketEvent;
-use omni_tui::risk::{RefusalReason, Verdict};
+use omni_core::engine::{Audit, Command, Engine, EngineEvent};
+use omni_core::execution::{ExecutionReport, ExecutionRequest};
+use omni_core::market::MarketEvent;
+use omni_core::risk::{RefusalReason, Verdict};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 
@@ -29,6 +29,7 @@ pub fn load(overlay: &str) -> LoadedConfig {
         overlay,
         ConfigOrigin::File("test.toml".into()),
         PathBuf::from("."),
+        &omni_sim::demo::assets::is_bundled,
     )
     .expect("test config parses")
 }
@@ -41,7 +42,7 @@ pub struct Out {
 }
 
 impl Out {
-    pub fn decisions(&self) -> Vec<&omni_tui::engine::Decision> {
+    pub fn decisions(&self) -> Vec<&omni_core::engine::Decision> {
         self.audits
             .iter()
             .filter_map(|a| match a {
@@ -71,7 +72,7 @@ impl Out {
             })
             .collect()
     }
-    pub fn submits(&self) -> Vec<&omni_tui::domain::Order> {
+    pub fn submits(&self) -> Vec<&omni_core::domain::Order> {
         self.requests
             .iter()
             .filter_map(|r| match r {
@@ -107,7 +108,7 @@ impl Harness {
             .instrument_by_name(name)
             .expect("instrument")
     }
-    pub fn account(&self, name: &str) -> omni_tui::domain::AccountId {
+    pub fn account(&self, name: &str) -> omni_core::domain::AccountId {
         self.loaded.catalog.account_by_name(name).expect("account")
     }
 

@@ -2,8 +2,8 @@
 //! switch's progress per account until the broker confirms each flat.
 
 use crate::app::{AppState, REARM_WORD};
-use crate::risk::TradingState;
 use crate::ui::theme::Theme;
+use omni_core::risk::TradingState;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -18,7 +18,6 @@ pub fn visible(app: &AppState) -> bool {
         )
 }
 
-/// Draws the banner.
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let snap = &app.snapshot;
     let text = if snap.kill_latched {

@@ -2,8 +2,8 @@
 //! instrument, the combined belief, the agreement, and the Beta density.
 
 use crate::app::AppState;
-use crate::ensemble::Horizon;
 use crate::ui::theme::Theme;
+use omni_core::ensemble::Horizon;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Color;
@@ -33,7 +33,6 @@ pub fn density(alpha: f64, beta: f64, points: usize) -> (Vec<(f64, f64)>, [f64; 
     (pts, [lo, hi])
 }
 
-/// Draws the pane.
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let snap = &app.snapshot;
     let instrument = app.selected_row().map(|r| r.instrument).or_else(|| {

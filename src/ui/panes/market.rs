@@ -2,9 +2,9 @@
 
 use crate::app::AppState;
 use crate::cockpit::snapshot::FeedRow;
-use crate::feeds::FeedState;
 use crate::ui::format;
 use crate::ui::theme::Theme;
+use omni_feeds::FeedState;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Color;
@@ -12,7 +12,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use rust_decimal::Decimal;
 
-/// Draws the pane.
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let snap = &app.snapshot;
     let wide = area.width >= 72;

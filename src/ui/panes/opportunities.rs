@@ -2,8 +2,8 @@
 //! verdict if approved now, and the numbers behind the selected row.
 
 use crate::app::{AppState, Focus};
-use crate::domain::OpportunityKind;
 use crate::ui::theme::Theme;
+use omni_core::domain::OpportunityKind;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Color;
@@ -18,7 +18,6 @@ fn tab_title(kind: OpportunityKind) -> &'static str {
     }
 }
 
-/// Draws the pane.
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let snap = &app.snapshot;
     let block = Block::bordered()

@@ -1,16 +1,15 @@
 //! The Positions pane: every open position on every account.
 
 use crate::app::AppState;
-use crate::domain::{Direction, Side};
 use crate::ui::format;
 use crate::ui::theme::Theme;
+use omni_core::domain::{Direction, Side};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use rust_decimal::Decimal;
 
-/// Draws the pane.
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let snap = &app.snapshot;
     let block = Block::bordered().title(Span::styled("Positions", theme.bold()));

@@ -10,7 +10,6 @@ use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, LineGauge, Paragraph};
 
-/// Draws the pane.
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let snap = &app.snapshot;
     let block = Block::bordered().title(Span::styled("Risk", theme.bold()));

@@ -2,16 +2,15 @@
 //! equity, today's P&L, the clock.
 
 use crate::app::AppState;
-use crate::domain::AccountMode;
 use crate::ui::format;
 use crate::ui::theme::Theme;
+use omni_core::domain::AccountMode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use rust_decimal::Decimal;
 
-/// Draws the bar.
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let snap = &app.snapshot;
     let mut spans = Vec::new();

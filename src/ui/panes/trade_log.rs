@@ -9,7 +9,6 @@ use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-/// Draws the pane.
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let focused = app.focus == Focus::TradeLog;
     let block = Block::bordered()

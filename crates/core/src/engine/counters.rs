@@ -1,0 +1,64 @@
+//! What happened during this run, for the headless summary.
+
+use crate::domain::OpportunityKind;
+use crate::risk::RefusalReason;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Opportunities found per kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerKind {
+    pub arbitrage: u64,
+    pub forex: u64,
+    pub binary: u64,
+}
+
+impl PerKind {
+    /// Adds one of a kind.
+    pub fn bump(&mut self, kind: OpportunityKind) {
+        match kind {
+            OpportunityKind::Arbitrage => self.arbitrage += 1,
+            OpportunityKind::Forex => self.forex += 1,
+            OpportunityKind::Binary => self.binary += 1,
+        }
+    }
+}
+
+/// Counts since the engine was built (one run).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunCounters {
+    /// Market events processed (quotes, trades, bars).
+    pub market_events: u64,
+    /// Quotes applied.
+    pub quotes: u64,
+    /// Quotes dropped as malformed, crossed or out of order.
+    pub dropped_quotes: u64,
+    pub opportunities: PerKind,
+    /// Opportunities approved by the operator.
+    pub operator_approvals: u64,
+    /// Opportunities approved by the auto (or approve-all) policy.
+    pub policy_approvals: u64,
+    /// Opportunities rejected by the operator.
+    pub rejections: u64,
+    /// Opportunities whose TTL ran out.
+    pub expired: u64,
+    /// Opportunities whose edge disappeared before a decision.
+    pub vanished: u64,
+    /// Intents the gate approved.
+    pub gate_approved: u64,
+    /// Intents the gate refused.
+    pub gate_refused: u64,
+    pub refusals: BTreeMap<RefusalReason, u64>,
+    pub orders: u64,
+    /// Fills applied.
+    pub fills: u64,
+    /// Fills ignored as duplicates (same trade id).
+    pub duplicate_fills: u64,
+    /// Reports about orders the engine does not know.
+    pub unknown_reports: u64,
+    /// Round trips closed.
+    pub trades: u64,
+    /// Realised P&L after fees of those round trips.
+    pub realized_pnl: Decimal,
+}

@@ -1,0 +1,440 @@
+//! The engine: one synchronous, deterministic state machine over one ordered
+//! feed of [`EngineEvent`]s. It never reads a clock, sleeps, does I/O or draws
+//! random numbers; what leaves it is order requests and audit records in its
+//! [`Outbox`]. Same events in, same outbox out, byte for byte.
+
+pub mod audit;
+pub mod bars;
+pub mod book;
+mod control;
+pub mod counters;
+pub mod event;
+mod market;
+mod reports;
+pub mod restore;
+pub mod sink;
+mod trading;
+
+pub use audit::{Audit, Decision};
+pub use counters::{PerKind, RunCounters};
+pub use event::{Command, EngineEvent};
+pub use restore::RestoredState;
+pub use sink::{AuditSink, CountingSink, NullSink, SinkError};
+
+use crate::approval::AutoPolicy;
+use crate::config::{ApprovalMode, Config};
+use crate::domain::{
+    AccountId, Catalog, Direction, InstrumentId, OpportunityKind, Order, OrderId, Timeframe,
+    Timestamp,
+};
+use crate::ensemble::{EnsembleTracker, ModelSet};
+use crate::execution::ExecutionRequest;
+use crate::market::QuoteBook;
+use crate::portfolio::{Portfolio, Position, PositionKey};
+use crate::risk::{AccountRisk, RiskGate, TradingState};
+use crate::router::Router;
+use crate::scanners::{ArbitrageScanner, BinaryScanner, ForexScanner};
+use bars::InstrumentBars;
+use book::OpportunityBook;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+/// What one call to [`Engine::process`] produced.
+#[derive(Clone, Debug, Default)]
+pub struct Outbox {
+    /// Requests for brokers, in the order they must be sent.
+    pub requests: Vec<ExecutionRequest>,
+    /// Audit records, in the order they happened.
+    pub audits: Vec<Audit>,
+}
+
+impl Outbox {
+    fn clear(&mut self) {
+        self.requests.clear();
+        self.audits.clear();
+    }
+}
+
+/// The two legs of an approved arbitrage on one account, watched so that an
+/// uneven fill is unwound.
+#[derive(Clone, Debug)]
+struct ArbGroup {
+    account: AccountId,
+    instrument: InstrumentId,
+    buy: OrderId,
+    sell: OrderId,
+    buy_venue: crate::domain::VenueId,
+    sell_venue: crate::domain::VenueId,
+    buy_filled: Option<Decimal>,
+    sell_filled: Option<Decimal>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct KillSwitch {
+    /// Latched until an explicit re-arm; survives restarts.
+    latched: bool,
+    /// When it last fired.
+    engaged_at: Option<Timestamp>,
+    /// Positions whose flatten order was refused by the broker, and when to
+    /// try again.
+    retry_at: BTreeMap<PositionKey, Timestamp>,
+}
+
+/// Per-account flatten progress after a kill switch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KillProgress {
+    pub account: AccountId,
+    /// Orders still working (cancels not yet confirmed).
+    pub working_orders: usize,
+    pub open_positions: usize,
+}
+
+impl KillProgress {
+    /// True once the broker has confirmed no orders and no positions.
+    pub fn is_flat(&self) -> bool {
+        self.working_orders == 0 && self.open_positions == 0
+    }
+}
+
+/// The engine. See the module docs.
+pub struct Engine {
+    catalog: Catalog,
+    config: Config,
+    clock: Timestamp,
+    book: QuoteBook,
+    bars: Vec<InstrumentBars>,
+    forex_timeframe: Timeframe,
+    arbitrage: ArbitrageScanner,
+    forex: ForexScanner,
+    binary: BinaryScanner,
+    opportunities: OpportunityBook,
+    approval_mode: ApprovalMode,
+    auto: AutoPolicy,
+    gate: RiskGate,
+    account_risk: Vec<AccountRisk>,
+    router: Router,
+    portfolio: Portfolio,
+    working: BTreeMap<OrderId, Order>,
+    /// Exit or flatten order in flight per position.
+    closing: BTreeMap<PositionKey, OrderId>,
+    arb_groups: Vec<ArbGroup>,
+    fill_ids: HashSet<String>,
+    state: TradingState,
+    kill: KillSwitch,
+    next_order_id: u64,
+    next_opportunity_id: u64,
+    next_deadline: Timestamp,
+    restored_day: Option<i64>,
+    models: Arc<ModelSet>,
+    trackers: Vec<EnsembleTracker>,
+    learning: BTreeMap<(InstrumentId, OpportunityKind), (u32, u32)>,
+    counters: RunCounters,
+    outbox: Outbox,
+    scratch_bars: Vec<crate::domain::Bar>,
+    scratch_arb: Vec<crate::domain::ArbitrageDetail>,
+}
+
+impl Engine {
+    /// An engine for a validated configuration, with every account at its
+    /// starting balance, no positions and trading ACTIVE.
+    pub fn new(config: &Config, catalog: &Catalog) -> Self {
+        let n = catalog.instruments.len();
+        let routed = |kind: OpportunityKind, list: &[String]| -> Vec<bool> {
+            let router = Router::new(&config.routes, catalog);
+            (0..n)
+                .map(|i| {
+                    let id = InstrumentId(i as u16);
+                    let listed = list.is_empty()
+                        || list.iter().any(|name| name == &catalog.instrument(id).name);
+                    listed && router.routed(kind, id)
+                })
+                .collect()
+        };
+        let forex_on = if config.scanners.forex.enabled {
+            routed(OpportunityKind::Forex, &config.scanners.forex.instruments)
+        } else {
+            vec![false; n]
+        };
+        let binary_on = if config.scanners.binary.enabled {
+            routed(OpportunityKind::Binary, &config.scanners.binary.instruments)
+        } else {
+            vec![false; n]
+        };
+        let portfolio = Portfolio::new(catalog);
+        let account_risk = catalog
+            .accounts
+            .iter()
+            .map(|a| AccountRisk::new(0, a.initial_balance))
+            .collect();
+        Self {
+            book: QuoteBook::new(catalog),
+            bars: (0..n)
+                .map(|i| InstrumentBars::new(InstrumentId(i as u16)))
+                .collect(),
+            forex_timeframe: Timeframe::parse(&config.scanners.forex.timeframe)
+                .unwrap_or(Timeframe::M1),
+            arbitrage: ArbitrageScanner::new(config.scanners.arbitrage.clone()),
+            forex: ForexScanner::new(config.scanners.forex.clone(), &forex_on),
+            binary: BinaryScanner::new(config.scanners.binary.clone(), &binary_on),
+            opportunities: OpportunityBook::default(),
+            approval_mode: config.approval.mode,
+            auto: AutoPolicy::new(config.approval.auto.clone()),
+            gate: RiskGate::new(config.risk.clone()),
+            account_risk,
+            router: Router::new(&config.routes, catalog),
+            portfolio,
+            working: BTreeMap::new(),
+            closing: BTreeMap::new(),
+            arb_groups: Vec::new(),
+            fill_ids: HashSet::new(),
+            state: TradingState::Active,
+            kill: KillSwitch::default(),
+            next_order_id: 1,
+            next_opportunity_id: 1,
+            next_deadline: Timestamp(i64::MIN),
+            restored_day: None,
+            models: Arc::new(ModelSet::default()),
+            trackers: vec![EnsembleTracker::new(); n],
+            learning: BTreeMap::new(),
+            counters: RunCounters::default(),
+            outbox: Outbox::default(),
+            scratch_bars: Vec::new(),
+            scratch_arb: Vec::new(),
+            clock: Timestamp(i64::MIN),
+            catalog: catalog.clone(),
+            config: config.clone(),
+        }
+    }
+
+    /// Gives the engine its horizon models (loaded by the caller: the engine
+    /// does no I/O). Without them opportunities carry no belief.
+    pub fn set_models(&mut self, models: Arc<ModelSet>) {
+        self.models = models;
+    }
+
+    /// The ensemble state of an instrument.
+    pub fn tracker(&self, instrument: InstrumentId) -> Option<&EnsembleTracker> {
+        self.trackers.get(instrument.index())
+    }
+
+    /// The accounts an opportunity of this kind on this instrument goes to.
+    pub fn routed_accounts(&self, kind: OpportunityKind, instrument: InstrumentId) -> &[AccountId] {
+        self.router.accounts_for(kind, instrument)
+    }
+
+    pub fn models(&self) -> &ModelSet {
+        &self.models
+    }
+
+    /// Wins and losses of closed trades per (instrument, kind).
+    pub fn learning(&self) -> &BTreeMap<(InstrumentId, OpportunityKind), (u32, u32)> {
+        &self.learning
+    }
+
+    /// The size multiplier learned for an instrument and kind: 0.5 plus half
+    /// the posterior mean win rate under a Beta(1, 1) prior, so between
+    /// 0.5× (always losing) and 1× (always winning), 0.75× with no history.
+    pub fn feedback_scale(&self, instrument: InstrumentId, kind: OpportunityKind) -> f64 {
+        let (w, l) = self
+            .learning
+            .get(&(instrument, kind))
+            .copied()
+            .unwrap_or((0, 0));
+        0.5 + 0.5 * (1.0 + f64::from(w)) / (2.0 + f64::from(w) + f64::from(l))
+    }
+
+    /// Processes one event and returns what it produced. The outbox is
+    /// cleared at the start of each call.
+    pub fn process(&mut self, event: EngineEvent) -> &mut Outbox {
+        self.outbox.clear();
+        let ts = event.ts();
+        if ts > self.clock {
+            self.clock = ts;
+        }
+        if self.clock >= self.next_deadline {
+            self.on_time();
+        }
+        match event {
+            EngineEvent::Market(m) => self.on_market(&m),
+            EngineEvent::Execution(r) => self.on_report(r),
+            EngineEvent::Command { command, .. } => self.on_command(command),
+            EngineEvent::Timer(_) => {}
+        }
+        if self.kill.latched {
+            self.kill_maintain();
+        }
+        &mut self.outbox
+    }
+
+    /// The engine's time: the latest event time seen.
+    pub fn clock(&self) -> Timestamp {
+        self.clock
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Counts for this run.
+    pub fn counters(&self) -> &RunCounters {
+        &self.counters
+    }
+
+    pub fn trading_state(&self) -> TradingState {
+        self.state
+    }
+
+    /// True while the kill switch is latched.
+    pub fn kill_latched(&self) -> bool {
+        self.kill.latched
+    }
+
+    /// When the kill switch last fired.
+    pub fn kill_engaged_at(&self) -> Option<Timestamp> {
+        self.kill.engaged_at
+    }
+
+    /// How opportunities are approved now.
+    pub fn approval_mode(&self) -> ApprovalMode {
+        self.approval_mode
+    }
+
+    /// Latest quotes.
+    pub fn quotes(&self) -> &QuoteBook {
+        &self.book
+    }
+
+    /// Pending opportunities.
+    pub fn opportunities(&self) -> &OpportunityBook {
+        &self.opportunities
+    }
+
+    /// Positions and balances.
+    pub fn portfolio(&self) -> &Portfolio {
+        &self.portfolio
+    }
+
+    pub fn working_orders(&self) -> &BTreeMap<OrderId, Order> {
+        &self.working
+    }
+
+    /// Risk counters of an account.
+    pub fn account_risk(&self, account: AccountId) -> &AccountRisk {
+        &self.account_risk[account.index()]
+    }
+
+    /// The gate (for previews and limits).
+    pub fn gate(&self) -> &RiskGate {
+        &self.gate
+    }
+
+    /// The binary scanner (volatility for marks and displays).
+    pub fn binary_scanner(&self) -> &BinaryScanner {
+        &self.binary
+    }
+
+    /// Last completed bars of an instrument: (M1, M5, H1).
+    pub fn last_bars(&self, instrument: InstrumentId) -> [Option<crate::domain::Bar>; 3] {
+        self.bars
+            .get(instrument.index())
+            .map_or([None, None, None], |b| b.last)
+    }
+
+    /// The price positions on an instrument are marked at: the reference
+    /// venue's mid, or `None` before its first quote.
+    pub fn mark(&self, instrument: InstrumentId) -> Option<Decimal> {
+        let inst = self.catalog.instrument(instrument);
+        self.book
+            .quote(inst.primary_venue(), instrument)
+            .map(|q| q.mid())
+    }
+
+    /// The value of a position's open quantity at current marks (binary
+    /// contracts at their fair value per unit staked).
+    pub fn position_mark(&self, p: &Position) -> Decimal {
+        if let Some(c) = p.binary {
+            return self
+                .binary
+                .fair_value(
+                    p.key.instrument,
+                    c.direction,
+                    c.strike,
+                    c.payout,
+                    self.clock,
+                    c.expiry,
+                )
+                .unwrap_or(p.avg_price);
+        }
+        self.mark(p.key.instrument).unwrap_or(p.avg_price)
+    }
+
+    /// Unrealised P&L of a position at current marks.
+    pub fn unrealized(&self, p: &Position) -> Decimal {
+        p.unrealized(self.position_mark(p))
+    }
+
+    /// Cash plus unrealised P&L of every open position.
+    pub fn equity(&self, account: AccountId) -> Decimal {
+        let cash = self.portfolio.balances[account.index()].cash;
+        cash + self
+            .portfolio
+            .of_account(account)
+            .map(|p| self.unrealized(p))
+            .sum::<Decimal>()
+    }
+
+    /// Each limit of an account with its current use.
+    pub fn risk_usages(&self, account: AccountId) -> Vec<crate::risk::LimitUsage> {
+        let largest = self
+            .portfolio
+            .of_account(account)
+            .map(|p| p.notional(self.position_mark(p)))
+            .max()
+            .unwrap_or(Decimal::ZERO);
+        crate::risk::usages(
+            self.gate.config(),
+            self.catalog.account(account),
+            &self.account_risk[account.index()],
+            self.equity(account),
+            largest,
+            self.clock,
+        )
+    }
+
+    /// LOW, MEDIUM, HIGH or BLOCKED for an account.
+    pub fn risk_level(&self, account: AccountId) -> crate::risk::RiskLevel {
+        let risk = &self.account_risk[account.index()];
+        crate::risk::level(
+            self.gate.config(),
+            &self.risk_usages(account),
+            self.state,
+            risk.in_cooldown(self.clock),
+        )
+    }
+
+    /// Flatten progress of every account (meaningful after a kill switch).
+    pub fn kill_progress(&self) -> Vec<KillProgress> {
+        self.catalog
+            .accounts
+            .iter()
+            .map(|a| KillProgress {
+                account: a.id,
+                working_orders: self.working.values().filter(|o| o.account == a.id).count(),
+                open_positions: self.portfolio.of_account(a.id).count(),
+            })
+            .collect()
+    }
+
+    fn position_direction(p: &Position) -> Direction {
+        if p.qty > Decimal::ZERO {
+            Direction::Up
+        } else {
+            Direction::Down
+        }
+    }
+}

@@ -1,0 +1,407 @@
+//! From an approved opportunity to orders: route to accounts, size, ask the
+//! gate, create orders.
+
+use super::{ArbGroup, Audit, Decision, Engine};
+use crate::config::ApprovalMode;
+use crate::domain::{
+    AccountId, BinaryContract, Direction, ExitReason, InstrumentId, Opportunity, OpportunityDetail,
+    OpportunityId, OpportunityKind, OpportunityStatus, Order, OrderId, OrderPurpose, OrderStatus,
+    OrderType, Side, TimeInForce, VenueId,
+};
+use crate::execution::ExecutionRequest;
+use crate::portfolio::PositionKey;
+use crate::risk::{GateContext, IntentLeg, OrderIntent, Verdict};
+use crate::router::sizing::{SizingInput, size};
+use rust_decimal::Decimal;
+
+/// Everything needed to create an order.
+pub(super) struct NewOrder {
+    pub account: AccountId,
+    pub instrument: InstrumentId,
+    pub venue: VenueId,
+    pub side: Side,
+    pub order_type: OrderType,
+    pub tif: TimeInForce,
+    pub qty: Decimal,
+    pub limit_price: Option<Decimal>,
+    pub reference_price: Decimal,
+    pub purpose: OrderPurpose,
+    pub exit_reason: Option<ExitReason>,
+    pub opportunity: Option<OpportunityId>,
+    pub binary: Option<BinaryContract>,
+    pub position_contract: u64,
+    pub stop_loss: Option<Decimal>,
+    pub take_profit: Option<Decimal>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ApprovedBy {
+    Operator,
+    Policy,
+}
+
+impl Engine {
+    /// Approves under the current mode if the policy says so.
+    pub(super) fn maybe_auto_approve(&mut self, id: OpportunityId) {
+        let approve = match self.approval_mode {
+            ApprovalMode::Manual => false,
+            ApprovalMode::All => true,
+            ApprovalMode::Auto => self
+                .opportunities
+                .get(id)
+                .is_some_and(|o| self.auto.approves(o)),
+        };
+        if approve {
+            self.approve(id, ApprovedBy::Policy);
+        }
+    }
+
+    /// Takes the opportunity off the queue and routes it to its accounts.
+    pub(super) fn approve(&mut self, id: OpportunityId, by: ApprovedBy) -> bool {
+        let Some(opp) = self.close_opportunity(id, OpportunityStatus::Approved) else {
+            return false;
+        };
+        match by {
+            ApprovedBy::Operator => self.counters.operator_approvals += 1,
+            ApprovedBy::Policy => self.counters.policy_approvals += 1,
+        }
+        let accounts = self
+            .router
+            .accounts_for(opp.kind(), opp.instrument)
+            .to_vec();
+        for account in accounts {
+            self.decide(&opp, account);
+        }
+        true
+    }
+
+    /// Sizes the account's intent, builds it, and asks the gate.
+    pub(crate) fn intent_for(
+        &self,
+        opp: &Opportunity,
+        account: AccountId,
+    ) -> (OrderIntent, Decimal, Decimal) {
+        let inst = self.catalog.instrument(opp.instrument);
+        let equity = self.equity(account);
+        let plain_key = PositionKey {
+            account,
+            instrument: opp.instrument,
+            contract: 0,
+        };
+        let mark = self.mark(opp.instrument).unwrap_or(Decimal::ZERO);
+        let (position_qty, size_mark, lot) = match opp.kind() {
+            OpportunityKind::Binary => {
+                let stakes: Decimal = self
+                    .portfolio
+                    .of_account(account)
+                    .filter(|p| p.key.instrument == opp.instrument && p.binary.is_some())
+                    .map(|p| p.qty)
+                    .sum();
+                (stakes, Decimal::ONE, Decimal::new(1, 2))
+            }
+            _ => (
+                self.portfolio
+                    .positions
+                    .get(&plain_key)
+                    .map_or(Decimal::ZERO, |p| p.qty),
+                mark,
+                inst.lot_size,
+            ),
+        };
+        let profile = self
+            .gate
+            .config()
+            .profiles
+            .of(self.catalog.account(account).profile);
+        let sized = size(&SizingInput {
+            opportunity: opp,
+            equity,
+            position_qty,
+            mark: size_mark,
+            lot_size: lot,
+            profile,
+            limits: self.gate.config(),
+        });
+        let primary = inst.primary_venue();
+        let (legs, direction) = match &opp.detail {
+            OpportunityDetail::Arbitrage(a) => (
+                vec![
+                    IntentLeg {
+                        venue: a.buy_venue,
+                        side: Side::Buy,
+                        price: a.buy_price,
+                    },
+                    IntentLeg {
+                        venue: a.sell_venue,
+                        side: Side::Sell,
+                        price: a.sell_price,
+                    },
+                ],
+                Direction::Up,
+            ),
+            OpportunityDetail::Forex(f) => (
+                vec![IntentLeg {
+                    venue: primary,
+                    side: if f.direction == Direction::Down {
+                        Side::Sell
+                    } else {
+                        Side::Buy
+                    },
+                    price: f.entry,
+                }],
+                f.direction,
+            ),
+            OpportunityDetail::Binary(b) => (
+                vec![IntentLeg {
+                    venue: primary,
+                    side: Side::Buy,
+                    price: b.strike,
+                }],
+                b.direction,
+            ),
+        };
+        let notional = sized.qty * sized.price;
+        let position_after = match &opp.detail {
+            OpportunityDetail::Forex(_) => {
+                let signed = if direction == Direction::Down {
+                    -sized.qty
+                } else {
+                    sized.qty
+                };
+                ((position_qty + signed) * sized.price).abs()
+            }
+            OpportunityDetail::Binary(_) => position_qty + sized.qty,
+            OpportunityDetail::Arbitrage(_) => (position_qty * mark).abs() + notional,
+        };
+        let intent = OrderIntent {
+            opportunity: opp.id,
+            kind: opp.kind(),
+            instrument: opp.instrument,
+            direction,
+            confidence: opp.confidence(),
+            legs,
+            qty: sized.qty,
+            notional,
+            bound: sized.bound,
+        };
+        (intent, equity, position_after)
+    }
+
+    /// The gate's verdict for an account's intent, as if approved now.
+    pub fn preview(&self, opp: &Opportunity, account: AccountId) -> Verdict {
+        let (intent, equity, position_after) = self.intent_for(opp, account);
+        self.gate.check(
+            &intent,
+            &self.gate_context(&intent, account, equity, position_after),
+        )
+    }
+
+    fn gate_context(
+        &self,
+        intent: &OrderIntent,
+        account: AccountId,
+        equity: Decimal,
+        position_after: Decimal,
+    ) -> GateContext<'_> {
+        let inst = self.catalog.instrument(intent.instrument);
+        GateContext {
+            now: self.clock,
+            state: self.state,
+            class: inst.class,
+            min_qty: if intent.kind == OpportunityKind::Binary {
+                Decimal::ONE
+            } else {
+                inst.min_qty
+            },
+            account: self.catalog.account(account),
+            risk: &self.account_risk[account.index()],
+            equity,
+            position_after,
+            book: &self.book,
+        }
+    }
+
+    fn decide(&mut self, opp: &Opportunity, account: AccountId) {
+        let (intent, equity, position_after) = self.intent_for(opp, account);
+        let verdict = self.gate.check(
+            &intent,
+            &self.gate_context(&intent, account, equity, position_after),
+        );
+        let decision = Decision {
+            ts: self.clock,
+            opportunity: opp.id,
+            kind: opp.kind(),
+            instrument: opp.instrument,
+            account,
+            verdict: verdict.clone(),
+            qty: intent.qty,
+            price: intent.legs.first().map_or(Decimal::ZERO, |l| l.price),
+            notional: intent.notional,
+            alpha: opp.belief.map(|b| b.alpha),
+            beta: opp.belief.map(|b| b.beta),
+        };
+        self.outbox.audits.push(Audit::Decision(decision));
+        match verdict {
+            Verdict::Refused(r) => {
+                self.counters.gate_refused += 1;
+                *self.counters.refusals.entry(r.reason).or_insert(0) += 1;
+            }
+            Verdict::Approved => {
+                self.counters.gate_approved += 1;
+                self.account_risk[account.index()].record_entry(
+                    opp.kind(),
+                    opp.instrument,
+                    self.clock,
+                );
+                self.place_entry(opp, account, &intent);
+                self.audit_account(account);
+            }
+        }
+    }
+
+    fn place_entry(&mut self, opp: &Opportunity, account: AccountId, intent: &OrderIntent) {
+        let base = |venue, side, order_type, tif, limit_price, price| NewOrder {
+            account,
+            instrument: opp.instrument,
+            venue,
+            side,
+            order_type,
+            tif,
+            qty: intent.qty,
+            limit_price,
+            reference_price: price,
+            purpose: OrderPurpose::Entry,
+            exit_reason: None,
+            opportunity: Some(opp.id),
+            binary: None,
+            position_contract: 0,
+            stop_loss: None,
+            take_profit: None,
+        };
+        match &opp.detail {
+            OpportunityDetail::Arbitrage(a) => {
+                // Both legs as immediate-or-cancel limits at the prices seen:
+                // a leg the market has moved away from does not fill, and the
+                // group is unwound rather than chasing the price.
+                let tick = self.catalog.instrument(opp.instrument).tick_size;
+                let slack = (a.sell_price - a.buy_price) * self.arbitrage.config().leg_slack;
+                let buy_limit = ((a.buy_price + slack) / tick).floor() * tick;
+                let sell_limit = ((a.sell_price - slack) / tick).ceil() * tick;
+                let mut buy = base(
+                    a.buy_venue,
+                    Side::Buy,
+                    OrderType::Limit,
+                    TimeInForce::Ioc,
+                    Some(buy_limit),
+                    a.buy_price,
+                );
+                buy.purpose = OrderPurpose::ArbitrageLeg;
+                let mut sell = base(
+                    a.sell_venue,
+                    Side::Sell,
+                    OrderType::Limit,
+                    TimeInForce::Ioc,
+                    Some(sell_limit),
+                    a.sell_price,
+                );
+                sell.purpose = OrderPurpose::ArbitrageLeg;
+                let buy_id = self.create_order(buy);
+                let sell_id = self.create_order(sell);
+                self.arb_groups.push(ArbGroup {
+                    account,
+                    instrument: opp.instrument,
+                    buy: buy_id,
+                    sell: sell_id,
+                    buy_venue: a.buy_venue,
+                    sell_venue: a.sell_venue,
+                    buy_filled: None,
+                    sell_filled: None,
+                });
+            }
+            OpportunityDetail::Forex(f) => {
+                let leg = intent.legs[0];
+                let mut o = base(
+                    leg.venue,
+                    leg.side,
+                    OrderType::Market,
+                    TimeInForce::Ioc,
+                    None,
+                    f.entry,
+                );
+                o.stop_loss = Some(f.stop_loss);
+                o.take_profit = Some(f.take_profit);
+                self.create_order(o);
+            }
+            OpportunityDetail::Binary(b) => {
+                let leg = intent.legs[0];
+                let mut o = base(
+                    leg.venue,
+                    Side::Buy,
+                    OrderType::Market,
+                    TimeInForce::Ioc,
+                    None,
+                    b.strike,
+                );
+                o.binary = Some(BinaryContract {
+                    direction: b.direction,
+                    strike: b.strike,
+                    expiry: self.clock.plus_secs(b.expiry_secs),
+                    payout: b.payout,
+                });
+                let id = OrderId(self.next_order_id);
+                o.position_contract = id.0;
+                self.create_order(o);
+            }
+        }
+    }
+
+    /// Creates, records and sends an order.
+    pub(super) fn create_order(&mut self, n: NewOrder) -> OrderId {
+        let id = OrderId(self.next_order_id);
+        self.next_order_id += 1;
+        let order = Order {
+            id,
+            account: n.account,
+            instrument: n.instrument,
+            venue: n.venue,
+            side: n.side,
+            order_type: n.order_type,
+            tif: n.tif,
+            qty: n.qty,
+            limit_price: n.limit_price,
+            stop_price: None,
+            reference_price: n.reference_price,
+            status: OrderStatus::Pending,
+            filled_qty: Decimal::ZERO,
+            avg_fill_price: Decimal::ZERO,
+            fees: Decimal::ZERO,
+            purpose: n.purpose,
+            exit_reason: n.exit_reason,
+            opportunity: n.opportunity,
+            binary: n.binary,
+            position_contract: n.position_contract,
+            stop_loss: n.stop_loss,
+            take_profit: n.take_profit,
+            created: self.clock,
+            updated: self.clock,
+        };
+        self.counters.orders += 1;
+        // The audit (and so the store) sees the order before the broker does.
+        self.outbox.audits.push(Audit::OrderCreated(order.clone()));
+        self.outbox
+            .requests
+            .push(ExecutionRequest::Submit(Box::new(order.clone())));
+        self.working.insert(id, order);
+        id
+    }
+
+    /// Records an account's cash and risk counters.
+    pub(super) fn audit_account(&mut self, account: AccountId) {
+        self.outbox.audits.push(Audit::AccountChanged {
+            account,
+            cash: self.portfolio.balances[account.index()].cash,
+            risk: self.account_risk[account.index()].clone(),
+            ts: self.clock,
+        });
+    }
+}

@@ -1,0 +1,279 @@
+//! A horizon model: a bag of logistic regressions (one per block-bootstrap
+//! resample of the training days) whose spread becomes a Beta distribution.
+
+use crate::domain::Timeframe;
+use crate::features::{FEATURE_NAMES, FEATURES};
+use serde::{Deserialize, Serialize};
+
+/// The file format name written into every model.
+pub const MODEL_FORMAT: &str = "omni-tui-beta-model";
+/// The model file version this build reads and writes.
+pub const MODEL_VERSION: u32 = 1;
+
+/// Which of the three models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Horizon {
+    /// Minutes ahead.
+    Short,
+    /// About an hour ahead.
+    Medium,
+    /// A day ahead.
+    Long,
+}
+
+impl Horizon {
+    /// All three, shortest first.
+    pub const ALL: [Horizon; 3] = [Horizon::Short, Horizon::Medium, Horizon::Long];
+
+    /// Lower-case name, also the model's file stem.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Horizon::Short => "short",
+            Horizon::Medium => "medium",
+            Horizon::Long => "long",
+        }
+    }
+
+    /// The bars the model reads.
+    pub fn timeframe(self) -> Timeframe {
+        match self {
+            Horizon::Short => Timeframe::M1,
+            Horizon::Medium => Timeframe::M5,
+            Horizon::Long => Timeframe::H1,
+        }
+    }
+
+    /// How many of its bars ahead it predicts: 5 minutes, 60 minutes, 24 hours.
+    pub fn horizon_bars(self) -> usize {
+        match self {
+            Horizon::Short => 5,
+            Horizon::Medium => 12,
+            Horizon::Long => 24,
+        }
+    }
+
+    /// Index 0, 1, 2.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Beta(α, β) over P(price higher at the horizon).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BetaOut {
+    pub alpha: f64,
+    pub beta: f64,
+}
+
+impl BetaOut {
+    /// Mean α / (α + β).
+    pub fn probability(&self) -> f64 {
+        self.alpha / (self.alpha + self.beta)
+    }
+    /// Concentration α + β: the model's confidence.
+    pub fn concentration(&self) -> f64 {
+        self.alpha + self.beta
+    }
+}
+
+/// One series' part in training: which rows went where.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeriesSplit {
+    pub name: String,
+    /// Files, as given on the command line.
+    pub files: Vec<String>,
+    /// First training sample (UTC).
+    pub train_from: String,
+    /// First validation sample.
+    pub validation_from: String,
+    /// First test sample (held back: never used to train or choose).
+    pub test_from: String,
+    /// Last sample.
+    pub test_to: String,
+    /// Samples in train, validation and test.
+    pub samples: [usize; 3],
+}
+
+/// How the model was made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// Seed of the resampling and the minibatch order.
+    pub seed: u64,
+    /// L2 penalty chosen on the validation period.
+    pub l2: f64,
+    /// Epochs each member trained before early stopping picked it.
+    pub epochs: Vec<usize>,
+    /// Validation log loss of the bag.
+    pub validation_log_loss: f64,
+    /// Share of ups in the training samples (the majority baseline).
+    pub train_base_rate: f64,
+    /// Accuracy of "same sign as the last bar's return" in training (the
+    /// last-return baseline's probability).
+    pub last_return_accuracy: f64,
+    pub series: Vec<SeriesSplit>,
+}
+
+/// One horizon's model, as stored in its JSON file (`short.json` and so on).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Always [`MODEL_FORMAT`].
+    pub format: String,
+    /// Must equal [`MODEL_VERSION`]; files of other versions are refused.
+    pub version: u32,
+    /// short, medium or long.
+    pub horizon: Horizon,
+    /// Bars read (M1, M5, H1).
+    pub timeframe: String,
+    /// How many bars of `timeframe` ahead the model predicts.
+    pub horizon_bars: usize,
+    /// Feature names, in order.
+    pub features: Vec<String>,
+    /// Training means of the features.
+    pub feature_mean: Vec<f64>,
+    /// Training standard deviations of the features.
+    pub feature_std: Vec<f64>,
+    /// Weights per member: one per feature, then the bias.
+    pub members: Vec<Vec<f64>>,
+    /// How and on which data the model was trained.
+    pub training: TrainingInfo,
+}
+
+/// Why a model file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// Not JSON of the right shape.
+    #[error("{0}: {1}")]
+    Parse(String, String),
+    /// A different format or version, or features this build does not compute.
+    #[error("{0}: {1}")]
+    Incompatible(String, String),
+    #[error("{0}: {1}")]
+    Read(String, std::io::Error),
+}
+
+/// Logistic function 1 / (1 + e^−z), computed so that the exponential never overflows.
+pub fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// Concentration bounds: even a unanimous bag is not certainty, and a split
+/// one still says something.
+const MIN_CONCENTRATION: f64 = 2.0;
+const MAX_CONCENTRATION: f64 = 10_000.0;
+
+impl Model {
+    /// Parses and checks a model file.
+    pub fn from_json(name: &str, text: &str) -> Result<Self, ModelError> {
+        let m: Model = serde_json::from_str(text)
+            .map_err(|e| ModelError::Parse(name.into(), e.to_string()))?;
+        if m.format != MODEL_FORMAT || m.version != MODEL_VERSION {
+            return Err(ModelError::Incompatible(
+                name.into(),
+                format!(
+                    "format {} v{}; this build reads {MODEL_FORMAT} v{MODEL_VERSION}",
+                    m.format, m.version
+                ),
+            ));
+        }
+        if m.features != FEATURE_NAMES {
+            return Err(ModelError::Incompatible(
+                name.into(),
+                "its features differ from the ones this build computes".into(),
+            ));
+        }
+        let d = FEATURES;
+        let shapes_ok = m.feature_mean.len() == d
+            && m.feature_std.len() == d
+            && !m.members.is_empty()
+            && m.members.iter().all(|w| w.len() == d + 1);
+        if !shapes_ok || m.timeframe != m.horizon.timeframe().as_str() {
+            return Err(ModelError::Incompatible(
+                name.into(),
+                "inconsistent shapes or timeframe".into(),
+            ));
+        }
+        Ok(m)
+    }
+
+    /// Reads a model file.
+    pub fn load(path: &std::path::Path) -> Result<Self, ModelError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ModelError::Read(path.display().to_string(), e))?;
+        Self::from_json(&path.display().to_string(), &text)
+    }
+
+    /// Each member's P(up) for a raw feature vector.
+    pub fn member_probabilities(&self, x: &[f64; FEATURES]) -> impl Iterator<Item = f64> + '_ {
+        let z: Vec<f64> = x
+            .iter()
+            .zip(&self.feature_mean)
+            .zip(&self.feature_std)
+            .map(|((v, m), s)| (v - m) / s)
+            .collect();
+        self.members.iter().map(move |w| {
+            let logit = w[FEATURES] + z.iter().zip(w).map(|(a, b)| a * b).sum::<f64>();
+            sigmoid(logit)
+        })
+    }
+
+    /// The Beta by moment matching the members: mean m, variance v →
+    /// α + β = m(1 − m)/v − 1.
+    pub fn predict(&self, x: &[f64; FEATURES]) -> BetaOut {
+        let ps: Vec<f64> = self.member_probabilities(x).collect();
+        beta_from_samples(&ps)
+    }
+}
+
+/// Moment-matched Beta of a set of probabilities.
+pub fn beta_from_samples(ps: &[f64]) -> BetaOut {
+    let n = ps.len().max(1) as f64;
+    let m = (ps.iter().sum::<f64>() / n).clamp(1e-6, 1.0 - 1e-6);
+    let v = if ps.len() > 1 {
+        ps.iter().map(|p| (p - m).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    let k = if v > 0.0 {
+        (m * (1.0 - m) / v - 1.0).clamp(MIN_CONCENTRATION, MAX_CONCENTRATION)
+    } else {
+        MAX_CONCENTRATION
+    };
+    BetaOut {
+        alpha: m * k,
+        beta: (1.0 - m) * k,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moment_matching_recovers_mean_and_spread() {
+        let b = beta_from_samples(&[0.55, 0.57, 0.53, 0.55]);
+        assert!((b.probability() - 0.55).abs() < 1e-12);
+        // variance 0.000266…: κ = 0.2475 / 0.000266 − 1 ≈ 927
+        assert!(
+            (b.concentration() - 927.125).abs() < 0.01,
+            "{}",
+            b.concentration()
+        );
+        let tight = beta_from_samples(&[0.55, 0.55]);
+        assert_eq!(tight.concentration(), MAX_CONCENTRATION);
+        let split = beta_from_samples(&[0.1, 0.9]);
+        assert_eq!(split.concentration(), MIN_CONCENTRATION);
+    }
+
+    #[test]
+    fn sigmoid_is_stable_at_the_extremes() {
+        assert_eq!(sigmoid(0.0), 0.5);
+        assert!(sigmoid(800.0) <= 1.0 && sigmoid(-800.0) >= 0.0);
+        assert!((sigmoid(2.0) + sigmoid(-2.0) - 1.0).abs() < 1e-15);
+    }
+}

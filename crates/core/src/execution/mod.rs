@@ -1,0 +1,105 @@
+//! Execution: what the engine asks of brokers, what brokers report back,
+//! and the broker seam every venue (simulated or live) sits behind.
+
+pub mod broker;
+pub mod broker_map;
+
+pub use broker::{Balance, Broker, BrokerError, BrokerPosition, OpenOrder};
+pub use broker_map::BrokerMap;
+
+use crate::domain::{AccountId, BinaryContract, Order, OrderId, Timestamp, VenueId};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// A request leaving the engine for a broker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ExecutionRequest {
+    /// Place this order (boxed: orders are large and cancels are common).
+    Submit(Box<Order>),
+    /// Cancel a working order.
+    Cancel {
+        order_id: OrderId,
+        account: AccountId,
+        venue: VenueId,
+    },
+}
+
+/// What a broker reports about an order. Reports enter the engine on the
+/// same feed as market data, so their order relative to quotes is fixed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ExecutionReport {
+    /// The venue accepted the order.
+    Accepted { order_id: OrderId, ts: Timestamp },
+    /// (Part of) the order filled.
+    Filled {
+        order_id: OrderId,
+        /// The venue's trade id (fills are deduplicated by it).
+        trade_id: String,
+        /// Quantity of this fill alone, not the order's cumulative fill.
+        qty: Decimal,
+        /// Price (value per unit staked, for binary options).
+        price: Decimal,
+        /// Fee in the account currency.
+        fee: Decimal,
+        ts: Timestamp,
+        /// The contract as struck by the venue, for binary purchases.
+        contract: Option<BinaryContract>,
+    },
+    /// The rest of the order was cancelled.
+    Cancelled {
+        order_id: OrderId,
+        ts: Timestamp,
+        /// Why (e.g. `user`, `ioc remainder`).
+        reason: String,
+    },
+    /// The order ended by its time in force with nothing (more) filled.
+    Expired { order_id: OrderId, ts: Timestamp },
+    /// The venue refused the order.
+    Rejected {
+        order_id: OrderId,
+        ts: Timestamp,
+        reason: String,
+    },
+    /// A cancel came too late (the order had already ended).
+    CancelRejected {
+        order_id: OrderId,
+        ts: Timestamp,
+        reason: String,
+    },
+    /// A binary contract settled at expiry.
+    BinarySettled {
+        /// The order that bought it.
+        order_id: OrderId,
+        /// Value per unit staked: 1 + payout on a win, 0 on a loss, 1 on a tie.
+        price: Decimal,
+        /// The underlying's price at expiry.
+        settle_price: Decimal,
+        ts: Timestamp,
+    },
+}
+
+impl ExecutionReport {
+    pub fn ts(&self) -> Timestamp {
+        match self {
+            ExecutionReport::Accepted { ts, .. }
+            | ExecutionReport::Filled { ts, .. }
+            | ExecutionReport::Cancelled { ts, .. }
+            | ExecutionReport::Expired { ts, .. }
+            | ExecutionReport::Rejected { ts, .. }
+            | ExecutionReport::CancelRejected { ts, .. }
+            | ExecutionReport::BinarySettled { ts, .. } => *ts,
+        }
+    }
+    /// The order it is about.
+    pub fn order_id(&self) -> OrderId {
+        match self {
+            ExecutionReport::Accepted { order_id, .. }
+            | ExecutionReport::Filled { order_id, .. }
+            | ExecutionReport::Cancelled { order_id, .. }
+            | ExecutionReport::Expired { order_id, .. }
+            | ExecutionReport::Rejected { order_id, .. }
+            | ExecutionReport::CancelRejected { order_id, .. }
+            | ExecutionReport::BinarySettled { order_id, .. } => *order_id,
+        }
+    }
+}

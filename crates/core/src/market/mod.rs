@@ -1,0 +1,10 @@
+//! Market data: the event type every source produces, the quote book, and
+//! the built-in demo market.
+
+pub mod book;
+pub mod event;
+pub mod source;
+
+pub use book::{MarketSlot, QuoteBook};
+pub use event::MarketEvent;
+pub use source::MarketSource;

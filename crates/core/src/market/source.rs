@@ -1,0 +1,11 @@
+//! The seam between a market-data source and the drivers.
+
+use super::MarketEvent;
+use crate::domain::Timestamp;
+
+/// An ordered source of market events that can say when the next one is:
+/// the demo generator, a replay, a live feed's channel, a backtest's bars.
+pub trait MarketSource: Iterator<Item = MarketEvent> {
+    /// Time of the next event, if any.
+    fn peek_ts(&self) -> Option<Timestamp>;
+}

@@ -1,0 +1,121 @@
+//! Per-account risk counters: daily trades, streaks, cooldowns, intervals.
+
+use crate::domain::{InstrumentId, OpportunityKind, Timestamp, time::MINUTE};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// What the gate remembers about one account. Persisted, so a restart keeps
+/// the day's counts and a running cooldown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountRisk {
+    /// UTC day index the counters belong to.
+    pub day: i64,
+    /// Equity at the start of that day.
+    pub start_of_day_equity: Decimal,
+    /// Highest equity seen (for drawdown display).
+    pub peak_equity: Decimal,
+    /// Entries approved since the start of the current UTC day.
+    pub trades_today: u32,
+    /// Consecutive losing trades; a win resets it, a break-even trade does not, and reaching the limit starts a cooldown and resets it.
+    pub loss_streak: u32,
+    /// End of the running loss-streak cooldown.
+    pub cooldown_until: Option<Timestamp>,
+    /// Last approved entry per (kind, instrument), for the minimum interval.
+    pub last_entry: Vec<(OpportunityKind, InstrumentId, Timestamp)>,
+    /// Times of recent entry orders, for the per-minute throttle.
+    #[serde(skip)]
+    pub recent_orders: VecDeque<Timestamp>,
+}
+
+impl AccountRisk {
+    /// Fresh counters for an account starting the day with `equity`.
+    pub fn new(day: i64, equity: Decimal) -> Self {
+        Self {
+            day,
+            start_of_day_equity: equity,
+            peak_equity: equity,
+            trades_today: 0,
+            loss_streak: 0,
+            cooldown_until: None,
+            last_entry: Vec::new(),
+            recent_orders: VecDeque::new(),
+        }
+    }
+
+    /// Starts a new UTC day.
+    pub fn roll_day(&mut self, day: i64, equity: Decimal) {
+        self.day = day;
+        self.start_of_day_equity = equity;
+        self.trades_today = 0;
+    }
+
+    /// Records an approved entry.
+    pub fn record_entry(
+        &mut self,
+        kind: OpportunityKind,
+        instrument: InstrumentId,
+        now: Timestamp,
+    ) {
+        self.trades_today += 1;
+        match self
+            .last_entry
+            .iter_mut()
+            .find(|(k, i, _)| *k == kind && *i == instrument)
+        {
+            Some(e) => e.2 = now,
+            None => self.last_entry.push((kind, instrument, now)),
+        }
+        self.recent_orders.push_back(now);
+    }
+
+    /// Entry orders in the minute before `now`.
+    pub fn orders_last_minute(&mut self, now: Timestamp) -> u32 {
+        while self
+            .recent_orders
+            .front()
+            .is_some_and(|t| now.since(*t) >= MINUTE)
+        {
+            self.recent_orders.pop_front();
+        }
+        self.recent_orders.len() as u32
+    }
+
+    /// Records a closed trade's result; returns true if it started a cooldown.
+    pub fn record_trade(
+        &mut self,
+        pnl: Decimal,
+        now: Timestamp,
+        streak_limit: u32,
+        cooldown_secs: i64,
+    ) -> bool {
+        if pnl < Decimal::ZERO {
+            self.loss_streak += 1;
+            if streak_limit > 0 && self.loss_streak >= streak_limit {
+                self.cooldown_until = Some(now.plus_secs(cooldown_secs));
+                self.loss_streak = 0;
+                return true;
+            }
+        } else if pnl > Decimal::ZERO {
+            self.loss_streak = 0;
+        }
+        false
+    }
+
+    /// The last approved entry of a kind on an instrument.
+    pub fn last_entry_at(
+        &self,
+        kind: OpportunityKind,
+        instrument: InstrumentId,
+    ) -> Option<Timestamp> {
+        self.last_entry
+            .iter()
+            .find(|(k, i, _)| *k == kind && *i == instrument)
+            .map(|e| e.2)
+    }
+
+    /// True while a cooldown runs.
+    pub fn in_cooldown(&self, now: Timestamp) -> bool {
+        self.cooldown_until.is_some_and(|t| now < t)
+    }
+}

@@ -1,0 +1,116 @@
+//! How much of each limit an account uses, and the risk level from that.
+
+use super::account::AccountRisk;
+use super::state::{RiskLevel, TradingState};
+use crate::config::RiskConfig;
+use crate::domain::{AccountInfo, AccountType, Timestamp, time::SECOND};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::{Deserialize, Serialize};
+
+/// One limit and its use.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LimitUsage {
+    /// Short name, e.g. `daily loss`.
+    pub name: String,
+    /// Amount used, in the same unit as `limit`.
+    pub used: f64,
+    pub limit: f64,
+}
+
+impl LimitUsage {
+    /// used / limit (0 when the limit is zero or negative and nothing is used).
+    pub fn fraction(&self) -> f64 {
+        if self.limit > 0.0 {
+            (self.used / self.limit).max(0.0)
+        } else if self.used > 0.0 {
+            1.0
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The limits of one account with their current use.
+pub fn usages(
+    cfg: &RiskConfig,
+    account: &AccountInfo,
+    risk: &AccountRisk,
+    equity: Decimal,
+    largest_position: Decimal,
+    now: Timestamp,
+) -> Vec<LimitUsage> {
+    let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
+    let day_loss = (risk.start_of_day_equity - equity).max(Decimal::ZERO);
+    let recent = risk
+        .recent_orders
+        .iter()
+        .filter(|t| now.since(**t) < 60 * SECOND)
+        .count();
+    let mut v = vec![
+        LimitUsage {
+            name: "daily trades".into(),
+            used: f64::from(risk.trades_today),
+            limit: f64::from(cfg.daily_trade_limit),
+        },
+        LimitUsage {
+            name: "daily loss".into(),
+            used: f(day_loss),
+            limit: f(cfg.daily_loss_limit),
+        },
+        LimitUsage {
+            name: "loss streak".into(),
+            used: f64::from(risk.loss_streak),
+            limit: f64::from(cfg.loss_streak_limit),
+        },
+        LimitUsage {
+            name: "largest position".into(),
+            used: f(largest_position),
+            limit: f(equity * cfg.max_position_pct / Decimal::ONE_HUNDRED),
+        },
+        LimitUsage {
+            name: "orders / min".into(),
+            used: recent as f64,
+            limit: f64::from(cfg.max_orders_per_minute),
+        },
+    ];
+    if account.kind == AccountType::PropFirm {
+        v.push(LimitUsage {
+            name: "prop daily loss".into(),
+            used: f(day_loss),
+            limit: f(risk.start_of_day_equity * cfg.prop_firm.daily_loss_pct / Decimal::ONE_HUNDRED),
+        });
+        v.push(LimitUsage {
+            name: "prop drawdown".into(),
+            used: f((account.initial_balance - equity).max(Decimal::ZERO)),
+            limit: f(
+                account.initial_balance * cfg.prop_firm.max_drawdown_pct / Decimal::ONE_HUNDRED
+            ),
+        });
+    }
+    v
+}
+
+/// LOW below `level_medium_at` of every limit, MEDIUM below
+/// `level_high_at`, HIGH below the limit, BLOCKED at a limit, in a cooldown,
+/// or when trading is halted.
+pub fn level(
+    cfg: &RiskConfig,
+    usages: &[LimitUsage],
+    state: TradingState,
+    in_cooldown: bool,
+) -> RiskLevel {
+    if state == TradingState::Halted || in_cooldown {
+        return RiskLevel::Blocked;
+    }
+    let worst = usages.iter().map(LimitUsage::fraction).fold(0.0, f64::max);
+    if worst >= 1.0 {
+        RiskLevel::Blocked
+    } else if worst >= cfg.level_high_at {
+        RiskLevel::High
+    } else if worst >= cfg.level_medium_at {
+        RiskLevel::Medium
+    } else {
+        RiskLevel::Low
+    }
+}

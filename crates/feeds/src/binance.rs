@@ -1,0 +1,246 @@
+//! Binance spot: the combined stream (`{"stream":…,"data":…}`) of
+//! `bookTicker`, `kline_1m` and trades, or the same payloads unwrapped.
+
+use super::parser::{FrameKind, FrameParser, SymbolMap, dec, ms};
+use omni_core::domain::{Aggressor, Bar, Timeframe, Timestamp, Trade};
+use omni_core::market::MarketEvent;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+#[derive(Deserialize)]
+struct Wrapped<'a> {
+    #[serde(borrow)]
+    stream: &'a str,
+    #[serde(borrow)]
+    data: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct BookTicker<'a> {
+    s: &'a str,
+    b: &'a str,
+    #[serde(rename = "B")]
+    bid_qty: &'a str,
+    a: &'a str,
+    #[serde(rename = "A")]
+    ask_qty: &'a str,
+}
+
+#[derive(Deserialize)]
+struct KlineMsg<'a> {
+    s: &'a str,
+    #[serde(borrow)]
+    k: Kline<'a>,
+}
+
+#[derive(Deserialize)]
+struct Kline<'a> {
+    t: i64,
+    i: &'a str,
+    o: &'a str,
+    h: &'a str,
+    l: &'a str,
+    c: &'a str,
+    v: &'a str,
+    x: bool,
+}
+
+#[derive(Deserialize)]
+struct TradeMsg<'a> {
+    s: &'a str,
+    p: &'a str,
+    q: &'a str,
+    /// True when the buyer was the maker: a seller took liquidity.
+    m: bool,
+}
+
+/// Untagged payloads: a subscription answer, an error, or an event.
+#[derive(Deserialize)]
+struct Bare<'a> {
+    #[serde(default)]
+    e: Option<&'a str>,
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(default)]
+    u: Option<u64>,
+    #[serde(default)]
+    code: Option<i64>,
+    /// A REST depth snapshot, as some captures interleave.
+    #[serde(default, rename = "lastUpdateId")]
+    last_update_id: Option<u64>,
+}
+
+/// Parses Binance spot frames.
+pub struct BinanceParser {
+    map: SymbolMap,
+}
+
+impl BinanceParser {
+    /// A parser for these symbols.
+    pub fn new(map: SymbolMap) -> Self {
+        Self { map }
+    }
+
+    fn book_ticker(&self, raw: &str, recv: Timestamp, out: &mut Vec<MarketEvent>) -> FrameKind {
+        let Ok(t) = serde_json::from_str::<BookTicker<'_>>(raw) else {
+            return FrameKind::Malformed("bookTicker without s/b/B/a/A".into());
+        };
+        let Some(instrument) = self.map.get(t.s) else {
+            return FrameKind::Ignored;
+        };
+        match self
+            .map
+            .quote(instrument, [t.b, t.bid_qty, t.a, t.ask_qty], recv)
+        {
+            Some(q) => {
+                out.push(q);
+                FrameKind::Data
+            }
+            None => FrameKind::Malformed("bookTicker with a bad number".into()),
+        }
+    }
+
+    fn kline(&self, raw: &str, out: &mut Vec<MarketEvent>) -> FrameKind {
+        let Ok(m) = serde_json::from_str::<KlineMsg<'_>>(raw) else {
+            return FrameKind::Malformed("kline without s/k".into());
+        };
+        let Some(instrument) = self.map.get(m.s) else {
+            return FrameKind::Ignored;
+        };
+        // Only closed one-minute candles are bars; the running one is not.
+        if !m.k.x || m.k.i != "1m" {
+            return FrameKind::Ignored;
+        }
+        match (dec(m.k.o), dec(m.k.h), dec(m.k.l), dec(m.k.c), dec(m.k.v)) {
+            (Some(open), Some(high), Some(low), Some(close), Some(volume)) => {
+                out.push(MarketEvent::Bar(Bar {
+                    instrument,
+                    timeframe: Timeframe::M1,
+                    open_ts: ms(m.k.t),
+                    open,
+                    high,
+                    low,
+                    close,
+                    volume,
+                }));
+                FrameKind::Data
+            }
+            _ => FrameKind::Malformed("kline with a bad number".into()),
+        }
+    }
+
+    fn trade(&self, raw: &str, recv: Timestamp, out: &mut Vec<MarketEvent>) -> FrameKind {
+        let Ok(t) = serde_json::from_str::<TradeMsg<'_>>(raw) else {
+            return FrameKind::Malformed("trade without s/p/q/m".into());
+        };
+        let Some(instrument) = self.map.get(t.s) else {
+            return FrameKind::Ignored;
+        };
+        match (dec(t.p), dec(t.q)) {
+            (Some(price), Some(qty)) => {
+                out.push(MarketEvent::Trade(Trade {
+                    venue: self.map.venue(),
+                    instrument,
+                    price,
+                    qty,
+                    aggressor: if t.m { Aggressor::Sell } else { Aggressor::Buy },
+                    ts: recv,
+                }));
+                FrameKind::Data
+            }
+            _ => FrameKind::Malformed("trade with a bad number".into()),
+        }
+    }
+}
+
+impl FrameParser for BinanceParser {
+    fn parse(&mut self, text: &str, recv: Timestamp, out: &mut Vec<MarketEvent>) -> FrameKind {
+        if let Ok(w) = serde_json::from_str::<Wrapped<'_>>(text) {
+            let data = w.data.get();
+            let kind = w.stream.split_once('@').map_or("", |(_, k)| k);
+            return match kind {
+                "bookTicker" => self.book_ticker(data, recv, out),
+                k if k.starts_with("kline_") => self.kline(data, out),
+                "trade" | "aggTrade" => self.trade(data, recv, out),
+                k if k.starts_with("depth") => FrameKind::Ignored,
+                _ => FrameKind::Unknown,
+            };
+        }
+        let Ok(bare) = serde_json::from_str::<Bare<'_>>(text) else {
+            return FrameKind::Malformed("not a JSON object".into());
+        };
+        match bare.e {
+            Some("kline") => self.kline(text, out),
+            Some("trade" | "aggTrade") => self.trade(text, recv, out),
+            Some("depthUpdate") => FrameKind::Ignored,
+            Some(_) => FrameKind::Unknown,
+            None if bare.last_update_id.is_some() => FrameKind::Ignored,
+            None if bare.u.is_some() => self.book_ticker(text, recv, out),
+            None if bare.id.is_some() || bare.code.is_some() => FrameKind::Control,
+            None => FrameKind::Unknown,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use omni_core::domain::{InstrumentId, VenueId};
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    fn parser() -> BinanceParser {
+        let mut m = SymbolMap::new(VenueId(0));
+        m.insert("BTCUSDT".into(), InstrumentId(0));
+        BinanceParser::new(m)
+    }
+
+    #[test]
+    fn real_frames() {
+        let mut p = parser();
+        let mut out = Vec::new();
+        let t = Timestamp::from_nanos(1_723_161_254_087_891_268);
+        // From ../shared/data/ws_captures/binance_spot/spot_btcusdt_20240808.gz.
+        let q = r#"{"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}}"#;
+        assert_eq!(p.parse(q, t, &mut out), FrameKind::Data);
+        let MarketEvent::Quote(q) = out[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (q.bid, q.ask_qty, q.ts),
+            (
+                Decimal::from_str("61837.63").unwrap(),
+                Decimal::from_str("1.54698").unwrap(),
+                t
+            )
+        );
+        let tr = r#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}}"#;
+        assert_eq!(p.parse(tr, t, &mut out), FrameKind::Data);
+        assert!(matches!(out[1], MarketEvent::Trade(x) if x.aggressor == Aggressor::Sell));
+        let depth = r#"{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1723161255208,"s":"BTCUSDT","U":1,"u":2,"b":[],"a":[]}}"#;
+        assert_eq!(p.parse(depth, t, &mut out), FrameKind::Ignored);
+        let k = r#"{"stream":"btcusdt@kline_1m","data":{"e":"kline","E":1,"s":"BTCUSDT","k":{"t":1723161240000,"T":1723161299999,"s":"BTCUSDT","i":"1m","f":1,"L":2,"o":"1.0","c":"2.0","h":"3.0","l":"0.5","v":"10","n":3,"x":true,"q":"1","V":"1","Q":"1","B":"0"}}}"#;
+        assert_eq!(p.parse(k, t, &mut out), FrameKind::Data);
+        assert!(
+            matches!(out[2], MarketEvent::Bar(b) if b.open_ts == Timestamp::from_millis(1_723_161_240_000))
+        );
+        assert_eq!(
+            p.parse(r#"{"result":null,"id":1}"#, t, &mut out),
+            FrameKind::Control
+        );
+        assert!(p.parse("{not json", t, &mut out).is_dropped());
+        assert!(
+            p.parse(
+                r#"{"stream":"btcusdt@bookTicker","data":{"s":"BTCUSDT"}}"#,
+                t,
+                &mut out
+            )
+            .is_dropped()
+        );
+        assert!(
+            p.parse(r#"{"stream":"btcusdt@weird","data":{}}"#, t, &mut out)
+                .is_dropped()
+        );
+        assert_eq!(out.len(), 3);
+    }
+}

@@ -1,0 +1,26 @@
+//! Live market data: venue connectors (WebSocket and chunked HTTP), their
+//! parsers into the same market events the demo produces, feed health,
+//! recording and replay.
+
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod backoff;
+pub mod binance;
+pub mod bybit;
+pub mod coinbase;
+pub mod http_stream;
+pub mod ingest;
+pub mod kraken;
+pub mod live;
+pub mod oanda;
+pub mod parser;
+pub mod record;
+pub mod replay;
+pub mod stats;
+pub mod venue;
+pub mod ws;
+
+pub use parser::{FrameKind, FrameParser, SymbolMap};
+pub use stats::{FeedHealth, FeedState, FeedStats};
+pub use venue::VenueKind;

@@ -1,0 +1,180 @@
+//! Starting the live feeds: one task per enabled venue on a tokio runtime
+//! of its own thread, all sending market events into one bounded channel
+//! that the engine's thread reads as a market source.
+
+use super::http_stream::{self, HttpSpec};
+use super::record::Recorder;
+use super::stats::{FeedState, FeedStats};
+use super::venue::VenueKind;
+use super::ws;
+use omni_core::config::Config;
+use omni_core::domain::{Catalog, Timestamp};
+use omni_core::market::MarketEvent;
+use omni_core::market::MarketSource;
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// Events buffered between the feeds and the engine.
+const CHANNEL: usize = 65_536;
+
+pub struct LiveFeeds {
+    /// Counters per enabled feed.
+    pub stats: Vec<Arc<FeedStats>>,
+    stop: watch::Sender<bool>,
+    join: Option<JoinHandle<()>>,
+}
+
+impl LiveFeeds {
+    /// Stops every connection (closing sockets politely) and waits.
+    pub fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(j) = self.join.take() {
+            let _ = j.join();
+        }
+    }
+}
+
+impl Drop for LiveFeeds {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// The feeds' events as a market source: whatever has arrived so far.
+pub struct LiveSource {
+    rx: RefCell<mpsc::Receiver<MarketEvent>>,
+    head: RefCell<Option<MarketEvent>>,
+}
+
+impl LiveSource {
+    /// A source reading a channel.
+    pub fn new(rx: mpsc::Receiver<MarketEvent>) -> Self {
+        Self {
+            rx: RefCell::new(rx),
+            head: RefCell::new(None),
+        }
+    }
+}
+
+impl Iterator for LiveSource {
+    type Item = MarketEvent;
+    fn next(&mut self) -> Option<MarketEvent> {
+        self.head
+            .get_mut()
+            .take()
+            .or_else(|| self.rx.get_mut().try_recv().ok())
+    }
+}
+
+impl MarketSource for LiveSource {
+    fn peek_ts(&self) -> Option<Timestamp> {
+        let mut head = self.head.borrow_mut();
+        if head.is_none() {
+            *head = self.rx.borrow_mut().try_recv().ok();
+        }
+        head.as_ref().map(MarketEvent::ts)
+    }
+}
+
+/// Why the feeds could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// No feed is enabled.
+    #[error("no feed is enabled: set enabled = true in a [feeds.*] section")]
+    NothingEnabled,
+    /// The runtime could not start.
+    #[error("feed runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Starts every enabled feed of the configuration.
+pub fn start(
+    cfg: &Config,
+    catalog: &Catalog,
+    recorder: Option<Recorder>,
+) -> Result<(LiveFeeds, LiveSource), LiveError> {
+    // rustls needs a process-wide crypto provider before the first wss:// connect.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let (tx, rx) = mpsc::channel(CHANNEL);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut stats = Vec::new();
+    let mut tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> =
+        Vec::new();
+    let seed = cfg.general.seed;
+    for (i, kind) in VenueKind::ALL.into_iter().enumerate() {
+        let feed = kind.config(&cfg.feeds);
+        if !feed.enabled {
+            continue;
+        }
+        let Some(map) = kind.symbol_map(catalog, feed) else {
+            continue;
+        };
+        let st = Arc::new(FeedStats::new(kind.name()));
+        stats.push(st.clone());
+        let symbols: Vec<String> = feed.symbols.iter().map(|s| kind.symbol(s)).collect();
+        let heartbeat = Duration::from_secs_f64(feed.heartbeat_secs);
+        let max_age = Duration::from_secs_f64(feed.max_connection_hours * 3600.0);
+        let (tx, rec, stop) = (tx.clone(), recorder.clone(), stop_rx.clone());
+        let task_seed = seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        if kind == VenueKind::Oanda {
+            let token = std::env::var(&feed.token_env).unwrap_or_default();
+            if token.is_empty() {
+                st.set_state(FeedState::Down);
+                st.error(format!(
+                    "environment variable {} is not set",
+                    feed.token_env
+                ));
+                continue;
+            }
+            let spec = HttpSpec {
+                url: http_stream::pricing_url(&feed.url, &feed.account_id, &symbols),
+                token,
+                dead_after: heartbeat * 2,
+                max_frame: feed.max_frame_bytes,
+                backoff: (Duration::from_secs(1), Duration::from_secs(60)),
+            };
+            tasks.push(Box::pin(http_stream::run(
+                spec, map, st, tx, rec, stop, task_seed,
+            )));
+        } else {
+            let spec = ws::venue_spec(
+                kind,
+                &feed.url,
+                &symbols,
+                heartbeat,
+                feed.max_frame_bytes,
+                max_age,
+            );
+            tasks.push(Box::pin(ws::run(spec, map, st, tx, rec, stop, task_seed)));
+        }
+    }
+    if stats.is_empty() {
+        return Err(LiveError::NothingEnabled);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(LiveError::Runtime)?;
+    let join = std::thread::Builder::new()
+        .name("feeds".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
+                for h in handles {
+                    let _ = h.await;
+                }
+            });
+        })
+        .map_err(LiveError::Runtime)?;
+    Ok((
+        LiveFeeds {
+            stats,
+            stop: stop_tx,
+            join: Some(join),
+        },
+        LiveSource::new(rx),
+    ))
+}

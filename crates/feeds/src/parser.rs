@@ -1,0 +1,126 @@
+//! The interface every venue parser implements, and helpers they share.
+
+use omni_core::domain::{InstrumentId, Timestamp, VenueId};
+use omni_core::market::MarketEvent;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::str::FromStr;
+
+/// What a frame turned out to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FrameKind {
+    /// Market data: events were appended.
+    Data,
+    /// A heartbeat or pong: proof of life, nothing else.
+    Heartbeat,
+    /// A subscription acknowledgement, status or other control message.
+    Control,
+    /// A valid message of a kind we do not use.
+    Ignored,
+    /// Valid JSON of a shape we do not know: counted and dropped.
+    Unknown,
+    /// Not what the venue sends: counted and dropped, with the reason.
+    Malformed(String),
+}
+
+impl FrameKind {
+    /// True for frames that are counted as dropped.
+    pub fn is_dropped(&self) -> bool {
+        matches!(self, FrameKind::Unknown | FrameKind::Malformed(_))
+    }
+}
+
+/// Reads one venue's frames into market events. One per connection: some
+/// venues' frames only make sense in order (sequence numbers, book deltas).
+pub trait FrameParser: Send {
+    /// Parses a text frame received at `recv`, appending events to `out`.
+    fn parse(&mut self, text: &str, recv: Timestamp, out: &mut Vec<MarketEvent>) -> FrameKind;
+    /// Sequence gaps seen so far (0 for venues without sequence numbers).
+    fn gaps(&self) -> u64 {
+        0
+    }
+}
+
+/// Venue symbol → instrument, for one venue.
+#[derive(Clone, Debug)]
+pub struct SymbolMap {
+    venue: VenueId,
+    by_symbol: HashMap<String, InstrumentId>,
+}
+
+impl SymbolMap {
+    /// An empty map for a venue.
+    pub fn new(venue: VenueId) -> Self {
+        Self {
+            venue,
+            by_symbol: HashMap::new(),
+        }
+    }
+    pub fn insert(&mut self, symbol: String, instrument: InstrumentId) {
+        self.by_symbol.insert(symbol, instrument);
+    }
+    /// The instrument of a venue symbol (case-insensitive for Binance's
+    /// lower-case stream names).
+    pub fn get(&self, symbol: &str) -> Option<InstrumentId> {
+        self.by_symbol.get(symbol).copied().or_else(|| {
+            self.by_symbol
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(symbol))
+                .map(|(_, v)| *v)
+        })
+    }
+    pub fn venue(&self) -> VenueId {
+        self.venue
+    }
+    /// A quote on this venue from the four numbers as the frame spells
+    /// them; `None` when any of them is not a number.
+    pub fn quote(
+        &self,
+        instrument: InstrumentId,
+        [bid, bid_qty, ask, ask_qty]: [&str; 4],
+        ts: Timestamp,
+    ) -> Option<MarketEvent> {
+        Some(MarketEvent::Quote(omni_core::domain::Quote {
+            venue: self.venue,
+            instrument,
+            bid: dec(bid)?,
+            ask: dec(ask)?,
+            bid_qty: dec(bid_qty)?,
+            ask_qty: dec(ask_qty)?,
+            ts,
+        }))
+    }
+    /// The venue symbols, sorted.
+    pub fn symbols(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.by_symbol.keys().cloned().collect();
+        v.sort();
+        v
+    }
+}
+
+/// A decimal from a string or the text of a JSON number, exactly (no f64).
+pub fn dec(s: &str) -> Option<Decimal> {
+    let s = s.trim().trim_matches('"');
+    Decimal::from_str(s)
+        .ok()
+        .or_else(|| Decimal::from_scientific(s).ok())
+}
+
+/// Milliseconds since the epoch as a timestamp.
+pub fn ms(t: i64) -> Timestamp {
+    Timestamp::from_millis(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_reach_decimal_exactly() {
+        assert_eq!(dec("0.10025"), Some(Decimal::new(10025, 5)));
+        assert_eq!(dec("\"68900.5\""), Some(Decimal::new(689005, 1)));
+        assert_eq!(dec("1e-5"), Some(Decimal::new(1, 5)));
+        assert_eq!(dec("0.1").map(|d| d.to_string()), Some("0.1".into()));
+        assert_eq!(dec("abc"), None);
+    }
+}

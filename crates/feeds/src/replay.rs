@@ -1,0 +1,256 @@
+//! Replaying recorded frames through the same parsers as the live feeds.
+//! Reads our recordings (`<ns> <venue> <frame>`) and venue captures in the
+//! format of ../shared/data/ws_captures/binance_spot (`<ns> <frame>`, gzip),
+//! several files merged by receive time.
+
+use super::FrameParser;
+use super::parser::FrameKind;
+use super::stats::{FeedState, FeedStats};
+use super::venue::VenueKind;
+use flate2::read::MultiGzDecoder;
+use omni_core::config::FeedsConfig;
+use omni_core::domain::{Catalog, Timestamp};
+use omni_core::market::MarketEvent;
+use omni_core::market::MarketSource;
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A replay that cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// A file could not be read.
+    #[error("{0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    /// Capture-format lines need a venue.
+    #[error(
+        "{0}:{1}: this line does not name its venue; pass --venue NAME (binance, kraken, coinbase, bybit, oanda)"
+    )]
+    NoVenue(PathBuf, usize),
+    /// The venue is not in the configuration's catalog.
+    #[error("venue `{0}` is not in [[venues]]: add it to replay its frames")]
+    UnknownVenue(String),
+}
+
+struct FileReader {
+    path: PathBuf,
+    lines: Box<dyn BufRead + Send>,
+    line_no: usize,
+}
+
+fn open(path: &Path) -> Result<Box<dyn BufRead + Send>, ReplayError> {
+    let mut f = std::fs::File::open(path).map_err(|e| ReplayError::Read(path.to_path_buf(), e))?;
+    let mut magic = [0u8; 2];
+    let n = f
+        .read(&mut magic)
+        .map_err(|e| ReplayError::Read(path.to_path_buf(), e))?;
+    let f = std::fs::File::open(path).map_err(|e| ReplayError::Read(path.to_path_buf(), e))?;
+    Ok(if n == 2 && magic == [0x1f, 0x8b] {
+        Box::new(BufReader::new(MultiGzDecoder::new(f)))
+    } else {
+        Box::new(BufReader::new(f))
+    })
+}
+
+/// One raw line: when, which venue, the frame.
+struct Line {
+    ts: i64,
+    venue: VenueKind,
+    text: String,
+}
+
+struct Inner {
+    files: Vec<FileReader>,
+    heads: Vec<Option<Line>>,
+    heap: BinaryHeap<Reverse<(i64, usize)>>,
+    parsers: Vec<Option<Box<dyn FrameParser>>>,
+    stats: Vec<Option<Arc<FeedStats>>>,
+    pending: VecDeque<MarketEvent>,
+    default_venue: Option<VenueKind>,
+    error: Option<ReplayError>,
+    buf: Vec<MarketEvent>,
+}
+
+/// The merged, parsed frames of some files, as a market source.
+pub struct ReplaySource {
+    inner: RefCell<Inner>,
+}
+
+fn venue_index(v: VenueKind) -> usize {
+    VenueKind::ALL.iter().position(|x| *x == v).unwrap_or(0)
+}
+
+impl Inner {
+    fn read_line(&mut self, f: usize) -> Option<Line> {
+        loop {
+            let fr = &mut self.files[f];
+            let mut s = String::new();
+            match fr.lines.read_line(&mut s) {
+                Ok(0) | Err(_) => return None,
+                Ok(_) => {}
+            }
+            fr.line_no += 1;
+            let s = s.trim_end();
+            if s.is_empty() {
+                continue;
+            }
+            let (ts, rest) = s.split_once(' ').unwrap_or((s, ""));
+            let ts: Option<i64> = ts.parse().ok();
+            let (venue, text) = match rest.split_once(' ') {
+                Some((v, t)) if VenueKind::parse(v).is_some() => (VenueKind::parse(v), t),
+                _ => (self.default_venue, rest),
+            };
+            let Some(venue) = venue else {
+                self.error = Some(ReplayError::NoVenue(fr.path.clone(), fr.line_no));
+                return None;
+            };
+            let Some(ts) = ts else {
+                // A line without a time cannot be placed: counted, dropped.
+                if let Some(st) = &self.stats[venue_index(venue)] {
+                    st.message(Timestamp(0));
+                    st.dropped();
+                }
+                continue;
+            };
+            return Some(Line {
+                ts,
+                venue,
+                text: text.to_string(),
+            });
+        }
+    }
+
+    fn fill(&mut self) {
+        while self.pending.is_empty() {
+            let Some(Reverse((_, f))) = self.heap.pop() else {
+                return;
+            };
+            let Some(line) = self.heads[f].take() else {
+                continue;
+            };
+            if let Some(next) = self.read_line(f) {
+                self.heap.push(Reverse((next.ts, f)));
+                self.heads[f] = Some(next);
+            }
+            let vi = venue_index(line.venue);
+            let (Some(parser), Some(stats)) = (self.parsers[vi].as_mut(), self.stats[vi].as_ref())
+            else {
+                continue;
+            };
+            let recv = Timestamp(line.ts);
+            stats.message(recv);
+            self.buf.clear();
+            match parser.parse(&line.text, recv, &mut self.buf) {
+                FrameKind::Data => {
+                    stats.add_events(self.buf.len() as u64);
+                    self.pending.extend(self.buf.drain(..));
+                }
+                FrameKind::Ignored => stats.ignored(),
+                FrameKind::Unknown | FrameKind::Malformed(_) => stats.dropped(),
+                FrameKind::Heartbeat | FrameKind::Control => {}
+            }
+        }
+    }
+}
+
+impl ReplaySource {
+    /// Opens the files. `default_venue` names the venue of capture-format
+    /// lines. Symbols are mapped with each venue's `[feeds.*] symbols`.
+    pub fn open(
+        files: &[PathBuf],
+        default_venue: Option<VenueKind>,
+        catalog: &Catalog,
+        feeds: &FeedsConfig,
+    ) -> Result<Self, ReplayError> {
+        let mut parsers: Vec<Option<Box<dyn FrameParser>>> = Vec::new();
+        let mut stats = Vec::new();
+        for v in VenueKind::ALL {
+            match v.symbol_map(catalog, v.config(feeds)) {
+                Some(map) => {
+                    parsers.push(Some(v.parser(map)));
+                    let s = Arc::new(FeedStats::new(v.name()));
+                    s.set_state(FeedState::Replay);
+                    stats.push(Some(s));
+                }
+                None => {
+                    parsers.push(None);
+                    stats.push(None);
+                }
+            }
+        }
+        if let Some(v) = default_venue
+            && parsers[venue_index(v)].is_none()
+        {
+            return Err(ReplayError::UnknownVenue(v.name().into()));
+        }
+        let mut inner = Inner {
+            files: Vec::new(),
+            heads: Vec::new(),
+            heap: BinaryHeap::new(),
+            parsers,
+            stats,
+            pending: VecDeque::new(),
+            default_venue,
+            error: None,
+            buf: Vec::new(),
+        };
+        for (i, p) in files.iter().enumerate() {
+            inner.files.push(FileReader {
+                path: p.clone(),
+                lines: open(p)?,
+                line_no: 0,
+            });
+            let head = inner.read_line(i);
+            if let Some(e) = inner.error.take() {
+                return Err(e);
+            }
+            if let Some(h) = &head {
+                inner.heap.push(Reverse((h.ts, i)));
+            }
+            inner.heads.push(head);
+        }
+        Ok(Self {
+            inner: RefCell::new(inner),
+        })
+    }
+
+    /// Counters per venue that appears in the configuration.
+    pub fn stats(&self) -> Vec<Arc<FeedStats>> {
+        self.inner
+            .borrow()
+            .stats
+            .iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
+    /// Counters of the venues that had frames.
+    pub fn active_stats(&self) -> Vec<Arc<FeedStats>> {
+        self.stats()
+            .into_iter()
+            .filter(|s| s.health().messages > 0)
+            .collect()
+    }
+}
+
+impl Iterator for ReplaySource {
+    type Item = MarketEvent;
+
+    fn next(&mut self) -> Option<MarketEvent> {
+        let inner = self.inner.get_mut();
+        inner.fill();
+        inner.pending.pop_front()
+    }
+}
+
+impl MarketSource for ReplaySource {
+    fn peek_ts(&self) -> Option<Timestamp> {
+        let mut inner = self.inner.borrow_mut();
+        inner.fill();
+        inner.pending.front().map(MarketEvent::ts)
+    }
+}

@@ -1,0 +1,480 @@
+//! The single writer: audit records in, rows out, one transaction per batch.
+
+use super::StoreError;
+use omni_core::domain::{Catalog, OpportunityKind};
+use omni_core::engine::Audit;
+use omni_core::risk::Verdict;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread::JoinHandle;
+
+/// Applies audit records to the database.
+pub struct StoreWriter {
+    conn: Connection,
+    catalog: Catalog,
+    run_id: i64,
+    /// Order of records within the run: rows of different tables with
+    /// the same time are listed in the order they happened.
+    seq: i64,
+}
+
+fn kind_str(k: OpportunityKind) -> &'static str {
+    k.as_str()
+}
+
+impl StoreWriter {
+    /// A writer for a new run (recorded in `runs`).
+    pub fn begin_run(
+        conn: Connection,
+        catalog: &Catalog,
+        mode: &str,
+        seed: u64,
+        config_origin: &str,
+    ) -> Result<Self, rusqlite::Error> {
+        conn.execute(
+            "INSERT INTO runs (mode, seed, config) VALUES (?1, ?2, ?3)",
+            params![mode, seed as i64, config_origin],
+        )?;
+        let run_id = conn.last_insert_rowid();
+        Ok(Self {
+            conn,
+            catalog: catalog.clone(),
+            run_id,
+            seq: 0,
+        })
+    }
+
+    /// Row id of this run in the `runs` table.
+    pub fn run_id(&self) -> i64 {
+        self.run_id
+    }
+
+    /// Applies a batch of audit lists in one transaction.
+    pub fn apply_batch<'a>(
+        &mut self,
+        batch: impl IntoIterator<Item = &'a [Audit]>,
+    ) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        for audits in batch {
+            for a in audits {
+                self.seq += 1;
+                apply(&tx, &self.catalog, self.run_id, self.seq, a)?;
+            }
+        }
+        tx.commit()
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    // Serialising our own plain data types cannot fail.
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+fn apply(
+    tx: &rusqlite::Transaction<'_>,
+    cat: &Catalog,
+    run: i64,
+    seq: i64,
+    a: &Audit,
+) -> rusqlite::Result<()> {
+    let inst = |i: omni_core::domain::InstrumentId| cat.instrument(i).name.as_str();
+    let acct = |i: omni_core::domain::AccountId| cat.account(i).name.as_str();
+    let venue = |v: omni_core::domain::VenueId| cat.venue(v).name.as_str();
+    match a {
+        Audit::OpportunityOpened(o) => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO opportunities
+                 (id, run_id, kind, instrument, created_ts, expires_ts, score, detail_json, alpha, beta, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'PENDING')",
+            )?
+            .execute(params![
+                o.id.0 as i64,
+                run,
+                kind_str(o.kind()),
+                inst(o.instrument),
+                o.created.nanos(),
+                o.expires.nanos(),
+                if o.score.is_finite() { o.score } else { 0.0 },
+                json(&o.detail),
+                o.belief.map(|b| b.alpha),
+                o.belief.map(|b| b.beta),
+            ])?;
+        }
+        Audit::OpportunityClosed { id, status, ts, .. } => {
+            tx.prepare_cached(
+                "UPDATE opportunities SET status = ?2, closed_ts = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id.0 as i64, status.as_str(), ts.nanos()])?;
+        }
+        Audit::Decision(d) => {
+            let (verdict, reason, detail) = match &d.verdict {
+                Verdict::Approved => ("APPROVED", None, None),
+                Verdict::Refused(r) => {
+                    ("REFUSED", Some(r.reason.as_str()), Some(r.detail.as_str()))
+                }
+            };
+            tx.prepare_cached(
+                "INSERT INTO risk_decisions
+                 (run_id, ts, opportunity_id, kind, instrument, account, verdict, reason, detail, qty, price, notional, alpha, beta, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?
+            .execute(params![
+                run,
+                d.ts.nanos(),
+                d.opportunity.0 as i64,
+                kind_str(d.kind),
+                inst(d.instrument),
+                acct(d.account),
+                verdict,
+                reason,
+                detail,
+                d.qty.to_string(),
+                d.price.to_string(),
+                d.notional.round_dp(8).to_string(),
+                d.alpha,
+                d.beta,
+                seq,
+            ])?;
+        }
+        Audit::OrderCreated(o) => {
+            tx.prepare_cached(
+                "INSERT INTO orders
+                 (id, run_id, account, instrument, venue, side, type, tif, qty, limit_price, reference_price,
+                  status, filled_qty, avg_fill_price, fees, purpose, exit_reason, opportunity_id,
+                  position_contract, binary_json, created_ts, updated_ts)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+            )?
+            .execute(params![
+                o.id.0 as i64,
+                run,
+                acct(o.account),
+                inst(o.instrument),
+                venue(o.venue),
+                o.side.as_str(),
+                o.order_type.as_str(),
+                if o.tif == omni_core::domain::TimeInForce::Ioc { "IOC" } else { "GTC" },
+                o.qty.to_string(),
+                o.limit_price.map(|p| p.to_string()),
+                o.reference_price.to_string(),
+                o.status.as_str(),
+                o.filled_qty.to_string(),
+                o.avg_fill_price.to_string(),
+                o.fees.to_string(),
+                o.purpose.as_str(),
+                o.exit_reason.map(|r| r.as_str()),
+                o.opportunity.map(|i| i.0 as i64),
+                o.position_contract as i64,
+                o.binary.as_ref().map(json),
+                o.created.nanos(),
+                o.updated.nanos(),
+            ])?;
+        }
+        Audit::OrderChanged {
+            id,
+            status,
+            filled_qty,
+            avg_fill_price,
+            fees,
+            ts,
+            note,
+        } => {
+            tx.prepare_cached(
+                "UPDATE orders SET status = ?2, filled_qty = ?3, avg_fill_price = ?4, fees = ?5,
+                 updated_ts = ?6, note = COALESCE(?7, note) WHERE id = ?1",
+            )?
+            .execute(params![
+                id.0 as i64,
+                status.as_str(),
+                filled_qty.to_string(),
+                avg_fill_price.round_dp(12).to_string(),
+                fees.to_string(),
+                ts.nanos(),
+                note,
+            ])?;
+        }
+        Audit::Fill {
+            fill,
+            account,
+            instrument,
+            venue: v,
+            side,
+        } => {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO fills
+                 (order_id, trade_id, account, instrument, venue, side, qty, price, fee, ts, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                fill.order_id.0 as i64,
+                fill.trade_id,
+                acct(*account),
+                inst(*instrument),
+                venue(*v),
+                side.as_str(),
+                fill.qty.to_string(),
+                fill.price.to_string(),
+                fill.fee.to_string(),
+                fill.ts.nanos(),
+                seq,
+            ])?;
+        }
+        Audit::TradeClosed(t) => {
+            tx.prepare_cached(
+                "INSERT INTO trades
+                 (run_id, account, instrument, kind, side, qty, entry_price, exit_price, pnl, fees,
+                  opened_ts, closed_ts, reason, opportunity_id, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?
+            .execute(params![
+                run,
+                acct(t.account),
+                inst(t.instrument),
+                t.kind.map(kind_str),
+                t.side.as_str(),
+                t.qty.to_string(),
+                t.entry_price.round_dp(12).to_string(),
+                t.exit_price.round_dp(12).to_string(),
+                t.pnl.round_dp(8).to_string(),
+                t.fees.to_string(),
+                t.opened.nanos(),
+                t.closed.nanos(),
+                t.reason.as_str(),
+                t.opportunity.map(|i| i.0 as i64),
+                seq,
+            ])?;
+        }
+        Audit::PositionChanged(p) => {
+            if p.is_flat() {
+                tx.prepare_cached(
+                    "DELETE FROM positions WHERE account = ?1 AND instrument = ?2 AND contract = ?3",
+                )?
+                .execute(params![acct(p.key.account), inst(p.key.instrument), p.key.contract as i64])?;
+            } else {
+                tx.prepare_cached(
+                    "INSERT INTO positions (account, instrument, contract, json) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(account, instrument, contract) DO UPDATE SET json = excluded.json",
+                )?
+                .execute(params![
+                    acct(p.key.account),
+                    inst(p.key.instrument),
+                    p.key.contract as i64,
+                    json(p)
+                ])?;
+            }
+        }
+        Audit::PositionRemoved(k) => {
+            tx.prepare_cached(
+                "DELETE FROM positions WHERE account = ?1 AND instrument = ?2 AND contract = ?3",
+            )?
+            .execute(params![
+                acct(k.account),
+                inst(k.instrument),
+                k.contract as i64
+            ])?;
+        }
+        Audit::AccountChanged {
+            account,
+            cash,
+            risk,
+            ts,
+        } => {
+            let info = cat.account(*account);
+            tx.prepare_cached(
+                "INSERT INTO accounts (name, type, profile, currency, cash, risk_json, updated_ts)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(name) DO UPDATE SET type = excluded.type, profile = excluded.profile,
+                   currency = excluded.currency, cash = excluded.cash, risk_json = excluded.risk_json,
+                   updated_ts = excluded.updated_ts",
+            )?
+            .execute(params![
+                info.name,
+                info.kind.as_str(),
+                info.profile.as_str(),
+                info.currency,
+                cash.to_string(),
+                json(risk),
+                ts.nanos(),
+            ])?;
+        }
+        Audit::TradingStateChanged {
+            from,
+            to,
+            kill_latched,
+            cause,
+            ts,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO trading_state_changes (run_id, ts, from_state, to_state, kill_latched, cause, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![run, ts.nanos(), from.as_str(), to.as_str(), *kill_latched as i64, cause, seq])?;
+            let mut meta = tx.prepare_cached(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            )?;
+            meta.execute(params!["trading_state", to.as_str()])?;
+            meta.execute(params![
+                "kill_latched",
+                if *kill_latched { "1" } else { "0" }
+            ])?;
+        }
+        Audit::LearningChanged {
+            instrument,
+            kind,
+            wins,
+            losses,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO learning (instrument, kind, wins, losses) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(instrument, kind) DO UPDATE SET wins = excluded.wins, losses = excluded.losses",
+            )?
+            .execute(params![inst(*instrument), kind_str(*kind), wins, losses])?;
+        }
+        Audit::Command {
+            command,
+            outcome,
+            ts,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO commands (run_id, ts, command, argument, outcome, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![run, ts.nanos(), command.name(), command.argument(), outcome, seq])?;
+        }
+    }
+    Ok(())
+}
+
+enum Msg {
+    Audits(Vec<Audit>),
+    Flush(mpsc::Sender<()>),
+}
+
+/// The writer thread's handle. Audits are queued (bounded: a stalled disk
+/// slows the engine instead of eating memory) and written in batches.
+pub struct StoreHandle {
+    tx: Option<SyncSender<Msg>>,
+    join: Option<JoinHandle<Result<(), StoreError>>>,
+    run_id: i64,
+}
+
+impl StoreHandle {
+    /// Starts the writer thread.
+    pub fn spawn(writer: StoreWriter) -> Self {
+        let (tx, rx) = mpsc::sync_channel(4096);
+        let run_id = writer.run_id();
+        let join = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || run_writer(writer, rx))
+            .ok();
+        Self {
+            tx: Some(tx),
+            join,
+            run_id,
+        }
+    }
+
+    /// Row id of this run in the `runs` table.
+    pub fn run_id(&self) -> i64 {
+        self.run_id
+    }
+
+    /// Queues audit records for the writer thread; fails with `WriterGone` once it has stopped.
+    pub fn send(&self, audits: Vec<Audit>) -> Result<(), StoreError> {
+        let tx = self
+            .tx
+            .as_ref()
+            .ok_or_else(|| StoreError::WriterGone("closed".into()))?;
+        tx.send(Msg::Audits(audits))
+            .map_err(|_| StoreError::WriterGone("the writer thread exited".into()))
+    }
+
+    /// Waits until everything queued so far is committed.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let tx = self
+            .tx
+            .as_ref()
+            .ok_or_else(|| StoreError::WriterGone("closed".into()))?;
+        let (ack_tx, ack_rx) = mpsc::channel();
+        tx.send(Msg::Flush(ack_tx))
+            .map_err(|_| StoreError::WriterGone("the writer thread exited".into()))?;
+        ack_rx
+            .recv()
+            .map_err(|_| StoreError::WriterGone("the writer failed before the flush".into()))
+    }
+
+    /// Flushes, stops the thread, and returns its first error if any.
+    pub fn close(mut self) -> Result<(), StoreError> {
+        let flushed = self.flush();
+        self.tx = None;
+        let joined = match self.join.take() {
+            Some(j) => j
+                .join()
+                .map_err(|_| StoreError::WriterGone("the writer thread panicked".into()))?,
+            None => Ok(()),
+        };
+        joined.and(flushed)
+    }
+}
+
+impl Drop for StoreHandle {
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(j) = self.join.take() {
+            let _ = j.join();
+        }
+    }
+}
+
+fn run_writer(mut w: StoreWriter, rx: Receiver<Msg>) -> Result<(), StoreError> {
+    let path = w
+        .conn
+        .path()
+        .map(str::to_string)
+        .unwrap_or_else(|| ":memory:".into());
+    let err = |source| StoreError::Sqlite {
+        path: path.clone(),
+        source,
+    };
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < 1024 {
+            match rx.try_recv() {
+                Ok(m) => batch.push(m),
+                Err(_) => break,
+            }
+        }
+        let lists: Vec<&[Audit]> = batch
+            .iter()
+            .filter_map(|m| match m {
+                Msg::Audits(a) => Some(a.as_slice()),
+                Msg::Flush(_) => None,
+            })
+            .collect();
+        if !lists.is_empty() {
+            w.apply_batch(lists).map_err(err)?;
+        }
+        for m in batch {
+            if let Msg::Flush(ack) = m {
+                let _ = ack.send(());
+            }
+        }
+    }
+    let _ = w
+        .conn
+        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        .optional();
+    Ok(())
+}
+
+impl omni_core::engine::AuditSink for StoreHandle {
+    fn record(
+        &mut self,
+        audits: &mut Vec<omni_core::engine::Audit>,
+    ) -> Result<(), omni_core::engine::SinkError> {
+        if audits.is_empty() {
+            return Ok(());
+        }
+        self.send(std::mem::take(audits))
+            .map_err(omni_core::engine::SinkError::new)
+    }
+}

@@ -1,9 +1,0 @@
-//! Market data: the event type every source produces, the quote book, and
-//! the built-in demo market.
-
-pub mod book;
-pub mod demo;
-pub mod event;
-
-pub use book::{MarketSlot, QuoteBook};
-pub use event::MarketEvent;

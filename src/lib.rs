@@ -11,5 +11,6 @@
 pub mod app;
 pub mod cli;
 pub mod cockpit;
+pub mod setup;
 pub mod summary;
 pub mod ui;

@@ -237,7 +237,7 @@ fn main() -> ExitCode {
             split,
             json,
         }) => cli::eval::run(&data, models.as_deref(), &split, json),
-        Some(Cmd::Config) => cli::setup::load_config(cli.config.as_deref()).map(|l| {
+        Some(Cmd::Config) => omni_tui::setup::load_config(cli.config.as_deref()).map(|l| {
             println!("configuration: {}", l.origin);
             println!(
                 "{} venues, {} instruments, {} accounts, {} routes; market source {:?}",

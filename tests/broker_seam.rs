@@ -10,7 +10,7 @@ use omni_core::engine::{Audit, Command, RestoredState};
 use omni_core::execution::{
     Balance, Broker, BrokerError, BrokerPosition, ExecutionReport, OpenOrder,
 };
-use omni_tui::cli::setup;
+use omni_tui::setup;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 

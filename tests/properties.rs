@@ -9,7 +9,7 @@ use omni_core::engine::sink::NullSink;
 use omni_core::engine::{Audit, Command, RestoredState};
 use omni_core::portfolio::{Position, PositionKey};
 use omni_core::risk::{TradingState, Verdict};
-use omni_tui::cli::setup;
+use omni_tui::setup;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 

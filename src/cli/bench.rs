@@ -1,6 +1,6 @@
 //! `omni-tui bench`: throughput and latency of the whole headless pipeline.
 
-use super::setup;
+use crate::setup;
 use crate::summary::Summary;
 use omni_core::config::ApprovalMode;
 use omni_core::domain::time::SECOND;

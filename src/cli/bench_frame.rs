@@ -2,7 +2,7 @@
 //! at 200×50: layout, widgets, the buffer diff and the terminal escape codes
 //! (written to a sink instead of a terminal).
 
-use super::setup;
+use crate::setup;
 use crate::app::{AppState, log::read_log};
 use crate::cockpit::snapshot::Snapshot;
 use omni_core::config::ApprovalMode;

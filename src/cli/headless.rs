@@ -2,7 +2,7 @@
 //! terminal, with a summary at the end. The demo and replays run as fast as
 //! the CPU allows; live feeds run for `--duration` seconds.
 
-use super::setup;
+use crate::setup;
 use crate::summary::Summary;
 use omni_core::config::{LoadedConfig, MarketSource as Source};
 use omni_core::domain::Timestamp;

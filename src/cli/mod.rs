@@ -8,6 +8,5 @@ pub mod eval;
 pub mod headless;
 pub mod logging;
 pub mod record;
-pub mod setup;
 pub mod trades;
 pub mod train;

@@ -1,7 +1,7 @@
 //! `omni-tui record`: every raw frame of the enabled feeds, with its
 //! receive time, into a file that `omni-tui replay` reads.
 
-use super::setup;
+use crate::setup;
 use omni_feeds::record::Recorder;
 use std::path::Path;
 use std::time::{Duration, Instant};

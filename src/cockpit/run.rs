@@ -2,7 +2,7 @@
 
 use super::engine_thread::{EngineThread, Pacing};
 use crate::app::{self, AppState, keymap};
-use crate::cli::setup;
+use crate::setup;
 use crate::ui;
 use crossterm::event::{self, Event, KeyEventKind};
 use omni_core::config::MarketSource as Source;

@@ -11,6 +11,7 @@
 pub mod app;
 pub mod cli;
 pub mod cockpit;
+pub mod config;
 pub mod setup;
 pub mod summary;
 pub mod ui;

@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use omni_tui::cli;
+use omni_tui::cli::args::{ApproveArg, ModelArg, SplitArg};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -30,8 +31,8 @@ enum Cmd {
         #[arg(long, default_value_t = 100_000)]
         events: u64,
         /// manual approves nothing, all approves everything (the gate still decides), auto applies the auto policy.
-        #[arg(long, default_value = "manual")]
-        approve: String,
+        #[arg(long, value_enum, default_value_t = ApproveArg::Manual)]
+        approve: ApproveArg,
         /// Fire the kill switch after this many market events, then keep running.
         #[arg(long)]
         kill_after: Option<u64>,
@@ -72,8 +73,8 @@ enum Cmd {
         #[arg(long)]
         json: bool,
         /// Approval: manual, all or auto (with --headless).
-        #[arg(long, default_value = "manual")]
-        approve: String,
+        #[arg(long, value_enum, default_value_t = ApproveArg::Manual)]
+        approve: ApproveArg,
         /// Seed of the paper broker.
         #[arg(long)]
         seed: Option<u64>,
@@ -90,8 +91,8 @@ enum Cmd {
     /// Train the horizon models on historical bars and write their files.
     Train {
         /// Which model: short, medium, long or all.
-        #[arg(long, default_value = "all")]
-        model: String,
+        #[arg(long, value_enum, default_value_t = ModelArg::All)]
+        model: ModelArg,
         /// A CSV file or a directory of them (one series); append @+HH:MM when its times are local.
         #[arg(long, required = true, num_args = 1..)]
         data: Vec<String>,
@@ -114,8 +115,8 @@ enum Cmd {
         #[arg(long)]
         models: Option<PathBuf>,
         /// Which part of each series: all, train, validation or test.
-        #[arg(long, default_value = "all")]
-        split: String,
+        #[arg(long, value_enum, default_value_t = SplitArg::All)]
+        split: SplitArg,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -159,7 +160,7 @@ fn main() -> ExitCode {
             db: cli.db,
             seed,
             events,
-            approve,
+            approve: approve.into(),
             kill_after,
             json,
             duration,
@@ -186,7 +187,7 @@ fn main() -> ExitCode {
                     db: cli.db,
                     seed,
                     events: u64::MAX,
-                    approve,
+                    approve: approve.into(),
                     kill_after: None,
                     json,
                     duration: None,
@@ -230,13 +231,13 @@ fn main() -> ExitCode {
             out,
             seed,
             members,
-        }) => cli::train::run(&model, &data, &out, seed, members),
+        }) => cli::train::run(model, &data, &out, seed, members),
         Some(Cmd::Eval {
             data,
             models,
             split,
             json,
-        }) => cli::eval::run(&data, models.as_deref(), &split, json),
+        }) => cli::eval::run(&data, models.as_deref(), split, json),
         Some(Cmd::Config) => omni_tui::setup::load_config(cli.config.as_deref()).map(|l| {
             println!("configuration: {}", l.origin);
             println!(

@@ -1,7 +1,8 @@
 //! Building a run: configuration, store, engine, market and broker.
 
+use crate::config::LoadedConfig;
 use anyhow::Context;
-use omni_core::config::{ApprovalMode, LoadedConfig};
+use omni_core::domain::BrokerKind;
 use omni_core::driver::Driver;
 use omni_core::engine::{Engine, RestoredState};
 use omni_core::ensemble::ModelSet;
@@ -19,10 +20,7 @@ pub type DemoDriver = Driver<DemoMarket>;
 
 /// Loads the configuration or explains, with file, line and key, why not.
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<LoadedConfig> {
-    Ok(omni_core::config::load(
-        path,
-        &omni_sim::demo::assets::is_bundled,
-    )?)
+    Ok(crate::config::load(path)?)
 }
 
 /// Opens the store, reads what a restart resumes from, and starts a run.
@@ -54,7 +52,13 @@ pub fn demo_driver(
     seed: u64,
     restored: RestoredState,
 ) -> anyhow::Result<DemoDriver> {
-    let market = DemoMarket::new(&loaded.config, &loaded.catalog, &loaded.base_dir, seed)?;
+    let market = DemoMarket::new(
+        &loaded.config.market.demo,
+        &loaded.config.risk.hours,
+        &loaded.catalog,
+        &loaded.base_dir,
+        seed,
+    )?;
     driver(loaded, seed, restored, market)
 }
 
@@ -67,7 +71,7 @@ pub fn driver<M: MarketSource>(
     market: M,
 ) -> anyhow::Result<Driver<M>> {
     let cfg = &loaded.config;
-    let mut engine = Engine::new(cfg, &loaded.catalog);
+    let mut engine = Engine::new(&cfg.engine(), &loaded.catalog);
     engine.set_models(std::sync::Arc::new(load_models(loaded)?));
     engine.restore(restored);
     let latencies = loaded
@@ -90,16 +94,21 @@ pub fn driver<M: MarketSource>(
 /// (restored) cash and positions so the two agree from the first event.
 fn brokers(loaded: &LoadedConfig, engine: &Engine, latencies: Vec<u64>, seed: u64) -> BrokerMap {
     let catalog = &loaded.catalog;
-    let mut paper = PaperBroker::new(catalog, &loaded.config.paper, latencies, seed);
+    let cfg = &loaded.config;
+    let mut paper = PaperBroker::new(catalog, &cfg.paper, &cfg.scanners.binary, latencies, seed);
     let portfolio = engine.portfolio();
     let mut paper_accounts = Vec::new();
     for (account, info) in catalog.accounts.iter().enumerate() {
-        let cash = portfolio
-            .balances
-            .get(account)
-            .map_or(info.initial_balance, |b| b.cash);
-        paper.open_account(info.id, &info.currency, cash);
-        paper_accounts.push(info.id);
+        match info.broker {
+            BrokerKind::Paper => {
+                let cash = portfolio
+                    .balances
+                    .get(account)
+                    .map_or(info.initial_balance, |b| b.cash);
+                paper.open_account(info.id, &info.currency, cash);
+                paper_accounts.push(info.id);
+            }
+        }
     }
     for p in portfolio.positions.values() {
         if p.key.contract == 0 && !p.qty.is_zero() {
@@ -128,12 +137,12 @@ pub fn replay_source(
         !files.is_empty(),
         "nothing to replay: give FILE... or [market.replay] files"
     );
-    let venue = venue.or((!r.venue.is_empty()).then_some(r.venue.as_str()));
     let venue = match venue {
         Some(v) => Some(VenueKind::parse(v).ok_or_else(|| {
-            anyhow::anyhow!("--venue must be binance, kraken, coinbase, bybit or oanda (got `{v}`)")
+            let names: Vec<&str> = VenueKind::ALL.iter().map(|k| k.name()).collect();
+            anyhow::anyhow!("--venue must be one of {} (got `{v}`)", names.join(", "))
         })?),
-        None => None,
+        None => r.venue,
     };
     Ok(ReplaySource::open(
         &files,
@@ -154,7 +163,7 @@ pub fn load_models(loaded: &LoadedConfig) -> anyhow::Result<ModelSet> {
         return Ok(ModelSet::bundled()?);
     }
     let dir = loaded.base_dir.join(&e.models_dir);
-    let set = ModelSet::load_dir(&dir)?;
+    let set = omni_research::models::load_dir(&dir)?;
     anyhow::ensure!(
         !set.is_empty(),
         "{}: no short.json, medium.json or long.json",
@@ -170,15 +179,5 @@ pub fn on_real_data(loaded: &mut LoadedConfig) {
         if a.mode == omni_core::domain::AccountMode::Demo {
             a.mode = omni_core::domain::AccountMode::Paper;
         }
-    }
-}
-
-/// Parses `--approve`.
-pub fn approval_mode(s: &str) -> anyhow::Result<ApprovalMode> {
-    match s {
-        "manual" => Ok(ApprovalMode::Manual),
-        "all" => Ok(ApprovalMode::All),
-        "auto" => Ok(ApprovalMode::Auto),
-        other => anyhow::bail!("--approve must be manual, all or auto (got `{other}`)"),
     }
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use omni_core::config::ApprovalMode;
+use omni_core::approval::config::ApprovalMode;
 use omni_core::domain::{AccountId, Order, OrderId, OrderStatus, Timestamp};
 use omni_core::engine::{Audit, Command, RestoredState};
 use omni_core::execution::{

@@ -1,16 +1,18 @@
 //! Configuration: the example equals the defaults, and bad files get errors
 //! that name the file, the line and the key.
 
-use omni_core::config::{Config, ConfigError, ConfigOrigin, parse_str};
+use omni_tui::config::Config;
+use omni_tui::config::ConfigError;
+use omni_tui::config::ConfigOrigin;
+use omni_tui::config::parse_str;
 use std::path::PathBuf;
 use std::process::Command;
 
-fn parse(text: &str) -> Result<omni_core::config::LoadedConfig, ConfigError> {
+fn parse(text: &str) -> Result<omni_tui::config::LoadedConfig, ConfigError> {
     parse_str(
         text,
         ConfigOrigin::File("omni.toml".into()),
         PathBuf::from("."),
-        &omni_sim::demo::assets::is_bundled,
     )
 }
 
@@ -24,11 +26,21 @@ fn invalid(text: &str) -> (usize, String, String) {
 }
 
 #[test]
-fn example_documents_exactly_the_defaults() {
+fn the_example_is_the_built_in_configuration_and_validates() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/omni.toml.example"))
         .expect("omni.toml.example");
-    let loaded = parse(&text).expect("the example parses");
+    assert_eq!(
+        text,
+        omni_core::defaults::TOML,
+        "one file is both the example and the defaults"
+    );
+    let loaded = parse(&text).expect("the example parses and validates");
     assert_eq!(loaded.config, Config::default());
+    // Each component reads its own section of it.
+    let engine = omni_core::engine::config::EngineConfig::builtin();
+    assert_eq!(engine, loaded.config.engine());
+    let demo: omni_sim::demo::DemoConfig = omni_core::defaults::section("market.demo");
+    assert_eq!(demo, loaded.config.market.demo);
 }
 
 /// Every key path of a TOML value; array elements are indexed.
@@ -131,9 +143,9 @@ fn wrong_type_names_line_and_key() {
 
 #[test]
 fn bad_enum_in_an_array_of_tables() {
-    let text = "[[accounts]]\nname = \"a\"\ntype = \"spot\"\n\n[[accounts]]\nname = \"b\"\ntype = \"futures\"\n";
+    let text = "[[accounts]]\nname = \"a\"\ntype = \"spot\"\nprofile = \"balanced\"\ncurrency = \"USDT\"\nbalance = 1000\nbroker = \"paper\"\n\n[[accounts]]\nname = \"b\"\ntype = \"futures\"\n";
     let (line, key, _) = invalid(text);
-    assert_eq!(line, 7);
+    assert_eq!(line, 11);
     assert_eq!(key, "accounts[1].type");
 }
 
@@ -232,16 +244,19 @@ fn a_partial_section_keeps_the_defaults_of_its_other_keys() {
     let c = parse("[risk.hours.forex]\ndaily_break = \"21:55-22:05\"\n")
         .expect("parses")
         .config;
-    assert_eq!(c.risk.hours.forex.open, "sun 22:00");
-    assert_eq!(c.risk.hours.forex.close, "fri 22:00");
-    assert_eq!(c.risk.hours.forex.daily_break, "21:55-22:05");
+    assert_eq!(c.risk.hours.forex.open.as_str(), "sun 22:00");
+    assert_eq!(c.risk.hours.forex.close.as_str(), "fri 22:00");
+    assert_eq!(c.risk.hours.forex.daily_break.as_str(), "21:55-22:05");
     // A feed pointed elsewhere keeps its venue's heartbeat and stays enabled.
     let c = parse("[feeds.kraken]\nurl = \"ws://127.0.0.1:9000\"\n")
         .expect("parses")
         .config;
-    assert_eq!(c.feeds.kraken.url, "ws://127.0.0.1:9000");
-    assert!(c.feeds.kraken.enabled);
-    assert_eq!(c.feeds.kraken.heartbeat_secs, 1.0);
+    assert_eq!(
+        c.feeds[&omni_feeds::VenueKind::Kraken].url,
+        "ws://127.0.0.1:9000"
+    );
+    assert!(c.feeds[&omni_feeds::VenueKind::Kraken].enabled);
+    assert_eq!(c.feeds[&omni_feeds::VenueKind::Kraken].heartbeat_secs, 1.0);
     let c = parse("[risk.signal.forex]\nmin_interval_secs = 60\n")
         .expect("parses")
         .config;
@@ -253,16 +268,24 @@ fn a_partial_section_keeps_the_defaults_of_its_other_keys() {
 
 #[test]
 fn a_list_of_tables_replaces_the_default_list() {
-    let c = parse("routes = []\n\n[[accounts]]\nname = \"only\"\n")
-        .expect("parses")
-        .config;
+    let c = parse(concat!(
+        "routes = []\n\n[[accounts]]\nname = \"only\"\ntype = \"spot\"\n",
+        "profile = \"balanced\"\ncurrency = \"USDT\"\nbalance = 1000\nbroker = \"paper\"\n"
+    ))
+    .expect("parses")
+    .config;
     assert_eq!(c.accounts.len(), 1);
     assert_eq!(c.accounts[0].name, "only");
-    assert_eq!(
-        c.accounts[0].balance,
-        Config::default().accounts[2].balance,
-        "the account's own defaults"
-    );
+    assert_eq!(c.accounts[0].balance, rust_decimal::Decimal::from(1000));
+}
+
+#[test]
+fn an_element_of_a_list_spells_out_every_key() {
+    // No hidden defaults inside a list: an account without a balance is an
+    // error that names the key, not an account with somebody else's money.
+    let (line, key, message) = invalid("[[accounts]]\nname = \"only\"\ntype = \"spot\"\n");
+    assert_eq!((line, key.as_str()), (1, "accounts[0]"));
+    assert!(message.contains("missing field"), "{message}");
 }
 
 #[test]

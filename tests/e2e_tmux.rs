@@ -178,12 +178,12 @@ fn cockpit_end_to_end() {
 
     // Same database: comes up HALTED, latched.
     tmux.start(dir.path());
-    let s = tmux.wait_for("the restarted cockpit", 30, titles_on);
-    let s = if s.contains("HALTED") {
-        s
-    } else {
-        tmux.wait_for("HALTED", 5, |s| s.contains("HALTED"))
-    };
+    // The trade log shows the earlier run's rows (with their HALTED state
+    // change) before the engine's first snapshot: wait for the status bar.
+    tmux.wait_for("the restarted cockpit", 30, titles_on);
+    let s = tmux.wait_for("HALTED in the status bar", 10, |s| {
+        s.lines().last().is_some_and(|l| l.contains("HALTED"))
+    });
     assert!(s.contains("HALTED · kill switch"), "{s}");
     assert!(
         s.lines().last().is_some_and(|l| l.contains("HALTED")),

@@ -353,7 +353,7 @@ fn the_cases_above_cover_every_reason() {
         R::OrderRateLimit,
     ]
     .into();
-    let all: BTreeSet<R> = R::ALL.into();
+    let all: BTreeSet<R> = R::ALL.iter().copied().collect();
     assert_eq!(covered, all);
 }
 
@@ -373,4 +373,20 @@ fn a_refusal_is_recorded_with_its_reason_and_numbers() {
     }
     assert_eq!(d0.account, AccountId(2));
     let _ = OrderId(0);
+}
+
+#[test]
+fn every_rule_of_the_table_can_refuse_and_every_reason_has_a_rule() {
+    // The gate is its rule table: each rule is named, and the reasons the
+    // rules above produced are exactly the enum's, with names that parse back.
+    use omni_core::risk::rules::RULES;
+    assert_eq!(
+        RULES.len(),
+        14,
+        "{:?}",
+        RULES.iter().map(|r| r.name).collect::<Vec<_>>()
+    );
+    for r in R::ALL {
+        assert_eq!(R::parse(r.as_str()), Some(*r));
+    }
 }

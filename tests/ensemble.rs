@@ -31,7 +31,7 @@ fn the_engine_computes_exactly_the_forecasts_training_and_eval_compute() {
     .expect("data");
     let models = ModelSet::bundled().expect("bundled models");
     let loaded = common::load("");
-    let mut engine = Engine::new(&loaded.config, &loaded.catalog);
+    let mut engine = Engine::new(&loaded.config.engine(), &loaded.catalog);
     engine.set_models(Arc::new(models.clone()));
     let btc = InstrumentId(0);
     let mut readings = Vec::new();
@@ -329,7 +329,7 @@ fn learning_feedback_scales_later_opportunities_and_survives_a_restart() {
     drop(w);
     let conn = omni_store::open(&dir.path().join("l.db")).expect("db");
     let restored = omni_store::load_state(&conn, &h.loaded.catalog).expect("load");
-    let mut fresh = Engine::new(&h.loaded.config, &h.loaded.catalog);
+    let mut fresh = Engine::new(&h.loaded.config.engine(), &h.loaded.catalog);
     fresh.restore(restored);
     assert!((fresh.feedback_scale(eur, OpportunityKind::Binary) - after).abs() < 1e-12);
 }

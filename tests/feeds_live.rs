@@ -5,12 +5,13 @@
 //! and silence (the connection is declared dead and replaced).
 
 use futures_util::{SinkExt, StreamExt};
-use omni_core::config::{ConfigOrigin, parse_str};
 use omni_core::domain::Timestamp;
 use omni_core::market::MarketEvent;
 use omni_feeds::http_stream::{self, HttpSpec};
 use omni_feeds::ws::{self, WsSpec};
 use omni_feeds::{FeedState, FeedStats, VenueKind};
+use omni_tui::config::ConfigOrigin;
+use omni_tui::config::parse_str;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,17 +29,36 @@ routes = []
 
 [[venues]]
 name = "binance"
+taker_fee_pct = 0.1
+maker_fee_pct = 0.1
+order_latency_ms = 50
 [[venues]]
 name = "kraken"
+taker_fee_pct = 0.1
+maker_fee_pct = 0.1
+order_latency_ms = 50
 [[venues]]
 name = "coinbase"
+taker_fee_pct = 0.1
+maker_fee_pct = 0.1
+order_latency_ms = 50
 [[venues]]
 name = "bybit"
+taker_fee_pct = 0.1
+maker_fee_pct = 0.1
+order_latency_ms = 50
 [[venues]]
 name = "oanda"
+taker_fee_pct = 0.1
+maker_fee_pct = 0.1
+order_latency_ms = 50
 
 [[instruments]]
 name = "BTC/USDT"
+class = "crypto"
+tick_size = 0.01
+lot_size = 0.00001
+min_qty = 0.00001
 venues = ["binance", "kraken", "coinbase", "bybit"]
 [[instruments]]
 name = "EUR/USD"
@@ -50,6 +70,11 @@ venues = ["oanda"]
 
 [[accounts]]
 name = "a"
+type = "spot"
+profile = "balanced"
+currency = "USDT"
+balance = 10000
+broker = "paper"
 
 [market.demo]
 series = []
@@ -67,12 +92,11 @@ symbols = ["BTC/USDT"]
 symbols = ["EUR/USD"]
 "#;
 
-fn catalog() -> (omni_core::config::Config, omni_core::domain::Catalog) {
+fn catalog() -> (omni_tui::config::Config, omni_core::domain::Catalog) {
     let l = parse_str(
         CONFIG,
         ConfigOrigin::File("t.toml".into()),
         PathBuf::from("."),
-        &omni_sim::demo::assets::is_bundled,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     (l.config, l.catalog)
@@ -81,7 +105,10 @@ fn catalog() -> (omni_core::config::Config, omni_core::domain::Catalog) {
 /// The frames a parser makes of these texts, to compare with what arrived.
 fn offline(kind: VenueKind, frames: &[String]) -> Vec<MarketEvent> {
     let (cfg, cat) = catalog();
-    let mut p = kind.parser(kind.symbol_map(&cat, kind.config(&cfg.feeds)).expect("map"));
+    let mut p = kind.parser(
+        kind.symbol_map(&cat, &cfg.feeds[&kind].symbols)
+            .expect("map"),
+    );
     let mut out = Vec::new();
     for f in frames {
         p.parse(f, Timestamp(0), &mut out);
@@ -178,7 +205,7 @@ async fn run_case(case: Case) {
     let spec = spec(case.kind, url);
     let map = case
         .kind
-        .symbol_map(&cat, case.kind.config(&cfg.feeds))
+        .symbol_map(&cat, &cfg.feeds[&case.kind].symbols)
         .expect("map");
     let stats = Arc::new(FeedStats::new(case.kind.name()));
     let (tx, mut rx) = mpsc::channel(4096);
@@ -392,7 +419,7 @@ async fn oanda_pricing_stream() {
         backoff: (Duration::from_millis(20), Duration::from_millis(100)),
     };
     let map = VenueKind::Oanda
-        .symbol_map(&cat, &cfg.feeds.oanda)
+        .symbol_map(&cat, &cfg.feeds[&VenueKind::Oanda].symbols)
         .expect("map");
     let stats = Arc::new(FeedStats::new("oanda"));
     let (tx, mut rx) = mpsc::channel(1024);
@@ -488,7 +515,7 @@ async fn unplug_and_plug_back() {
     let mut spec = spec(VenueKind::Binance, format!("ws://{addr}"));
     spec.backoff = (Duration::from_millis(100), Duration::from_millis(300));
     let map = VenueKind::Binance
-        .symbol_map(&cat, &cfg.feeds.binance)
+        .symbol_map(&cat, &cfg.feeds[&VenueKind::Binance].symbols)
         .expect("map");
     let stats = Arc::new(FeedStats::new("binance"));
     let (tx, mut rx) = mpsc::channel(1024);

@@ -4,7 +4,6 @@
 mod common;
 
 use common::{at, d};
-use omni_core::config::{Config, validate::validate};
 use omni_core::domain::{
     AccountId, BinaryContract, Direction, InstrumentId, Order, OrderId, OrderPurpose, OrderStatus,
     OrderType, Quote, Side, TimeInForce, Timestamp, VenueId,
@@ -12,13 +11,22 @@ use omni_core::domain::{
 use omni_core::execution::{Broker, ExecutionReport};
 use omni_core::market::MarketEvent;
 use omni_sim::paper::PaperBroker;
+use omni_tui::config::Config;
 
 fn broker(seed: u64) -> PaperBroker {
     let mut cfg = Config::default();
     cfg.paper.latency_jitter_ms = 0;
-    let cat = validate(&cfg, None).expect("valid");
+    let cat = cfg
+        .validate(None, &omni_sim::demo::assets::is_bundled)
+        .expect("valid");
     // binance 40 ms, kraken 90, bybit 60, oanda 30
-    PaperBroker::new(&cat, &cfg.paper, vec![40, 90, 60, 30], seed)
+    PaperBroker::new(
+        &cat,
+        &cfg.paper,
+        &cfg.scanners.binary,
+        vec![40, 90, 60, 30],
+        seed,
+    )
 }
 
 fn quote(b: &mut PaperBroker, bid: &str, ask: &str, qty: &str, ms: i64) -> Vec<ExecutionReport> {
@@ -373,8 +381,16 @@ fn same_seed_same_reports_with_jitter() {
     let go = |seed| {
         let mut cfg = Config::default();
         cfg.paper.latency_jitter_ms = 25;
-        let cat = validate(&cfg, None).expect("valid");
-        let mut b = PaperBroker::new(&cat, &cfg.paper, vec![40, 90, 60, 30], seed);
+        let cat = cfg
+            .validate(None, &omni_sim::demo::assets::is_bundled)
+            .expect("valid");
+        let mut b = PaperBroker::new(
+            &cat,
+            &cfg.paper,
+            &cfg.scanners.binary,
+            vec![40, 90, 60, 30],
+            seed,
+        );
         quote(&mut b, "99.99", "100.00", "1", 0);
         for i in 0..20 {
             b.submit(

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Harness, d};
-use omni_core::config::ApprovalMode;
+use omni_core::approval::config::ApprovalMode;
 use omni_core::domain::{AccountId, InstrumentId, OrderPurpose, Side, Timestamp, VenueId};
 use omni_core::engine::sink::NullSink;
 use omni_core::engine::{Audit, Command, RestoredState};

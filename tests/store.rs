@@ -67,7 +67,7 @@ fn a_restart_restores_cash_positions_state_and_ids() {
         .expect("count");
     assert_eq!(lost, 3);
 
-    let mut fresh = Engine::new(&h.loaded.config, &h.loaded.catalog);
+    let mut fresh = Engine::new(&h.loaded.config.engine(), &h.loaded.catalog);
     fresh.restore(restored);
     assert_eq!(fresh.trading_state(), TradingState::Reducing);
     let spot_a = h.account("spot-a");

@@ -8,8 +8,9 @@ use omni_core::domain::{OrderId, Side};
 use omni_core::engine::{Audit, Command};
 use omni_core::execution::ExecutionReport;
 use omni_core::portfolio::{Position, PositionKey};
+use omni_tui::app::snapshot::Snapshot;
 use omni_tui::app::{self, AppState, Overlay, keymap};
-use omni_tui::cockpit::snapshot::Snapshot;
+use omni_tui::cockpit::snapshot;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -43,7 +44,7 @@ fn with_arbitrage(overlay: &str) -> Harness {
 
 fn app_of(h: &Harness) -> AppState {
     let mut app = AppState::new(false, "test.db".into());
-    app.snapshot = Arc::new(Snapshot::build(&h.engine, 1, 0, "DEMO"));
+    app.snapshot = Arc::new(snapshot::build(&h.engine, 1, "DEMO"));
     app
 }
 
@@ -204,7 +205,7 @@ fn the_trade_log_lists_fills_trades_refusals_and_commands_newest_first() {
     w.apply_batch([audits.as_slice()]).expect("write");
     let reader = omni_store::open_read_only(&path).expect("reader");
     let mut app = app_of(&h);
-    app.log = app::log::read_log(&reader, 100).expect("log");
+    app.log = app::TradeLog::from_rows(1, app::log::read_log(&reader, 100).expect("log"));
     let (lines, _) = render(&app, 200, 50);
     let start = lines
         .iter()
@@ -360,7 +361,7 @@ fn keys_become_the_right_commands() {
     assert_eq!(
         press(&mut app, KeyCode::Char('A')),
         Some(Command::SetApprovalMode(
-            omni_core::config::ApprovalMode::Auto
+            omni_core::approval::config::ApprovalMode::Auto
         ))
     );
     assert_eq!(press(&mut app, KeyCode::Tab), None);
@@ -436,9 +437,9 @@ fn rearm_takes_the_typed_word_and_quit_asks_when_positions_are_open() {
 #[test]
 fn the_market_pane_shows_feed_health_and_why_a_feed_is_down() {
     use omni_feeds::{FeedHealth, FeedState};
-    use omni_tui::cockpit::snapshot::FeedRow;
+    use omni_tui::app::snapshot::FeedRow;
     let h = Harness::new("");
-    let mut snap = Snapshot::build(&h.engine, 1, 0, "LIVE");
+    let mut snap: Snapshot = snapshot::build(&h.engine, 1, "LIVE");
     let feed = |venue: &str, state, reconnects, last_error: &str| FeedRow {
         health: FeedHealth {
             venue: venue.into(),

@@ -5,14 +5,15 @@
 pub mod action;
 pub mod keymap;
 pub mod log;
+pub mod snapshot;
 pub mod update;
 
 pub use action::Action;
-pub use log::LogRow;
+pub use log::{LogRow, TradeLog};
 pub use update::update;
 
-use crate::cockpit::snapshot::{OppRow, Snapshot};
 use omni_core::domain::OpportunityKind;
+use snapshot::{OppRow, Snapshot};
 use std::sync::Arc;
 
 /// Which pane takes the arrow keys.
@@ -50,7 +51,7 @@ pub struct AppState {
     pub focus: Focus,
     pub overlay: Overlay,
     /// Trade log rows, newest first.
-    pub log: Vec<LogRow>,
+    pub log: TradeLog,
     /// Rows scrolled past in the trade log.
     pub log_scroll: usize,
     /// A short status message (what the last key did).
@@ -79,7 +80,7 @@ impl AppState {
             selected: [0; 3],
             focus: Focus::Opportunities,
             overlay: Overlay::None,
-            log: Vec::new(),
+            log: TradeLog::default(),
             log_scroll: 0,
             message: None,
             no_color,

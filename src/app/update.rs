@@ -1,7 +1,7 @@
 //! Applying an action: local UI changes, or a command for the engine.
 
 use super::{Action, AppState, Focus, Overlay, REARM_WORD};
-use omni_core::config::ApprovalMode;
+use omni_core::approval::config::ApprovalMode;
 use omni_core::domain::OpportunityKind;
 use omni_core::engine::Command;
 use omni_core::risk::TradingState;

@@ -2,7 +2,7 @@
 
 use crate::setup;
 use crate::summary::Summary;
-use omni_core::config::ApprovalMode;
+use omni_core::approval::config::ApprovalMode;
 use omni_core::domain::time::SECOND;
 use omni_core::driver::ProcessProbe;
 use omni_core::engine::AuditSink;

@@ -2,10 +2,11 @@
 //! at 200×50: layout, widgets, the buffer diff and the terminal escape codes
 //! (written to a sink instead of a terminal).
 
+use crate::app::snapshot::Snapshot;
+use crate::app::{AppState, TradeLog, log::read_log};
+use crate::cockpit::snapshot::SnapshotBuilder;
 use crate::setup;
-use crate::app::{AppState, log::read_log};
-use crate::cockpit::snapshot::Snapshot;
-use omni_core::config::ApprovalMode;
+use omni_core::approval::config::ApprovalMode;
 use omni_core::domain::time::SECOND;
 use omni_core::engine::Command;
 use omni_core::engine::sink::AuditSink;
@@ -41,19 +42,15 @@ pub fn run(frames: usize, seed: u64, config: Option<&std::path::Path>) -> anyhow
     driver.run_until(start.plus(100 * SECOND), usize::MAX, sink)?;
     driver.command(Command::SetApprovalMode(ApprovalMode::Manual), sink)?;
     let mut snapshots = Vec::new();
+    let mut builder = SnapshotBuilder::new();
     for i in 0..64 {
         driver.run_until(start.plus((101 + i / 2) * SECOND), usize::MAX, sink)?;
-        snapshots.push(Arc::new(Snapshot::build(
-            &driver.engine,
-            i as u64,
-            0,
-            "DEMO",
-        )));
+        snapshots.push(Arc::new(builder.build(&driver.engine, i as u64, "DEMO")));
     }
     store.close()?;
     let reader = omni_store::open_read_only(&db)?;
     let mut app = AppState::new(false, db.display().to_string());
-    app.log = read_log(&reader, 300)?;
+    app.log = TradeLog::from_rows(0, read_log(&reader, 300)?);
     let backend = CrosstermBackend::new(std::io::sink());
     let mut terminal = Terminal::with_options(
         backend,

@@ -2,7 +2,6 @@
 
 use super::data;
 use omni_core::ensemble::ModelSet;
-use omni_research::dataset::Split;
 use omni_research::eval::evaluate;
 use std::path::Path;
 
@@ -10,15 +9,13 @@ use std::path::Path;
 pub fn run(
     data_args: &[String],
     models: Option<&Path>,
-    split: &str,
+    split: super::args::SplitArg,
     json: bool,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(!data_args.is_empty(), "give at least one --data PATH");
-    let split_kind = Split::parse(split).ok_or_else(|| {
-        anyhow::anyhow!("--split must be all, train, validation or test (got `{split}`)")
-    })?;
+    let (split_kind, split) = split.split();
     let set = match models {
-        Some(dir) => ModelSet::load_dir(dir)?,
+        Some(dir) => omni_research::models::load_dir(dir)?,
         None => ModelSet::bundled()?,
     };
     anyhow::ensure!(!set.is_empty(), "no model files found");

@@ -2,9 +2,11 @@
 //! terminal, with a summary at the end. The demo and replays run as fast as
 //! the CPU allows; live feeds run for `--duration` seconds.
 
+use crate::config::LoadedConfig;
+use crate::config::MarketSource as Source;
 use crate::setup;
 use crate::summary::Summary;
-use omni_core::config::{LoadedConfig, MarketSource as Source};
+use omni_core::approval::ApprovalMode;
 use omni_core::domain::Timestamp;
 use omni_core::domain::time::SECOND;
 use omni_core::driver::Driver;
@@ -26,8 +28,8 @@ pub struct HeadlessArgs {
     pub seed: Option<u64>,
     /// `--events`: market events to process.
     pub events: u64,
-    /// `--approve`: `manual`, `all` or `auto`.
-    pub approve: String,
+    /// `--approve`.
+    pub approve: ApprovalMode,
     /// `--kill-after`: fire the kill switch after this many market events.
     pub kill_after: Option<u64>,
     /// `--json`: print one JSON object instead of the text summary.
@@ -44,7 +46,7 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
     if args.replay.is_some() {
         setup::on_real_data(&mut loaded);
     }
-    let mode = setup::approval_mode(&args.approve)?;
+    let mode = args.approve;
     let seed = args.seed.unwrap_or(loaded.config.general.seed);
     let (db, restored, mut store) =
         setup::open_store(args.db.as_deref(), &loaded, "headless", seed)?;
@@ -110,7 +112,7 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
 fn run_to_end<M: MarketSource>(
     driver: &mut Driver<M>,
     store: &mut dyn AuditSink,
-    mode: omni_core::config::ApprovalMode,
+    mode: ApprovalMode,
     args: &HeadlessArgs,
     until: Option<Timestamp>,
 ) -> anyhow::Result<Summary> {
@@ -136,11 +138,16 @@ fn run_live(
     seed: u64,
     restored: omni_core::engine::RestoredState,
     store: &mut dyn AuditSink,
-    mode: omni_core::config::ApprovalMode,
+    mode: ApprovalMode,
     args: &HeadlessArgs,
     secs: f64,
 ) -> anyhow::Result<(Summary, Vec<FeedHealth>)> {
-    let (feeds, source) = omni_feeds::live::start(&loaded.config, &loaded.catalog, None)?;
+    let (feeds, source) = omni_feeds::live::start(
+        &loaded.config.feeds,
+        loaded.config.general.seed,
+        &loaded.catalog,
+        None,
+    )?;
     let stats = feeds.stats.clone();
     let mut driver = setup::driver(loaded, seed, restored, source)?;
     let now = || Timestamp::from_datetime(chrono::Utc::now());

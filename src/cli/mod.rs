@@ -1,5 +1,6 @@
 //! Command-line subcommands. `anyhow` lives here, at the edge.
 
+pub mod args;
 pub mod bench;
 pub mod bench_frame;
 pub mod bench_parse;

@@ -10,8 +10,12 @@ use std::time::{Duration, Instant};
 pub fn run(config: Option<&Path>, out: &Path, secs: f64) -> anyhow::Result<()> {
     let loaded = setup::load_config(config)?;
     let (recorder, writer) = Recorder::create(out)?;
-    let (feeds, mut source) =
-        omni_feeds::live::start(&loaded.config, &loaded.catalog, Some(recorder))?;
+    let (feeds, mut source) = omni_feeds::live::start(
+        &loaded.config.feeds,
+        loaded.config.general.seed,
+        &loaded.catalog,
+        Some(recorder),
+    )?;
     let t0 = Instant::now();
     let mut last_report = Instant::now();
     while t0.elapsed().as_secs_f64() < secs {

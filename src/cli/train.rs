@@ -9,20 +9,14 @@ use std::path::Path;
 /// Trains `which` (short, medium, long or all) on the `--data` series and
 /// writes `<horizon>.json` into `out`.
 pub fn run(
-    which: &str,
+    which: super::args::ModelArg,
     data_args: &[String],
     out: &Path,
     seed: u64,
     members: usize,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(!data_args.is_empty(), "give at least one --data PATH");
-    let horizons: Vec<Horizon> = match which {
-        "all" => Horizon::ALL.to_vec(),
-        "short" => vec![Horizon::Short],
-        "medium" => vec![Horizon::Medium],
-        "long" => vec![Horizon::Long],
-        other => anyhow::bail!("--model must be short, medium, long or all (got `{other}`)"),
-    };
+    let horizons: Vec<Horizon> = which.horizons();
     let loaded = data::load_all(data_args)?;
     let series: Vec<_> = loaded.into_iter().map(|(s, d)| (s, vec![d.text])).collect();
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;

@@ -1,14 +1,16 @@
 //! The engine's own thread in the cockpit: it feeds the engine from the
 //! market source at the pace the source needs, applies the operator's
-//! commands, and publishes snapshots. The UI never waits on it and it never
-//! waits on the UI.
+//! commands, publishes snapshots, and sends the audit records once: to the
+//! store, then the trade log's to the UI. The UI never waits on it and it
+//! never waits on the UI.
 
-use super::snapshot::{FeedRow, Snapshot};
+use super::fanout::FanOutSink;
+use super::snapshot::SnapshotBuilder;
+use crate::app::log::LogEvent;
+use crate::app::snapshot::{FeedRow, Snapshot};
 use omni_core::domain::Timestamp;
 use omni_core::driver::Driver;
-use omni_core::engine::AuditSink;
 use omni_core::engine::Command;
-use omni_core::engine::CountingSink;
 use omni_core::market::MarketSource;
 use omni_feeds::FeedStats;
 use omni_store::StoreHandle;
@@ -45,6 +47,10 @@ pub struct EngineThread {
     tx: mpsc::Sender<Request>,
     /// The engine's newest snapshot (a watch channel keeps only the latest).
     pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    /// The trade log's audit records, in the order the engine made them.
+    pub log: mpsc::Receiver<Vec<LogEvent>>,
+    /// This run's id in the store.
+    pub run_id: i64,
     join: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
@@ -55,20 +61,20 @@ fn wall_now() -> Timestamp {
 impl EngineThread {
     pub fn spawn<M: MarketSource + Send + 'static>(
         mut driver: Driver<M>,
-        mut store: StoreHandle,
+        store: StoreHandle,
         pacing: Pacing,
         source: String,
         feeds: Vec<Arc<FeedStats>>,
     ) -> Self {
         let (tx, rx) = mpsc::channel();
         let (snap_tx, snap_rx) = watch::channel(Arc::new(Snapshot::default()));
+        let (log_tx, log_rx) = mpsc::channel();
+        let run_id = store.run_id();
         let join = std::thread::Builder::new()
             .name("engine".into())
             .spawn(move || -> anyhow::Result<()> {
-                let mut sink = CountingSink {
-                    inner: &mut store as &mut dyn AuditSink,
-                    count: 0,
-                };
+                let mut sink = FanOutSink::new(store, log_tx);
+                let mut builder = SnapshotBuilder::new();
                 let wall0 = Instant::now();
                 let market_now = || match pacing {
                     Pacing::Scaled { from, speed } => {
@@ -101,8 +107,7 @@ impl EngineThread {
                     driver.run_until(now, 100_000, &mut sink)?;
                     if last_publish.elapsed() >= TICK {
                         version += 1;
-                        let mut snap =
-                            Snapshot::build(&driver.engine, version, sink.count, &source);
+                        let mut snap = builder.build(&driver.engine, version, &source);
                         snap.feeds = rates.rows(&feeds, snap.now);
                         snap_tx.send_replace(Arc::new(snap));
                         last_publish = Instant::now();
@@ -123,13 +128,15 @@ impl EngineThread {
                         Err(RecvTimeoutError::Timeout) => {}
                     }
                 };
-                store.close()?;
+                sink.close()?;
                 result
             })
             .ok();
         Self {
             tx,
             snapshots: snap_rx,
+            log: log_rx,
+            run_id,
             join,
         }
     }

@@ -1,11 +1,13 @@
 //! `omni-tui` with no subcommand: the terminal owner's loop.
 
 use super::engine_thread::{EngineThread, Pacing};
+use crate::app::log::{LOG_ROWS, LogCursor, TradeLog, read_log_page};
 use crate::app::{self, AppState, keymap};
+use crate::config::MarketSource as Source;
 use crate::setup;
 use crate::ui;
 use crossterm::event::{self, Event, KeyEventKind};
-use omni_core::config::MarketSource as Source;
+use omni_core::domain::Catalog;
 use omni_core::domain::time::SECOND;
 use omni_core::market::MarketSource;
 use ratatui::DefaultTerminal;
@@ -18,8 +20,9 @@ pub const PREROLL_SECS: i64 = 90;
 
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(33);
-/// Rows of the trade log kept.
-const LOG_ROWS: usize = 300;
+/// An older page of the trade log is read when the user scrolls to within
+/// this many rows of the oldest held (more than the pane's height).
+const LOG_AHEAD: usize = 100;
 
 /// Where the cockpit runs.
 #[derive(Clone, Debug, Default)]
@@ -84,7 +87,12 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
             EngineThread::spawn(driver, store, pacing, label, feeds)
         }
         Source::Live => {
-            let (feeds, source) = omni_feeds::live::start(&loaded.config, &loaded.catalog, None)?;
+            let (feeds, source) = omni_feeds::live::start(
+                &loaded.config.feeds,
+                loaded.config.general.seed,
+                &loaded.catalog,
+                None,
+            )?;
             let stats = feeds.stats.clone();
             live = Some(feeds);
             let driver = setup::driver(&loaded, seed, restored, source)?;
@@ -94,10 +102,18 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
     let reader = omni_store::open_read_only(&db)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut app = AppState::new(no_color, db.display().to_string());
+    // Earlier runs' rows, read once; this run's arrive from the engine.
+    app.log = TradeLog::new(engine.run_id);
+    let before = LogCursor {
+        run: engine.run_id,
+        seq: 0,
+    };
+    app.log
+        .extend_older(read_log_page(&reader, Some(before), LOG_ROWS)?, LOG_ROWS);
     tracing::info!(db = %db.display(), "cockpit started");
 
     let mut terminal = ratatui::try_init()?;
-    let result = ui_loop(&mut terminal, &mut app, &engine, &reader);
+    let result = ui_loop(&mut terminal, &mut app, &engine, &reader, &loaded.catalog);
     ratatui::restore();
     let stopped = engine.stop();
     if let Some(f) = live {
@@ -112,13 +128,11 @@ fn ui_loop(
     app: &mut AppState,
     engine: &EngineThread,
     reader: &rusqlite::Connection,
+    catalog: &Catalog,
 ) -> anyhow::Result<()> {
     let mut snapshots = engine.snapshots.clone();
     let mut last_draw = Instant::now() - FRAME;
     let mut dirty = true;
-    let mut audits_seen = 0;
-    let mut audits_changed = Instant::now();
-    let mut last_log_read = Instant::now() - Duration::from_secs(1);
     loop {
         let timeout = if dirty {
             FRAME.saturating_sub(last_draw.elapsed())
@@ -155,17 +169,13 @@ fn ui_loop(
             Ok(false) => {}
             Err(_) => anyhow::bail!("the engine stopped"),
         }
-        // The store commits shortly after the engine counts a record: keep
-        // re-reading for a second after the count moves.
-        if app.snapshot.audit_count != audits_seen {
-            audits_seen = app.snapshot.audit_count;
-            audits_changed = Instant::now();
+        while let Ok(events) = engine.log.try_recv() {
+            app.log.apply(catalog, &events);
+            dirty = true;
         }
-        if last_log_read.elapsed() >= Duration::from_millis(300)
-            && last_log_read < audits_changed + Duration::from_secs(1)
-        {
-            app.log = app::log::read_log(reader, LOG_ROWS)?;
-            last_log_read = Instant::now();
+        if let Some(before) = app.log.wants_older(app.log_scroll, LOG_AHEAD) {
+            app.log
+                .extend_older(read_log_page(reader, Some(before), LOG_ROWS)?, LOG_ROWS);
             dirty = true;
         }
         if dirty && last_draw.elapsed() >= FRAME {

@@ -1,5 +1,8 @@
-//! Number formatting shared by the panes.
+//! Formatting shared by the panes: numbers, and the snapshot's data turned
+//! into the words the panes show.
 
+use crate::app::snapshot::{OppRow, Snapshot};
+use omni_core::domain::{Direction, OpportunityDetail};
 use rust_decimal::Decimal;
 
 /// A price with the instrument's decimals.
@@ -39,5 +42,76 @@ pub fn secs(s: i64) -> String {
         format!("{s}s")
     } else {
         format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+/// The text columns of an opportunity row: headline (`binance → kraken`,
+/// `BUY` or `UP`), edge (arbitrage: net edge; forex: confidence; binary:
+/// probability) and expected profit (arbitrage: quote currency; forex:
+/// reward/risk; binary: EV per unit staked).
+pub fn opportunity_columns(row: &OppRow, snap: &Snapshot) -> [String; 3] {
+    match &row.detail {
+        OpportunityDetail::Arbitrage(a) => [
+            format!(
+                "{} → {}",
+                snap.venue_name(a.buy_venue),
+                snap.venue_name(a.sell_venue)
+            ),
+            format!("{}%", a.net_pct.round_dp(3)),
+            format!("{}", a.net_profit.round_dp(2)),
+        ],
+        OpportunityDetail::Forex(f) => [
+            if f.direction == Direction::Up {
+                "BUY".into()
+            } else {
+                "SELL".into()
+            },
+            format!("conf {:.2}", f.confidence),
+            format!("R/R {}", f.reward_risk),
+        ],
+        OpportunityDetail::Binary(b) => [
+            b.direction.as_str().to_string(),
+            format!("p {:.3}", b.probability),
+            format!("EV {:+.3}", b.expected_value),
+        ],
+    }
+}
+
+/// The numbers behind an opportunity, for the line under the table.
+pub fn opportunity_detail(row: &OppRow) -> String {
+    let dp = row.dp;
+    match &row.detail {
+        OpportunityDetail::Arbitrage(a) => format!(
+            "buy {} @ {} / sell @ {} · spread {}% · fees {} · net {} ({}%) · risk {}",
+            a.qty.normalize(),
+            a.buy_price.round_dp(dp),
+            a.sell_price.round_dp(dp),
+            a.spread_pct.round_dp(3),
+            a.fees.round_dp(2),
+            a.net_profit.round_dp(2),
+            a.net_pct.round_dp(3),
+            a.risk_score
+        ),
+        OpportunityDetail::Forex(f) => format!(
+            "entry {} · SL {} · TP {} · RSI {:.1} · SMA {:.*}/{:.*} · ATR {:.*}",
+            f.entry.round_dp(dp),
+            f.stop_loss.round_dp(dp),
+            f.take_profit.round_dp(dp),
+            f.rsi,
+            dp as usize,
+            f.sma_fast,
+            dp as usize,
+            f.sma_slow,
+            dp as usize + 1,
+            f.atr
+        ),
+        OpportunityDetail::Binary(b) => format!(
+            "strike {} · {}s expiry · payout {}% · drift {:+.2e}/s · vol {:.2e}/√s",
+            b.strike.round_dp(dp + 1),
+            b.expiry_secs,
+            (b.payout * Decimal::ONE_HUNDRED).normalize(),
+            b.drift,
+            b.volatility
+        ),
     }
 }

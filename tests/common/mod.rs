@@ -2,7 +2,6 @@
 //! events and collects exactly what comes out.
 #![allow(dead_code)]
 
-use omni_core::config::{ConfigOrigin, LoadedConfig, parse_str};
 use omni_core::domain::{
     Bar, InstrumentId, OpportunityId, Quote, Timeframe, Timestamp, VenueId, time::MINUTE,
 };
@@ -10,6 +9,9 @@ use omni_core::engine::{Audit, Command, Engine, EngineEvent};
 use omni_core::execution::{ExecutionReport, ExecutionRequest};
 use omni_core::market::MarketEvent;
 use omni_core::risk::{RefusalReason, Verdict};
+use omni_tui::config::ConfigOrigin;
+use omni_tui::config::LoadedConfig;
+use omni_tui::config::parse_str;
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 
@@ -29,7 +31,6 @@ pub fn load(overlay: &str) -> LoadedConfig {
         overlay,
         ConfigOrigin::File("test.toml".into()),
         PathBuf::from("."),
-        &omni_sim::demo::assets::is_bundled,
     )
     .expect("test config parses")
 }
@@ -95,7 +96,7 @@ pub struct Harness {
 impl Harness {
     pub fn new(overlay: &str) -> Self {
         let loaded = load(overlay);
-        let engine = Engine::new(&loaded.config, &loaded.catalog);
+        let engine = Engine::new(&loaded.config.engine(), &loaded.catalog);
         Self { engine, loaded }
     }
 

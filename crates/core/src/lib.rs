@@ -12,7 +12,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod approval;
-pub mod config;
+pub mod defaults;
 pub mod domain;
 pub mod driver;
 pub mod engine;
@@ -26,3 +26,4 @@ pub mod random;
 pub mod risk;
 pub mod router;
 pub mod scanners;
+pub mod validation;

@@ -2,6 +2,7 @@
 //! `bookTicker`, `kline_1m` and trades, or the same payloads unwrapped.
 
 use super::parser::{FrameKind, FrameParser, SymbolMap, dec, ms};
+use crate::venue::{Subscription, quoted};
 use omni_core::domain::{Aggressor, Bar, Timeframe, Timestamp, Trade};
 use omni_core::market::MarketEvent;
 use serde::Deserialize;
@@ -181,6 +182,27 @@ impl FrameParser for BinanceParser {
         }
     }
 }
+
+/// Subscription: `bookTicker` and `kline_1m` per symbol, one request.
+pub fn subscription(symbols: &[String]) -> Subscription {
+    let streams: Vec<String> = symbols
+        .iter()
+        .flat_map(|s| {
+            let l = s.to_ascii_lowercase();
+            [format!("{l}@bookTicker"), format!("{l}@kline_1m")]
+        })
+        .collect();
+    Subscription {
+        messages: vec![format!(
+            r#"{{"method":"SUBSCRIBE","params":[{}],"id":1}}"#,
+            quoted(&streams)
+        )],
+        app_ping: None,
+    }
+}
+
+/// A real captured `bookTicker` frame (the parse benchmark's input).
+pub const SAMPLE_FRAME: &str = r#"{"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}}"#;
 
 #[cfg(test)]
 mod tests {

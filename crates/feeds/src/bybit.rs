@@ -3,6 +3,7 @@
 //! no bid or ask, so the quotes come from the book.
 
 use super::parser::{FrameKind, FrameParser, SymbolMap, dec};
+use crate::venue::{Subscription, quoted};
 use omni_core::domain::{InstrumentId, Quote, Timestamp};
 use omni_core::market::MarketEvent;
 use rust_decimal::Decimal;
@@ -129,6 +130,25 @@ impl FrameParser for BybitParser {
         }
     }
 }
+
+/// Subscription: `orderbook.1` per symbol, at most 10 topics per request,
+/// and the application ping Bybit asks for every 20 s.
+pub fn subscription(symbols: &[String]) -> Subscription {
+    let args: Vec<String> = symbols.iter().map(|s| format!("orderbook.1.{s}")).collect();
+    Subscription {
+        messages: args
+            .chunks(10)
+            .map(|c| format!(r#"{{"op":"subscribe","args":[{}]}}"#, quoted(c)))
+            .collect(),
+        app_ping: Some((
+            std::time::Duration::from_secs(20),
+            r#"{"op":"ping"}"#.to_string(),
+        )),
+    }
+}
+
+/// A typical `orderbook.1` snapshot (the parse benchmark's input).
+pub const SAMPLE_FRAME: &str = r#"{"topic":"orderbook.1.BTCUSDT","type":"snapshot","ts":1723161254087,"data":{"s":"BTCUSDT","b":[["61837.6","2.1"]],"a":[["61837.7","0.3"]],"u":10,"seq":100},"cts":1723161254086}"#;
 
 #[cfg(test)]
 mod tests {

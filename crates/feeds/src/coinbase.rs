@@ -2,6 +2,7 @@
 //! detected from `sequence_num`.
 
 use super::parser::{FrameKind, FrameParser, SymbolMap};
+use crate::venue::{Subscription, quoted};
 use omni_core::domain::Timestamp;
 use omni_core::market::MarketEvent;
 use serde::Deserialize;
@@ -111,6 +112,27 @@ impl FrameParser for CoinbaseParser {
         self.gaps
     }
 }
+
+/// Subscription: `ticker` and `heartbeats` (which keep a quiet product's
+/// connection alive and carry the sequence numbers gaps are counted from).
+pub fn subscription(symbols: &[String]) -> Subscription {
+    Subscription {
+        messages: vec![
+            format!(
+                r#"{{"type":"subscribe","product_ids":[{}],"channel":"ticker"}}"#,
+                quoted(symbols)
+            ),
+            format!(
+                r#"{{"type":"subscribe","product_ids":[{}],"channel":"heartbeats"}}"#,
+                quoted(symbols)
+            ),
+        ],
+        app_ping: None,
+    }
+}
+
+/// A typical `ticker` frame (the parse benchmark's input).
+pub const SAMPLE_FRAME: &str = r#"{"channel":"ticker","client_id":"","timestamp":"2024-08-08T23:54:14.123Z","sequence_num":12,"events":[{"type":"update","tickers":[{"type":"ticker","product_id":"BTC-USDT","price":"61837.6","volume_24_h":"1","low_24_h":"1","high_24_h":"2","low_52_w":"1","high_52_w":"2","price_percent_chg_24_h":"0.1","best_bid":"61837.6","best_bid_quantity":"0.5","best_ask":"61837.7","best_ask_quantity":"1.5"}]}]}"#;
 
 #[cfg(test)]
 mod tests {

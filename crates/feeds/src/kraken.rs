@@ -2,6 +2,7 @@
 //! and are read from their text, never through f64.
 
 use super::parser::{FrameKind, FrameParser, SymbolMap};
+use crate::venue::{Subscription, quoted};
 use omni_core::domain::Timestamp;
 use omni_core::market::MarketEvent;
 use serde::Deserialize;
@@ -82,6 +83,20 @@ impl FrameParser for KrakenParser {
         }
     }
 }
+
+/// Subscription: the v2 `ticker` channel for every symbol.
+pub fn subscription(symbols: &[String]) -> Subscription {
+    Subscription {
+        messages: vec![format!(
+            r#"{{"method":"subscribe","params":{{"channel":"ticker","symbol":[{}]}},"req_id":1}}"#,
+            quoted(symbols)
+        )],
+        app_ping: None,
+    }
+}
+
+/// A typical `ticker` update (the parse benchmark's input).
+pub const SAMPLE_FRAME: &str = r#"{"channel":"ticker","type":"update","data":[{"symbol":"BTC/USDT","bid":61837.6,"bid_qty":0.51234,"ask":61837.7,"ask_qty":1.25,"last":61837.6,"volume":997.9,"vwap":61800.1,"low":61000.0,"high":62000.0,"change":10.5,"change_pct":0.02}]}"#;
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ pub mod backoff;
 pub mod binance;
 pub mod bybit;
 pub mod coinbase;
+pub mod config;
 pub mod http_stream;
 pub mod ingest;
 pub mod kraken;
@@ -21,6 +22,7 @@ pub mod stats;
 pub mod venue;
 pub mod ws;
 
+pub use config::{FeedConfig, FeedUse, FeedsConfig, ReplayConfig};
 pub use parser::{FrameKind, FrameParser, SymbolMap};
 pub use stats::{FeedHealth, FeedState, FeedStats};
 pub use venue::VenueKind;

@@ -5,9 +5,9 @@
 use super::http_stream::{self, HttpSpec};
 use super::record::Recorder;
 use super::stats::{FeedState, FeedStats};
-use super::venue::VenueKind;
+use super::venue::{Transport, VenueKind};
 use super::ws;
-use omni_core::config::Config;
+use crate::config::FeedsConfig;
 use omni_core::domain::{Catalog, Timestamp};
 use omni_core::market::MarketEvent;
 use omni_core::market::MarketSource;
@@ -90,9 +90,11 @@ pub enum LiveError {
     Runtime(std::io::Error),
 }
 
-/// Starts every enabled feed of the configuration.
+/// Starts every enabled feed of `[feeds]`; `seed` jitters their reconnect
+/// backoff.
 pub fn start(
-    cfg: &Config,
+    feeds: &FeedsConfig,
+    seed: u64,
     catalog: &Catalog,
     recorder: Option<Recorder>,
 ) -> Result<(LiveFeeds, LiveSource), LiveError> {
@@ -103,13 +105,11 @@ pub fn start(
     let mut stats = Vec::new();
     let mut tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> =
         Vec::new();
-    let seed = cfg.general.seed;
     for (i, kind) in VenueKind::ALL.into_iter().enumerate() {
-        let feed = kind.config(&cfg.feeds);
-        if !feed.enabled {
+        let Some(feed) = feeds.get(&kind).filter(|f| f.enabled) else {
             continue;
-        }
-        let Some(map) = kind.symbol_map(catalog, feed) else {
+        };
+        let Some(map) = kind.symbol_map(catalog, &feed.symbols) else {
             continue;
         };
         let st = Arc::new(FeedStats::new(kind.name()));
@@ -119,7 +119,7 @@ pub fn start(
         let max_age = Duration::from_secs_f64(feed.max_connection_hours * 3600.0);
         let (tx, rec, stop) = (tx.clone(), recorder.clone(), stop_rx.clone());
         let task_seed = seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        if kind == VenueKind::Oanda {
+        if matches!(kind.spec().transport, Transport::HttpStream) {
             let token = std::env::var(&feed.token_env).unwrap_or_default();
             if token.is_empty() {
                 st.set_state(FeedState::Down);

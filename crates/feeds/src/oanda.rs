@@ -66,6 +66,9 @@ impl FrameParser for OandaParser {
     }
 }
 
+/// A typical `PRICE` line of the pricing stream (the parse benchmark's input).
+pub const SAMPLE_FRAME: &str = r#"{"type":"PRICE","time":"2024-08-08T23:54:14.123456789Z","bids":[{"price":"1.09001","liquidity":10000000}],"asks":[{"price":"1.09012","liquidity":10000000}],"closeoutBid":"1.08997","closeoutAsk":"1.09016","status":"tradeable","tradeable":true,"instrument":"EUR_USD"}"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;

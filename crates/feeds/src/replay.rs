@@ -7,8 +7,8 @@ use super::FrameParser;
 use super::parser::FrameKind;
 use super::stats::{FeedState, FeedStats};
 use super::venue::VenueKind;
+use crate::config::FeedsConfig;
 use flate2::read::MultiGzDecoder;
-use omni_core::config::FeedsConfig;
 use omni_core::domain::{Catalog, Timestamp};
 use omni_core::market::MarketEvent;
 use omni_core::market::MarketSource;
@@ -168,7 +168,10 @@ impl ReplaySource {
         let mut parsers: Vec<Option<Box<dyn FrameParser>>> = Vec::new();
         let mut stats = Vec::new();
         for v in VenueKind::ALL {
-            match v.symbol_map(catalog, v.config(feeds)) {
+            match feeds
+                .get(&v)
+                .and_then(|f| v.symbol_map(catalog, &f.symbols))
+            {
                 Some(map) => {
                     parsers.push(Some(v.parser(map)));
                     let s = Arc::new(FeedStats::new(v.name()));

@@ -2,11 +2,14 @@
 
 use super::parser::{FrameParser, SymbolMap};
 use super::{binance, bybit, coinbase, kraken, oanda};
-use omni_core::config::{FeedConfig, FeedsConfig};
 use omni_core::domain::Catalog;
 
-/// A venue we have a connector for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A venue we have a connector for; its lower-case name keys
+/// `[feeds.<venue>]` and names it in `[[venues]]`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum VenueKind {
     /// Binance spot.
     Binance,
@@ -20,7 +23,99 @@ pub enum VenueKind {
     Oanda,
 }
 
+/// How a venue's market data arrives.
+#[derive(Clone, Copy, Debug)]
+pub enum Transport {
+    /// A WebSocket whose subscription messages (and application ping, if
+    /// the venue wants one) are built from the venue's symbols.
+    WebSocket(fn(&[String]) -> Subscription),
+    /// A chunked HTTP stream of JSON lines, authenticated with a token
+    /// (OANDA's pricing stream); needs `account_id` and `token_env`.
+    HttpStream,
+}
+
+/// What a WebSocket venue is sent after every (re)connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    /// Subscribe requests, in order.
+    pub messages: Vec<String>,
+    /// An application-level ping and how often to send it.
+    pub app_ping: Option<(std::time::Duration, String)>,
+}
+
+/// `"a","b"`: symbols as a JSON list body.
+pub(crate) fn quoted(v: &[String]) -> String {
+    v.iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Everything the program knows of one venue. A new venue is a variant of
+/// [`VenueKind`], its module (parser, subscription, sample frame) and one
+/// row of [`VENUES`]; config, live connections, replay, health and the
+/// parse benchmark read it from here.
+pub struct VenueSpec {
+    /// The venue.
+    pub kind: VenueKind,
+    /// Lower-case name: `[feeds.<name>]`, `[[venues]] name`, recordings.
+    pub name: &'static str,
+    /// The venue's symbol for our `base`/`quote` pair.
+    pub symbol: fn(&str, &str) -> String,
+    /// A fresh parser (one per connection: some keep sequence or book state).
+    pub parser: fn(SymbolMap) -> Box<dyn FrameParser>,
+    /// How its data arrives.
+    pub transport: Transport,
+    /// A typical data frame, for the parse benchmark.
+    pub sample_frame: &'static str,
+}
+
+/// Every venue we have a connector for, in [`VenueKind`] order.
+pub const VENUES: &[VenueSpec] = &[
+    VenueSpec {
+        kind: VenueKind::Binance,
+        name: "binance",
+        symbol: |base, quote| format!("{base}{quote}").to_ascii_uppercase(),
+        parser: |map| Box::new(binance::BinanceParser::new(map)),
+        transport: Transport::WebSocket(binance::subscription),
+        sample_frame: binance::SAMPLE_FRAME,
+    },
+    VenueSpec {
+        kind: VenueKind::Kraken,
+        name: "kraken",
+        symbol: |base, quote| format!("{base}/{quote}"),
+        parser: |map| Box::new(kraken::KrakenParser::new(map)),
+        transport: Transport::WebSocket(kraken::subscription),
+        sample_frame: kraken::SAMPLE_FRAME,
+    },
+    VenueSpec {
+        kind: VenueKind::Coinbase,
+        name: "coinbase",
+        symbol: |base, quote| format!("{base}-{quote}"),
+        parser: |map| Box::new(coinbase::CoinbaseParser::new(map)),
+        transport: Transport::WebSocket(coinbase::subscription),
+        sample_frame: coinbase::SAMPLE_FRAME,
+    },
+    VenueSpec {
+        kind: VenueKind::Bybit,
+        name: "bybit",
+        symbol: |base, quote| format!("{base}{quote}").to_ascii_uppercase(),
+        parser: |map| Box::new(bybit::BybitParser::new(map)),
+        transport: Transport::WebSocket(bybit::subscription),
+        sample_frame: bybit::SAMPLE_FRAME,
+    },
+    VenueSpec {
+        kind: VenueKind::Oanda,
+        name: "oanda",
+        symbol: |base, quote| format!("{base}_{quote}"),
+        parser: |map| Box::new(oanda::OandaParser::new(map)),
+        transport: Transport::HttpStream,
+        sample_frame: oanda::SAMPLE_FRAME,
+    },
+];
+
 impl VenueKind {
+    /// Every venue, in table order.
     pub const ALL: [VenueKind; 5] = [
         VenueKind::Binance,
         VenueKind::Kraken,
@@ -29,20 +124,20 @@ impl VenueKind {
         VenueKind::Oanda,
     ];
 
+    /// Its row of [`VENUES`].
+    pub fn spec(self) -> &'static VenueSpec {
+        // VENUES lists every kind in declaration order (a test checks).
+        &VENUES[self as usize]
+    }
+
     /// Lower-case name (the `[[venues]]` and `[feeds.*]` name).
     pub fn name(self) -> &'static str {
-        match self {
-            VenueKind::Binance => "binance",
-            VenueKind::Kraken => "kraken",
-            VenueKind::Coinbase => "coinbase",
-            VenueKind::Bybit => "bybit",
-            VenueKind::Oanda => "oanda",
-        }
+        self.spec().name
     }
 
     /// The venue whose [`name`](Self::name) is `name`; `None` for any other string.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.name() == name)
+        VENUES.iter().find(|v| v.name == name).map(|v| v.kind)
     }
 
     /// The venue's own symbol for our instrument name (`BTC/USDT`): Binance
@@ -50,31 +145,15 @@ impl VenueKind {
     /// `EUR_USD`.
     pub fn symbol(self, ours: &str) -> String {
         let (base, quote) = ours.split_once('/').unwrap_or((ours, ""));
-        match self {
-            VenueKind::Binance | VenueKind::Bybit => format!("{base}{quote}").to_ascii_uppercase(),
-            VenueKind::Kraken => format!("{base}/{quote}"),
-            VenueKind::Coinbase => format!("{base}-{quote}"),
-            VenueKind::Oanda => format!("{base}_{quote}"),
-        }
+        (self.spec().symbol)(base, quote)
     }
 
-    /// This venue's section of `[feeds]`.
-    pub fn config(self, feeds: &FeedsConfig) -> &FeedConfig {
-        match self {
-            VenueKind::Binance => &feeds.binance,
-            VenueKind::Kraken => &feeds.kraken,
-            VenueKind::Coinbase => &feeds.coinbase,
-            VenueKind::Bybit => &feeds.bybit,
-            VenueKind::Oanda => &feeds.oanda,
-        }
-    }
-
-    /// The venue-symbol → instrument map of a feed, or `None` if the
-    /// catalog has no such venue.
-    pub fn symbol_map(self, catalog: &Catalog, feed: &FeedConfig) -> Option<SymbolMap> {
+    /// The venue-symbol → instrument map of a feed's `symbols` (our
+    /// instrument names), or `None` if the catalog has no such venue.
+    pub fn symbol_map(self, catalog: &Catalog, symbols: &[String]) -> Option<SymbolMap> {
         let venue = catalog.venue_by_name(self.name())?;
         let mut map = SymbolMap::new(venue);
-        for s in &feed.symbols {
+        for s in symbols {
             if let Some(i) = catalog.instrument_by_name(s) {
                 map.insert(self.symbol(s), i);
             }
@@ -84,19 +163,22 @@ impl VenueKind {
 
     /// A fresh parser (one per connection: some keep sequence or book state).
     pub fn parser(self, map: SymbolMap) -> Box<dyn FrameParser> {
-        match self {
-            VenueKind::Binance => Box::new(binance::BinanceParser::new(map)),
-            VenueKind::Kraken => Box::new(kraken::KrakenParser::new(map)),
-            VenueKind::Coinbase => Box::new(coinbase::CoinbaseParser::new(map)),
-            VenueKind::Bybit => Box::new(bybit::BybitParser::new(map)),
-            VenueKind::Oanda => Box::new(oanda::OandaParser::new(map)),
-        }
+        (self.spec().parser)(map)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_table_lists_every_venue_in_order() {
+        assert_eq!(VENUES.len(), VenueKind::ALL.len());
+        for (i, k) in VenueKind::ALL.into_iter().enumerate() {
+            assert_eq!(VENUES[i].kind, k);
+            assert_eq!(VenueKind::parse(k.name()), Some(k));
+        }
+    }
 
     #[test]
     fn symbols() {

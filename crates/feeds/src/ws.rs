@@ -7,7 +7,7 @@ use super::backoff::Backoff;
 use super::ingest::Ingest;
 use super::record::Recorder;
 use super::stats::{FeedState, FeedStats};
-use super::venue::VenueKind;
+use super::venue::{Subscription, Transport, VenueKind};
 use futures_util::{SinkExt, StreamExt};
 use omni_core::market::MarketEvent;
 use std::time::Duration;
@@ -40,7 +40,8 @@ pub struct WsSpec {
     pub backoff: (Duration, Duration),
 }
 
-/// The subscription messages and pings of each venue's public market data.
+/// How to connect to a WebSocket venue: its subscription (from the venue
+/// table) and the connection's limits.
 pub fn venue_spec(
     kind: VenueKind,
     url: &str,
@@ -49,63 +50,14 @@ pub fn venue_spec(
     max_frame: usize,
     max_age: Duration,
 ) -> WsSpec {
-    let quoted = |v: &[String]| {
-        v.iter()
-            .map(|s| format!("\"{s}\""))
-            .collect::<Vec<_>>()
-            .join(",")
+    let sub = match kind.spec().transport {
+        Transport::WebSocket(subscription) => subscription(symbols),
+        Transport::HttpStream => Subscription {
+            messages: Vec::new(),
+            app_ping: None,
+        },
     };
-    let (subscribe, app_ping) = match kind {
-        VenueKind::Binance => {
-            let streams: Vec<String> = symbols
-                .iter()
-                .flat_map(|s| {
-                    let l = s.to_ascii_lowercase();
-                    [format!("{l}@bookTicker"), format!("{l}@kline_1m")]
-                })
-                .collect();
-            (
-                vec![format!(
-                    r#"{{"method":"SUBSCRIBE","params":[{}],"id":1}}"#,
-                    quoted(&streams)
-                )],
-                None,
-            )
-        }
-        VenueKind::Kraken => (
-            vec![format!(
-                r#"{{"method":"subscribe","params":{{"channel":"ticker","symbol":[{}]}},"req_id":1}}"#,
-                quoted(symbols)
-            )],
-            None,
-        ),
-        VenueKind::Coinbase => (
-            vec![
-                format!(
-                    r#"{{"type":"subscribe","product_ids":[{}],"channel":"ticker"}}"#,
-                    quoted(symbols)
-                ),
-                format!(
-                    r#"{{"type":"subscribe","product_ids":[{}],"channel":"heartbeats"}}"#,
-                    quoted(symbols)
-                ),
-            ],
-            None,
-        ),
-        VenueKind::Bybit => {
-            let args: Vec<String> = symbols.iter().map(|s| format!("orderbook.1.{s}")).collect();
-            // At most 10 topics per request.
-            let subs = args
-                .chunks(10)
-                .map(|c| format!(r#"{{"op":"subscribe","args":[{}]}}"#, quoted(c)))
-                .collect();
-            (
-                subs,
-                Some((Duration::from_secs(20), r#"{"op":"ping"}"#.to_string())),
-            )
-        }
-        VenueKind::Oanda => (Vec::new(), None),
-    };
+    let (subscribe, app_ping) = (sub.messages, sub.app_ping);
     WsSpec {
         kind,
         url: url.to_string(),

@@ -39,19 +39,6 @@ pub enum Split {
     Test,
 }
 
-impl Split {
-    /// Parses `all`, `train`, `validation` or `test`.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "all" => Split::All,
-            "train" => Split::Train,
-            "validation" => Split::Validation,
-            "test" => Split::Test,
-            _ => return None,
-        })
-    }
-}
-
 /// The series' bars at a timeframe, aggregating if the data is finer, or why
 /// that cannot be done.
 pub fn bars_at(series: &Series, tf: Timeframe) -> Result<Vec<HistBar>, String> {

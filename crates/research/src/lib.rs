@@ -9,4 +9,5 @@ pub mod dataset;
 pub mod eval;
 pub mod history;
 pub mod metrics;
+pub mod models;
 pub mod train;

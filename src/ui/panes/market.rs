@@ -1,7 +1,7 @@
 //! The Market pane: every instrument on every venue.
 
 use crate::app::AppState;
-use crate::cockpit::snapshot::FeedRow;
+use crate::app::snapshot::FeedRow;
 use crate::ui::format;
 use crate::ui::theme::Theme;
 use omni_feeds::FeedState;

@@ -2,6 +2,7 @@
 //! verdict if approved now, and the numbers behind the selected row.
 
 use crate::app::{AppState, Focus};
+use crate::ui::format;
 use crate::ui::theme::Theme;
 use omni_core::domain::OpportunityKind;
 use ratatui::Frame;
@@ -83,18 +84,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                 theme.fg(Color::Red),
             ),
         };
+        let [headline, edge, expected] = format::opportunity_columns(r, snap);
         let mut cells = vec![
             Cell::from(format!("{}", i + 1)),
             Cell::from(r.instrument_name.clone()),
             Cell::from(if narrow {
-                r.headline.replace(" → ", "→")
+                headline.replace(" → ", "→")
             } else {
-                r.headline.clone()
+                headline
             }),
-            Cell::from(r.edge.clone()),
+            Cell::from(edge),
         ];
         if !narrow {
-            cells.push(Cell::from(r.expected.clone()));
+            cells.push(Cell::from(expected));
         }
         cells.push(Cell::from(format!("{}s", r.ttl_secs)));
         cells.push(Cell::from(Line::from(gate)));
@@ -173,7 +175,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                     theme.fg(Color::Red),
                 ));
             }
-            spans.push(Span::raw(r.detail.clone()));
+            spans.push(Span::raw(format::opportunity_detail(r)));
             if let Some(b) = r.belief {
                 spans.push(Span::raw(format!(
                     " · ensemble P(up) {:.3} α {:.0} β {:.0}",

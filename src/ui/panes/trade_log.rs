@@ -1,4 +1,5 @@
-//! The Trade Log pane: newest first, read from the SQLite store.
+//! The Trade Log pane: newest first, this run's rows from the engine's
+//! audit stream, older runs' from the store.
 
 use crate::app::log::LogKind;
 use crate::app::{AppState, Focus};

@@ -1,7 +1,10 @@
 //! Approval: the operator decides, or the auto policy approves above
 //! thresholds. The gate still decides every resulting order.
 
-use crate::config::AutoPolicyConfig;
+pub mod config;
+
+pub use config::{ApprovalConfig, ApprovalMode, AutoPolicyConfig};
+
 use crate::domain::{Opportunity, OpportunityDetail};
 
 /// The auto policy's thresholds.

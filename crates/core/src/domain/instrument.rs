@@ -82,6 +82,8 @@ pub struct AccountInfo {
     pub initial_balance: Decimal,
     /// DEMO, PAPER or LIVE, shown in the status bar.
     pub mode: AccountMode,
+    /// Who executes its orders.
+    pub broker: super::BrokerKind,
 }
 
 /// Every venue, instrument and account by index. Built once from config.

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod bar;
+pub mod catalog_config;
 pub mod ids;
 pub mod instrument;
 pub mod opportunity;
@@ -12,6 +13,7 @@ pub mod time;
 
 pub use account::{AccountMode, AccountType, RiskProfile};
 pub use bar::{Bar, BarAggregator, Timeframe};
+pub use catalog_config::{AccountConfig, BrokerKind, InstrumentConfig, VenueConfig, build_catalog};
 pub use ids::{AccountId, InstrumentId, OpportunityId, OrderId, VenueId};
 pub use instrument::{AccountInfo, AssetClass, Catalog, Instrument, Venue};
 pub use opportunity::{

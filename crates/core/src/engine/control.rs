@@ -2,10 +2,10 @@
 
 use super::trading::ApprovedBy;
 use super::{Audit, Command, Engine};
-use crate::config::PauseState;
 use crate::domain::{ExitReason, OpportunityStatus, OrderPurpose, time::DAY};
 use crate::execution::ExecutionRequest;
 use crate::risk::TradingState;
+use crate::risk::config::PauseState;
 
 impl Engine {
     pub(super) fn on_command(&mut self, command: Command) {

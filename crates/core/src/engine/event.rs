@@ -1,7 +1,7 @@
 //! What enters the engine: one ordered feed of market data, execution
 //! reports, operator commands and timer ticks.
 
-use crate::config::ApprovalMode;
+use crate::approval::config::ApprovalMode;
 use crate::domain::{OpportunityId, Timestamp};
 use crate::execution::ExecutionReport;
 use crate::market::MarketEvent;

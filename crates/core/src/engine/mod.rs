@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod bars;
 pub mod book;
+pub mod config;
 mod control;
 pub mod counters;
 pub mod event;
@@ -22,7 +23,7 @@ pub use restore::RestoredState;
 pub use sink::{AuditSink, CountingSink, NullSink, SinkError};
 
 use crate::approval::AutoPolicy;
-use crate::config::{ApprovalMode, Config};
+use crate::approval::config::ApprovalMode;
 use crate::domain::{
     AccountId, Catalog, Direction, InstrumentId, OpportunityKind, Order, OrderId, Timeframe,
     Timestamp,
@@ -36,6 +37,7 @@ use crate::router::Router;
 use crate::scanners::{ArbitrageScanner, BinaryScanner, ForexScanner};
 use bars::InstrumentBars;
 use book::OpportunityBook;
+use config::EngineConfig;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -100,7 +102,7 @@ impl KillProgress {
 /// The engine. See the module docs.
 pub struct Engine {
     catalog: Catalog,
-    config: Config,
+    config: EngineConfig,
     clock: Timestamp,
     book: QuoteBook,
     bars: Vec<InstrumentBars>,
@@ -131,6 +133,8 @@ pub struct Engine {
     learning: BTreeMap<(InstrumentId, OpportunityKind), (u32, u32)>,
     counters: RunCounters,
     outbox: Outbox,
+    /// See [`Engine::state_version`].
+    state_version: u64,
     scratch_bars: Vec<crate::domain::Bar>,
     scratch_arb: Vec<crate::domain::ArbitrageDetail>,
 }
@@ -138,7 +142,7 @@ pub struct Engine {
 impl Engine {
     /// An engine for a validated configuration, with every account at its
     /// starting balance, no positions and trading ACTIVE.
-    pub fn new(config: &Config, catalog: &Catalog) -> Self {
+    pub fn new(config: &EngineConfig, catalog: &Catalog) -> Self {
         let n = catalog.instruments.len();
         let routed = |kind: OpportunityKind, list: &[String]| -> Vec<bool> {
             let router = Router::new(&config.routes, catalog);
@@ -172,8 +176,7 @@ impl Engine {
             bars: (0..n)
                 .map(|i| InstrumentBars::new(InstrumentId(i as u16)))
                 .collect(),
-            forex_timeframe: Timeframe::parse(&config.scanners.forex.timeframe)
-                .unwrap_or(Timeframe::M1),
+            forex_timeframe: config.scanners.forex.timeframe,
             arbitrage: ArbitrageScanner::new(config.scanners.arbitrage.clone()),
             forex: ForexScanner::new(config.scanners.forex.clone(), &forex_on),
             binary: BinaryScanner::new(config.scanners.binary.clone(), &binary_on),
@@ -199,6 +202,7 @@ impl Engine {
             learning: BTreeMap::new(),
             counters: RunCounters::default(),
             outbox: Outbox::default(),
+            state_version: 0,
             scratch_bars: Vec::new(),
             scratch_arb: Vec::new(),
             clock: Timestamp(i64::MIN),
@@ -264,7 +268,27 @@ impl Engine {
         if self.kill.latched {
             self.kill_maintain();
         }
+        // Every change to cash, positions, risk counters, orders or the
+        // trading state is audited, so an audit other than an opportunity
+        // opening or closing is what says the accounts' side has moved.
+        if self.outbox.audits.iter().any(|a| {
+            !matches!(
+                a,
+                Audit::OpportunityOpened(_) | Audit::OpportunityClosed { .. }
+            )
+        }) {
+            self.state_version += 1;
+        }
         &mut self.outbox
+    }
+
+    /// A counter that moves whenever an event changes the accounts' cash,
+    /// positions, risk counters or working orders, or the trading state
+    /// (and on `restore`). It does not move for quotes or opportunities:
+    /// a reader caching something computed from account state (the
+    /// cockpit's gate previews) compares it to know when to recompute.
+    pub fn state_version(&self) -> u64 {
+        self.state_version
     }
 
     /// The engine's time: the latest event time seen.
@@ -276,7 +300,7 @@ impl Engine {
         &self.catalog
     }
 
-    pub fn config(&self) -> &Config {
+    pub fn config(&self) -> &EngineConfig {
         &self.config
     }
 

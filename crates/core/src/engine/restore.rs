@@ -35,6 +35,7 @@ pub struct RestoredState {
 impl Engine {
     /// Loads stored state into a fresh engine (before the first event).
     pub fn restore(&mut self, s: RestoredState) {
+        self.state_version += 1;
         if let Some(state) = s.trading_state {
             self.state = state;
         }

@@ -2,7 +2,7 @@
 //! gate, create orders.
 
 use super::{ArbGroup, Audit, Decision, Engine};
-use crate::config::ApprovalMode;
+use crate::approval::config::ApprovalMode;
 use crate::domain::{
     AccountId, BinaryContract, Direction, ExitReason, InstrumentId, Opportunity, OpportunityDetail,
     OpportunityId, OpportunityKind, OpportunityStatus, Order, OrderId, OrderPurpose, OrderStatus,

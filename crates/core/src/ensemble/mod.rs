@@ -3,14 +3,13 @@
 //! combiner whose belief travels with forex and binary opportunities.
 
 pub mod combiner;
+pub mod config;
 pub mod model;
 pub mod tracker;
 
 pub use combiner::{Combined, combine};
 pub use model::{BetaOut, Horizon, Model, ModelError};
 pub use tracker::EnsembleTracker;
-
-use std::path::Path;
 
 /// The three models (any may be missing).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -54,19 +53,6 @@ impl ModelSet {
         let mut models: [Option<Model>; 3] = Default::default();
         for (i, (name, text)) in files.into_iter().enumerate() {
             models[i] = Some(Model::from_json(name, text)?);
-        }
-        Ok(Self { models })
-    }
-
-    /// Loads `short.json`, `medium.json` and `long.json` from a directory;
-    /// a missing file leaves that model out, a broken one is an error.
-    pub fn load_dir(dir: &Path) -> Result<Self, ModelError> {
-        let mut models: [Option<Model>; 3] = Default::default();
-        for h in Horizon::ALL {
-            let p = dir.join(format!("{}.json", h.as_str()));
-            if p.is_file() {
-                models[h.index()] = Some(Model::load(&p)?);
-            }
         }
         Ok(Self { models })
     }

@@ -201,13 +201,6 @@ impl Model {
         Ok(m)
     }
 
-    /// Reads a model file.
-    pub fn load(path: &std::path::Path) -> Result<Self, ModelError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ModelError::Read(path.display().to_string(), e))?;
-        Self::from_json(&path.display().to_string(), &text)
-    }
-
     /// Each member's P(up) for a raw feature vector.
     pub fn member_probabilities(&self, x: &[f64; FEATURES]) -> impl Iterator<Item = f64> + '_ {
         let z: Vec<f64> = x

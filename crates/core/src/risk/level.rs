@@ -2,8 +2,8 @@
 
 use super::account::AccountRisk;
 use super::state::{RiskLevel, TradingState};
-use crate::config::RiskConfig;
 use crate::domain::{AccountInfo, AccountType, Timestamp, time::SECOND};
+use crate::risk::config::RiskConfig;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};

@@ -2,99 +2,78 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Every reason the pre-trade gate can refuse. Reasons are data: stored in
-/// the audit, shown in the cockpit, counted in summaries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RefusalReason {
+/// Declares [`RefusalReason`] from one table: each line is a variant, its
+/// stored snake_case name and its meaning, so the enum, [`RefusalReason::ALL`]
+/// and the names cannot drift apart.
+macro_rules! refusal_reasons {
+    ($($(#[doc = $doc:literal])* $variant:ident => $name:literal,)*) => {
+        /// Every reason the pre-trade gate can refuse. Reasons are data:
+        /// stored in the audit, shown in the cockpit, counted in summaries.
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+        )]
+        #[serde(rename_all = "snake_case")]
+        pub enum RefusalReason {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl RefusalReason {
+            /// Every reason, in declaration order.
+            pub const ALL: &'static [RefusalReason] = &[$(RefusalReason::$variant,)*];
+
+            /// snake_case name, as stored and printed.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(RefusalReason::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+refusal_reasons! {
     /// Trading state is HALTED.
-    Halted,
+    Halted => "halted",
     /// Trading state is REDUCING and the order would add exposure.
-    Reducing,
+    Reducing => "reducing",
     /// The signal has no direction.
-    NeutralDirection,
+    NeutralDirection => "neutral_direction",
     /// Confidence below the minimum for its kind.
-    LowConfidence,
+    LowConfidence => "low_confidence",
     /// Another entry on this instrument for this account came too recently.
-    MinInterval,
+    MinInterval => "min_interval",
     /// The instrument's asset class is outside its trading hours.
-    OutsideTradingHours,
+    OutsideTradingHours => "outside_trading_hours",
     /// The account used up its entries for the day.
-    DailyTradeLimit,
+    DailyTradeLimit => "daily_trade_limit",
     /// The account lost its daily limit.
-    DailyLossLimit,
+    DailyLossLimit => "daily_loss_limit",
     /// A losing streak started a cooldown that is still running.
-    LossStreakCooldown,
+    LossStreakCooldown => "loss_streak_cooldown",
     /// The position would exceed its share of equity.
-    MaxPosition,
+    MaxPosition => "max_position",
     /// The order's notional exceeds the per-order maximum.
-    MaxOrderNotional,
+    MaxOrderNotional => "max_order_notional",
     /// The order's price is too far from the latest quote.
-    PriceCollar,
+    PriceCollar => "price_collar",
     /// The venue has never quoted the instrument.
-    NoQuote,
+    NoQuote => "no_quote",
     /// The venue's latest quote is too old.
-    StaleQuote,
+    StaleQuote => "stale_quote",
     /// A prop-firm account lost its daily percentage.
-    PropDailyLoss,
+    PropDailyLoss => "prop_daily_loss",
     /// A prop-firm account reached its maximum drawdown.
-    PropMaxDrawdown,
+    PropMaxDrawdown => "prop_max_drawdown",
     /// Sized to less than the instrument's minimum quantity.
-    SizeTooSmall,
+    SizeTooSmall => "size_too_small",
     /// Too many orders from this account in the last minute.
-    OrderRateLimit,
+    OrderRateLimit => "order_rate_limit",
 }
 
 impl RefusalReason {
-    /// Every reason, for tables and tests.
-    pub const ALL: [RefusalReason; 18] = [
-        RefusalReason::Halted,
-        RefusalReason::Reducing,
-        RefusalReason::NeutralDirection,
-        RefusalReason::LowConfidence,
-        RefusalReason::MinInterval,
-        RefusalReason::OutsideTradingHours,
-        RefusalReason::DailyTradeLimit,
-        RefusalReason::DailyLossLimit,
-        RefusalReason::LossStreakCooldown,
-        RefusalReason::MaxPosition,
-        RefusalReason::MaxOrderNotional,
-        RefusalReason::PriceCollar,
-        RefusalReason::NoQuote,
-        RefusalReason::StaleQuote,
-        RefusalReason::PropDailyLoss,
-        RefusalReason::PropMaxDrawdown,
-        RefusalReason::SizeTooSmall,
-        RefusalReason::OrderRateLimit,
-    ];
-
-    /// snake_case name, as stored and printed.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefusalReason::Halted => "halted",
-            RefusalReason::Reducing => "reducing",
-            RefusalReason::NeutralDirection => "neutral_direction",
-            RefusalReason::LowConfidence => "low_confidence",
-            RefusalReason::MinInterval => "min_interval",
-            RefusalReason::OutsideTradingHours => "outside_trading_hours",
-            RefusalReason::DailyTradeLimit => "daily_trade_limit",
-            RefusalReason::DailyLossLimit => "daily_loss_limit",
-            RefusalReason::LossStreakCooldown => "loss_streak_cooldown",
-            RefusalReason::MaxPosition => "max_position",
-            RefusalReason::MaxOrderNotional => "max_order_notional",
-            RefusalReason::PriceCollar => "price_collar",
-            RefusalReason::NoQuote => "no_quote",
-            RefusalReason::StaleQuote => "stale_quote",
-            RefusalReason::PropDailyLoss => "prop_daily_loss",
-            RefusalReason::PropMaxDrawdown => "prop_max_drawdown",
-            RefusalReason::SizeTooSmall => "size_too_small",
-            RefusalReason::OrderRateLimit => "order_rate_limit",
-        }
-    }
-
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+        Self::ALL.iter().copied().find(|r| r.as_str() == s)
     }
 }
 
@@ -126,4 +105,17 @@ impl Verdict {
             Verdict::Refused(r) => Some(r.reason),
         }
     }
+}
+
+/// Which limit set the size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SizeBound {
+    /// The profile's budget (nothing capped it).
+    Budget,
+    /// The quantity shown at the top of both books (arbitrage).
+    Book,
+    /// The per-order notional maximum.
+    OrderNotional,
+    /// The room left under the position maximum.
+    Position,
 }

@@ -1,10 +1,11 @@
 //! Routing: one opportunity to every account its kind and instrument are
 //! routed to; each account sizes its own order.
 
+pub mod config;
 pub mod sizing;
 
-use crate::config::RouteConfig;
 use crate::domain::{AccountId, Catalog, InstrumentId, OpportunityKind};
+use crate::router::config::RouteConfig;
 
 /// The routing table: (kind, instrument) → accounts, in config order.
 #[derive(Clone, Debug, Default)]

@@ -1,8 +1,10 @@
 //! Position sizing: from the account's equity, its risk profile and the
 //! signal's confidence, capped by the account's limits.
 
-use crate::config::{ProfileConfig, RiskConfig};
 use crate::domain::{Direction, Opportunity, OpportunityDetail};
+pub use crate::risk::SizeBound;
+use crate::risk::config::ProfileConfig;
+use crate::risk::config::RiskConfig;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
@@ -20,19 +22,6 @@ pub struct SizingInput<'a> {
     /// The account's profile fractions.
     pub profile: &'a ProfileConfig,
     pub limits: &'a RiskConfig,
-}
-
-/// Which limit set the size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SizeBound {
-    /// The profile's budget (nothing capped it).
-    Budget,
-    /// The quantity shown at the top of both books (arbitrage).
-    Book,
-    /// The per-order notional maximum.
-    OrderNotional,
-    /// The room left under the position maximum.
-    Position,
 }
 
 /// A sized order: quantity per leg and the price it is valued at.
@@ -182,12 +171,22 @@ pub fn size(input: &SizingInput<'_>) -> Sized {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use crate::domain::{
         ArbitrageDetail, BinaryDetail, ForexDetail, InstrumentId, OpportunityId, Timestamp, VenueId,
     };
     use proptest::prelude::*;
     use rust_decimal::dec;
+
+    /// The built-in sections these tests use.
+    struct Builtin {
+        risk: crate::risk::config::RiskConfig,
+    }
+
+    fn builtin() -> Builtin {
+        Builtin {
+            risk: crate::defaults::section("risk"),
+        }
+    }
 
     fn opp(detail: OpportunityDetail) -> Opportunity {
         Opportunity {
@@ -224,7 +223,7 @@ mod tests {
 
     #[test]
     fn forex_risks_the_profile_fraction_at_the_stop() {
-        let cfg = Config::default();
+        let cfg = builtin();
         let o = forex(dec!(1.1000), dec!(1.0990), 0.8);
         let s = size(&SizingInput {
             opportunity: &o,
@@ -281,7 +280,7 @@ mod tests {
             max_notional in 100u64..100_000,
             max_pos_pct in 1u32..100,
         ) {
-            let mut cfg = Config::default();
+            let mut cfg = builtin();
             cfg.risk.max_order_notional = Decimal::from(max_notional);
             cfg.risk.max_position_pct = Decimal::from(max_pos_pct);
             let equity = Decimal::from(equity);

@@ -1,8 +1,8 @@
 //! Cross-venue arbitrage: buy at one venue's ask, sell at another's bid.
 
-use crate::config::ArbitrageScannerConfig;
 use crate::domain::{ArbitrageDetail, Catalog, InstrumentId, Quote, Timestamp, time::MILLI};
 use crate::market::QuoteBook;
+use crate::scanners::config::ArbitrageScannerConfig;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -126,9 +126,19 @@ impl ArbitrageScanner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, validate::validate};
     use crate::domain::VenueId;
     use rust_decimal::dec;
+
+    /// The built-in sections these tests use.
+    struct Builtin {
+        scanners: crate::scanners::config::ScannersConfig,
+    }
+
+    fn builtin() -> Builtin {
+        Builtin {
+            scanners: crate::defaults::section("scanners"),
+        }
+    }
 
     fn quote(v: u16, bid: Decimal, ask: Decimal, qty: Decimal, ts: Timestamp) -> Quote {
         Quote {
@@ -144,8 +154,8 @@ mod tests {
 
     #[test]
     fn net_of_both_taker_fees_and_sized_by_the_smaller_top() {
-        let cfg = Config::default();
-        let catalog = validate(&cfg, None).expect("valid");
+        let cfg = builtin();
+        let catalog = crate::domain::Catalog::builtin(crate::domain::AccountMode::Demo);
         let mut book = QuoteBook::new(&catalog);
         let t = Timestamp::from_secs(1_000);
         // binance (0.075 %) ask 100 for 2; kraken (0.16 %) bid 101 for 1.
@@ -169,8 +179,8 @@ mod tests {
 
     #[test]
     fn no_edge_when_fees_eat_the_spread_or_quotes_are_stale() {
-        let cfg = Config::default();
-        let catalog = validate(&cfg, None).expect("valid");
+        let cfg = builtin();
+        let catalog = crate::domain::Catalog::builtin(crate::domain::AccountMode::Demo);
         let scanner = ArbitrageScanner::new(cfg.scanners.arbitrage.clone());
         let t = Timestamp::from_secs(1_000);
         let mut book = QuoteBook::new(&catalog);

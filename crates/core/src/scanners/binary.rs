@@ -1,8 +1,8 @@
 //! 60-second binary predictions from momentum and volatility.
 
-use crate::config::BinaryScannerConfig;
 use crate::domain::{BinaryDetail, Direction, InstrumentId, Timestamp, time::SECOND};
 use crate::indicators::{EwmaDriftVol, normal_cdf};
+use crate::scanners::config::BinaryScannerConfig;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
@@ -229,7 +229,7 @@ mod tests {
 
     #[test]
     fn steady_uptrend_predicts_up_and_noise_stays_near_even() {
-        let cfg = BinaryScannerConfig::default();
+        let cfg = crate::defaults::section::<BinaryScannerConfig>("scanners.binary");
         let mut up = BinaryScanner::new(cfg.clone(), &[true]);
         // +1 bp a second with ±0.5 bp noise: a strong, clean trend.
         feed(
@@ -254,7 +254,10 @@ mod tests {
 
     #[test]
     fn needs_min_samples() {
-        let mut s = BinaryScanner::new(BinaryScannerConfig::default(), &[true]);
+        let mut s = BinaryScanner::new(
+            crate::defaults::section::<BinaryScannerConfig>("scanners.binary"),
+            &[true],
+        );
         feed(&mut s, (0..10).map(|i| 100.0 + i as f64));
         assert!(s.estimate(InstrumentId(0)).is_none());
     }

@@ -1,8 +1,8 @@
 //! Forex technical signals from RSI, SMA and ATR on completed bars.
 
-use crate::config::ForexScannerConfig;
 use crate::domain::{Bar, Direction, ForexDetail, InstrumentId};
 use crate::indicators::{Atr, Rsi, Sma};
+use crate::scanners::config::ForexScannerConfig;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn rsi_leaving_oversold_fires_a_buy_with_atr_exits() {
-        let cfg = ForexScannerConfig::default();
+        let cfg = crate::defaults::section::<ForexScannerConfig>("scanners.forex");
         let mut s = ForexScanner::new(cfg.clone(), &[true]);
         let mut px = dec!(1.1000);
         let mut fired = None;
@@ -203,7 +203,10 @@ mod tests {
 
     #[test]
     fn unscanned_instruments_are_ignored() {
-        let mut s = ForexScanner::new(ForexScannerConfig::default(), &[false]);
+        let mut s = ForexScanner::new(
+            crate::defaults::section::<ForexScannerConfig>("scanners.forex"),
+            &[false],
+        );
         assert!(!s.scans(InstrumentId(0)));
         assert!(s.on_bar(&bar(0, dec!(1)), dec!(0.00001)).is_none());
     }

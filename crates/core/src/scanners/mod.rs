@@ -3,6 +3,7 @@
 
 pub mod arbitrage;
 pub mod binary;
+pub mod config;
 pub mod forex;
 
 pub use arbitrage::ArbitrageScanner;

@@ -14,14 +14,15 @@
 //! dislocations is what makes cross-venue edges appear and vanish.
 
 use super::assets;
+use super::config::DemoConfig;
 use super::series::{SeriesBar, SeriesError, parse_series};
-use omni_core::config::{Config, DemoConfig};
 use omni_core::domain::{
     Aggressor, AssetClass, Bar, Catalog, InstrumentId, Quote, Timeframe, Timestamp, Trade, VenueId,
     time::MILLI, time::SECOND,
 };
 use omni_core::market::MarketEvent;
 use omni_core::random::SimRng;
+use omni_core::risk::config::HoursConfig;
 use omni_core::risk::hours::Session;
 use rust_decimal::Decimal;
 use std::cmp::Reverse;
@@ -159,21 +160,22 @@ fn load_text(file: &str, base_dir: &Path) -> Result<String, DemoError> {
 }
 
 impl DemoMarket {
-    /// Builds the demo market of a validated config.
+    /// Builds the demo market of a validated `[market.demo]`, whose
+    /// instruments trade in the sessions of `hours`.
     pub fn new(
-        cfg: &Config,
+        demo: &DemoConfig,
+        hours: &HoursConfig,
         catalog: &Catalog,
         base_dir: &Path,
         seed: u64,
     ) -> Result<Self, DemoError> {
-        let demo = cfg.market.demo.clone();
+        let demo = demo.clone();
         let sessions = |class: AssetClass| {
-            let s = match class {
-                AssetClass::Crypto => &cfg.risk.hours.crypto,
-                AssetClass::Forex => &cfg.risk.hours.forex,
-                AssetClass::Metal => &cfg.risk.hours.metal,
-            };
-            Session::parse(s).unwrap_or(Session::ALWAYS)
+            Session::of(match class {
+                AssetClass::Crypto => &hours.crypto,
+                AssetClass::Forex => &hours.forex,
+                AssetClass::Metal => &hours.metal,
+            })
         };
         let mut series = Vec::new();
         for (i, s) in demo.series.iter().enumerate() {
@@ -610,13 +612,19 @@ impl Iterator for DemoMarket {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use omni_core::config::Config;
-    use omni_core::config::validate::validate;
+    use omni_core::defaults;
+    use omni_core::domain::AccountMode;
 
     fn demo(seed: u64) -> DemoMarket {
-        let cfg = Config::default();
-        let catalog = validate(&cfg, None).expect("valid");
-        DemoMarket::new(&cfg, &catalog, Path::new("."), seed).expect("demo")
+        let catalog = omni_core::domain::Catalog::builtin(AccountMode::Demo);
+        DemoMarket::new(
+            &defaults::section("market.demo"),
+            &defaults::section("risk.hours"),
+            &catalog,
+            Path::new("."),
+            seed,
+        )
+        .expect("demo")
     }
 
     #[test]

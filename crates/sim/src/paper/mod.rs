@@ -2,12 +2,13 @@
 //! partial fills and latency; settles binary options at expiry. Seeded, so
 //! a run is reproducible.
 
+pub mod config;
 pub mod fill_model;
 mod ledger;
 
+pub use config::PaperConfig;
 use fill_model::FillModel;
 use ledger::{AccountBook, Booking, Ledger};
-use omni_core::config::{BinaryScannerConfig, PaperConfig};
 use omni_core::domain::AccountId;
 use omni_core::domain::{
     BinaryContract, Catalog, Direction, InstrumentId, Order, OrderId, OrderType, Quote, Side,
@@ -19,6 +20,7 @@ use omni_core::execution::{
 use omni_core::market::MarketEvent;
 use omni_core::random::SimRng;
 use omni_core::scanners::BinaryScanner;
+use omni_core::scanners::config::BinaryScannerConfig;
 use rust_decimal::Decimal;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -64,16 +66,19 @@ pub struct PaperBroker {
 
 impl PaperBroker {
     /// A broker for the catalog's venues; `order_latency_ms` per venue.
+    /// Binary contracts sold back early are valued with the binary
+    /// scanner's own estimator settings (`binary`).
     pub fn new(
         catalog: &Catalog,
         cfg: &PaperConfig,
+        binary: &BinaryScannerConfig,
         order_latency_ms: Vec<u64>,
         seed: u64,
     ) -> Self {
         let all = vec![true; catalog.instruments.len()];
         let vol_cfg = BinaryScannerConfig {
             min_samples: 1,
-            ..BinaryScannerConfig::default()
+            ..binary.clone()
         };
         Self {
             catalog: catalog.clone(),

@@ -1,9 +1,10 @@
 //! Finding and parsing `omni.toml`.
 
+use super::Config;
 use super::error::ConfigError;
-use super::schema::Config;
-use super::validate::{KeyPath, validate, validate_series_files};
-use crate::domain::Catalog;
+use omni_core::domain::Catalog;
+use omni_core::validation::{Invalid, KeyPath, line_of};
+use omni_sim::demo::assets::is_bundled;
 use std::path::{Path, PathBuf};
 
 /// Where the configuration came from.
@@ -50,12 +51,18 @@ pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
     xdg.is_file().then_some(xdg)
 }
 
-/// Locates, reads, parses and validates the configuration. `bundled` says
-/// which demo series names are built into the binary.
-pub fn load(
-    explicit: Option<&Path>,
-    bundled: &dyn Fn(&str) -> bool,
-) -> Result<LoadedConfig, ConfigError> {
+/// Places a refused value in its file, finding the key's line in `text`.
+fn place(e: Invalid, path: &str, text: Option<&str>) -> ConfigError {
+    ConfigError::Invalid {
+        path: path.to_string(),
+        line: text.and_then(|t| e.key.line_in(t)).unwrap_or(0),
+        key: e.key.to_string(),
+        message: e.message,
+    }
+}
+
+/// Locates, reads, parses and validates the configuration.
+pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
     match locate(explicit) {
         Some(path) => {
             let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
@@ -66,13 +73,13 @@ pub fn load(
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| PathBuf::from("."));
-            parse_str(&text, ConfigOrigin::File(path), base_dir, bundled)
+            parse_str(&text, ConfigOrigin::File(path), base_dir)
         }
         None => {
             let config = Config::default();
-            let to_error = |e: super::validate::Invalid| e.into_error("<built-in defaults>", None);
-            let catalog = validate(&config, None).map_err(to_error)?;
-            validate_series_files(&config, Path::new("."), bundled).map_err(to_error)?;
+            let catalog = config
+                .validate(None, &is_bundled)
+                .map_err(|e| place(e, "<built-in defaults>", None))?;
             Ok(LoadedConfig {
                 config,
                 catalog,
@@ -84,18 +91,17 @@ pub fn load(
 }
 
 /// Parses and validates configuration text; relative paths resolve
-/// against `base_dir`, and `bundled` says which demo series are built in.
+/// against `base_dir`.
 pub fn parse_str(
     text: &str,
     origin: ConfigOrigin,
     base_dir: PathBuf,
-    bundled: &dyn Fn(&str) -> bool,
 ) -> Result<LoadedConfig, ConfigError> {
     let name = origin.to_string();
     let config = parse_config(text, &name)?;
-    let to_error = |e: super::validate::Invalid| e.into_error(&name, Some(text));
-    let catalog = validate(&config, Some(&base_dir)).map_err(to_error)?;
-    validate_series_files(&config, &base_dir, bundled).map_err(to_error)?;
+    let catalog = config
+        .validate(Some(&base_dir), &is_bundled)
+        .map_err(|e| place(e, &name, Some(text)))?;
     Ok(LoadedConfig {
         config,
         catalog,
@@ -126,11 +132,11 @@ fn parse_config(text: &str, name: &str) -> Result<Config, ConfigError> {
             e.message().trim().to_string(),
         )
     })?;
-    let mut merged = toml::Table::try_from(Config::default()).map_err(|e| {
+    let mut merged: toml::Table = toml::from_str(omni_core::defaults::TOML).map_err(|e| {
         invalid(
             0,
             "-".into(),
-            format!("the built-in defaults do not serialize: {e}"),
+            format!("the built-in omni.toml.example does not parse: {e}"),
         )
     })?;
     merge(&mut merged, user);
@@ -152,13 +158,4 @@ fn merge(base: &mut toml::Table, user: toml::Table) {
             }
         }
     }
-}
-
-/// 1-based line number of a byte offset.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }

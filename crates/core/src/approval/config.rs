@@ -1,0 +1,53 @@
+//! `[approval]`: manual or automatic approval, and the auto policy's thresholds.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalMode {
+    /// The operator decides every opportunity.
+    Manual,
+    /// The auto policy approves those above its thresholds.
+    Auto,
+    /// Everything is approved as it appears (the gate still decides).
+    All,
+}
+
+impl ApprovalMode {
+    /// Upper-case name: `MANUAL`, `AUTO` or `ALL`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalMode::Manual => "MANUAL",
+            ApprovalMode::Auto => "AUTO",
+            ApprovalMode::All => "ALL",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalConfig {
+    /// manual (default) or auto.
+    pub mode: ApprovalMode,
+    /// Thresholds of the auto policy.
+    pub auto: AutoPolicyConfig,
+}
+
+/// The auto policy: approve above every threshold of the opportunity's kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoPolicyConfig {
+    /// Arbitrage: minimum net edge, percent.
+    pub arbitrage_min_net_pct: Decimal,
+    /// Arbitrage: risk score must be below this.
+    pub arbitrage_max_risk_score: u8,
+    /// Forex: minimum confidence, 0..1.
+    pub forex_min_confidence: f64,
+    /// Forex: minimum reward/risk.
+    pub forex_min_reward_risk: Decimal,
+    /// Binary: minimum probability of the chosen side, 0..1.
+    pub binary_min_probability: f64,
+    /// Binary: only contracts with this expiry, seconds.
+    pub binary_expiry_secs: i64,
+}

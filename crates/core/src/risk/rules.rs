@@ -1,0 +1,318 @@
+//! The pre-trade rules, one function each, checked in the order of
+//! [`RULES`]. A new rule is a function here, a line in the table, and its
+//! reason in [`RefusalReason`](super::RefusalReason): the gate, the audit,
+//! the summaries and the cockpit pick it up from there.
+
+use super::gate::{GateContext, OrderIntent, RiskGate};
+use super::reason::{Refusal, RefusalReason as R, SizeBound};
+use super::state::TradingState;
+use crate::domain::{AccountType, Direction, OpportunityKind, Side, time::MILLI, time::SECOND};
+use rust_decimal::Decimal;
+
+/// One rule: a name for documentation and tests, and the check, which
+/// returns the refusal when the intent breaks the rule.
+pub struct Rule {
+    /// What the rule checks, in a few words.
+    pub name: &'static str,
+    /// `None` when the intent passes.
+    pub check: fn(&RiskGate, &OrderIntent, &GateContext<'_>) -> Option<Refusal>,
+}
+
+/// Every rule, in the order they are checked; the first refusal wins.
+pub const RULES: &[Rule] = &[
+    Rule {
+        name: "trading state",
+        check: trading_state,
+    },
+    Rule {
+        name: "signal direction",
+        check: direction,
+    },
+    Rule {
+        name: "signal confidence",
+        check: confidence,
+    },
+    Rule {
+        name: "trading hours",
+        check: trading_hours,
+    },
+    Rule {
+        name: "minimum interval between entries",
+        check: min_interval,
+    },
+    Rule {
+        name: "loss-streak cooldown",
+        check: loss_streak_cooldown,
+    },
+    Rule {
+        name: "daily trade limit",
+        check: daily_trade_limit,
+    },
+    Rule {
+        name: "order rate",
+        check: order_rate,
+    },
+    Rule {
+        name: "daily loss",
+        check: daily_loss,
+    },
+    Rule {
+        name: "prop-firm limits",
+        check: prop_firm,
+    },
+    Rule {
+        name: "quotes and price collar",
+        check: quotes_and_collar,
+    },
+    Rule {
+        name: "minimum size",
+        check: minimum_size,
+    },
+    Rule {
+        name: "order notional",
+        check: order_notional,
+    },
+    Rule {
+        name: "position share of equity",
+        check: position_share,
+    },
+];
+
+fn refuse(reason: R, detail: String) -> Option<Refusal> {
+    Some(Refusal { reason, detail })
+}
+
+fn pct(x: Decimal) -> String {
+    format!("{}%", x.round_dp(2))
+}
+
+fn trading_state(_: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    match c.state {
+        TradingState::Halted => refuse(R::Halted, "trading is HALTED".into()),
+        TradingState::Reducing => {
+            refuse(R::Reducing, "trading is REDUCING: no new exposure".into())
+        }
+        TradingState::Active => None,
+    }
+}
+
+fn direction(_: &RiskGate, i: &OrderIntent, _: &GateContext<'_>) -> Option<Refusal> {
+    (i.direction == Direction::Neutral).then(|| Refusal {
+        reason: R::NeutralDirection,
+        detail: "signal has no direction".into(),
+    })
+}
+
+fn confidence(g: &RiskGate, i: &OrderIntent, _: &GateContext<'_>) -> Option<Refusal> {
+    let min = g.signal_rule(i.kind).min_confidence;
+    if i.confidence < min {
+        return refuse(
+            R::LowConfidence,
+            format!("confidence {:.2} < {:.2}", i.confidence, min),
+        );
+    }
+    None
+}
+
+fn trading_hours(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    if !g.session(c.class).is_open(c.now) {
+        return refuse(
+            R::OutsideTradingHours,
+            format!("{} market closed", c.class.as_str()),
+        );
+    }
+    None
+}
+
+fn min_interval(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    let rule = g.signal_rule(i.kind);
+    let last = c.risk.last_entry_at(i.kind, i.instrument)?;
+    let since = c.now.since(last);
+    if since < rule.min_interval_secs * SECOND {
+        return refuse(
+            R::MinInterval,
+            format!(
+                "last entry {}s ago < {}s",
+                since / SECOND,
+                rule.min_interval_secs
+            ),
+        );
+    }
+    None
+}
+
+fn loss_streak_cooldown(_: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    let until = c.risk.cooldown_until.filter(|&t| c.now < t)?;
+    refuse(
+        R::LossStreakCooldown,
+        format!("cooldown for {}s more", until.since(c.now) / SECOND),
+    )
+}
+
+fn daily_trade_limit(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    let limit = g.config().daily_trade_limit;
+    if c.risk.trades_today >= limit {
+        return refuse(
+            R::DailyTradeLimit,
+            format!("{} trades today >= {limit}", c.risk.trades_today),
+        );
+    }
+    None
+}
+
+fn order_rate(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    let limit = g.config().max_orders_per_minute;
+    let recent = c
+        .risk
+        .recent_orders
+        .iter()
+        .filter(|t| c.now.since(**t) < 60 * SECOND)
+        .count() as u32;
+    if recent >= limit {
+        return refuse(
+            R::OrderRateLimit,
+            format!("{recent} orders in the last minute >= {limit}"),
+        );
+    }
+    None
+}
+
+fn daily_loss(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    let limit = g.config().daily_loss_limit;
+    let day_loss = c.risk.start_of_day_equity - c.equity;
+    if day_loss >= limit {
+        return refuse(
+            R::DailyLossLimit,
+            format!("down {} today >= {limit}", day_loss.round_dp(2)),
+        );
+    }
+    None
+}
+
+fn prop_firm(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    if c.account.kind != AccountType::PropFirm {
+        return None;
+    }
+    let cfg = &g.config().prop_firm;
+    let day_loss = c.risk.start_of_day_equity - c.equity;
+    let limit = c.risk.start_of_day_equity * cfg.daily_loss_pct / Decimal::ONE_HUNDRED;
+    if day_loss >= limit {
+        return refuse(
+            R::PropDailyLoss,
+            format!(
+                "down {} today >= {} of start-of-day equity",
+                day_loss.round_dp(2),
+                pct(cfg.daily_loss_pct)
+            ),
+        );
+    }
+    let drawdown = c.account.initial_balance - c.equity;
+    let max_dd = c.account.initial_balance * cfg.max_drawdown_pct / Decimal::ONE_HUNDRED;
+    if drawdown >= max_dd {
+        return refuse(
+            R::PropMaxDrawdown,
+            format!(
+                "drawdown {} >= {} of the starting balance",
+                drawdown.round_dp(2),
+                pct(cfg.max_drawdown_pct)
+            ),
+        );
+    }
+    None
+}
+
+/// Every leg needs a fresh quote, and its price within the collar of it.
+fn quotes_and_collar(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    let cfg = g.config();
+    for leg in &i.legs {
+        let Some(q) = c.book.quote(leg.venue, i.instrument) else {
+            return refuse(R::NoQuote, "no quote from the venue".into());
+        };
+        let age = c.now.since(q.ts);
+        if age > cfg.max_quote_age_ms * MILLI {
+            return refuse(
+                R::StaleQuote,
+                format!("quote {}ms old > {}ms", age / MILLI, cfg.max_quote_age_ms),
+            );
+        }
+        let reference = match (i.kind, leg.side) {
+            (OpportunityKind::Binary, _) => q.mid(),
+            (_, Side::Buy) => q.ask,
+            (_, Side::Sell) => q.bid,
+        };
+        if reference > Decimal::ZERO {
+            let off = ((leg.price - reference) / reference).abs() * Decimal::ONE_HUNDRED;
+            if off > cfg.price_collar_pct {
+                return refuse(
+                    R::PriceCollar,
+                    format!(
+                        "price {} is {} from the quote {} (> {})",
+                        leg.price,
+                        pct(off),
+                        reference,
+                        pct(cfg.price_collar_pct)
+                    ),
+                );
+            }
+        }
+    }
+    None
+}
+
+/// Sized below the minimum: named after the limit that shrank it.
+fn minimum_size(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    if i.qty > Decimal::ZERO && i.qty >= c.min_qty {
+        return None;
+    }
+    let cfg = g.config();
+    match i.bound {
+        SizeBound::Position => refuse(
+            R::MaxPosition,
+            format!(
+                "no room under the {} position cap (size {} < minimum {})",
+                pct(cfg.max_position_pct),
+                i.qty,
+                c.min_qty
+            ),
+        ),
+        SizeBound::OrderNotional => refuse(
+            R::MaxOrderNotional,
+            format!(
+                "the {} order cap leaves size {} < minimum {}",
+                cfg.max_order_notional, i.qty, c.min_qty
+            ),
+        ),
+        _ => refuse(
+            R::SizeTooSmall,
+            format!("size {} < minimum {}", i.qty, c.min_qty),
+        ),
+    }
+}
+
+fn order_notional(g: &RiskGate, i: &OrderIntent, _: &GateContext<'_>) -> Option<Refusal> {
+    let max = g.config().max_order_notional;
+    if i.notional > max {
+        return refuse(
+            R::MaxOrderNotional,
+            format!("notional {} > {max}", i.notional.round_dp(2)),
+        );
+    }
+    None
+}
+
+fn position_share(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    let max_pct = g.config().max_position_pct;
+    let cap = c.equity * max_pct / Decimal::ONE_HUNDRED;
+    if c.position_after <= cap {
+        return None;
+    }
+    let share = if c.equity > Decimal::ZERO {
+        c.position_after / c.equity * Decimal::ONE_HUNDRED
+    } else {
+        Decimal::ONE_HUNDRED
+    };
+    refuse(
+        R::MaxPosition,
+        format!("position {} of equity > {}", pct(share), pct(max_pct)),
+    )
+}

@@ -1,0 +1,175 @@
+//! `[feeds.<venue>]` and `[market.replay]`: the live connectors and replays,
+//! and their validation against the catalog.
+
+use crate::VenueKind;
+use crate::venue::Transport;
+use omni_core::domain::Catalog;
+use omni_core::validation::{Invalid, bad};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Replaying recordings (`omni-tui record`) or venue captures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayConfig {
+    /// Files to replay, merged by receive time (`.gz` is read compressed).
+    pub files: Vec<String>,
+    /// Venue of files in the capture format (`<ns> <raw JSON>` per line),
+    /// which do not name it; leave it out for our own recordings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue: Option<VenueKind>,
+    /// Market time per wall-clock time in the cockpit (1 = real time).
+    pub speed: f64,
+}
+
+/// One venue's market-data feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Connect to it when the source is live.
+    pub enabled: bool,
+    /// Endpoint (the venue's real one by default; tests point it at 127.0.0.1).
+    pub url: String,
+    /// Our instrument names; each must list this venue.
+    pub symbols: Vec<String>,
+    /// The venue's heartbeat interval, seconds: silence for twice this long
+    /// means the connection is dead.
+    pub heartbeat_secs: f64,
+    /// Frames larger than this are counted and dropped.
+    pub max_frame_bytes: usize,
+    /// Reconnect before the venue's connection age limit, hours.
+    pub max_connection_hours: f64,
+    /// Account id (OANDA only).
+    pub account_id: String,
+    /// Name of the environment variable holding the API token (OANDA
+    /// only); the token itself never goes in the config file.
+    pub token_env: String,
+}
+
+/// `[feeds.<venue>]`: one section per venue we have a connector for
+/// (`VenueKind::ALL`); a section for any other name is refused.
+pub type FeedsConfig = BTreeMap<VenueKind, FeedConfig>;
+
+/// How the feeds are used in this run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeedUse {
+    /// Not at all (the demo market).
+    None,
+    /// The enabled feeds are connected (live source).
+    Live,
+    /// Recorded files are replayed (replay source).
+    Replay,
+}
+
+/// Checks `[feeds.*]` and `[market.replay]`: finite positive durations and
+/// sizes always; for a live run, each enabled feed names a configured venue,
+/// a URL of the right scheme and instruments that venue lists (OANDA also
+/// its account and token variable); for a replay, files that exist.
+pub fn validate(
+    feeds: &FeedsConfig,
+    replay: &ReplayConfig,
+    usage: FeedUse,
+    catalog: &Catalog,
+    base_dir: Option<&Path>,
+) -> Result<(), Invalid> {
+    for (kind, feed) in feeds {
+        let name = kind.name();
+        let key = format!("feeds.{name}");
+        // TOML admits `nan` and `inf`: neither is a duration.
+        let positive = |x: f64| x.is_finite() && x > 0.0;
+        if !positive(feed.heartbeat_secs) {
+            return Err(bad(
+                format!("{key}.heartbeat_secs"),
+                "must be a positive finite number of seconds",
+            ));
+        }
+        if feed.max_frame_bytes == 0 {
+            return Err(bad(format!("{key}.max_frame_bytes"), "must be positive"));
+        }
+        if !positive(feed.max_connection_hours) {
+            return Err(bad(
+                format!("{key}.max_connection_hours"),
+                "must be a positive finite number of hours",
+            ));
+        }
+        let live = usage == FeedUse::Live && feed.enabled;
+        if !live {
+            continue;
+        }
+        let Some(venue) = catalog.venue_by_name(name) else {
+            return Err(bad(
+                format!("{key}.enabled"),
+                format!("no [[venues]] entry named `{name}`: add one to trade its quotes"),
+            ));
+        };
+        let http = matches!(kind.spec().transport, Transport::HttpStream);
+        let scheme_ok = if http {
+            feed.url.starts_with("http://") || feed.url.starts_with("https://")
+        } else {
+            feed.url.starts_with("ws://") || feed.url.starts_with("wss://")
+        };
+        if !scheme_ok {
+            return Err(bad(
+                format!("{key}.url"),
+                format!(
+                    "`{}` is not a {} URL",
+                    feed.url,
+                    if http { "http(s)" } else { "ws(s)" }
+                ),
+            ));
+        }
+        if feed.symbols.is_empty() {
+            return Err(bad(
+                format!("{key}.symbols"),
+                "an enabled feed needs at least one symbol",
+            ));
+        }
+        for (j, sym) in feed.symbols.iter().enumerate() {
+            let Some(inst) = catalog.instrument_by_name(sym) else {
+                return Err(bad(
+                    format!("{key}.symbols[{j}]"),
+                    format!("unknown instrument `{sym}`"),
+                ));
+            };
+            if !catalog.instrument(inst).venues.contains(&venue) {
+                return Err(bad(
+                    format!("{key}.symbols[{j}]"),
+                    format!("instrument `{sym}` does not list venue `{name}`"),
+                ));
+            }
+        }
+        if http && (feed.account_id.is_empty() || feed.token_env.is_empty()) {
+            return Err(bad(
+                format!("{key}.account_id"),
+                format!("{name} needs account_id and token_env"),
+            ));
+        }
+    }
+    if usage == FeedUse::Replay {
+        let r = replay;
+        if r.files.is_empty() {
+            return Err(bad(
+                "market.replay.files",
+                "source = \"replay\" needs files",
+            ));
+        }
+        for (i, file) in r.files.iter().enumerate() {
+            if base_dir.is_some_and(|d| !d.join(file).is_file()) {
+                return Err(bad(
+                    format!("market.replay.files[{i}]"),
+                    format!("`{file}` is not a readable file"),
+                ));
+            }
+        }
+    }
+    // TOML admits `nan` and `inf`; neither is a pace.
+    let speed = replay.speed;
+    if !speed.is_finite() || speed <= 0.0 {
+        return Err(bad(
+            "market.replay.speed",
+            "must be a positive finite number",
+        ));
+    }
+    Ok(())
+}

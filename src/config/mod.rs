@@ -1,0 +1,132 @@
+//! `omni.toml`: the whole file, assembled from the sections each component
+//! owns (the engine's in omni-core, `[market.demo]` and `[paper]` in
+//! omni-sim, `[feeds.*]` and `[market.replay]` in omni-feeds), its lookup,
+//! parsing over the built-in defaults (`omni.toml.example`, compiled in),
+//! and validation section by section.
+
+pub mod error;
+pub mod load;
+
+pub use error::ConfigError;
+pub use load::{ConfigOrigin, LoadedConfig, load, locate, parse_str};
+
+use omni_core::approval::config::ApprovalConfig;
+use omni_core::domain::{AccountConfig, AccountMode, Catalog, InstrumentConfig, VenueConfig};
+use omni_core::engine::config::EngineConfig;
+use omni_core::ensemble::config::EnsembleConfig;
+use omni_core::risk::config::RiskConfig;
+use omni_core::router::config::RouteConfig;
+use omni_core::scanners::config::ScannersConfig;
+use omni_core::validation::Invalid;
+use omni_feeds::config::{FeedUse, FeedsConfig, ReplayConfig};
+use omni_sim::demo::DemoConfig;
+use omni_sim::paper::PaperConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The whole configuration file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Seed and other global settings.
+    pub general: GeneralConfig,
+    /// Where market data comes from.
+    pub market: MarketConfig,
+    /// Venues: fees and order latency.
+    pub venues: Vec<VenueConfig>,
+    /// Instruments and the venues that list them.
+    pub instruments: Vec<InstrumentConfig>,
+    pub accounts: Vec<AccountConfig>,
+    /// Which accounts each kind of opportunity is routed to.
+    pub routes: Vec<RouteConfig>,
+    pub scanners: ScannersConfig,
+    /// Manual or automatic approval.
+    pub approval: ApprovalConfig,
+    pub risk: RiskConfig,
+    /// Paper broker fill model.
+    pub paper: PaperConfig,
+    /// The ensemble of horizon models.
+    pub ensemble: EnsembleConfig,
+    /// Live market-data feeds, per venue.
+    pub feeds: FeedsConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneralConfig {
+    /// Seed for the demo market and the paper broker; same seed, same run.
+    pub seed: u64,
+}
+
+/// The market data source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarketSource {
+    /// The built-in demo market driven by real minute bars.
+    Demo,
+    /// The venues' own WebSocket and HTTP streams (`[feeds.*]`).
+    Live,
+    /// Recorded frames (`[market.replay]`).
+    Replay,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarketConfig {
+    /// Which source feeds the engine.
+    pub source: MarketSource,
+    pub demo: DemoConfig,
+    /// Replay of recorded frames.
+    pub replay: ReplayConfig,
+}
+
+impl Default for Config {
+    /// The built-in configuration (the demo), as `omni.toml.example` writes it.
+    fn default() -> Self {
+        // The file is compiled in and tests/config.rs parses it: a failure
+        // here is a build that never passed its tests.
+        toml::from_str(omni_core::defaults::TOML)
+            .unwrap_or_else(|e| panic!("the built-in omni.toml.example does not parse: {e}"))
+    }
+}
+
+impl Config {
+    /// The engine's sections.
+    pub fn engine(&self) -> EngineConfig {
+        EngineConfig {
+            routes: self.routes.clone(),
+            scanners: self.scanners.clone(),
+            approval: self.approval.clone(),
+            risk: self.risk.clone(),
+            ensemble: self.ensemble.clone(),
+        }
+    }
+
+    /// Checks every section with its owner's rules and builds the catalog.
+    /// `base_dir` resolves relative paths (`None`: check no file on disk);
+    /// `bundled` says which demo series are compiled into the binary.
+    pub fn validate(
+        &self,
+        base_dir: Option<&Path>,
+        bundled: &dyn Fn(&str) -> bool,
+    ) -> Result<Catalog, Invalid> {
+        // Paper accounts on the demo market are DEMO; on real data PAPER.
+        let (mode, feeds) = match self.market.source {
+            MarketSource::Demo => (AccountMode::Demo, FeedUse::None),
+            MarketSource::Live => (AccountMode::Paper, FeedUse::Live),
+            MarketSource::Replay => (AccountMode::Paper, FeedUse::Replay),
+        };
+        let catalog = omni_core::domain::build_catalog(
+            &self.venues,
+            &self.instruments,
+            &self.accounts,
+            mode,
+        )?;
+        omni_core::router::config::validate_routes(&self.routes, &catalog)?;
+        omni_core::scanners::config::validate(&self.scanners, &catalog)?;
+        omni_core::risk::config::validate(&self.risk)?;
+        omni_sim::demo::config::validate(&self.market.demo, &catalog, base_dir, bundled)?;
+        omni_feeds::config::validate(&self.feeds, &self.market.replay, feeds, &catalog, base_dir)?;
+        Ok(catalog)
+    }
+}

@@ -13,5 +13,6 @@ pub mod cli;
 pub mod cockpit;
 pub mod config;
 pub mod setup;
+pub mod signals;
 pub mod summary;
 pub mod ui;

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use omni_tui::cli;
 use omni_tui::cli::args::{ApproveArg, ModelArg, SplitArg};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,7 +14,7 @@ struct Cli {
     /// Configuration file (default: ./omni.toml, then $XDG_CONFIG_HOME/omni-tui/omni.toml, then the built-in demo).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
-    /// SQLite database (default: $XDG_DATA_HOME/omni-tui/omni.db).
+    /// SQLite database (default: $XDG_DATA_HOME/omni-tui/omni.db; headless: a temporary one).
     #[arg(long, global = true)]
     db: Option<PathBuf>,
     #[command(subcommand)]
@@ -261,8 +262,15 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("omni-tui: {e:#}");
-            ExitCode::from(2)
+            // Not eprintln!: after SIGHUP the terminal may be gone, and a
+            // failed write must not turn the exit code into a panic's.
+            let _ = writeln!(std::io::stderr(), "omni-tui: {e:#}");
+            // Stopped cleanly by a signal: 128 + its number, as a shell
+            // reports a process that signal killed; any other error: 2.
+            match e.downcast_ref::<omni_tui::signals::Interrupted>() {
+                Some(i) => ExitCode::from(i.exit_code()),
+                None => ExitCode::from(2),
+            }
         }
     }
 }

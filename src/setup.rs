@@ -2,7 +2,7 @@
 
 use crate::config::LoadedConfig;
 use anyhow::Context;
-use omni_core::domain::BrokerKind;
+use omni_core::domain::{BrokerKind, OrderId};
 use omni_core::driver::Driver;
 use omni_core::engine::{Engine, RestoredState};
 use omni_core::ensemble::ModelSet;
@@ -23,7 +23,10 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<LoadedConfig> {
     Ok(crate::config::load(path)?)
 }
 
-/// Opens the store, reads what a restart resumes from, and starts a run.
+/// Takes the database's write lock (one writing process per database: a
+/// second is refused, naming the holder's pid), opens the store, reads
+/// what a restart resumes from, and starts a run. The lock is held until
+/// the returned handle's writer has closed the database.
 pub fn open_store(
     db: Option<&Path>,
     loaded: &LoadedConfig,
@@ -33,6 +36,7 @@ pub fn open_store(
     let path = db
         .map(Path::to_path_buf)
         .unwrap_or_else(omni_store::default_path);
+    let lock = omni_store::lock::lock(&path)?;
     let conn = omni_store::open(&path)?;
     let restored = omni_store::load_state(&conn, &loaded.catalog)?;
     let writer = StoreWriter::begin_run(
@@ -42,24 +46,33 @@ pub fn open_store(
         seed,
         &loaded.origin.to_string(),
     )
-    .with_context(|| format!("starting a run in {}", path.display()))?;
+    .with_context(|| format!("starting a run in {}", path.display()))?
+    .holding(lock);
     Ok((path, restored, StoreHandle::spawn(writer)))
 }
 
-/// The demo market, paper broker and engine for a configuration.
+/// The demo market, paper broker and engine for a configuration. On a
+/// stored database the demo resumes after the stored time (its market and
+/// the engine's clock both continue from there), so a restart keeps the
+/// day's loss, trade count, loss streak, cooldown and minimum intervals, as
+/// a live run does; a fresh database starts the demo where it always does.
 pub fn demo_driver(
     loaded: &LoadedConfig,
     seed: u64,
     restored: RestoredState,
 ) -> anyhow::Result<DemoDriver> {
-    let market = DemoMarket::new(
-        &loaded.config.market.demo,
-        &loaded.config.risk.hours,
-        &loaded.catalog,
-        &loaded.base_dir,
-        seed,
-    )?;
-    driver(loaded, seed, restored, market)
+    let (demo, hours) = (&loaded.config.market.demo, &loaded.config.risk.hours);
+    let (catalog, base) = (&loaded.catalog, &loaded.base_dir);
+    let resume = restored.clock;
+    let market = match resume {
+        Some(after) => DemoMarket::resuming(demo, hours, catalog, base, seed, after)?,
+        None => DemoMarket::new(demo, hours, catalog, base, seed)?,
+    };
+    let mut d = driver(loaded, seed, restored, market)?;
+    if let Some(after) = resume {
+        d.engine.resume_clock(after);
+    }
+    Ok(d)
 }
 
 /// The engine (restored, with its models) and each account's broker,
@@ -91,7 +104,10 @@ pub fn driver<M: MarketSource>(
 
 /// One broker per configured kind, each serving the accounts that name it.
 /// Paper accounts share one paper venue, whose books open with the engine's
-/// (restored) cash and positions so the two agree from the first event.
+/// (restored) cash and positions so the two agree from the first event;
+/// open binary contracts are handed back too (keyed by their buying
+/// order's id, with their struck terms), so they settle at expiry and can
+/// be sold back.
 fn brokers(loaded: &LoadedConfig, engine: &Engine, latencies: Vec<u64>, seed: u64) -> BrokerMap {
     let catalog = &loaded.catalog;
     let cfg = &loaded.config;
@@ -111,8 +127,22 @@ fn brokers(loaded: &LoadedConfig, engine: &Engine, latencies: Vec<u64>, seed: u6
         }
     }
     for p in portfolio.positions.values() {
-        if p.key.contract == 0 && !p.qty.is_zero() {
-            paper.hold(p.key.account, p.key.instrument, p.venue, p.qty, p.avg_price);
+        if p.qty.is_zero() {
+            continue;
+        }
+        match (p.key.contract, p.binary) {
+            (0, _) => paper.hold(p.key.account, p.key.instrument, p.venue, p.qty, p.avg_price),
+            (id, Some(terms)) => paper.hold_contract(
+                p.key.account,
+                p.key.instrument,
+                p.venue,
+                OrderId(id),
+                p.qty.abs(),
+                terms,
+            ),
+            // A contract stored without its terms cannot settle; the kill
+            // switch's sell-back is refused and retried with a backoff.
+            (_, None) => {}
         }
     }
     let mut map = BrokerMap::new();

@@ -332,3 +332,68 @@ fn feed_and_replay_mistakes_name_their_key_and_line() {
     let (_, key, msg) = invalid("[market]\nsource = \"cable\"\n");
     assert_eq!(key, "market.source", "{msg}");
 }
+
+#[test]
+fn a_token_pasted_as_token_env_is_refused_without_showing_it() {
+    let secret = "sk-live-abc123!";
+    for source in ["demo", "live"] {
+        let text = format!(
+            "[market]\nsource = \"{source}\"\n\n[feeds.oanda]\naccount_id = \"101-1\"\ntoken_env = \"{secret}\"\n"
+        );
+        let e = parse(&text).expect_err("a token is not a variable name");
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(!shown.contains("abc123"), "{shown}");
+        let (line, key, message) = invalid(&text);
+        assert_eq!(
+            (line, key.as_str()),
+            (6, "feeds.oanda.token_env"),
+            "{message}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("omni.toml:6: key `feeds.oanda.token_env`"),
+            "{e}"
+        );
+    }
+    // A name passes, enabled or not.
+    let ok = "[feeds.oanda]\naccount_id = \"101-1\"\ntoken_env = \"MY_OANDA_TOKEN_2\"\n";
+    let loaded = parse(ok).expect("a variable name is fine");
+    assert_eq!(
+        loaded.config.feeds[&omni_feeds::VenueKind::Oanda].token_env,
+        "MY_OANDA_TOKEN_2"
+    );
+    parse("[market]\nsource = \"live\"\n[feeds.oanda]\nenabled = true\naccount_id = \"1\"\ntoken_env = \"_T\"\n")
+        .expect("live with a variable name");
+}
+
+#[test]
+#[cfg(unix)]
+fn a_config_file_readable_by_others_gets_a_warning_on_stderr() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("shared.toml");
+    std::fs::write(&path, "").expect("write");
+    let stderr = |mode: u32| {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        let out = omni(dir.path())
+            .args(["--config", path.to_str().expect("utf8"), "config"])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let err = stderr(0o644);
+    assert!(err.contains("warning"), "{err}");
+    assert!(
+        err.contains("shared.toml is readable by its group and by others"),
+        "{err}"
+    );
+    assert!(err.contains("chmod 600"), "{err}");
+    assert!(stderr(0o640).contains("readable by its group (mode 640)"));
+    assert_eq!(stderr(0o600), "", "only the owner can read it: no warning");
+}

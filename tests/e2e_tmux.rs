@@ -124,11 +124,34 @@ fn cockpit_end_to_end() {
     tmux.wait_for("the six panes", 30, titles_on);
 
     // The Binary tab; approve the top prediction once the gate would take it.
+    // The selection stays on an opportunity, not a row: `k` moves it to the
+    // top row (from wherever it is, or from a selection that vanished).
     tmux.keys("3");
-    tmux.wait_for("a binary prediction the gate approves", 60, |s| {
-        s.lines().any(|l| l.contains("│1 ") && l.contains("OK 1/1"))
-    });
-    tmux.keys("a");
+    let top_ok = |s: &str| {
+        let mut lines = s
+            .lines()
+            .skip_while(|l| !l.contains("Gate if approved now"));
+        lines.next();
+        lines.next().is_some_and(|l| l.contains("OK 1/1"))
+    };
+    // The list moves while keys travel; an approval the engine refuses
+    // (changed since shown, or the gate) is tried again with the new top row.
+    let filled = |s: &str| s.contains("FILL     binary BUY");
+    for attempt in 0.. {
+        tmux.wait_for("a binary prediction the gate approves", 60, top_ok);
+        for _ in 0..5 {
+            tmux.keys("k");
+        }
+        tmux.keys("a");
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(5) && !filled(&tmux.screen()) {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        if filled(&tmux.screen()) {
+            break;
+        }
+        assert!(attempt < 5, "no approval filled:\n{}", tmux.screen());
+    }
     let s = tmux.wait_for("the position and the fill", 30, |s| {
         let positions = s.lines().any(|l| {
             l.contains("binary ")
@@ -307,4 +330,200 @@ fn cockpit_replays_a_real_binance_capture() {
         "{s}"
     );
     tmux.keys("q");
+}
+
+/// The cockpit under a shell that reports, once it has gone, its exit code
+/// and whether the terminal is back in cooked mode (canonical input, echo).
+const SHELL_AROUND_THE_COCKPIT: &str = r#"cd "$1" || exit 1
+export XDG_CONFIG_HOME="$1/cfg" XDG_DATA_HOME="$1/data" XDG_STATE_HOME="$1/state"
+sh -c 'echo $$ > cockpit.pid; exec "$0" --db e2e.db' "$2"
+echo "exit=$?"
+echo "tty=$(stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ,)"
+sleep 600
+"#;
+
+#[test]
+fn a_signal_restores_the_terminal_flushes_and_exits_with_128_plus_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("around.sh");
+    std::fs::write(&script, SHELL_AROUND_THE_COCKPIT).expect("script");
+    for (sig, code) in [("TERM", 143), ("HUP", 129)] {
+        let pid_file = dir.path().join("cockpit.pid");
+        let _ = std::fs::remove_file(&pid_file);
+        let tmux = Tmux::new(&format!("signal-{sig}"));
+        let cmd = format!(
+            "sh {} {} {}",
+            script.display(),
+            dir.path().display(),
+            env!("CARGO_BIN_EXE_omni-tui")
+        );
+        let out = tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "cockpit",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            &cmd,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux.wait_for("the six panes", 30, titles_on);
+        let pane = |f: &str| {
+            String::from_utf8_lossy(
+                &tmux
+                    .run(&["display-message", "-p", "-t", "cockpit", f])
+                    .stdout,
+            )
+            .trim()
+            .to_string()
+        };
+        assert_eq!(
+            pane("#{alternate_on}"),
+            "1",
+            "the cockpit draws on the alternate screen"
+        );
+        let pid = std::fs::read_to_string(&pid_file).expect("pid file");
+        let pid = pid.trim();
+
+        // A second writer on the cockpit's database is refused, naming it and the pid.
+        let second = Command::new(env!("CARGO_BIN_EXE_omni-tui"))
+            .current_dir(dir.path())
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env("XDG_CONFIG_HOME", dir.path().join("cfg"))
+            .args(["--db", "e2e.db", "headless", "--events", "1000"])
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&second.stderr);
+        assert!(!second.status.success(), "{err}");
+        assert!(
+            err.contains("e2e.db") && err.contains(&format!("pid {pid}")),
+            "{err}"
+        );
+
+        let kill = Command::new("kill")
+            .args([&format!("-{sig}"), pid])
+            .status()
+            .expect("kill");
+        assert!(kill.success());
+        let s = tmux.wait_for("the shell after the cockpit", 20, |s| s.contains("tty="));
+        assert!(s.contains(&format!("exit={code}")), "SIG{sig}:\n{s}");
+        assert!(
+            s.contains("tty=icanon,echo,"),
+            "raw mode left on after SIG{sig}:\n{s}"
+        );
+        assert!(!titles_on(&s), "the cockpit still on screen:\n{s}");
+        assert_eq!(
+            pane("#{alternate_on}"),
+            "0",
+            "still on the alternate screen"
+        );
+        assert_eq!(pane("#{cursor_flag}"), "1", "the cursor is hidden");
+
+        // The engine thread stopped and the lock is free: a new writer runs.
+        let next = Command::new(env!("CARGO_BIN_EXE_omni-tui"))
+            .current_dir(dir.path())
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env("XDG_CONFIG_HOME", dir.path().join("cfg"))
+            .args(["--db", "e2e.db", "headless", "--events", "1000"])
+            .output()
+            .expect("runs");
+        assert!(
+            next.status.success(),
+            "{}",
+            String::from_utf8_lossy(&next.stderr)
+        );
+    }
+    let runs = count(&dir.path().join("e2e.db"), "SELECT COUNT(*) FROM runs");
+    assert_eq!(runs, 4, "two cockpits and two headless runs");
+}
+
+#[test]
+fn k_halts_from_the_help_popup_and_on_a_terminal_too_small_to_draw() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tmux = Tmux::new("kill-anywhere");
+    tmux.start(dir.path());
+    tmux.wait_for("the cockpit", 30, titles_on);
+    // Help open: K still halts, and the popup goes so the banner shows.
+    tmux.keys("?");
+    tmux.wait_for("the help popup", 10, |s| {
+        s.contains("re-arm after a kill switch")
+    });
+    tmux.keys("K");
+    let s = tmux.wait_for("HALTED in the status bar", 10, |s| {
+        s.lines().last().is_some_and(|l| l.contains("HALTED"))
+    });
+    assert!(
+        !s.contains("re-arm after a kill switch"),
+        "help closed:\n{s}"
+    );
+    // Re-arm, then shrink the terminal below the minimum: the screen says
+    // so, `a` and `p` do nothing, K still halts.
+    tmux.keys("R");
+    for c in ["R", "E", "A", "R", "M", "Enter"] {
+        tmux.keys(c);
+    }
+    tmux.wait_for("ACTIVE again", 10, |s| {
+        s.lines().last().is_some_and(|l| l.contains("ACTIVE"))
+    });
+    tmux.run(&["resize-window", "-t", "cockpit", "-x", "80", "-y", "20"]);
+    tmux.wait_for("the too-small message", 10, |s| s.contains("at least 100"));
+    tmux.keys("p");
+    tmux.keys("K");
+    tmux.run(&["resize-window", "-t", "cockpit", "-x", "200", "-y", "50"]);
+    let s = tmux.wait_for("HALTED after K on the small screen", 10, |s| {
+        s.lines().last().is_some_and(|l| l.contains("HALTED"))
+    });
+    assert!(s.contains("HALTED · kill switch"), "{s}");
+    let db = dir.path().join("e2e.db");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM commands WHERE command = 'pause'"),
+        0,
+        "p did nothing while nothing was drawn"
+    );
+    tmux.keys("q");
+}
+
+#[test]
+fn closing_the_terminal_stops_the_cockpit_and_frees_its_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tmux = Tmux::new("hangup");
+    tmux.start(dir.path());
+    tmux.wait_for("the six panes", 30, titles_on);
+    let lock = dir.path().join("e2e.db.lock");
+    let pid = std::fs::read_to_string(&lock).expect("lock file");
+    let pid = pid.trim().to_string();
+    assert!(!pid.is_empty());
+    // The terminal goes away: SIGHUP, and input that ends.
+    tmux.run(&["kill-server"]);
+    let t0 = Instant::now();
+    while Command::new("kill")
+        .args(["-0", &pid])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "the cockpit (pid {pid}) still runs after its terminal closed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let next = Command::new(env!("CARGO_BIN_EXE_omni-tui"))
+        .current_dir(dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path().join("cfg"))
+        .args(["--db", "e2e.db", "headless", "--events", "1000"])
+        .output()
+        .expect("runs");
+    assert!(
+        next.status.success(),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
+    );
 }

@@ -1,5 +1,6 @@
-//! Property tests of every venue parser: nothing panics on any input, and
-//! numbers in well-formed frames reach the events exactly.
+//! Property tests of every venue parser: nothing panics on any input,
+//! numbers in well-formed frames reach the events exactly, and escaped
+//! strings (valid JSON in another spelling) read as their plain twins.
 
 use omni_core::domain::{InstrumentId, Timestamp, VenueId};
 use omni_core::market::MarketEvent;
@@ -43,6 +44,90 @@ fn kind() -> impl Strategy<Value = VenueKind> {
     prop::sample::select(VenueKind::ALL.to_vec())
 }
 
+/// The same JSON with the characters inside strings (keys and values)
+/// that `pick` chooses, counted from 0, spelled as `\uXXXX` escapes.
+fn escape_in_strings(json: &str, pick: impl Fn(usize) -> bool) -> String {
+    let (mut out, mut in_str, mut esc, mut n) = (String::new(), false, false, 0);
+    for c in json.chars() {
+        if !in_str {
+            in_str = c == '"';
+            out.push(c);
+        } else if esc {
+            esc = false;
+            out.push(c);
+        } else if c == '\\' {
+            esc = true;
+            out.push(c);
+        } else if c == '"' {
+            in_str = false;
+            out.push(c);
+        } else {
+            if pick(n) {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04X}"));
+                }
+            } else {
+                out.push(c);
+            }
+            n += 1;
+        }
+    }
+    out
+}
+
+/// What a fresh parser makes of a frame.
+fn parsed(k: VenueKind, frame: &str) -> (FrameKind, Vec<MarketEvent>) {
+    let mut p = parser(k);
+    let mut out = Vec::new();
+    let kind = p.parse(frame, Timestamp(1), &mut out);
+    (kind, out)
+}
+
+#[test]
+fn every_venue_reads_an_escaped_symbol_as_the_plain_one() {
+    for k in VenueKind::ALL {
+        let plain = frame(k, "100.5", "2", "100.6", "3");
+        let (kind, events) = parsed(k, &plain);
+        assert_eq!(kind, FrameKind::Data, "{plain}");
+        // `"s":"BTC\u0055SDT"`: the U of each symbol escaped.
+        let sym = k.symbol("BTC/USDT");
+        let sym = if plain.contains(&format!("\"{sym}\"")) {
+            sym
+        } else {
+            k.symbol("EUR/USD")
+        };
+        let u = sym.find('U').expect("a U in the symbol");
+        let escaped_sym = format!("{}\\u0055{}", &sym[..u], &sym[u + 1..]);
+        let one = plain.replace(&format!("\"{sym}\""), &format!("\"{escaped_sym}\""));
+        assert_ne!(one, plain);
+        assert_eq!(parsed(k, &one), (kind.clone(), events.clone()), "{one}");
+        // Every character of every string escaped, keys included.
+        let all = escape_in_strings(&plain, |_| true);
+        assert_eq!(parsed(k, &all), (kind, events), "{all}");
+    }
+}
+
+#[test]
+fn an_escaped_quote_in_a_read_field_is_not_malformed() {
+    // Coinbase reads `type` (errors) and Bybit reads `type` (snapshot or
+    // delta); an escaped quote in either is valid JSON.
+    let f = frame(VenueKind::Coinbase, "1", "2", "3", "4").replacen(
+        r#"{"channel""#,
+        r#"{"type":"say \"hi\"","channel""#,
+        1,
+    );
+    assert_eq!(parsed(VenueKind::Coinbase, &f).0, FrameKind::Data, "{f}");
+    let f = r#"{"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1","B":"2","a":"3","A":"4","note":"\"x\""},"tag":"\"y\""}"#;
+    assert_eq!(parsed(VenueKind::Binance, f).0, FrameKind::Data, "{f}");
+    let f = r#"{"type":"HEARTBEAT","time":"\"now\""}"#;
+    assert_eq!(parsed(VenueKind::Oanda, f).0, FrameKind::Heartbeat);
+    let f = r#"{"channel":"heart\u0062eat"}"#;
+    assert_eq!(parsed(VenueKind::Kraken, f).0, FrameKind::Heartbeat);
+    let f = r#"{"op":"p\u0069ng","ret_msg":"\"pong\""}"#;
+    assert_eq!(parsed(VenueKind::Bybit, f).0, FrameKind::Heartbeat);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -55,6 +140,18 @@ proptest! {
         let MarketEvent::Quote(q) = out[0] else { panic!("not a quote") };
         let d = |s: &str| s.parse::<Decimal>().expect("decimal");
         prop_assert_eq!((q.bid, q.bid_qty, q.ask, q.ask_qty), (d(&bid), d(&bq), d(&ask), d(&aq)));
+    }
+
+    #[test]
+    fn prop_escaped_strings_read_as_their_plain_twins(k in kind(), bid in decimal(), bq in decimal(), ask in decimal(), aq in decimal(), at in 0usize..400, every in 1usize..5) {
+        let plain = frame(k, &bid, &bq, &ask, &aq);
+        let want = parsed(k, &plain);
+        prop_assert_eq!(&want.0, &FrameKind::Data);
+        // One character escaped anywhere inside a string, then every n-th.
+        let one = escape_in_strings(&plain, |i| i == at);
+        prop_assert_eq!(&parsed(k, &one), &want, "{}", one);
+        let many = escape_in_strings(&plain, |i| i % every == at % every);
+        prop_assert_eq!(&parsed(k, &many), &want, "{}", many);
     }
 
     #[test]

@@ -44,7 +44,7 @@ fn with_arbitrage(overlay: &str) -> Harness {
 
 fn app_of(h: &Harness) -> AppState {
     let mut app = AppState::new(false, "test.db".into());
-    app.snapshot = Arc::new(snapshot::build(&h.engine, 1, "DEMO"));
+    app.set_snapshot(Arc::new(snapshot::build(&h.engine, 1, "DEMO")));
     app
 }
 
@@ -269,6 +269,26 @@ fn the_kill_banner_shows_progress_and_names_the_rearm_sequence() {
         "{banner}"
     );
     assert!(lines.last().expect("status").contains("HALTED"));
+
+    // The broker refuses the flatten: the banner says why, and when it tries again.
+    let flatten = h
+        .engine
+        .working_orders()
+        .values()
+        .find(|o| o.purpose == omni_core::domain::OrderPurpose::Flatten)
+        .expect("a flatten order is working")
+        .id;
+    h.report(ExecutionReport::Rejected {
+        order_id: flatten,
+        ts: at(70),
+        reason: "market closed or not quoted".into(),
+    });
+    let (lines, _) = render(&app_of(&h), 200, 50);
+    assert!(
+        lines[0].contains("market closed or not quoted"),
+        "{}",
+        lines[0]
+    );
 }
 
 #[test]
@@ -343,12 +363,11 @@ fn press(app: &mut AppState, c: KeyCode) -> Option<Command> {
 fn keys_become_the_right_commands() {
     let h = with_arbitrage("");
     let mut app = app_of(&h);
-    let id = app.selected_row().expect("selected").id;
-    assert_eq!(
-        press(&mut app, KeyCode::Char('a')),
-        Some(Command::Approve(id))
-    );
-    assert_eq!(press(&mut app, KeyCode::Enter), Some(Command::Approve(id)));
+    let row = app.selected_row().expect("selected");
+    let (id, shown) = (row.id, omni_core::approval::ShownTerms::of(&row.detail));
+    let approve = Some(Command::ApproveShown { id, shown });
+    assert_eq!(press(&mut app, KeyCode::Char('a')), approve);
+    assert_eq!(press(&mut app, KeyCode::Enter), approve);
     assert_eq!(
         press(&mut app, KeyCode::Char('r')),
         Some(Command::Reject(id))
@@ -471,7 +490,7 @@ fn the_market_pane_shows_feed_health_and_why_a_feed_is_down() {
         ),
     ];
     let mut app = AppState::new(false, "test.db".into());
-    app.snapshot = Arc::new(snap);
+    app.set_snapshot(Arc::new(snap));
     let (lines, _) = render(&app, 200, 50);
     let s = screen(&lines);
     assert!(

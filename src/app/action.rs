@@ -19,6 +19,9 @@ pub enum Action {
     Approve,
     /// Reject the selected opportunity.
     Reject,
+    /// Freeze the opportunity lists while reading them, or let them follow
+    /// the market again (Space).
+    Freeze,
     /// Pause, or resume from a pause.
     PauseResume,
     /// Engage the kill switch (`K`).

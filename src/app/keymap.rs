@@ -11,12 +11,16 @@ pub const KEYS: &[(&str, &str)] = &[
         "select an opportunity (scroll the log when it has focus)",
     ),
     ("Tab, 1/2/3", "switch Arbitrage / Forex / Binary"),
-    ("a or Enter", "approve the selected opportunity"),
+    (
+        "a or Enter",
+        "approve the selected opportunity, as shown (refused if it moved)",
+    ),
+    ("Space", "freeze the lists while you read (again to follow)"),
     ("r", "reject the selected opportunity"),
     ("p", "pause (REDUCING) / resume"),
     (
         "K",
-        "kill switch: HALTED, cancel every order, flatten every position",
+        "kill switch: HALTED, cancel every order, flatten every position (works everywhere)",
     ),
     ("R", "re-arm after a kill switch: type REARM, then Enter"),
     ("A", "toggle auto approval"),
@@ -29,6 +33,26 @@ pub const KEYS: &[(&str, &str)] = &[
 pub fn action_for(app: &AppState, key: KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
+    }
+    // The kill switch works from every popup, prompt and focus, and on a
+    // terminal too small to draw (the re-arm word has no K in it).
+    if key.code == KeyCode::Char('K') {
+        return Some(Action::Kill);
+    }
+    // Nothing else acts on what cannot be seen.
+    if app.too_small {
+        return match key.code {
+            KeyCode::Char('q') => Some(Action::Quit),
+            KeyCode::Char('y') | KeyCode::Char('Y') if app.overlay == Overlay::ConfirmQuit => {
+                Some(Action::Answer(true))
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc
+                if app.overlay == Overlay::ConfirmQuit =>
+            {
+                Some(Action::Answer(false))
+            }
+            _ => None,
+        };
     }
     match &app.overlay {
         Overlay::Rearm(_) => {
@@ -62,9 +86,9 @@ pub fn action_for(app: &AppState, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('2') => Action::Tab(OpportunityKind::Forex),
         KeyCode::Char('3') => Action::Tab(OpportunityKind::Binary),
         KeyCode::Char('a') | KeyCode::Enter if app.focus == Focus::Opportunities => Action::Approve,
-        KeyCode::Char('r') => Action::Reject,
+        KeyCode::Char('r') if app.focus == Focus::Opportunities => Action::Reject,
+        KeyCode::Char(' ') => Action::Freeze,
         KeyCode::Char('p') => Action::PauseResume,
-        KeyCode::Char('K') => Action::Kill,
         KeyCode::Char('R') => Action::RearmStart,
         KeyCode::Char('A') => Action::ToggleAuto,
         KeyCode::Char('l') => Action::FocusLog,

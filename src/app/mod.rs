@@ -12,8 +12,9 @@ pub use action::Action;
 pub use log::{LogRow, TradeLog};
 pub use update::update;
 
-use omni_core::domain::OpportunityKind;
+use omni_core::domain::{OpportunityId, OpportunityKind};
 use snapshot::{OppRow, Snapshot};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Which pane takes the arrow keys.
@@ -45,8 +46,17 @@ pub const REARM_WORD: &str = "REARM";
 pub struct AppState {
     pub snapshot: Arc<Snapshot>,
     pub tab: OpportunityKind,
-    /// Selected row per tab.
-    pub selected: [usize; 3],
+    /// The opportunity selected on each tab, by id: re-sorting, new rows
+    /// and vanished rows never move it to another opportunity. A tab gets
+    /// its first row selected only when it had no selection yet.
+    pub selected: BTreeMap<OpportunityKind, OpportunityId>,
+    /// The opportunity lists as they were when Space froze them; `None`
+    /// while they follow the engine.
+    pub frozen: Option<Arc<Snapshot>>,
+    /// The terminal is below the minimum size: nothing is drawn but a
+    /// message, so every key that acts on what is shown is inert (`K` and
+    /// `q` still work).
+    pub too_small: bool,
     /// Which pane has the arrows.
     pub focus: Focus,
     pub overlay: Overlay,
@@ -64,20 +74,14 @@ pub struct AppState {
     pub db_label: String,
 }
 
-fn tab_index(kind: OpportunityKind) -> usize {
-    match kind {
-        OpportunityKind::Arbitrage => 0,
-        OpportunityKind::Forex => 1,
-        OpportunityKind::Binary => 2,
-    }
-}
-
 impl AppState {
     pub fn new(no_color: bool, db_label: String) -> Self {
         Self {
             snapshot: Arc::new(Snapshot::default()),
             tab: OpportunityKind::Arbitrage,
-            selected: [0; 3],
+            selected: BTreeMap::new(),
+            frozen: None,
+            too_small: false,
             focus: Focus::Opportunities,
             overlay: Overlay::None,
             log: TradeLog::default(),
@@ -89,26 +93,67 @@ impl AppState {
         }
     }
 
+    /// Takes a new snapshot from the engine, and gives a tab that never had
+    /// a selection its first row.
+    pub fn set_snapshot(&mut self, snapshot: Arc<Snapshot>) {
+        self.snapshot = snapshot;
+        for kind in OpportunityKind::ALL {
+            if self.selected.contains_key(&kind) {
+                continue;
+            }
+            let first = self.opportunities().of_kind(kind).next().map(|r| r.id);
+            if let Some(id) = first {
+                self.selected.insert(kind, id);
+            }
+        }
+    }
+
+    /// The snapshot the opportunity lists are drawn from: the frozen one
+    /// while frozen, else the latest.
+    pub fn opportunities(&self) -> &Snapshot {
+        self.frozen.as_deref().unwrap_or(&self.snapshot)
+    }
+
     /// Rows of the current tab, best first.
     pub fn rows(&self) -> Vec<&OppRow> {
-        self.snapshot.of_kind(self.tab).collect()
+        self.opportunities().of_kind(self.tab).collect()
     }
 
-    /// The selected row index of the current tab, kept inside the table.
-    pub fn selected_index(&self) -> usize {
-        let n = self.snapshot.of_kind(self.tab).count();
-        self.selected[tab_index(self.tab)].min(n.saturating_sub(1))
+    /// The id selected on the current tab, whether or not it is still listed.
+    pub fn selected_id(&self) -> Option<OpportunityId> {
+        self.selected.get(&self.tab).copied()
     }
 
-    /// The selected opportunity, if the tab has any.
+    /// Where the selected opportunity is in the current tab's list; `None`
+    /// when nothing is selected or it is no longer listed.
+    pub fn selected_index(&self) -> Option<usize> {
+        let id = self.selected_id()?;
+        self.opportunities()
+            .of_kind(self.tab)
+            .position(|r| r.id == id)
+    }
+
+    /// The selected opportunity, if it is still listed.
     pub fn selected_row(&self) -> Option<&OppRow> {
-        self.snapshot.of_kind(self.tab).nth(self.selected_index())
+        let id = self.selected_id()?;
+        self.opportunities().of_kind(self.tab).find(|r| r.id == id)
     }
 
+    /// Moves the selection `delta` rows from the selected one (from the top
+    /// when the selected one is gone), never past either end.
     pub(crate) fn select(&mut self, delta: isize) {
-        let n = self.snapshot.of_kind(self.tab).count();
-        let i = &mut self.selected[tab_index(self.tab)];
-        let cur = (*i).min(n.saturating_sub(1)) as isize;
-        *i = (cur + delta).clamp(0, n.saturating_sub(1) as isize) as usize;
+        let ids: Vec<OpportunityId> = self
+            .opportunities()
+            .of_kind(self.tab)
+            .map(|r| r.id)
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        let target = match self.selected_index() {
+            Some(i) => (i as isize + delta).clamp(0, ids.len() as isize - 1) as usize,
+            None => 0,
+        };
+        self.selected.insert(self.tab, ids[target]);
     }
 }

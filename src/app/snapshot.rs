@@ -134,6 +134,9 @@ pub struct AccountRow {
     pub cooldown_secs: Option<i64>,
     pub working_orders: usize,
     pub open_positions: usize,
+    /// After a kill switch: the broker's last refusal of this account's
+    /// flatten, with how often and when it is tried again.
+    pub flatten_refusal: Option<String>,
 }
 
 /// One feed's health for the Market pane.

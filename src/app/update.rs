@@ -1,6 +1,7 @@
 //! Applying an action: local UI changes, or a command for the engine.
 
 use super::{Action, AppState, Focus, Overlay, REARM_WORD};
+use omni_core::approval::ShownTerms;
 use omni_core::approval::config::ApprovalMode;
 use omni_core::domain::OpportunityKind;
 use omni_core::engine::Command;
@@ -49,26 +50,40 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
             None
         }
         Action::Approve => {
+            // Exactly the row on screen: its id and the terms it showed.
             let row = app
                 .selected_row()
-                .map(|r| (r.id, r.instrument_name.clone()));
+                .map(|r| (r.id, r.instrument_name.clone(), ShownTerms::of(&r.detail)));
             match row {
-                Some((id, name)) => {
+                Some((id, name, shown)) => {
                     app.message = Some(format!("approve {id} {name} sent"));
-                    Some(Command::Approve(id))
+                    Some(Command::ApproveShown { id, shown })
                 }
                 None => {
-                    app.message = Some("nothing to approve on this tab".into());
+                    app.message = Some(gone_or_empty(app));
                     None
                 }
             }
         }
-        Action::Reject => {
-            let id = app.selected_row().map(|r| r.id);
-            id.map(|id| {
+        Action::Reject => match app.selected_row().map(|r| r.id) {
+            Some(id) => {
                 app.message = Some(format!("reject {id} sent"));
-                Command::Reject(id)
-            })
+                Some(Command::Reject(id))
+            }
+            None => {
+                app.message = Some(gone_or_empty(app));
+                None
+            }
+        },
+        Action::Freeze => {
+            if app.frozen.take().is_some() {
+                app.message = Some("list live again".into());
+            } else {
+                app.frozen = Some(app.snapshot.clone());
+                app.message =
+                    Some("list frozen: Space to follow the market again (approvals still check the terms)".into());
+            }
+            None
         }
         Action::PauseResume => match snap.trading_state {
             Some(TradingState::Active) => {
@@ -85,6 +100,9 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
             }
         },
         Action::Kill => {
+            // From any popup or prompt: K acts, and the popup goes away so
+            // the kill banner is seen.
+            app.overlay = Overlay::None;
             app.message = Some("KILL SWITCH sent".into());
             Some(Command::KillSwitch)
         }
@@ -164,5 +182,13 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
             app.focus = Focus::Opportunities;
             None
         }
+    }
+}
+
+/// Why there is nothing to act on: the selection is gone, or the tab is empty.
+fn gone_or_empty(app: &AppState) -> String {
+    match app.selected_id() {
+        Some(id) => format!("{id} is no longer listed: pick another with j/k"),
+        None => "nothing to act on in this tab".into(),
     }
 }

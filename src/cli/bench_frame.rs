@@ -60,7 +60,7 @@ pub fn run(frames: usize, seed: u64, config: Option<&std::path::Path>) -> anyhow
     )?;
     let mut times = Vec::with_capacity(frames);
     for i in 0..frames {
-        app.snapshot = snapshots[i % snapshots.len()].clone();
+        app.set_snapshot(snapshots[i % snapshots.len()].clone());
         let t0 = Instant::now();
         terminal.draw(|f| crate::ui::draw(f, &app))?;
         times.push(t0.elapsed().as_nanos());

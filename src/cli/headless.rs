@@ -5,7 +5,9 @@
 use crate::config::LoadedConfig;
 use crate::config::MarketSource as Source;
 use crate::setup;
+use crate::signals::StopSignals;
 use crate::summary::Summary;
+use anyhow::Context;
 use omni_core::approval::ApprovalMode;
 use omni_core::domain::Timestamp;
 use omni_core::domain::time::SECOND;
@@ -22,7 +24,9 @@ use std::time::{Duration, Instant};
 pub struct HeadlessArgs {
     /// `--config`: the configuration file; `None` searches the default places.
     pub config: Option<PathBuf>,
-    /// `--db`: the SQLite database; `None` uses the default path.
+    /// `--db`: the SQLite database (a restart on it resumes it); `None`
+    /// uses a fresh temporary one, removed at exit, so a run depends on
+    /// nothing but its seed, flags and configuration.
     pub db: Option<PathBuf>,
     /// `--seed` (else the config's).
     pub seed: Option<u64>,
@@ -41,15 +45,31 @@ pub struct HeadlessArgs {
 }
 
 /// Runs and prints the summary. Timing goes to stderr, never into the JSON.
+/// SIGINT, SIGTERM or SIGHUP end the run early: the store is flushed, the
+/// summary printed and the error is
+/// [`Interrupted`](crate::signals::Interrupted).
 pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
+    let signals = StopSignals::install()?;
     let mut loaded = setup::load_config(args.config.as_deref())?;
     if args.replay.is_some() {
         setup::on_real_data(&mut loaded);
     }
     let mode = args.approve;
     let seed = args.seed.unwrap_or(loaded.config.general.seed);
-    let (db, restored, mut store) =
-        setup::open_store(args.db.as_deref(), &loaded, "headless", seed)?;
+    // Without --db: a database of this run only (removed when `temp` drops,
+    // after the store is closed), never the cockpit's default one.
+    let (temp, db_path) = match &args.db {
+        Some(db) => (None, db.clone()),
+        None => {
+            let t = tempfile::Builder::new()
+                .prefix("omni-tui-headless-")
+                .tempdir()
+                .context("creating a temporary directory for the database")?;
+            let path = t.path().join("headless.db");
+            (Some(t), path)
+        }
+    };
+    let (db, restored, mut store) = setup::open_store(Some(&db_path), &loaded, "headless", seed)?;
     let started = Instant::now();
     let source = if args.replay.is_some() {
         Source::Replay
@@ -59,7 +79,7 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
     let (summary, feeds): (Summary, Vec<FeedHealth>) = match source {
         Source::Demo => {
             let mut d = setup::demo_driver(&loaded, seed, restored)?;
-            let s = run_to_end(&mut d, &mut store, mode, args, None)?;
+            let s = run_to_end(&mut d, &mut store, mode, args, None, &signals)?;
             (s, Vec::new())
         }
         Source::Replay => {
@@ -72,7 +92,7 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
                 _ => None,
             };
             let mut d = setup::driver(&loaded, seed, restored, replay)?;
-            let s = run_to_end(&mut d, &mut store, mode, args, until)?;
+            let s = run_to_end(&mut d, &mut store, mode, args, until, &signals)?;
             let feeds = stats
                 .iter()
                 .map(|f| f.health())
@@ -84,27 +104,38 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
             let secs = args
                 .duration
                 .ok_or_else(|| anyhow::anyhow!("a live source needs --duration SECS"))?;
-            run_live(&loaded, seed, restored, &mut store, mode, args, secs)?
+            run_live(
+                &loaded, seed, restored, &mut store, mode, args, secs, &signals,
+            )?
         }
     };
     let elapsed = started.elapsed();
     store.close()?;
+    let where_ = if temp.is_some() {
+        "a temporary database, removed at exit (--db PATH keeps one)".to_string()
+    } else {
+        db.display().to_string()
+    };
+    drop(temp);
     let mut summary = summary;
     summary.feeds = feeds;
     if args.json {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
         print!("{}", summary.to_text());
-        println!("database          {}", db.display());
+        println!("database          {where_}");
     }
     let secs = elapsed.as_secs_f64();
     eprintln!(
-        "omni-tui headless: {} events in {:.3} s ({:.0} events/s)",
+        "omni-tui headless: {} events in {:.3} s ({:.0} events/s); {where_}",
         summary.events,
         secs,
         summary.events as f64 / secs.max(1e-9)
     );
-    Ok(summary)
+    match signals.received() {
+        Some(signal) => Err(signal.into()),
+        None => Ok(summary),
+    }
 }
 
 /// A source replayed as fast as the CPU allows: to its end, to `--events`,
@@ -115,9 +146,10 @@ fn run_to_end<M: MarketSource>(
     mode: ApprovalMode,
     args: &HeadlessArgs,
     until: Option<Timestamp>,
+    signals: &StopSignals,
 ) -> anyhow::Result<Summary> {
     driver.command(Command::SetApprovalMode(mode), store)?;
-    while driver.market_events() < args.events {
+    while driver.market_events() < args.events && signals.received().is_none() {
         if until.is_some_and(|u| driver.next_market_ts().is_none_or(|t| t > u)) {
             break;
         }
@@ -133,6 +165,7 @@ fn run_to_end<M: MarketSource>(
     Ok(Summary::of(&driver.engine))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_live(
     loaded: &LoadedConfig,
     seed: u64,
@@ -141,6 +174,7 @@ fn run_live(
     mode: ApprovalMode,
     args: &HeadlessArgs,
     secs: f64,
+    signals: &StopSignals,
 ) -> anyhow::Result<(Summary, Vec<FeedHealth>)> {
     let (feeds, source) = omni_feeds::live::start(
         &loaded.config.feeds,
@@ -154,7 +188,10 @@ fn run_live(
     driver.command_at(now(), Command::SetApprovalMode(mode), store)?;
     let t0 = Instant::now();
     let mut killed = false;
-    while t0.elapsed().as_secs_f64() < secs && driver.market_events() < args.events {
+    while t0.elapsed().as_secs_f64() < secs
+        && driver.market_events() < args.events
+        && signals.received().is_none()
+    {
         driver.run_until(now(), 100_000, store)?;
         if !killed && args.kill_after.is_some_and(|k| driver.market_events() >= k) {
             driver.command_at(now(), Command::KillSwitch, store)?;

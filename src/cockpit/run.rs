@@ -5,6 +5,7 @@ use crate::app::log::{LOG_ROWS, LogCursor, TradeLog, read_log_page};
 use crate::app::{self, AppState, keymap};
 use crate::config::MarketSource as Source;
 use crate::setup;
+use crate::signals::{Interrupted, StopSignals};
 use crate::ui;
 use crossterm::event::{self, Event, KeyEventKind};
 use omni_core::domain::Catalog;
@@ -12,6 +13,7 @@ use omni_core::domain::time::SECOND;
 use omni_core::market::MarketSource;
 use ratatui::DefaultTerminal;
 use std::path::PathBuf;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 /// Seconds of the demo run instantly at start-up, so the binary model is
@@ -50,8 +52,13 @@ pub struct ReplayArgs {
     pub speed: Option<f64>,
 }
 
-/// Opens the cockpit and runs until the user quits.
+/// Opens the cockpit and runs until the user quits, or until SIGINT,
+/// SIGTERM or SIGHUP: then the terminal is restored, the engine thread
+/// stopped (the store flushed) and the error is
+/// [`Interrupted`](crate::signals::Interrupted), whose exit code is 128 +
+/// the signal's number.
 pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
+    let signals = StopSignals::install()?;
     let mut loaded = setup::load_config(args.config.as_deref())?;
     if args.replay.is_some() {
         setup::on_real_data(&mut loaded);
@@ -113,14 +120,55 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
     tracing::info!(db = %db.display(), "cockpit started");
 
     let mut terminal = ratatui::try_init()?;
-    let result = ui_loop(&mut terminal, &mut app, &engine, &reader, &loaded.catalog);
+    let result = ui_loop(
+        &mut terminal,
+        &mut app,
+        &engine,
+        &reader,
+        &loaded.catalog,
+        &signals,
+    );
     ratatui::restore();
     let stopped = engine.stop();
     if let Some(f) = live {
         f.stop();
     }
     tracing::info!("cockpit stopped");
-    result.and(stopped)
+    match result {
+        Ok(Some(signal)) => {
+            tracing::info!(%signal, "cockpit stopped by a signal");
+            // The signal decides the exit code; a failure to flush is
+            // still reported beside it.
+            match stopped {
+                Ok(()) => Err(signal.into()),
+                Err(e) => Err(e.context(signal)),
+            }
+        }
+        Ok(None) => stopped,
+        Err(e) => Err(e),
+    }
+}
+
+/// The terminal's input, read on a thread of its own. crossterm's reader
+/// never returns once the terminal hangs up (it retries the read that sees
+/// the end of input), so a loop reading it directly would never see the
+/// SIGHUP that came with the hang-up; read here, it cannot stall the loop,
+/// and the thread ends with the process. A read error is sent, then the
+/// thread stops.
+fn spawn_input() -> anyhow::Result<mpsc::Receiver<std::io::Result<Event>>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            loop {
+                let ev = event::read();
+                let failed = ev.is_err();
+                if tx.send(ev).is_err() || failed {
+                    break;
+                }
+            }
+        })?;
+    Ok(rx)
 }
 
 fn ui_loop(
@@ -129,7 +177,9 @@ fn ui_loop(
     engine: &EngineThread,
     reader: &rusqlite::Connection,
     catalog: &Catalog,
-) -> anyhow::Result<()> {
+    signals: &StopSignals,
+) -> anyhow::Result<Option<Interrupted>> {
+    let input = spawn_input()?;
     let mut snapshots = engine.snapshots.clone();
     let mut last_draw = Instant::now() - FRAME;
     let mut dirty = true;
@@ -139,9 +189,20 @@ fn ui_loop(
         } else {
             FRAME
         };
-        if event::poll(timeout)? {
-            loop {
-                match event::read()? {
+        let first = match input.recv_timeout(timeout) {
+            Ok(ev) => Some(ev),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the terminal's input stopped"),
+        };
+        if let Some(first) = first {
+            // Keys act only on what is drawn: below the minimum size nothing
+            // is, and only K and q work.
+            let size = terminal.size()?;
+            app.too_small =
+                size.width < crate::ui::MIN_WIDTH || size.height < crate::ui::MIN_HEIGHT;
+            let mut next = Some(first);
+            while let Some(ev) = next {
+                match ev? {
                     Event::Key(k) if k.kind == KeyEventKind::Press => {
                         if let Some(a) = keymap::action_for(app, k)
                             && let Some(cmd) = app::update(app, a)
@@ -150,20 +211,24 @@ fn ui_loop(
                         }
                         dirty = true;
                     }
-                    Event::Resize(..) => dirty = true,
+                    Event::Resize(w, h) => {
+                        app.too_small = w < crate::ui::MIN_WIDTH || h < crate::ui::MIN_HEIGHT;
+                        dirty = true;
+                    }
                     _ => {}
                 }
-                if !event::poll(Duration::ZERO)? {
-                    break;
-                }
+                next = input.try_recv().ok();
             }
         }
         if app.quit {
-            return Ok(());
+            return Ok(None);
+        }
+        if let Some(signal) = signals.received() {
+            return Ok(Some(signal));
         }
         match snapshots.has_changed() {
             Ok(true) => {
-                app.snapshot = snapshots.borrow_and_update().clone();
+                app.set_snapshot(snapshots.borrow_and_update().clone());
                 dirty = true;
             }
             Ok(false) => {}

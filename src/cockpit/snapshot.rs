@@ -204,6 +204,11 @@ impl SnapshotBuilder {
 
         let mut limits: Vec<LimitRow> = Vec::new();
         let mut accounts = Vec::new();
+        let kill = if engine.kill_latched() {
+            engine.kill_progress()
+        } else {
+            Vec::new()
+        };
         for (a, &equity) in cat.accounts.iter().zip(&equities) {
             let usages = engine.risk_usages(a.id);
             for u in &usages {
@@ -242,6 +247,10 @@ impl SnapshotBuilder {
                     .filter(|o| o.account == a.id)
                     .count(),
                 open_positions: engine.portfolio().of_account(a.id).count(),
+                flatten_refusal: kill
+                    .iter()
+                    .find(|k| k.account == a.id)
+                    .and_then(|k| k.last_refusal.clone()),
             });
         }
 

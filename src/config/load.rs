@@ -51,6 +51,35 @@ pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
     xdg.is_file().then_some(xdg)
 }
 
+/// A warning when a file that may hold secrets (the configuration, a key
+/// file) can be read by its group or by others: `None` when only its owner
+/// can, when its mode cannot be read, or off Unix.
+pub fn readable_by_others(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o044 != 0).then(|| {
+            format!(
+                "{} is readable by {} (mode {mode:03o}); it says where secrets are kept: \
+                 `chmod 600 {}`",
+                path.display(),
+                match (mode & 0o040 != 0, mode & 0o004 != 0) {
+                    (true, true) => "its group and by others",
+                    (true, false) => "its group",
+                    _ => "others",
+                },
+                path.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// Places a refused value in its file, finding the key's line in `text`.
 fn place(e: Invalid, path: &str, text: Option<&str>) -> ConfigError {
     ConfigError::Invalid {
@@ -61,10 +90,25 @@ fn place(e: Invalid, path: &str, text: Option<&str>) -> ConfigError {
     }
 }
 
-/// Locates, reads, parses and validates the configuration.
+/// A warning for the user: to the log file when the cockpit has set one
+/// up (it owns the terminal), else to stderr (headless and the other
+/// commands).
+pub fn warn(message: &str) {
+    if tracing::dispatcher::has_been_set() {
+        tracing::warn!("{message}");
+    } else {
+        eprintln!("omni-tui: warning: {message}");
+    }
+}
+
+/// Locates, reads, parses and validates the configuration. A file its
+/// group or others can read gets a warning ([`readable_by_others`]).
 pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
     match locate(explicit) {
         Some(path) => {
+            if let Some(w) = readable_by_others(&path) {
+                warn(&w);
+            }
             let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
                 path: path.clone(),
                 source,

@@ -125,6 +125,7 @@ impl Config {
         omni_core::router::config::validate_routes(&self.routes, &catalog)?;
         omni_core::scanners::config::validate(&self.scanners, &catalog)?;
         omni_core::risk::config::validate(&self.risk)?;
+        omni_core::approval::config::validate(&self.approval)?;
         omni_sim::demo::config::validate(&self.market.demo, &catalog, base_dir, bundled)?;
         omni_feeds::config::validate(&self.feeds, &self.market.replay, feeds, &catalog, base_dir)?;
         Ok(catalog)

@@ -1,7 +1,7 @@
 //! Binance spot: the combined stream (`{"stream":…,"data":…}`) of
 //! `bookTicker`, `kline_1m` and trades, or the same payloads unwrapped.
 
-use super::parser::{FrameKind, FrameParser, SymbolMap, dec, ms};
+use super::parser::{FrameKind, FrameParser, SymbolMap, Text, dec, ms};
 use crate::venue::{Subscription, quoted};
 use omni_core::domain::{Aggressor, Bar, Timeframe, Timestamp, Trade};
 use omni_core::market::MarketEvent;
@@ -11,25 +11,29 @@ use serde_json::value::RawValue;
 #[derive(Deserialize)]
 struct Wrapped<'a> {
     #[serde(borrow)]
-    stream: &'a str,
+    stream: Text<'a>,
     #[serde(borrow)]
     data: &'a RawValue,
 }
 
 #[derive(Deserialize)]
 struct BookTicker<'a> {
-    s: &'a str,
-    b: &'a str,
-    #[serde(rename = "B")]
-    bid_qty: &'a str,
-    a: &'a str,
-    #[serde(rename = "A")]
-    ask_qty: &'a str,
+    #[serde(borrow)]
+    s: Text<'a>,
+    #[serde(borrow)]
+    b: Text<'a>,
+    #[serde(rename = "B", borrow)]
+    bid_qty: Text<'a>,
+    #[serde(borrow)]
+    a: Text<'a>,
+    #[serde(rename = "A", borrow)]
+    ask_qty: Text<'a>,
 }
 
 #[derive(Deserialize)]
 struct KlineMsg<'a> {
-    s: &'a str,
+    #[serde(borrow)]
+    s: Text<'a>,
     #[serde(borrow)]
     k: Kline<'a>,
 }
@@ -37,20 +41,29 @@ struct KlineMsg<'a> {
 #[derive(Deserialize)]
 struct Kline<'a> {
     t: i64,
-    i: &'a str,
-    o: &'a str,
-    h: &'a str,
-    l: &'a str,
-    c: &'a str,
-    v: &'a str,
+    #[serde(borrow)]
+    i: Text<'a>,
+    #[serde(borrow)]
+    o: Text<'a>,
+    #[serde(borrow)]
+    h: Text<'a>,
+    #[serde(borrow)]
+    l: Text<'a>,
+    #[serde(borrow)]
+    c: Text<'a>,
+    #[serde(borrow)]
+    v: Text<'a>,
     x: bool,
 }
 
 #[derive(Deserialize)]
 struct TradeMsg<'a> {
-    s: &'a str,
-    p: &'a str,
-    q: &'a str,
+    #[serde(borrow)]
+    s: Text<'a>,
+    #[serde(borrow)]
+    p: Text<'a>,
+    #[serde(borrow)]
+    q: Text<'a>,
     /// True when the buyer was the maker: a seller took liquidity.
     m: bool,
 }
@@ -58,8 +71,8 @@ struct TradeMsg<'a> {
 /// Untagged payloads: a subscription answer, an error, or an event.
 #[derive(Deserialize)]
 struct Bare<'a> {
-    #[serde(default)]
-    e: Option<&'a str>,
+    #[serde(default, borrow)]
+    e: Option<Text<'a>>,
     #[serde(default)]
     id: Option<serde_json::Value>,
     #[serde(default)]
@@ -86,12 +99,12 @@ impl BinanceParser {
         let Ok(t) = serde_json::from_str::<BookTicker<'_>>(raw) else {
             return FrameKind::Malformed("bookTicker without s/b/B/a/A".into());
         };
-        let Some(instrument) = self.map.get(t.s) else {
+        let Some(instrument) = self.map.get(&t.s) else {
             return FrameKind::Ignored;
         };
         match self
             .map
-            .quote(instrument, [t.b, t.bid_qty, t.a, t.ask_qty], recv)
+            .quote(instrument, [&t.b, &t.bid_qty, &t.a, &t.ask_qty], recv)
         {
             Some(q) => {
                 out.push(q);
@@ -105,14 +118,20 @@ impl BinanceParser {
         let Ok(m) = serde_json::from_str::<KlineMsg<'_>>(raw) else {
             return FrameKind::Malformed("kline without s/k".into());
         };
-        let Some(instrument) = self.map.get(m.s) else {
+        let Some(instrument) = self.map.get(&m.s) else {
             return FrameKind::Ignored;
         };
         // Only closed one-minute candles are bars; the running one is not.
-        if !m.k.x || m.k.i != "1m" {
+        if !m.k.x || &*m.k.i != "1m" {
             return FrameKind::Ignored;
         }
-        match (dec(m.k.o), dec(m.k.h), dec(m.k.l), dec(m.k.c), dec(m.k.v)) {
+        match (
+            dec(&m.k.o),
+            dec(&m.k.h),
+            dec(&m.k.l),
+            dec(&m.k.c),
+            dec(&m.k.v),
+        ) {
             (Some(open), Some(high), Some(low), Some(close), Some(volume)) => {
                 out.push(MarketEvent::Bar(Bar {
                     instrument,
@@ -134,10 +153,10 @@ impl BinanceParser {
         let Ok(t) = serde_json::from_str::<TradeMsg<'_>>(raw) else {
             return FrameKind::Malformed("trade without s/p/q/m".into());
         };
-        let Some(instrument) = self.map.get(t.s) else {
+        let Some(instrument) = self.map.get(&t.s) else {
             return FrameKind::Ignored;
         };
-        match (dec(t.p), dec(t.q)) {
+        match (dec(&t.p), dec(&t.q)) {
             (Some(price), Some(qty)) => {
                 out.push(MarketEvent::Trade(Trade {
                     venue: self.map.venue(),
@@ -170,7 +189,7 @@ impl FrameParser for BinanceParser {
         let Ok(bare) = serde_json::from_str::<Bare<'_>>(text) else {
             return FrameKind::Malformed("not a JSON object".into());
         };
-        match bare.e {
+        match bare.e.as_deref() {
             Some("kline") => self.kline(text, out),
             Some("trade" | "aggTrade") => self.trade(text, recv, out),
             Some("depthUpdate") => FrameKind::Ignored,

@@ -2,7 +2,7 @@
 //! deletes a level), kept as a top of book per symbol. Spot `tickers` carry
 //! no bid or ask, so the quotes come from the book.
 
-use super::parser::{FrameKind, FrameParser, SymbolMap, dec};
+use super::parser::{FrameKind, FrameParser, SymbolMap, Text, dec};
 use crate::venue::{Subscription, quoted};
 use omni_core::domain::{InstrumentId, Quote, Timestamp};
 use omni_core::market::MarketEvent;
@@ -14,22 +14,23 @@ use std::collections::HashMap;
 #[derive(Deserialize)]
 struct Msg<'a> {
     #[serde(default, borrow)]
-    topic: Option<&'a str>,
+    topic: Option<Text<'a>>,
     #[serde(default, rename = "type", borrow)]
-    kind: Option<&'a str>,
+    kind: Option<Text<'a>>,
     #[serde(default, borrow)]
-    op: Option<&'a str>,
+    op: Option<Text<'a>>,
     #[serde(default, borrow)]
     data: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
 struct Book<'a> {
-    s: &'a str,
+    #[serde(borrow)]
+    s: Text<'a>,
     #[serde(borrow, default)]
-    b: Vec<[&'a str; 2]>,
+    b: Vec<[Text<'a>; 2]>,
     #[serde(borrow, default)]
-    a: Vec<[&'a str; 2]>,
+    a: Vec<[Text<'a>; 2]>,
     #[serde(default)]
     u: u64,
 }
@@ -58,7 +59,7 @@ impl BybitParser {
 
 fn apply(
     side: &mut Option<(Decimal, Decimal)>,
-    levels: &[[&str; 2]],
+    levels: &[[Text<'_>; 2]],
     snapshot: bool,
 ) -> Result<(), ()> {
     if snapshot {
@@ -82,7 +83,7 @@ impl FrameParser for BybitParser {
         let Ok(m) = serde_json::from_str::<Msg<'_>>(text) else {
             return FrameKind::Malformed("not a JSON object".into());
         };
-        match (m.op, m.topic) {
+        match (m.op.as_deref(), m.topic.as_deref()) {
             (Some("ping" | "pong"), _) => FrameKind::Heartbeat,
             (Some(_), _) => FrameKind::Control,
             (None, Some(topic)) if topic.starts_with("orderbook.") => {
@@ -92,11 +93,11 @@ impl FrameParser for BybitParser {
                 let Ok(book) = serde_json::from_str::<Book<'_>>(data.get()) else {
                     return FrameKind::Malformed("orderbook data without s/b/a".into());
                 };
-                let Some(instrument) = self.map.get(book.s) else {
+                let Some(instrument) = self.map.get(&book.s) else {
                     return FrameKind::Ignored;
                 };
                 // A snapshot, or update id 1 (a service restart), resets the book.
-                let snapshot = m.kind == Some("snapshot") || book.u == 1;
+                let snapshot = m.kind.as_deref() == Some("snapshot") || book.u == 1;
                 let top = self.books.entry(instrument).or_default();
                 let mut next = *top;
                 if apply(&mut next.bid, &book.b, snapshot).is_err()

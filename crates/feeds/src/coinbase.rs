@@ -1,7 +1,7 @@
 //! Coinbase Advanced Trade: `ticker` and `heartbeats`, with sequence gaps
 //! detected from `sequence_num`.
 
-use super::parser::{FrameKind, FrameParser, SymbolMap};
+use super::parser::{FrameKind, FrameParser, SymbolMap, Text};
 use crate::venue::{Subscription, quoted};
 use omni_core::domain::Timestamp;
 use omni_core::market::MarketEvent;
@@ -11,9 +11,9 @@ use serde_json::value::RawValue;
 #[derive(Deserialize)]
 struct Msg<'a> {
     #[serde(default, borrow)]
-    channel: Option<&'a str>,
+    channel: Option<Text<'a>>,
     #[serde(default, rename = "type", borrow)]
-    kind: Option<&'a str>,
+    kind: Option<Text<'a>>,
     #[serde(default)]
     sequence_num: Option<u64>,
     #[serde(default, borrow)]
@@ -28,11 +28,16 @@ struct TickerEvent<'a> {
 
 #[derive(Deserialize)]
 struct Ticker<'a> {
-    product_id: &'a str,
-    best_bid: &'a str,
-    best_bid_quantity: &'a str,
-    best_ask: &'a str,
-    best_ask_quantity: &'a str,
+    #[serde(borrow)]
+    product_id: Text<'a>,
+    #[serde(borrow)]
+    best_bid: Text<'a>,
+    #[serde(borrow)]
+    best_bid_quantity: Text<'a>,
+    #[serde(borrow)]
+    best_ask: Text<'a>,
+    #[serde(borrow)]
+    best_ask_quantity: Text<'a>,
 }
 
 /// Parses Coinbase Advanced Trade frames.
@@ -67,7 +72,7 @@ impl FrameParser for CoinbaseParser {
             }
             self.last_seq = Some(n);
         }
-        match (m.channel, m.kind) {
+        match (m.channel.as_deref(), m.kind.as_deref()) {
             (_, Some("error")) => FrameKind::Control,
             (Some("heartbeats"), _) => FrameKind::Heartbeat,
             (Some("subscriptions"), _) => FrameKind::Control,
@@ -80,14 +85,14 @@ impl FrameParser for CoinbaseParser {
                 };
                 let before = out.len();
                 for t in events.iter().flat_map(|e| &e.tickers) {
-                    let Some(instrument) = self.map.get(t.product_id) else {
+                    let Some(instrument) = self.map.get(&t.product_id) else {
                         continue;
                     };
                     let numbers = [
-                        t.best_bid,
-                        t.best_bid_quantity,
-                        t.best_ask,
-                        t.best_ask_quantity,
+                        &*t.best_bid,
+                        &t.best_bid_quantity,
+                        &t.best_ask,
+                        &t.best_ask_quantity,
                     ];
                     let Some(q) = self.map.quote(instrument, numbers, recv) else {
                         out.truncate(before);

@@ -51,6 +51,16 @@ pub struct FeedConfig {
 /// (`VenueKind::ALL`); a section for any other name is refused.
 pub type FeedsConfig = BTreeMap<VenueKind, FeedConfig>;
 
+/// True for what can be an environment variable's name:
+/// `^[A-Za-z_][A-Za-z0-9_]*$`.
+pub fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// How the feeds are used in this run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FeedUse {
@@ -82,6 +92,19 @@ pub fn validate(
             return Err(bad(
                 format!("{key}.heartbeat_secs"),
                 "must be a positive finite number of seconds",
+            ));
+        }
+        // Checked whether or not the feed is used: a token pasted here is a
+        // secret in a file, and it would be echoed wherever the variable is
+        // named ("environment variable … is not set"). The value itself is
+        // never repeated in the error.
+        if !feed.token_env.is_empty() && !is_env_name(&feed.token_env) {
+            return Err(bad(
+                format!("{key}.token_env"),
+                "must be the name of an environment variable (letters, digits and `_`, \
+                 not starting with a digit), not the token itself (the value is not shown). \
+                 Put the token in the environment, e.g. `export OANDA_TOKEN=…`, and write \
+                 token_env = \"OANDA_TOKEN\"",
             ));
         }
         if feed.max_frame_bytes == 0 {
@@ -172,4 +195,28 @@ pub fn validate(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_env_name;
+
+    #[test]
+    fn environment_variable_names() {
+        for ok in ["OANDA_TOKEN", "_X", "a1", "Token_2"] {
+            assert!(is_env_name(ok), "{ok}");
+        }
+        for not in [
+            "",
+            "1X",
+            "sk-live-abc123!",
+            "A B",
+            "TOKEN=",
+            "$TOKEN",
+            "ÄPI",
+            "a.b",
+        ] {
+            assert!(!is_env_name(not), "{not}");
+        }
+    }
 }

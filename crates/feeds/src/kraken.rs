@@ -1,7 +1,7 @@
 //! Kraken WebSocket v2: the `ticker` channel. Prices arrive as JSON numbers
 //! and are read from their text, never through f64.
 
-use super::parser::{FrameKind, FrameParser, SymbolMap};
+use super::parser::{FrameKind, FrameParser, SymbolMap, Text};
 use crate::venue::{Subscription, quoted};
 use omni_core::domain::Timestamp;
 use omni_core::market::MarketEvent;
@@ -11,16 +11,17 @@ use serde_json::value::RawValue;
 #[derive(Deserialize)]
 struct Msg<'a> {
     #[serde(default, borrow)]
-    channel: Option<&'a str>,
+    channel: Option<Text<'a>>,
     #[serde(default, borrow)]
-    method: Option<&'a str>,
+    method: Option<Text<'a>>,
     #[serde(default, borrow)]
     data: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
 struct Ticker<'a> {
-    symbol: &'a str,
+    #[serde(borrow)]
+    symbol: Text<'a>,
     #[serde(borrow)]
     bid: &'a RawValue,
     #[serde(borrow)]
@@ -48,7 +49,7 @@ impl FrameParser for KrakenParser {
         let Ok(m) = serde_json::from_str::<Msg<'_>>(text) else {
             return FrameKind::Malformed("not a JSON object".into());
         };
-        match (m.channel, m.method) {
+        match (m.channel.as_deref(), m.method.as_deref()) {
             (Some("heartbeat"), _) => FrameKind::Heartbeat,
             (Some("status"), _) => FrameKind::Control,
             (_, Some("pong")) => FrameKind::Heartbeat,
@@ -62,7 +63,7 @@ impl FrameParser for KrakenParser {
                 };
                 let before = out.len();
                 for t in items {
-                    let Some(instrument) = self.map.get(t.symbol) else {
+                    let Some(instrument) = self.map.get(&t.symbol) else {
                         continue;
                     };
                     let numbers = [t.bid.get(), t.bid_qty.get(), t.ask.get(), t.ask_qty.get()];

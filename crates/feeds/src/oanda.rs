@@ -1,6 +1,6 @@
 //! OANDA v20 pricing stream: one JSON object per line, PRICE or HEARTBEAT.
 
-use super::parser::{FrameKind, FrameParser, SymbolMap};
+use super::parser::{FrameKind, FrameParser, SymbolMap, Text};
 use omni_core::domain::Timestamp;
 use omni_core::market::MarketEvent;
 use serde::Deserialize;
@@ -9,9 +9,9 @@ use serde_json::value::RawValue;
 #[derive(Deserialize)]
 struct Msg<'a> {
     #[serde(rename = "type", borrow)]
-    kind: &'a str,
+    kind: Text<'a>,
     #[serde(default, borrow)]
-    instrument: Option<&'a str>,
+    instrument: Option<Text<'a>>,
     #[serde(default, borrow)]
     bids: Vec<Level<'a>>,
     #[serde(default, borrow)]
@@ -20,7 +20,8 @@ struct Msg<'a> {
 
 #[derive(Deserialize)]
 struct Level<'a> {
-    price: &'a str,
+    #[serde(borrow)]
+    price: Text<'a>,
     #[serde(borrow)]
     liquidity: &'a RawValue,
 }
@@ -42,17 +43,17 @@ impl FrameParser for OandaParser {
         let Ok(m) = serde_json::from_str::<Msg<'_>>(text) else {
             return FrameKind::Malformed("not a PRICE or HEARTBEAT object".into());
         };
-        match m.kind {
+        match &*m.kind {
             "HEARTBEAT" => FrameKind::Heartbeat,
             "PRICE" => {
-                let Some(instrument) = m.instrument.and_then(|i| self.map.get(i)) else {
+                let Some(instrument) = m.instrument.and_then(|i| self.map.get(&i)) else {
                     return FrameKind::Ignored;
                 };
                 let (Some(b), Some(a)) = (m.bids.first(), m.asks.first()) else {
                     // A price without both sides: the market is not tradeable now.
                     return FrameKind::Ignored;
                 };
-                let numbers = [b.price, b.liquidity.get(), a.price, a.liquidity.get()];
+                let numbers = [&*b.price, b.liquidity.get(), &a.price, a.liquidity.get()];
                 match self.map.quote(instrument, numbers, recv) {
                     Some(q) => {
                         out.push(q);

@@ -3,8 +3,51 @@
 use omni_core::domain::{InstrumentId, Timestamp, VenueId};
 use omni_core::market::MarketEvent;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::str::FromStr;
+
+/// A JSON string field of a frame: borrowed from the frame's text when the
+/// string has no escapes (no allocation on the hot path), owned when it
+/// has (`"BTC\u0055SDT"`, `"a\"b"`), which a `&str` field cannot hold:
+/// serde_json refuses to borrow an escaped string and the whole frame
+/// would be dropped as malformed. Unlike a bare `Cow<str>` field, it
+/// borrows inside `Option`, `Vec` and arrays too (the field still needs
+/// `#[serde(borrow)]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text<'a>(pub Cow<'a, str>);
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
 
 /// What a frame turned out to be.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,5 +165,18 @@ mod tests {
         assert_eq!(dec("1e-5"), Some(Decimal::new(1, 5)));
         assert_eq!(dec("0.1").map(|d| d.to_string()), Some("0.1".into()));
         assert_eq!(dec("abc"), None);
+    }
+
+    #[test]
+    fn text_borrows_plain_strings_and_owns_escaped_ones() {
+        let plain: Vec<Text<'_>> = serde_json::from_str(r#"["BTCUSDT"]"#).unwrap();
+        assert!(matches!(plain[0].0, Cow::Borrowed("BTCUSDT")));
+        let escaped: Vec<Text<'_>> =
+            serde_json::from_str(r#"["BTC\u0055SDT", "a\"b", "x\/y"]"#).unwrap();
+        assert_eq!(&*escaped[0], "BTCUSDT");
+        assert!(matches!(escaped[0].0, Cow::Owned(_)));
+        assert_eq!(&*escaped[1], "a\"b");
+        assert_eq!(&*escaped[2], "x/y");
+        assert!(serde_json::from_str::<Text<'_>>("1").is_err());
     }
 }

@@ -27,6 +27,10 @@ fn text_rows(
     rows.collect()
 }
 
+/// How the store writes an unlatched kill switch in `meta.kill_latched`
+/// (a latched one is `"1"`).
+pub const KILL_OFF: &str = "0";
+
 /// Loads what a restart needs. Orders still working when the last run
 /// stopped are marked CANCELLED: the paper broker's book lived in memory
 /// and is gone, so they can never fill.
@@ -47,7 +51,9 @@ pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState,
     };
     let mut s = RestoredState {
         trading_state: meta("trading_state")?.and_then(|v| TradingState::parse(&v)),
-        kill_latched: meta("kill_latched")?.as_deref() == Some("1"),
+        // Fail closed: only the store's own "off" (or no flag at all, a
+        // new database) restores unlatched; anything else is a latch.
+        kill_latched: !matches!(meta("kill_latched")?.as_deref(), None | Some(KILL_OFF)),
         ..RestoredState::default()
     };
     for (name, cash, risk) in
@@ -101,6 +107,7 @@ pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState,
         .map(|v| v as u64 + 1)
         .map_err(&e)
     };
+    s.clock = stored_clock(conn).map_err(&e)?;
     s.next_order_id = max("orders")?;
     s.next_opportunity_id = max("opportunities")?;
     let mut stmt = conn
@@ -132,6 +139,28 @@ pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState,
         .collect::<Result<_, _>>()
         .map_err(&e)?;
     Ok(s)
+}
+
+/// The latest time any record was written at: every audit carries the
+/// engine's clock, and a run audits something at least every time an
+/// opportunity opens, so this is (close to) where the last run stopped.
+fn stored_clock(conn: &Connection) -> rusqlite::Result<Option<Timestamp>> {
+    conn.query_row(
+        "SELECT MAX(t) FROM (
+            SELECT MAX(updated_ts) AS t FROM accounts
+            UNION ALL SELECT MAX(created_ts) FROM opportunities
+            UNION ALL SELECT MAX(closed_ts) FROM opportunities
+            UNION ALL SELECT MAX(ts) FROM risk_decisions
+            UNION ALL SELECT MAX(updated_ts) FROM orders
+            UNION ALL SELECT MAX(ts) FROM fills
+            UNION ALL SELECT MAX(closed_ts) FROM trades
+            UNION ALL SELECT MAX(ts) FROM commands
+            UNION ALL SELECT MAX(ts) FROM trading_state_changes
+        )",
+        [],
+        |r| r.get::<_, Option<i64>>(0),
+    )
+    .map(|t| t.map(Timestamp))
 }
 
 /// One closed round trip, as stored.

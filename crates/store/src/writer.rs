@@ -1,11 +1,13 @@
 //! The single writer: audit records in, rows out, one transaction per batch.
 
 use super::StoreError;
+use crate::lock::DbLock;
 use omni_core::domain::{Catalog, OpportunityKind};
 use omni_core::engine::Audit;
 use omni_core::risk::Verdict;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// Applies audit records to the database.
@@ -16,6 +18,9 @@ pub struct StoreWriter {
     /// Order of records within the run: rows of different tables with
     /// the same time are listed in the order they happened.
     seq: i64,
+    /// The database's write lock, released after `conn` is closed (fields
+    /// drop in order).
+    lock: Option<DbLock>,
 }
 
 fn kind_str(k: OpportunityKind) -> &'static str {
@@ -41,7 +46,15 @@ impl StoreWriter {
             catalog: catalog.clone(),
             run_id,
             seq: 0,
+            lock: None,
         })
+    }
+
+    /// Keeps the database's write lock ([`crate::lock::lock`]) until this
+    /// writer, and with it the connection, is dropped.
+    pub fn holding(mut self, lock: DbLock) -> Self {
+        self.lock = Some(lock);
+        self
     }
 
     /// Row id of this run in the `runs` table.
@@ -315,7 +328,11 @@ fn apply(
             meta.execute(params!["trading_state", to.as_str()])?;
             meta.execute(params![
                 "kill_latched",
-                if *kill_latched { "1" } else { "0" }
+                if *kill_latched {
+                    "1"
+                } else {
+                    crate::load::KILL_OFF
+                }
             ])?;
         }
         Audit::LearningChanged {
@@ -355,6 +372,10 @@ pub struct StoreHandle {
     tx: Option<SyncSender<Msg>>,
     join: Option<JoinHandle<Result<(), StoreError>>>,
     run_id: i64,
+    /// Why the writer thread stopped, set before it drops its receiver:
+    /// whoever then finds the channel closed reports this, not a bare
+    /// "the writer thread exited".
+    failure: Arc<Mutex<Option<String>>>,
 }
 
 impl StoreHandle {
@@ -362,14 +383,44 @@ impl StoreHandle {
     pub fn spawn(writer: StoreWriter) -> Self {
         let (tx, rx) = mpsc::sync_channel(4096);
         let run_id = writer.run_id();
+        let failure = Arc::new(Mutex::new(None));
+        let failed = Arc::clone(&failure);
         let join = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run_writer(writer, rx))
+            .spawn(move || run_writer(writer, rx, &failed))
             .ok();
         Self {
             tx: Some(tx),
             join,
             run_id,
+            failure,
+        }
+    }
+
+    /// Why the writer stopped, once it has stopped on an error.
+    fn failure(&self) -> Option<String> {
+        // A poisoned lock still holds its data.
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The error of a writer that has stopped: its own when it had one.
+    fn gone(&self, otherwise: &str) -> StoreError {
+        StoreError::WriterGone(self.failure().unwrap_or_else(|| otherwise.to_string()))
+    }
+
+    /// The sender, while the writer has neither been closed nor failed
+    /// (records queued behind a failed batch would never be written).
+    fn sender(&self) -> Result<&SyncSender<Msg>, StoreError> {
+        let tx = self
+            .tx
+            .as_ref()
+            .ok_or_else(|| StoreError::WriterGone("closed".into()))?;
+        match self.failure() {
+            Some(reason) => Err(StoreError::WriterGone(reason)),
+            None => Ok(tx),
         }
     }
 
@@ -378,28 +429,24 @@ impl StoreHandle {
         self.run_id
     }
 
-    /// Queues audit records for the writer thread; fails with `WriterGone` once it has stopped.
+    /// Queues audit records for the writer thread; fails with `WriterGone`
+    /// once it has stopped, carrying the error it stopped on (the
+    /// database's name and SQLite's message).
     pub fn send(&self, audits: Vec<Audit>) -> Result<(), StoreError> {
-        let tx = self
-            .tx
-            .as_ref()
-            .ok_or_else(|| StoreError::WriterGone("closed".into()))?;
-        tx.send(Msg::Audits(audits))
-            .map_err(|_| StoreError::WriterGone("the writer thread exited".into()))
+        self.sender()?
+            .send(Msg::Audits(audits))
+            .map_err(|_| self.gone("the writer thread exited"))
     }
 
     /// Waits until everything queued so far is committed.
     pub fn flush(&self) -> Result<(), StoreError> {
-        let tx = self
-            .tx
-            .as_ref()
-            .ok_or_else(|| StoreError::WriterGone("closed".into()))?;
         let (ack_tx, ack_rx) = mpsc::channel();
-        tx.send(Msg::Flush(ack_tx))
-            .map_err(|_| StoreError::WriterGone("the writer thread exited".into()))?;
+        self.sender()?
+            .send(Msg::Flush(ack_tx))
+            .map_err(|_| self.gone("the writer thread exited"))?;
         ack_rx
             .recv()
-            .map_err(|_| StoreError::WriterGone("the writer failed before the flush".into()))
+            .map_err(|_| self.gone("the writer failed before the flush"))
     }
 
     /// Flushes, stops the thread, and returns its first error if any.
@@ -425,7 +472,14 @@ impl Drop for StoreHandle {
     }
 }
 
-fn run_writer(mut w: StoreWriter, rx: Receiver<Msg>) -> Result<(), StoreError> {
+/// Applies batches until every sender is gone. On an error it records the
+/// reason in `failed` before dropping anything a caller may be waiting on
+/// (the receiver, a flush's acknowledgement), then returns it.
+fn run_writer(
+    mut w: StoreWriter,
+    rx: Receiver<Msg>,
+    failed: &Mutex<Option<String>>,
+) -> Result<(), StoreError> {
     let path = w
         .conn
         .path()
@@ -450,8 +504,13 @@ fn run_writer(mut w: StoreWriter, rx: Receiver<Msg>) -> Result<(), StoreError> {
                 Msg::Flush(_) => None,
             })
             .collect();
-        if !lists.is_empty() {
-            w.apply_batch(lists).map_err(err)?;
+        if !lists.is_empty()
+            && let Err(e) = w.apply_batch(lists)
+        {
+            let e = err(e);
+            // A poisoned lock still holds its data: the reason is recorded.
+            *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+            return Err(e);
         }
         for m in batch {
             if let Msg::Flush(ack) = m {

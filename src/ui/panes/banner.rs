@@ -29,10 +29,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                 if a.working_orders == 0 && a.open_positions == 0 {
                     parts.push(format!("{} flat", a.name));
                 } else {
-                    parts.push(format!(
+                    let mut s = format!(
                         "{} flattening: {} orders, {} positions",
                         a.name, a.working_orders, a.open_positions
-                    ));
+                    );
+                    if let Some(why) = &a.flatten_refusal {
+                        s.push_str(&format!(" ({why})"));
+                    }
+                    parts.push(s);
                 }
             }
         }

@@ -20,9 +20,20 @@ fn tab_title(kind: OpportunityKind) -> &'static str {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
-    let snap = &app.snapshot;
+    let snap = app.opportunities();
+    let title = if app.frozen.is_some() {
+        Line::from(vec![
+            Span::styled("Opportunities", theme.bold()),
+            Span::styled(
+                " FROZEN (Space)",
+                theme.fg(Color::Yellow).patch(theme.bold()),
+            ),
+        ])
+    } else {
+        Line::from(Span::styled("Opportunities", theme.bold()))
+    };
     let block = Block::bordered()
-        .title(Span::styled("Opportunities", theme.bold()))
+        .title(title)
         .border_style(theme.border(app.focus == Focus::Opportunities));
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -68,7 +79,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         OpportunityKind::Binary => ("Probability", "EV / unit"),
     };
     let narrow = table_area.width < 100;
-    let table_rows = rows.iter().enumerate().map(|(i, r)| {
+    let table_rows = rows.iter().map(|r| {
         let gate = match &r.gate.refusal {
             None => Span::styled(
                 format!("OK {}/{}", r.gate.approved, r.gate.total),
@@ -86,7 +97,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         };
         let [headline, edge, expected] = format::opportunity_columns(r, snap);
         let mut cells = vec![
-            Cell::from(format!("{}", i + 1)),
+            Cell::from(r.id.to_string()),
             Cell::from(r.instrument_name.clone()),
             Cell::from(if narrow {
                 headline.replace(" → ", "→")
@@ -105,7 +116,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let (widths, header) = if narrow {
         (
             vec![
-                Constraint::Length(2),
+                Constraint::Length(6),
                 Constraint::Length(8),
                 Constraint::Length(14),
                 Constraint::Length(10),
@@ -124,7 +135,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     } else {
         (
             vec![
-                Constraint::Length(3),
+                Constraint::Length(7),
                 Constraint::Length(10),
                 Constraint::Length(18),
                 Constraint::Length(11),
@@ -147,9 +158,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         .header(Row::new(header).style(theme.bold()))
         .row_highlight_style(theme.selected());
     let mut state = TableState::default();
-    if !rows.is_empty() {
-        state.select(Some(app.selected_index()));
-    }
+    state.select(app.selected_index());
     f.render_stateful_widget(table, table_area, &mut state);
     if rows.is_empty() {
         let empty = Paragraph::new(Span::styled(
@@ -186,10 +195,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
             }
             Line::from(spans)
         }
-        None => Line::from(Span::styled(
-            "a/Enter approve · r reject · Tab switch · ? help",
-            theme.dim(),
-        )),
+        None => match app.selected_id() {
+            // The selection never jumps to another row: say it is gone.
+            Some(id) => Line::from(Span::styled(
+                format!(
+                    "{id} is no longer listed (vanished, expired or decided) · j/k to pick another"
+                ),
+                theme.fg(Color::Yellow),
+            )),
+            None => Line::from(Span::styled(
+                "a/Enter approve · r reject · Space freeze · Tab switch · ? help",
+                theme.dim(),
+            )),
+        },
     };
     f.render_widget(
         Paragraph::new(detail).wrap(Wrap { trim: true }),

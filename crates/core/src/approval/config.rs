@@ -1,5 +1,6 @@
 //! `[approval]`: manual or automatic approval, and the auto policy's thresholds.
 
+use crate::validation::{Invalid, bad};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +31,12 @@ impl ApprovalMode {
 pub struct ApprovalConfig {
     /// manual (default) or auto.
     pub mode: ApprovalMode,
+    /// How far a price may move against the trade between the screen and
+    /// the approval, percent of the shown price.
+    pub shown_price_tolerance_pct: Decimal,
+    /// How much of the shown edge may be lost before the approval is
+    /// refused, percent of the shown edge.
+    pub shown_edge_tolerance_pct: Decimal,
     /// Thresholds of the auto policy.
     pub auto: AutoPolicyConfig,
 }
@@ -50,4 +57,26 @@ pub struct AutoPolicyConfig {
     pub binary_min_probability: f64,
     /// Binary: only contracts with this expiry, seconds.
     pub binary_expiry_secs: i64,
+}
+
+/// Tolerances are percentages in [0, 100].
+pub fn validate(approval: &ApprovalConfig) -> Result<(), Invalid> {
+    for (key, v) in [
+        (
+            "shown_price_tolerance_pct",
+            approval.shown_price_tolerance_pct,
+        ),
+        (
+            "shown_edge_tolerance_pct",
+            approval.shown_edge_tolerance_pct,
+        ),
+    ] {
+        if v < Decimal::ZERO || v > Decimal::ONE_HUNDRED {
+            return Err(bad(
+                format!("approval.{key}"),
+                "must be a percentage in [0, 100]",
+            ));
+        }
+    }
+    Ok(())
 }

@@ -2,8 +2,10 @@
 //! thresholds. The gate still decides every resulting order.
 
 pub mod config;
+pub mod shown;
 
 pub use config::{ApprovalConfig, ApprovalMode, AutoPolicyConfig};
+pub use shown::ShownTerms;
 
 use crate::domain::{Opportunity, OpportunityDetail};
 

@@ -19,6 +19,21 @@ impl Engine {
                     "not pending (already decided or expired)".to_string()
                 }
             }
+            Command::ApproveShown { id, shown } => {
+                let now = self
+                    .opportunities
+                    .get(id)
+                    .map(|o| crate::approval::ShownTerms::of(&o.detail));
+                let moved = match now {
+                    None => Some("it is no longer pending (vanished, expired or decided)".into()),
+                    Some(now) => shown.changed(&now, &self.config.approval),
+                };
+                match moved {
+                    Some(why) => format!("refused (changed_since_shown): {why}"),
+                    None if self.approve(id, ApprovedBy::Operator) => "approved".to_string(),
+                    None => "not pending (already decided or expired)".to_string(),
+                }
+            }
             Command::Reject(id) => {
                 if self
                     .close_opportunity(id, OpportunityStatus::Rejected)
@@ -58,7 +73,7 @@ impl Engine {
             Command::Rearm => {
                 if self.kill.latched {
                     self.kill.latched = false;
-                    self.kill.retry_at.clear();
+                    self.kill.clear_retries();
                     self.set_state(TradingState::Active, "re-armed by operator");
                     "re-armed: ACTIVE".to_string()
                 } else {
@@ -99,6 +114,9 @@ impl Engine {
     /// HALTED at once, latched; every working order cancelled; every
     /// position flattened (flattening bypasses the gate: it only reduces risk).
     fn engage_kill_switch(&mut self) {
+        if !self.kill.latched {
+            self.kill.clear_retries();
+        }
         self.kill.latched = true;
         self.kill.engaged_at = Some(self.clock);
         self.set_state(TradingState::Halted, "kill switch");
@@ -121,6 +139,13 @@ impl Engine {
     /// late fill of an order the cancel did not catch is flattened too.
     pub(super) fn kill_maintain(&mut self) {
         let now = self.clock;
+        if !self.kill.refusals.is_empty() {
+            // A position that is gone (flattened or settled) starts afresh.
+            let positions = &self.portfolio.positions;
+            self.kill
+                .refusals
+                .retain(|k, _| positions.get(k).is_some_and(|p| !p.is_flat()));
+        }
         let todo: Vec<_> = self
             .portfolio
             .positions
@@ -150,6 +175,8 @@ impl Engine {
                     venue: o.venue,
                 });
             }
+            // Kept in `retry_at` only while waiting: the refusal count stays
+            // until the position is gone, so the next refusal waits longer.
             self.kill.retry_at.remove(&key);
             self.send_close(
                 key,
@@ -196,10 +223,19 @@ impl Engine {
             }
         }
         self.restored_day = None;
+        // The throttle's rolling minute moves with the clock.
+        for risk in &mut self.account_risk {
+            risk.prune_orders(now);
+        }
         let next_day = crate::domain::Timestamp((day + 1) * DAY);
-        self.next_deadline = self
-            .opportunities
-            .next_expiry()
-            .map_or(next_day, |t| t.min(next_day));
+        let window = self
+            .account_risk
+            .iter()
+            .filter_map(|r| r.next_order_expiry())
+            .min();
+        self.next_deadline = [self.opportunities.next_expiry(), window]
+            .into_iter()
+            .flatten()
+            .fold(next_day, std::cmp::min);
     }
 }

@@ -1,6 +1,7 @@
 //! What enters the engine: one ordered feed of market data, execution
 //! reports, operator commands and timer ticks.
 
+use crate::approval::ShownTerms;
 use crate::approval::config::ApprovalMode;
 use crate::domain::{OpportunityId, Timestamp};
 use crate::execution::ExecutionReport;
@@ -10,8 +11,18 @@ use serde::{Deserialize, Serialize};
 /// A request from the operator (or a script) to the engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
-    /// Approve a pending opportunity.
+    /// Approve a pending opportunity (scripts, tests, the control API):
+    /// whatever its terms are now.
     Approve(OpportunityId),
+    /// Approve a pending opportunity as it was shown (the cockpit): refused
+    /// as `changed_since_shown` if it is gone or moved against the trade
+    /// past the `[approval]` tolerances.
+    ApproveShown {
+        /// The opportunity.
+        id: OpportunityId,
+        /// Its terms on screen when the key was pressed.
+        shown: ShownTerms,
+    },
     /// Reject a pending opportunity.
     Reject(OpportunityId),
     /// Enter the configured pause state (REDUCING by default).
@@ -30,7 +41,7 @@ impl Command {
     /// Short name, as stored.
     pub fn name(&self) -> &'static str {
         match self {
-            Command::Approve(_) => "approve",
+            Command::Approve(_) | Command::ApproveShown { .. } => "approve",
             Command::Reject(_) => "reject",
             Command::Pause => "pause",
             Command::Resume => "resume",
@@ -42,7 +53,9 @@ impl Command {
     /// The argument as text, as stored.
     pub fn argument(&self) -> String {
         match self {
-            Command::Approve(id) | Command::Reject(id) => id.0.to_string(),
+            Command::Approve(id) | Command::Reject(id) | Command::ApproveShown { id, .. } => {
+                id.0.to_string()
+            }
             Command::SetApprovalMode(m) => m.as_str().to_string(),
             _ => String::new(),
         }

@@ -347,5 +347,7 @@ impl Engine {
             take_profit: None,
         });
         self.closing.insert(key, id);
+        // The order joined the account's throttle window: store it with the order.
+        self.audit_account(key.account);
     }
 }

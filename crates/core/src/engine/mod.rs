@@ -81,6 +81,42 @@ struct KillSwitch {
     /// Positions whose flatten order was refused by the broker, and when to
     /// try again.
     retry_at: BTreeMap<PositionKey, Timestamp>,
+    /// Consecutive refused flattens per position: each doubles the wait
+    /// before the next try, up to [`FLATTEN_RETRY_MAX_SECS`].
+    refusals: BTreeMap<PositionKey, u32>,
+    /// The broker's last refusal of a flatten, per account, until the next
+    /// kill switch or re-arm (shown with the kill progress).
+    last_refusal: BTreeMap<AccountId, String>,
+}
+
+/// Longest wait between two tries of a flatten the broker refused.
+pub const FLATTEN_RETRY_MAX_SECS: i64 = 60;
+
+impl KillSwitch {
+    /// Records a refused flatten of `key` at `ts` and says when to try
+    /// again: 1 s, 2 s, 4 s, … after each consecutive refusal, at most
+    /// [`FLATTEN_RETRY_MAX_SECS`], so a broker that keeps saying no gets a
+    /// bounded number of orders.
+    fn refused(&mut self, key: PositionKey, ts: Timestamp, reason: &str) {
+        let n = self.refusals.entry(key).or_insert(0);
+        *n = n.saturating_add(1);
+        let wait = 1i64
+            .checked_shl(*n - 1)
+            .unwrap_or(i64::MAX)
+            .clamp(1, FLATTEN_RETRY_MAX_SECS);
+        self.retry_at.insert(key, ts.plus_secs(wait));
+        self.last_refusal.insert(
+            key.account,
+            format!("flatten refused {n}× ({reason}); next try in {wait}s"),
+        );
+    }
+
+    /// Forgets refusals and retries (a new kill switch, or a re-arm).
+    fn clear_retries(&mut self) {
+        self.retry_at.clear();
+        self.refusals.clear();
+        self.last_refusal.clear();
+    }
 }
 
 /// Per-account flatten progress after a kill switch.
@@ -90,6 +126,10 @@ pub struct KillProgress {
     /// Orders still working (cancels not yet confirmed).
     pub working_orders: usize,
     pub open_positions: usize,
+    /// The broker's last refusal of a flatten order on this account since
+    /// the kill switch fired, with the count and the wait before the next
+    /// try; `None` if none was refused.
+    pub last_refusal: Option<String>,
 }
 
 impl KillProgress {
@@ -450,6 +490,7 @@ impl Engine {
                 account: a.id,
                 working_orders: self.working.values().filter(|o| o.account == a.id).count(),
                 open_positions: self.portfolio.of_account(a.id).count(),
+                last_refusal: self.kill.last_refusal.get(&a.id).cloned(),
             })
             .collect()
     }

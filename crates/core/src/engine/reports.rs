@@ -45,8 +45,8 @@ impl Engine {
                         instrument: o.instrument,
                         contract: o.position_contract,
                     };
-                    // Try again a second later rather than hammering a broker that just said no.
-                    self.kill.retry_at.insert(key, ts.plus_secs(1));
+                    // Try again later (backing off) rather than hammering a broker that just said no.
+                    self.kill.refused(key, ts, &reason);
                 }
                 self.set_status(order_id, OrderStatus::Rejected, ts, Some(reason), false);
             }

@@ -23,6 +23,10 @@ pub struct RestoredState {
     pub next_opportunity_id: u64,
     /// Fill trade ids already applied (so a replayed fill is not applied twice).
     pub fill_ids: Vec<String>,
+    /// The latest time the store recorded (the engine's clock when the
+    /// last run wrote its last record); `None` for a fresh database. A
+    /// demo resumes from it ([`Engine::resume_clock`]).
+    pub clock: Option<crate::domain::Timestamp>,
     /// Wins and losses per (instrument, kind).
     pub learning: Vec<(
         crate::domain::InstrumentId,
@@ -33,6 +37,16 @@ pub struct RestoredState {
 }
 
 impl Engine {
+    /// Continues from a stored run's time: the clock starts at `at` (never
+    /// earlier than it is), so events stamped before it (a demo's history
+    /// bars) do not take the engine back into an earlier day, and the
+    /// stored day's counters, streak, cooldown and minimum intervals go on
+    /// as they would live. Only for sources whose market time is at or
+    /// after `at` (the resumed demo); a replay of older data is not.
+    pub fn resume_clock(&mut self, at: crate::domain::Timestamp) {
+        self.clock = self.clock.max(at);
+    }
+
     /// Loads stored state into a fresh engine (before the first event).
     pub fn restore(&mut self, s: RestoredState) {
         self.state_version += 1;

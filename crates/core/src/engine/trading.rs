@@ -6,7 +6,7 @@ use crate::approval::config::ApprovalMode;
 use crate::domain::{
     AccountId, BinaryContract, Direction, ExitReason, InstrumentId, Opportunity, OpportunityDetail,
     OpportunityId, OpportunityKind, OpportunityStatus, Order, OrderId, OrderPurpose, OrderStatus,
-    OrderType, Side, TimeInForce, VenueId,
+    OrderType, Side, TimeInForce, VenueId, time::MINUTE,
 };
 use crate::execution::ExecutionRequest;
 use crate::portfolio::PositionKey;
@@ -204,6 +204,19 @@ impl Engine {
         position_after: Decimal,
     ) -> GateContext<'_> {
         let inst = self.catalog.instrument(intent.instrument);
+        let position_qty = if intent.kind == OpportunityKind::Binary {
+            Decimal::ZERO
+        } else {
+            let key = PositionKey {
+                account,
+                instrument: intent.instrument,
+                contract: 0,
+            };
+            self.portfolio
+                .positions
+                .get(&key)
+                .map_or(Decimal::ZERO, |p| p.qty)
+        };
         GateContext {
             now: self.clock,
             state: self.state,
@@ -216,6 +229,7 @@ impl Engine {
             account: self.catalog.account(account),
             risk: &self.account_risk[account.index()],
             equity,
+            position_qty,
             position_after,
             book: &self.book,
         }
@@ -386,6 +400,10 @@ impl Engine {
             updated: self.clock,
         };
         self.counters.orders += 1;
+        // Every order counts against the account's per-minute throttle when
+        // it is sent, whatever its purpose; the window leaves it a minute on.
+        self.account_risk[n.account.index()].record_order(self.clock);
+        self.next_deadline = self.next_deadline.min(self.clock.plus(MINUTE));
         // The audit (and so the store) sees the order before the broker does.
         self.outbox.audits.push(Audit::OrderCreated(order.clone()));
         self.outbox

@@ -23,8 +23,12 @@ pub struct AccountRisk {
     pub cooldown_until: Option<Timestamp>,
     /// Last approved entry per (kind, instrument), for the minimum interval.
     pub last_entry: Vec<(OpportunityKind, InstrumentId, Timestamp)>,
-    /// Times of recent entry orders, for the per-minute throttle.
-    #[serde(skip)]
+    /// When each order of the last minute was sent, oldest first: every
+    /// order counts (each arbitrage leg, exits, unwinds and kill-switch
+    /// flattens), for the per-minute throttle. Pruned as time passes and
+    /// persisted with the other counters, so a restart keeps the window
+    /// (`default` reads counters stored before it was kept).
+    #[serde(default)]
     pub recent_orders: VecDeque<Timestamp>,
 }
 
@@ -66,19 +70,33 @@ impl AccountRisk {
             Some(e) => e.2 = now,
             None => self.last_entry.push((kind, instrument, now)),
         }
+    }
+
+    /// Records an order sent at `now` (any purpose), after pruning the window.
+    pub fn record_order(&mut self, now: Timestamp) {
+        self.prune_orders(now);
         self.recent_orders.push_back(now);
     }
 
-    /// Entry orders in the minute before `now`.
-    pub fn orders_last_minute(&mut self, now: Timestamp) -> u32 {
-        while self
-            .recent_orders
-            .front()
-            .is_some_and(|t| now.since(*t) >= MINUTE)
-        {
-            self.recent_orders.pop_front();
-        }
-        self.recent_orders.len() as u32
+    /// Drops the orders that left the rolling minute before `now`, and any
+    /// time later than `now` (left by a later run of a restarted demo, whose
+    /// clock starts earlier: it cannot belong to this one).
+    pub fn prune_orders(&mut self, now: Timestamp) {
+        self.recent_orders
+            .retain(|t| *t <= now && now.since(*t) < MINUTE);
+    }
+
+    /// Orders sent in the rolling minute ending at `now`: in (now - 60 s, now].
+    pub fn orders_last_minute(&self, now: Timestamp) -> u32 {
+        self.recent_orders
+            .iter()
+            .filter(|t| **t <= now && now.since(**t) < MINUTE)
+            .count() as u32
+    }
+
+    /// When the oldest order in the window leaves it.
+    pub fn next_order_expiry(&self) -> Option<Timestamp> {
+        self.recent_orders.iter().min().map(|t| t.plus(MINUTE))
     }
 
     /// Records a closed trade's result; returns true if it started a cooldown.

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PauseState {
-    /// Only risk-reducing orders pass.
+    /// Only orders that shrink an open position pass.
     Reducing,
     /// Nothing new passes.
     Halted,
@@ -39,7 +39,9 @@ pub struct RiskConfig {
     pub price_collar_pct: Decimal,
     /// A quote older than this (ms) is not fresh: no orders on it.
     pub max_quote_age_ms: i64,
-    /// Entry orders per account per minute (message throttle).
+    /// Orders per account in any rolling 60 s (message throttle): every
+    /// order sent counts (each arbitrage leg, exits, unwinds, flattens); the
+    /// gate refuses an intent whose legs would go over it.
     pub max_orders_per_minute: u32,
     /// Usage fraction at which the risk level becomes MEDIUM.
     pub level_medium_at: f64,

@@ -54,6 +54,11 @@ pub struct GateContext<'a> {
     pub account: &'a AccountInfo,
     pub risk: &'a AccountRisk,
     pub equity: Decimal,
+    /// Signed quantity of the account's open position on the instrument
+    /// (positive long, negative short, zero when flat; the net across venues
+    /// for spot arbitrage). Binary stakes are not in it. REDUCING lets an
+    /// intent through only if it shrinks this.
+    pub position_qty: Decimal,
     /// Notional of the instrument position if the intent fills.
     pub position_after: Decimal,
     pub book: &'a QuoteBook,

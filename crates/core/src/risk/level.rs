@@ -2,7 +2,7 @@
 
 use super::account::AccountRisk;
 use super::state::{RiskLevel, TradingState};
-use crate::domain::{AccountInfo, AccountType, Timestamp, time::SECOND};
+use crate::domain::{AccountInfo, AccountType, Timestamp};
 use crate::risk::config::RiskConfig;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -42,11 +42,7 @@ pub fn usages(
 ) -> Vec<LimitUsage> {
     let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
     let day_loss = (risk.start_of_day_equity - equity).max(Decimal::ZERO);
-    let recent = risk
-        .recent_orders
-        .iter()
-        .filter(|t| now.since(**t) < 60 * SECOND)
-        .count();
+    let recent = risk.orders_last_minute(now);
     let mut v = vec![
         LimitUsage {
             name: "daily trades".into(),
@@ -70,7 +66,7 @@ pub fn usages(
         },
         LimitUsage {
             name: "orders / min".into(),
-            used: recent as f64,
+            used: f64::from(recent),
             limit: f64::from(cfg.max_orders_per_minute),
         },
     ];

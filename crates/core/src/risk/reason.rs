@@ -34,7 +34,8 @@ macro_rules! refusal_reasons {
 refusal_reasons! {
     /// Trading state is HALTED.
     Halted => "halted",
-    /// Trading state is REDUCING and the order would add exposure.
+    /// Trading state is REDUCING and the intent does not only shrink an open
+    /// position (arbitrage and binary purchases never do).
     Reducing => "reducing",
     /// The signal has no direction.
     NeutralDirection => "neutral_direction",
@@ -66,7 +67,8 @@ refusal_reasons! {
     PropMaxDrawdown => "prop_max_drawdown",
     /// Sized to less than the instrument's minimum quantity.
     SizeTooSmall => "size_too_small",
-    /// Too many orders from this account in the last minute.
+    /// The intent's orders (one per leg) would take the account over its
+    /// orders in the rolling minute.
     OrderRateLimit => "order_rate_limit",
 }
 

@@ -86,14 +86,52 @@ fn pct(x: Decimal) -> String {
     format!("{}%", x.round_dp(2))
 }
 
-fn trading_state(_: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+fn trading_state(_: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
     match c.state {
         TradingState::Halted => refuse(R::Halted, "trading is HALTED".into()),
-        TradingState::Reducing => {
-            refuse(R::Reducing, "trading is REDUCING: no new exposure".into())
-        }
+        TradingState::Reducing => adds_exposure(i, c).map(|why| Refusal {
+            reason: R::Reducing,
+            detail: format!("trading is REDUCING: {why}"),
+        }),
         TradingState::Active => None,
     }
+}
+
+/// Why an intent is not purely risk-reducing, or `None` when it only shrinks
+/// the account's open position: every leg is on the opposite side of that
+/// position and no larger than it. So an arbitrage (a buy and a sell) never
+/// passes, and a binary purchase is always new exposure (a contract is only
+/// ever sold back by the kill switch's flatten, which does not pass the gate).
+fn adds_exposure(i: &OrderIntent, c: &GateContext<'_>) -> Option<String> {
+    if i.kind == OpportunityKind::Binary {
+        return Some("a binary purchase is new exposure".into());
+    }
+    let held = c.position_qty;
+    for leg in &i.legs {
+        let shrinks = match leg.side {
+            Side::Buy => held < Decimal::ZERO,
+            Side::Sell => held > Decimal::ZERO,
+        };
+        if !shrinks {
+            return Some(if held.is_zero() {
+                format!("{} {} opens a position", leg.side.as_str(), i.qty)
+            } else {
+                format!(
+                    "{} {} adds to the position of {held}",
+                    leg.side.as_str(),
+                    i.qty
+                )
+            });
+        }
+        if i.qty > held.abs() {
+            return Some(format!(
+                "{} {} is more than the position of {held}",
+                leg.side.as_str(),
+                i.qty
+            ));
+        }
+    }
+    None
 }
 
 fn direction(_: &RiskGate, i: &OrderIntent, _: &GateContext<'_>) -> Option<Refusal> {
@@ -160,18 +198,16 @@ fn daily_trade_limit(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Opti
     None
 }
 
-fn order_rate(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+/// Every leg is an order: the intent passes only if all of them fit in the
+/// account's rolling minute.
+fn order_rate(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
     let limit = g.config().max_orders_per_minute;
-    let recent = c
-        .risk
-        .recent_orders
-        .iter()
-        .filter(|t| c.now.since(**t) < 60 * SECOND)
-        .count() as u32;
-    if recent >= limit {
+    let recent = c.risk.orders_last_minute(c.now);
+    let legs = u32::try_from(i.legs.len()).unwrap_or(u32::MAX);
+    if recent.saturating_add(legs) > limit {
         return refuse(
             R::OrderRateLimit,
-            format!("{recent} orders in the last minute >= {limit}"),
+            format!("{recent} orders in the last minute + {legs} > {limit}"),
         );
     }
     None
@@ -300,10 +336,12 @@ fn order_notional(g: &RiskGate, i: &OrderIntent, _: &GateContext<'_>) -> Option<
     None
 }
 
-fn position_share(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+/// The position after the fill within its share of equity; an intent that
+/// only shrinks the position passes (it cannot make the share worse).
+fn position_share(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
     let max_pct = g.config().max_position_pct;
     let cap = c.equity * max_pct / Decimal::ONE_HUNDRED;
-    if c.position_after <= cap {
+    if c.position_after <= cap || adds_exposure(i, c).is_none() {
         return None;
     }
     let share = if c.equity > Decimal::ZERO {

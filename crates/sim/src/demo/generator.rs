@@ -121,10 +121,24 @@ struct MarketGen {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Slot {
-    History { series: u32, bar: u32 },
-    HistoryH1 { series: u32, bar: u32 },
-    Quote { market: u32 },
-    Trade { series: u32 },
+    /// A minute bar of the series replayed as history; `lap` is the loop of
+    /// the live part it belongs to (0 for the bars before the anchor and the
+    /// first pass through the live part).
+    History {
+        series: u32,
+        bar: u32,
+        lap: u32,
+    },
+    HistoryH1 {
+        series: u32,
+        bar: u32,
+    },
+    Quote {
+        market: u32,
+    },
+    Trade {
+        series: u32,
+    },
 }
 
 struct Dislocation {
@@ -136,7 +150,11 @@ struct Dislocation {
 
 /// The demo market as an ordered stream of market events.
 pub struct DemoMarket {
-    start: Timestamp,
+    /// Demo time that maps to each series' anchor (its first live minute).
+    origin: Timestamp,
+    /// The first live moment: `start`, or a later whole minute when the
+    /// demo resumes after a stored run ([`DemoMarket::resuming`]).
+    live_from: Timestamp,
     cfg: DemoConfig,
     series: Vec<SeriesState>,
     markets: Vec<MarketGen>,
@@ -168,6 +186,35 @@ impl DemoMarket {
         catalog: &Catalog,
         base_dir: &Path,
         seed: u64,
+    ) -> Result<Self, DemoError> {
+        Self::build(demo, hours, catalog, base_dir, seed, None)
+    }
+
+    /// The same demo market, resumed: its live part starts at the first
+    /// whole minute at or after `after` (a stored run's last time) instead
+    /// of at the anchor, and continues the series where that time falls
+    /// (looping as a long run would), so prices carry on and the engine's
+    /// clock, day counters and timers keep going forward. The history
+    /// replayed first is the 300 minutes before that live start. When
+    /// `after` is not later than the usual start this is [`DemoMarket::new`].
+    pub fn resuming(
+        demo: &DemoConfig,
+        hours: &HoursConfig,
+        catalog: &Catalog,
+        base_dir: &Path,
+        seed: u64,
+        after: Timestamp,
+    ) -> Result<Self, DemoError> {
+        Self::build(demo, hours, catalog, base_dir, seed, Some(after))
+    }
+
+    fn build(
+        demo: &DemoConfig,
+        hours: &HoursConfig,
+        catalog: &Catalog,
+        base_dir: &Path,
+        seed: u64,
+        after: Option<Timestamp>,
     ) -> Result<Self, DemoError> {
         let demo = demo.clone();
         let sessions = |class: AssetClass| {
@@ -220,6 +267,15 @@ impl DemoMarket {
             .first()
             .map(|s| Timestamp::from_nanos(s.anchor_ns))
             .unwrap_or_default();
+        // Resuming: the first whole minute at or after the stored time.
+        let minute = 60 * SECOND;
+        let live_from = match after {
+            Some(t) if t > start => {
+                let el = t.nanos() - start.nanos();
+                start.plus((el + minute - 1).div_euclid(minute) * minute)
+            }
+            _ => start,
+        };
 
         let mut markets = Vec::new();
         for (si, s) in series.iter().enumerate() {
@@ -233,7 +289,7 @@ impl DemoMarket {
                     spread_mult: vc.map_or(1.0, |v| v.spread_mult),
                     size_mult: vc.map_or(1.0, |v| v.size_mult),
                     basis: 0.0,
-                    basis_ts: start.nanos(),
+                    basis_ts: live_from.nanos(),
                     is_reference: venue == s.reference_venue,
                     last_quote: None,
                 });
@@ -247,7 +303,8 @@ impl DemoMarket {
             .collect();
 
         let mut me = Self {
-            start,
+            origin: start,
+            live_from,
             cfg: demo,
             series,
             markets,
@@ -255,10 +312,11 @@ impl DemoMarket {
             seq: 0,
             rng: SimRng::new(seed, 0xD3_40),
             dislocations: Vec::new(),
-            next_dislocation: start.nanos(),
+            next_dislocation: live_from.nanos(),
             eligible_for_dislocation,
         };
-        me.schedule_dislocation(start.nanos());
+        me.schedule_dislocation(live_from.nanos());
+        let resumed = live_from > start;
         for (si, s) in me.series.iter().enumerate() {
             let offset = start.nanos() - s.anchor_ns;
             for (bi, b) in s.h1.iter().enumerate() {
@@ -273,6 +331,39 @@ impl DemoMarket {
                     },
                 )));
             }
+            if resumed {
+                // The 300 minutes before the live start, wherever (and in
+                // whichever loop) they fall in the series.
+                for k in (1..=HISTORY_MINUTES).rev() {
+                    let open = live_from.nanos() - k * minute;
+                    let el = open - start.nanos();
+                    let (lap, data_ns) = if el < 0 {
+                        (0, s.anchor_ns + el)
+                    } else {
+                        (
+                            el.div_euclid(s.slice_ns),
+                            s.anchor_ns + el.rem_euclid(s.slice_ns),
+                        )
+                    };
+                    let Ok(bi) = s
+                        .bars
+                        .binary_search_by_key(&data_ns.div_euclid(SECOND), |b| b.time)
+                    else {
+                        continue; // a gap in the data
+                    };
+                    me.seq += 1;
+                    me.queue.push(Reverse((
+                        open + minute,
+                        me.seq,
+                        Slot::History {
+                            series: si as u32,
+                            bar: bi as u32,
+                            lap: lap as u32,
+                        },
+                    )));
+                }
+                continue;
+            }
             for (bi, b) in s.bars[..s.live_from].iter().enumerate() {
                 let ts = b.time * SECOND + offset + 60 * SECOND;
                 me.seq += 1;
@@ -282,26 +373,28 @@ impl DemoMarket {
                     Slot::History {
                         series: si as u32,
                         bar: bi as u32,
+                        lap: 0,
                     },
                 )));
             }
         }
         for m in 0..me.markets.len() {
-            let t = start.nanos() + me.next_quote_gap();
+            let t = live_from.nanos() + me.next_quote_gap();
             me.push(t, Slot::Quote { market: m as u32 });
         }
         for si in 0..me.series.len() {
             if me.series[si].is_crypto {
-                let t = start.nanos() + me.next_trade_gap();
+                let t = live_from.nanos() + me.next_trade_gap();
                 me.push(t, Slot::Trade { series: si as u32 });
             }
         }
         Ok(me)
     }
 
-    /// The demo's start: the first live moment, after the history bars.
+    /// The demo's start: the first live moment, after the history bars
+    /// (later than a fresh demo's when it resumes a stored run).
     pub fn start(&self) -> Timestamp {
-        self.start
+        self.live_from
     }
 
     /// Time of the next event.
@@ -382,7 +475,7 @@ impl DemoMarket {
     /// gap in the data (the market is closed or did not trade that minute).
     fn fair(&mut self, si: usize, t: i64) -> Option<f64> {
         let s = &mut self.series[si];
-        let el = (t - self.start.nanos()).max(0);
+        let el = (t - self.origin.nanos()).max(0);
         let lap = el.div_euclid(s.slice_ns);
         let data_ns = s.anchor_ns + el.rem_euclid(s.slice_ns);
         let minute = data_ns.div_euclid(60 * SECOND) * 60;
@@ -479,7 +572,7 @@ impl DemoMarket {
             return None;
         }
         let minute_volume = {
-            let el = (t - self.start.nanos()).max(0);
+            let el = (t - self.origin.nanos()).max(0);
             let data_ns = s.anchor_ns + el.rem_euclid(s.slice_ns);
             let minute = data_ns.div_euclid(60 * SECOND) * 60;
             let live = &s.bars[s.live_from..];
@@ -553,19 +646,25 @@ impl Iterator for DemoMarket {
         loop {
             let Reverse((t, _, slot)) = self.queue.pop()?;
             match slot {
-                Slot::History { series, bar } => {
+                Slot::History { series, bar, lap } => {
                     let s = &self.series[series as usize];
                     let b = s.bars[bar as usize];
-                    let offset = self.start.nanos() - s.anchor_ns;
+                    let offset = self.origin.nanos() - s.anchor_ns + i64::from(lap) * s.slice_ns;
+                    // Each loop continues the level where the last one ended.
+                    let k = if lap == 0 {
+                        1.0
+                    } else {
+                        s.lap_ratio.powi(lap as i32)
+                    };
                     let g = s.price_grid;
                     return Some(MarketEvent::History(Bar {
                         instrument: s.instrument,
                         timeframe: Timeframe::M1,
                         open_ts: Timestamp(b.time * SECOND + offset),
-                        open: g.round(b.open),
-                        high: g.round(b.high),
-                        low: g.round(b.low),
-                        close: g.round(b.close),
+                        open: g.round(b.open * k),
+                        high: g.round(b.high * k),
+                        low: g.round(b.low * k),
+                        close: g.round(b.close * k),
                         volume: Decimal::from_f64_retain(b.volume)
                             .unwrap_or_default()
                             .round_dp(8),
@@ -574,7 +673,7 @@ impl Iterator for DemoMarket {
                 Slot::HistoryH1 { series, bar } => {
                     let s = &self.series[series as usize];
                     let b = s.h1[bar as usize];
-                    let offset = self.start.nanos() - s.anchor_ns;
+                    let offset = self.origin.nanos() - s.anchor_ns;
                     let g = s.price_grid;
                     return Some(MarketEvent::History(Bar {
                         instrument: s.instrument,
@@ -666,6 +765,55 @@ mod tests {
         );
         // 3 venues × 2 crypto + 1 venue × 2 forex.
         assert_eq!(markets.len(), 8);
+    }
+
+    #[test]
+    fn a_resumed_demo_starts_at_the_next_minute_after_the_stored_time() {
+        let catalog = omni_core::domain::Catalog::builtin(AccountMode::Demo);
+        let resume = |after: Timestamp| {
+            DemoMarket::resuming(
+                &defaults::section("market.demo"),
+                &defaults::section("risk.hours"),
+                &catalog,
+                Path::new("."),
+                3,
+                after,
+            )
+            .expect("demo")
+        };
+        let fresh = demo(3).start();
+        // Not later than the usual start: the usual demo.
+        let a: Vec<MarketEvent> = resume(fresh.plus(-SECOND)).take(5000).collect();
+        let b: Vec<MarketEvent> = demo(3).take(5000).collect();
+        assert_eq!(a, b);
+
+        let after = fresh.plus((2 * 3600 + 30 * 60 + 15) * SECOND);
+        let d = resume(after);
+        let live = d.start();
+        assert_eq!(live, fresh.plus((2 * 3600 + 31 * 60) * SECOND));
+        let mut m1_history = std::collections::BTreeMap::<InstrumentId, usize>::new();
+        let mut last = Timestamp(i64::MIN);
+        let mut quotes = 0;
+        for e in d.take(20_000) {
+            assert!(e.ts() >= last, "events out of order");
+            last = e.ts();
+            match e {
+                MarketEvent::History(b) if b.timeframe == Timeframe::M1 => {
+                    assert!(b.open_ts >= live.plus(-HISTORY_MINUTES * 60 * SECOND));
+                    assert!(b.open_ts.plus(60 * SECOND) <= live);
+                    *m1_history.entry(b.instrument).or_default() += 1;
+                }
+                MarketEvent::History(b) => assert!(b.open_ts < live),
+                MarketEvent::Quote(q) => {
+                    assert!(q.ts > live && q.is_sane(), "{q:?}");
+                    quotes += 1;
+                }
+                _ => assert!(e.ts() > live),
+            }
+        }
+        assert!(quotes > 1000);
+        // Crypto trades every minute: a full window of history.
+        assert_eq!(m1_history.get(&InstrumentId(0)), Some(&300));
     }
 
     #[test]

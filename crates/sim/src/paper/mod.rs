@@ -333,6 +333,10 @@ impl PaperBroker {
         };
         let slot = self.catalog.market_slot(c.venue, c.instrument);
         let Some(q) = self.quotes[slot] else {
+            // No price yet (a contract restored before the market's first
+            // quote): settle at the first one, checking every second.
+            self.contracts.insert(id, c);
+            self.schedule(ts.plus(SECOND), Action::Settle(id));
             return;
         };
         let px = q.mid();
@@ -380,6 +384,44 @@ impl PaperBroker {
     ) {
         let book = self.ledger.accounts.entry(account).or_default();
         ledger::hold(book, instrument, venue, qty, avg_price);
+    }
+
+    /// Books a binary contract the account already holds (restored after
+    /// a restart): `contract` is its buying order's id, `stake` what was
+    /// staked, `terms` the struck terms. It settles at its expiry (at the
+    /// first quote after it, if the market has none yet) and can be sold
+    /// back before, as if it had been bought in this run.
+    pub fn hold_contract(
+        &mut self,
+        account: AccountId,
+        instrument: InstrumentId,
+        venue: omni_core::domain::VenueId,
+        contract: OrderId,
+        stake: Decimal,
+        terms: BinaryContract,
+    ) {
+        self.ledger.bookings.insert(
+            contract,
+            Booking {
+                account,
+                instrument,
+                venue,
+                side: Side::Buy,
+                binary: true,
+                stake,
+            },
+        );
+        self.contracts.insert(
+            contract,
+            LiveContract {
+                account,
+                instrument,
+                venue,
+                stake,
+                terms,
+            },
+        );
+        self.schedule(terms.expiry, Action::Settle(contract));
     }
 
     fn schedule_cancel(&mut self, order_id: OrderId, now: Timestamp) {

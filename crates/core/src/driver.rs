@@ -105,8 +105,18 @@ impl<M: MarketSource> Driver<M> {
             }
             self.reports = reports;
         }
-        // Live adapters schedule nothing: whatever their streams delivered
-        // by now is handed over here. Simulated venues have nothing left.
+        Ok(())
+    }
+
+    /// Hands over what the brokers' streams delivered by `until` (live
+    /// adapters schedule nothing, so `drain_broker` never reaches them;
+    /// simulated venues have nothing left by then). Called where wall time
+    /// moves: `run_until` and `finish`, not per market event.
+    fn collect_reports(
+        &mut self,
+        until: Timestamp,
+        sink: &mut dyn AuditSink,
+    ) -> Result<(), SinkError> {
         let mut reports = std::mem::take(&mut self.reports);
         self.brokers.advance(until, &mut reports);
         for r in reports.drain(..) {
@@ -178,6 +188,7 @@ impl<M: MarketSource> Driver<M> {
             n += 1;
         }
         self.drain_broker(until, sink)?;
+        self.collect_reports(until, sink)?;
         if until > self.engine.clock() {
             self.feed(EngineEvent::Timer(until), sink)?;
         }
@@ -198,6 +209,7 @@ impl<M: MarketSource> Driver<M> {
         sink: &mut dyn AuditSink,
     ) -> Result<(), SinkError> {
         let until = self.engine.clock().plus(horizon_nanos);
-        self.drain_broker(until, sink)
+        self.drain_broker(until, sink)?;
+        self.collect_reports(until, sink)
     }
 }

@@ -200,3 +200,26 @@ fn trading_keys_are_inert_when_nothing_is_drawn() {
     assert_eq!(press(&mut app, KeyCode::Enter), None);
     assert!(app.frozen.is_none());
 }
+
+#[test]
+fn switching_to_a_tab_whose_old_selection_is_gone_highlights_its_first_row() {
+    let mut h = two_arbitrages();
+    let mut app = AppState::new(true, "t.db".into());
+    refresh(&mut app, &h, 1);
+    let gone = app.selected_id().expect("pinned");
+    let inst = app.selected_row().expect("row").instrument_name.clone();
+    let (bid, ask) = if inst == "BTC/USDT" {
+        ("100000.00", "100000.10")
+    } else {
+        ("3000.00", "3000.01")
+    };
+    h.quote("kraken", &inst, bid, ask, "0.5", 100);
+    press(&mut app, KeyCode::Char('2'));
+    refresh(&mut app, &h, 2);
+    // Back on the tab: the operator sees the first row highlighted, and
+    // that is what `a` approves.
+    press(&mut app, KeyCode::Char('1'));
+    let row = app.selected_row().expect("the first row is selected");
+    assert_ne!(row.id, gone);
+    assert_eq!(app.selected_index(), Some(0));
+}

@@ -175,10 +175,11 @@ fn approved_text(
 }
 
 fn command_text(command: &str, argument: &str, outcome: &str) -> String {
-    let arg = if argument.is_empty() {
-        String::new()
-    } else {
-        format!(" {argument}")
+    let arg = match command {
+        _ if argument.is_empty() => String::new(),
+        // An opportunity id reads as the # column and the detail line do.
+        "approve" | "reject" => format!(" #{argument}"),
+        _ => format!(" {argument}"),
     };
     format!("{command}{arg}: {outcome}")
 }

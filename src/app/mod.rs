@@ -108,6 +108,24 @@ impl AppState {
         }
     }
 
+    /// Switching to a tab is a deliberate look at it: a selection made
+    /// there earlier that is no longer listed gives way to the first row
+    /// (what the operator now sees highlighted), or to none on an empty tab.
+    pub(crate) fn arrive_on_tab(&mut self) {
+        if self.selected_row().is_some() {
+            return;
+        }
+        let first = self.opportunities().of_kind(self.tab).next().map(|r| r.id);
+        match first {
+            Some(id) => {
+                self.selected.insert(self.tab, id);
+            }
+            None => {
+                self.selected.remove(&self.tab);
+            }
+        }
+    }
+
     /// The snapshot the opportunity lists are drawn from: the frozen one
     /// while frozen, else the latest.
     pub fn opportunities(&self) -> &Snapshot {

@@ -43,10 +43,12 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
                 .position(|k| *k == app.tab)
                 .unwrap_or(0);
             app.tab = OpportunityKind::ALL[(i + 1) % OpportunityKind::ALL.len()];
+            app.arrive_on_tab();
             None
         }
         Action::Tab(kind) => {
             app.tab = kind;
+            app.arrive_on_tab();
             None
         }
         Action::Approve => {

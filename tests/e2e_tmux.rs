@@ -163,11 +163,15 @@ fn cockpit_end_to_end() {
     assert!(s.contains("OPERATOR approve"), "{s}");
     assert!(count(&db, "SELECT COUNT(*) FROM positions") >= 1);
 
-    // Kill switch: HALTED at once, flat once the broker confirms.
+    // With a position open, `q` asks first; K from that question halts at
+    // once (the question goes, so the banner shows).
+    tmux.keys("q");
+    tmux.wait_for("the quit question", 10, |s| s.contains("Quit anyway?"));
     tmux.keys("K");
-    tmux.wait_for("the HALTED banner", 10, |s| {
+    let s = tmux.wait_for("the HALTED banner", 10, |s| {
         s.contains("HALTED · kill switch")
     });
+    assert!(!s.contains("Quit anyway?"), "{s}");
     tmux.wait_for("flat", 20, |s| {
         s.contains("every account flat (broker confirmed)")
     });
@@ -464,6 +468,23 @@ fn k_halts_from_the_help_popup_and_on_a_terminal_too_small_to_draw() {
     );
     // Re-arm, then shrink the terminal below the minimum: the screen says
     // so, `a` and `p` do nothing, K still halts.
+    // In the re-arm prompt, K acts too (a second kill_switch command).
+    tmux.keys("R");
+    tmux.wait_for("the re-arm prompt", 10, |s| s.contains("REARM"));
+    tmux.keys("K");
+    let db = dir.path().join("e2e.db");
+    let t0 = Instant::now();
+    while count(
+        &db,
+        "SELECT COUNT(*) FROM commands WHERE command = 'kill_switch'",
+    ) < 2
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "K in the re-arm prompt did nothing"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     tmux.keys("R");
     for c in ["R", "E", "A", "R", "M", "Enter"] {
         tmux.keys(c);

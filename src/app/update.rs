@@ -82,8 +82,7 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
                 app.message = Some("list live again".into());
             } else {
                 app.frozen = Some(app.snapshot.clone());
-                app.message =
-                    Some("list frozen: Space to follow the market again (approvals still check the terms)".into());
+                app.message = Some("list frozen · Space follows the market again".into());
             }
             None
         }

@@ -239,7 +239,9 @@ fn main() -> ExitCode {
             split,
             json,
         }) => cli::eval::run(&data, models.as_deref(), split, json),
-        Some(Cmd::Config) => omni_tui::setup::load_config(cli.config.as_deref()).map(|l| {
+        Some(Cmd::Config) => omni_tui::setup::load_config(cli.config.as_deref()).and_then(|l| {
+            // What the run opens besides the files the configuration names.
+            let db = omni_tui::setup::database_path(cli.db.as_deref())?;
             println!("configuration: {}", l.origin);
             println!(
                 "{} venues, {} instruments, {} accounts, {} routes; market source {:?}",
@@ -249,6 +251,8 @@ fn main() -> ExitCode {
                 l.config.routes.len(),
                 l.config.market.source
             );
+            println!("database: {}", db.display());
+            Ok(())
         }),
         None => {
             let _guard = omni_tui::cli::logging::to_file();

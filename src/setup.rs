@@ -33,9 +33,7 @@ pub fn open_store(
     mode: &str,
     seed: u64,
 ) -> anyhow::Result<(PathBuf, RestoredState, StoreHandle)> {
-    let path = db
-        .map(Path::to_path_buf)
-        .unwrap_or_else(omni_store::default_path);
+    let path = database_path(db)?;
     let lock = omni_store::lock::lock(&path)?;
     let conn = omni_store::open(&path)?;
     let restored = omni_store::load_state(&conn, &loaded.catalog)?;
@@ -183,23 +181,42 @@ pub fn replay_source(
 }
 
 /// The ensemble's models as configured: none when disabled, the bundled
-/// ones when `models_dir` is empty, else that directory's.
+/// ones when `models_dir` is empty, else that directory's. The same reader
+/// the configuration check uses ([`crate::config::files::models`]).
 pub fn load_models(loaded: &LoadedConfig) -> anyhow::Result<ModelSet> {
-    let e = &loaded.config.ensemble;
-    if !e.enabled {
-        return Ok(ModelSet::default());
-    }
-    if e.models_dir.is_empty() {
-        return Ok(ModelSet::bundled()?);
-    }
-    let dir = loaded.base_dir.join(&e.models_dir);
-    let set = omni_research::models::load_dir(&dir)?;
+    crate::config::files::models(&loaded.config.ensemble, &loaded.base_dir)
+        .map_err(|e| anyhow::anyhow!("{}: key `{}`: {}", loaded.origin, e.key, e.message))
+}
+
+/// The database a run writes: `db`, else the default one; refused when it
+/// cannot be: a folder where the file should be, or a file where one of
+/// its folders should be. `omni-tui config` checks it too, and opening the
+/// store starts with it, so the two agree.
+pub fn database_path(db: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let path = db
+        .map(Path::to_path_buf)
+        .unwrap_or_else(omni_store::default_path);
     anyhow::ensure!(
-        !set.is_empty(),
-        "{}: no short.json, medium.json or long.json",
-        dir.display()
+        !path.is_dir(),
+        "--db {}: is a folder, not a database file",
+        path.display()
     );
-    Ok(set)
+    // The store creates missing folders; the nearest one that exists must
+    // be a folder it can create them in.
+    let mut folder = path.parent();
+    while let Some(f) = folder.filter(|f| !f.as_os_str().is_empty()) {
+        if f.exists() {
+            anyhow::ensure!(
+                f.is_dir(),
+                "--db {}: {} is not a folder",
+                path.display(),
+                f.display()
+            );
+            break;
+        }
+        folder = f.parent();
+    }
+    Ok(path)
 }
 
 /// Marks every paper account PAPER: the data is real, not the demo's

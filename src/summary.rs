@@ -76,14 +76,31 @@ pub struct Summary {
     pub trading_state: String,
     /// Whether the kill switch is latched at the end.
     pub kill_latched: bool,
-    /// Quotes dropped as malformed or out of order.
+    /// Market events dropped as out of order or naming an unknown market.
     pub dropped_quotes: u64,
+    /// Market events quarantined as implausible (per feed in `feeds`).
+    pub quarantined: u64,
     /// Every account at the end.
     pub accounts: Vec<AccountSummary>,
     /// The ensemble's belief per instrument at the end.
     pub ensemble: BTreeMap<String, BeliefSummary>,
     /// Feed health at the end (live and replay sources; empty for the demo).
     pub feeds: Vec<omni_feeds::FeedHealth>,
+    /// Quarantined events per venue name, for [`Summary::set_feeds`].
+    #[serde(skip)]
+    quarantined_by_venue: BTreeMap<String, u64>,
+}
+
+/// Market events the engine quarantined from the venue named `venue`.
+pub fn quarantined_of(engine: &Engine, venue: &str) -> u64 {
+    let c = engine.counters();
+    engine
+        .catalog()
+        .venues
+        .iter()
+        .find(|v| v.name == venue)
+        .and_then(|v| c.quarantined_by_venue.get(v.id.index()).copied())
+        .unwrap_or(0)
 }
 
 impl Summary {
@@ -116,6 +133,15 @@ impl Summary {
             trading_state: engine.trading_state().as_str().to_string(),
             kill_latched: engine.kill_latched(),
             dropped_quotes: c.dropped_quotes,
+            quarantined: c.quarantined,
+            quarantined_by_venue: cat
+                .venues
+                .iter()
+                .map(|v| {
+                    let n = c.quarantined_by_venue.get(v.id.index()).copied();
+                    (v.name.clone(), n.unwrap_or(0))
+                })
+                .collect(),
             accounts: cat
                 .accounts
                 .iter()
@@ -148,6 +174,18 @@ impl Summary {
                 .collect(),
             feeds: Vec::new(),
         }
+    }
+
+    /// Attaches the feeds' health, with what the engine quarantined from each.
+    pub fn set_feeds(&mut self, mut feeds: Vec<omni_feeds::FeedHealth>) {
+        for f in &mut feeds {
+            f.quarantined = self
+                .quarantined_by_venue
+                .get(&f.venue)
+                .copied()
+                .unwrap_or(0);
+        }
+        self.feeds = feeds;
     }
 
     /// A readable multi-line report.
@@ -183,6 +221,10 @@ impl Summary {
             self.realized_pnl.round_dp(2)
         ));
         s.push_str(&format!(
+            "market data       dropped {}  quarantined {}\n",
+            self.dropped_quotes, self.quarantined
+        ));
+        s.push_str(&format!(
             "trading state     {}{}\n",
             self.trading_state,
             if self.kill_latched {
@@ -204,8 +246,8 @@ impl Summary {
             s.push_str("feeds\n");
             for f in &self.feeds {
                 s.push_str(&format!(
-                    "  {:<9} {:<12} messages {:>9}  events {:>9}  dropped {:>6}  ignored {:>7}  reconnects {}  gaps {}\n",
-                    f.venue, f.state.as_str(), f.messages, f.events, f.dropped, f.ignored, f.reconnects, f.gaps
+                    "  {:<9} {:<12} messages {:>9}  events {:>9}  dropped {:>6}  ignored {:>7}  quarantined {:>5}  reconnects {}  gaps {}\n",
+                    f.venue, f.state.as_str(), f.messages, f.events, f.dropped, f.ignored, f.quarantined, f.reconnects, f.gaps
                 ));
             }
         }

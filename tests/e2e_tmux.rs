@@ -302,9 +302,8 @@ fn cockpit_on_live_feeds_shows_reconnecting_and_resumes() {
     rt.spawn(binance_server(listener));
     let s = tmux.wait_for("connected again", 30, |s| feed_line(s, "connected"));
     assert!(
-        s.lines().any(|l| l.contains("binance ")
-            && l.contains("reconnects ")
-            && !l.contains("reconnects 0")),
+        s.lines()
+            .any(|l| l.contains("binance ") && l.contains("reconn ") && !l.contains("reconn 0")),
         "{s}"
     );
     tmux.keys("q");

@@ -267,6 +267,39 @@ fn price_collar() {
 }
 
 #[test]
+fn reference_collar() {
+    let mut h = Harness::new("");
+    // The ask is where the quote says, but 4 % above the mid the market
+    // trades around: the order is within the quote's collar, not the
+    // reference's (3 %).
+    let wide = |h: &mut Harness, ms: i64, px: Decimal| {
+        let bid = (px * d("0.92")).to_string();
+        h.quote("oanda", "EUR/USD", &bid, &px.to_string(), "1000000", ms)
+    };
+    let (id, _) = h.forex_buy(0, wide);
+    let t = now_ms(&h);
+    let out = h.cmd(Command::Approve(id), t);
+    assert_eq!(out.refusals(), vec![R::ReferenceCollar, R::ReferenceCollar]);
+    let detail = match &out.decisions()[0].verdict {
+        omni_core::risk::Verdict::Refused(r) => r.detail.clone(),
+        v => panic!("{v:?}"),
+    };
+    assert!(detail.contains("from the reference"), "{detail}");
+}
+
+#[test]
+fn no_reference() {
+    // The quote is fresh enough to trade on (2 s < 3 s), but older than
+    // any mid the reference may use (1 s): nothing independent to check it.
+    let mut h = Harness::new("[quarantine]\nreference_max_age_secs = 1\n");
+    let aged = |h: &mut Harness, ms: i64, px: Decimal| h.fx_quote(ms - 2_000, px);
+    assert_eq!(
+        forex_refusals(&mut h, 0, aged),
+        vec![R::NoReference, R::NoReference]
+    );
+}
+
+#[test]
 fn no_quote() {
     let mut h = Harness::new("");
     let none = |_: &mut Harness, _: i64, _: Decimal| Out::default();
@@ -345,6 +378,8 @@ fn the_cases_above_cover_every_reason() {
         R::MaxPosition,
         R::MaxOrderNotional,
         R::PriceCollar,
+        R::ReferenceCollar,
+        R::NoReference,
         R::NoQuote,
         R::StaleQuote,
         R::PropDailyLoss,

@@ -8,6 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 use omni_core::domain::Timestamp;
 use omni_core::market::MarketEvent;
 use omni_feeds::http_stream::{self, HttpSpec};
+use omni_feeds::ingest::{Outlet, Received};
 use omni_feeds::ws::{self, WsSpec};
 use omni_feeds::{FeedState, FeedStats, VenueKind};
 use omni_tui::config::ConfigOrigin;
@@ -133,11 +134,11 @@ fn shape(events: &[MarketEvent]) -> Vec<String> {
         .collect()
 }
 
-async fn recv_n(rx: &mut mpsc::Receiver<MarketEvent>, n: usize) -> Vec<MarketEvent> {
+async fn recv_n(rx: &mut mpsc::Receiver<Received>, n: usize) -> Vec<MarketEvent> {
     let mut v = Vec::new();
     while v.len() < n {
         match timeout(T, rx.recv()).await {
-            Ok(Some(e)) => v.push(e),
+            Ok(Some(r)) => v.push(r.event),
             other => panic!("waited for {n} events, got {} ({other:?})", v.len()),
         }
     }
@@ -214,7 +215,7 @@ async fn run_case(case: Case) {
         spec.clone(),
         map,
         stats.clone(),
-        tx,
+        Outlet::new(tx, Default::default()),
         None,
         stop_rx,
         1,
@@ -428,7 +429,7 @@ async fn oanda_pricing_stream() {
         spec,
         map,
         stats.clone(),
-        tx,
+        Outlet::new(tx, Default::default()),
         None,
         stop_rx,
         1,
@@ -524,7 +525,7 @@ async fn unplug_and_plug_back() {
         spec.clone(),
         map,
         stats.clone(),
-        tx,
+        Outlet::new(tx, Default::default()),
         None,
         stop_rx,
         3,

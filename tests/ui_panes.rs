@@ -469,6 +469,7 @@ fn the_market_pane_shows_feed_health_and_why_a_feed_is_down() {
             ignored: 0,
             reconnects,
             gaps: 0,
+            quarantined: 2,
             last_message_ns: 0,
             last_error: last_error.into(),
         },
@@ -509,11 +510,12 @@ fn the_market_pane_shows_feed_health_and_why_a_feed_is_down() {
         "{s}"
     );
     assert!(lines[b].contains("dropped 3"), "{s}");
+    assert!(lines[b].contains("quarantined 2"), "{s}");
     // A connected feed's old error is history, not news.
     assert!(!lines[b + 1].contains("old news"), "{s}");
     let k = row("kraken");
     assert!(
-        lines[k].contains("reconnecting") && lines[k].contains("reconnects 4"),
+        lines[k].contains("reconnecting") && lines[k].contains("reconn 4"),
         "{s}"
     );
     assert!(

@@ -118,7 +118,7 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
     };
     drop(temp);
     let mut summary = summary;
-    summary.feeds = feeds;
+    summary.set_feeds(feeds);
     if args.json {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
@@ -183,8 +183,10 @@ fn run_live(
         None,
     )?;
     let stats = feeds.stats.clone();
+    // Market time is the clock that stamped the events: whatever arrived is due.
+    let clock = source.clock();
     let mut driver = setup::driver(loaded, seed, restored, source)?;
-    let now = || Timestamp::from_datetime(chrono::Utc::now());
+    let now = || clock.now();
     driver.command_at(now(), Command::SetApprovalMode(mode), store)?;
     let t0 = Instant::now();
     let mut killed = false;

@@ -12,7 +12,7 @@ use omni_core::domain::Timestamp;
 use omni_core::driver::Driver;
 use omni_core::engine::Command;
 use omni_core::market::MarketSource;
-use omni_feeds::FeedStats;
+use omni_feeds::{FeedStats, ReceiveClock};
 use omni_store::StoreHandle;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
@@ -24,7 +24,7 @@ use tokio::sync::watch;
 const TICK: Duration = Duration::from_millis(50);
 
 /// How market time relates to the wall clock.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Pacing {
     /// Run instantly up to `from`, then `speed` × real time (demo, replay).
     Scaled {
@@ -33,8 +33,10 @@ pub enum Pacing {
         /// Market seconds per wall second.
         speed: f64,
     },
-    /// Market time is the wall clock (live feeds).
-    WallClock,
+    /// Market time is the live feeds' receive clock, the one that stamped
+    /// their events: everything received so far is due, whatever time the
+    /// venues wrote inside it.
+    Live(ReceiveClock),
 }
 
 enum Request {
@@ -52,10 +54,6 @@ pub struct EngineThread {
     /// This run's id in the store.
     pub run_id: i64,
     join: Option<JoinHandle<anyhow::Result<()>>>,
-}
-
-fn wall_now() -> Timestamp {
-    Timestamp::from_datetime(chrono::Utc::now())
 }
 
 impl EngineThread {
@@ -76,11 +74,11 @@ impl EngineThread {
                 let mut sink = FanOutSink::new(store, log_tx);
                 let mut builder = SnapshotBuilder::new();
                 let wall0 = Instant::now();
-                let market_now = || match pacing {
+                let market_now = || match &pacing {
                     Pacing::Scaled { from, speed } => {
                         from.plus((wall0.elapsed().as_nanos() as f64 * speed) as i64)
                     }
-                    Pacing::WallClock => wall_now(),
+                    Pacing::Live(clock) => clock.now(),
                 };
                 if let Pacing::Scaled { from, .. } = pacing {
                     driver.run_until(from, usize::MAX, &mut sink)?;
@@ -109,6 +107,10 @@ impl EngineThread {
                         version += 1;
                         let mut snap = builder.build(&driver.engine, version, &source);
                         snap.feeds = rates.rows(&feeds, snap.now);
+                        for r in &mut snap.feeds {
+                            r.health.quarantined =
+                                crate::summary::quarantined_of(&driver.engine, &r.health.venue);
+                        }
                         snap_tx.send_replace(Arc::new(snap));
                         last_publish = Instant::now();
                     }
@@ -116,7 +118,7 @@ impl EngineThread {
                         Pacing::Scaled { speed, .. } => driver.next_market_ts().map_or(TICK, |t| {
                             Duration::from_nanos((t.since(now).max(0) as f64 / speed) as u64)
                         }),
-                        Pacing::WallClock => TICK / 5,
+                        Pacing::Live(_) => TICK / 5,
                     };
                     match rx.recv_timeout(wait.min(TICK)) {
                         Ok(Request::Command(c)) => {

@@ -102,8 +102,9 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
             )?;
             let stats = feeds.stats.clone();
             live = Some(feeds);
+            let pacing = Pacing::Live(source.clock());
             let driver = setup::driver(&loaded, seed, restored, source)?;
-            EngineThread::spawn(driver, store, Pacing::WallClock, "LIVE".into(), stats)
+            EngineThread::spawn(driver, store, pacing, "LIVE".into(), stats)
         }
     };
     let reader = omni_store::open_read_only(&db)?;

@@ -170,13 +170,24 @@ fn parse_config(text: &str, name: &str) -> Result<Config, ConfigError> {
         message,
     };
     let user: toml::Table = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+        let mut message = e.message().trim().to_string();
+        // toml's words for an integer past 64 bits ("… as i128, expected
+        // any valid TOML value") do not say what is wrong.
+        if message.contains("as i128") {
+            message.push_str("; a TOML integer is at most 9_223_372_036_854_775_807");
+        }
         invalid(
-            e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
-            "-".into(),
-            e.message().trim().to_string(),
+            line,
+            key_on_line(text, line).unwrap_or_else(|| "-".into()),
+            message,
         )
     })?;
-    let mut merged: toml::Table = toml::from_str(omni_core::defaults::TOML).map_err(|e| {
+    // The built-in file is parsed once per process: every load starts from it.
+    static DEFAULTS: std::sync::OnceLock<Result<toml::Table, String>> = std::sync::OnceLock::new();
+    let defaults = DEFAULTS
+        .get_or_init(|| toml::from_str(omni_core::defaults::TOML).map_err(|e| e.to_string()));
+    let mut merged = defaults.clone().map_err(|e| {
         invalid(
             0,
             "-".into(),
@@ -184,12 +195,91 @@ fn parse_config(text: &str, name: &str) -> Result<Config, ConfigError> {
         )
     })?;
     merge(&mut merged, user);
-    serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
-        let key = e.path().to_string();
+    let value = toml::Value::Table(merged.clone());
+    serde_path_to_error::deserialize::<_, Config>(value).map_err(|e| {
+        let key = name_unknown_key(&merged, e.path()).unwrap_or_else(|| e.path().to_string());
         let inner = e.into_inner();
         let line = KeyPath::parse(&key).line_in(text).unwrap_or(0);
         invalid(line, key, inner.message().trim().to_string())
     })
+}
+
+/// The failing path with its unknown map key named. The path tracker
+/// cannot spell a key that is not a string in Rust (`[feeds.kraken]` is a
+/// map keyed by `VenueKind`) and writes `feeds.?.max_frame_bytes`; trying
+/// the entries of that table one at a time finds the one that fails the
+/// same way. `None` when the path has no unknown key or none is found.
+fn name_unknown_key(merged: &toml::Table, path: &serde_path_to_error::Path) -> Option<String> {
+    use serde_path_to_error::Segment;
+    let wanted = path.to_string();
+    // The tables down to the unknown key (only tables hold one in this file).
+    let mut prefix = Vec::new();
+    for s in path.iter() {
+        match s {
+            Segment::Map { key } => prefix.push(key.as_str()),
+            Segment::Unknown => break,
+            _ => return None,
+        }
+    }
+    let written = format!("{}.?", prefix.join("."));
+    let rest = wanted.strip_prefix(&written)?;
+    let mut entries = merged;
+    for k in &prefix {
+        entries = entries.get(*k)?.as_table()?;
+    }
+    for (k, v) in entries {
+        let mut only = merged.clone();
+        let mut t = &mut only;
+        for p in &prefix {
+            t = t.get_mut(*p)?.as_table_mut()?;
+        }
+        *t = toml::Table::from_iter([(k.clone(), v.clone())]);
+        if let Err(e) = serde_path_to_error::deserialize::<_, Config>(toml::Value::Table(only))
+            && e.path().to_string() == wanted
+        {
+            return Some(format!("{}.{k}{rest}", prefix.join(".")));
+        }
+    }
+    None
+}
+
+/// The key path written on `line` (1-based) of text that does not parse,
+/// e.g. `accounts[1].balance` for a balance too large for TOML: the
+/// `[table]` or `[[array]]` header above it (arrays counted by their
+/// headers) and the key before the line's `=`. `None` for a line with no
+/// `key = value` (a header, a comment, the inside of a multi-line value).
+fn key_on_line(text: &str, line: usize) -> Option<String> {
+    let mut table = String::new();
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, raw) in text.lines().enumerate() {
+        let l = raw.trim();
+        if i + 1 == line {
+            let (key, _) = l.split_once('=')?;
+            let key: String = key
+                .trim()
+                .split('.')
+                .map(|k| k.trim().trim_matches('"').trim_matches('\''))
+                .collect::<Vec<_>>()
+                .join(".");
+            if key.is_empty() || key.starts_with(['#', '[']) {
+                return None;
+            }
+            return Some(if table.is_empty() {
+                key
+            } else {
+                format!("{table}.{key}")
+            });
+        }
+        if let Some(name) = l.strip_prefix("[[").and_then(|r| r.split_once("]]")) {
+            let name = name.0.trim().to_string();
+            let n = counts.entry(name.clone()).or_insert(0);
+            table = format!("{name}[{n}]");
+            *n += 1;
+        } else if let Some(name) = l.strip_prefix('[').and_then(|r| r.split_once(']')) {
+            table = name.0.trim().to_string();
+        }
+    }
+    None
 }
 
 /// Merges `user` into `base`: tables recursively, everything else replaced.

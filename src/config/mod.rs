@@ -5,6 +5,7 @@
 //! and validation section by section.
 
 pub mod error;
+pub mod files;
 pub mod load;
 
 pub use error::ConfigError;
@@ -14,6 +15,7 @@ use omni_core::approval::config::ApprovalConfig;
 use omni_core::domain::{AccountConfig, AccountMode, Catalog, InstrumentConfig, VenueConfig};
 use omni_core::engine::config::EngineConfig;
 use omni_core::ensemble::config::EnsembleConfig;
+use omni_core::market::QuarantineConfig;
 use omni_core::risk::config::RiskConfig;
 use omni_core::router::config::RouteConfig;
 use omni_core::scanners::config::ScannersConfig;
@@ -47,6 +49,8 @@ pub struct Config {
     pub paper: PaperConfig,
     /// The ensemble of horizon models.
     pub ensemble: EnsembleConfig,
+    /// Implausible market data.
+    pub quarantine: QuarantineConfig,
     /// Live market-data feeds, per venue.
     pub feeds: FeedsConfig,
 }
@@ -99,11 +103,14 @@ impl Config {
             approval: self.approval.clone(),
             risk: self.risk.clone(),
             ensemble: self.ensemble.clone(),
+            quarantine: self.quarantine.clone(),
         }
     }
 
-    /// Checks every section with its owner's rules and builds the catalog.
-    /// `base_dir` resolves relative paths (`None`: check no file on disk);
+    /// Checks every section with its owner's rules (each number in its
+    /// range) and builds the catalog. With `base_dir`, which resolves
+    /// relative paths, every file and folder the run opens is read as the
+    /// run reads it (`None`: check no file on disk);
     /// `bundled` says which demo series are compiled into the binary.
     pub fn validate(
         &self,
@@ -126,8 +133,17 @@ impl Config {
         omni_core::scanners::config::validate(&self.scanners, &catalog)?;
         omni_core::risk::config::validate(&self.risk)?;
         omni_core::approval::config::validate(&self.approval)?;
+        omni_core::market::guard::validate(&self.quarantine)?;
         omni_sim::demo::config::validate(&self.market.demo, &catalog, base_dir, bundled)?;
         omni_feeds::config::validate(&self.feeds, &self.market.replay, feeds, &catalog, base_dir)?;
+        omni_sim::paper::config::validate(&self.paper)?;
+        // A models folder is read as the run will read it; the bundled
+        // models are compiled in, and their own tests read them.
+        if let Some(base) = base_dir
+            && !self.ensemble.models_dir.is_empty()
+        {
+            files::models(&self.ensemble, base)?;
+        }
         Ok(catalog)
     }
 }

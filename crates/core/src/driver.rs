@@ -128,6 +128,11 @@ impl<M: MarketSource> Driver<M> {
 
     /// Processes the next market event (and every broker action before it).
     /// Returns false when the source is exhausted.
+    ///
+    /// The source's time for the event (`peek_ts`: a live feed's receive
+    /// time) is when it happens. An event whose own time is earlier (a
+    /// venue bar stamped with the venue's close) is preceded by a timer at
+    /// the source's time, so the engine's clock reaches it either way.
     pub fn step(&mut self, sink: &mut dyn AuditSink) -> Result<bool, SinkError> {
         let Some(next) = self.market.peek_ts() else {
             return Ok(false);
@@ -136,6 +141,9 @@ impl<M: MarketSource> Driver<M> {
         let Some(event) = self.market.next() else {
             return Ok(false);
         };
+        if next > event.ts() && next > self.engine.clock() {
+            self.feed(EngineEvent::Timer(next), sink)?;
+        }
         let mut reports = std::mem::take(&mut self.reports);
         self.brokers.on_market(&event, &mut reports);
         self.feed(EngineEvent::Market(event), sink)?;

@@ -4,7 +4,7 @@
 use crate::VenueKind;
 use crate::venue::Transport;
 use omni_core::domain::Catalog;
-use omni_core::validation::{Invalid, bad};
+use omni_core::validation::{Invalid, above, bad, range};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -72,10 +72,12 @@ pub enum FeedUse {
     Replay,
 }
 
-/// Checks `[feeds.*]` and `[market.replay]`: finite positive durations and
-/// sizes always; for a live run, each enabled feed names a configured venue,
-/// a URL of the right scheme and instruments that venue lists (OANDA also
-/// its account and token variable); for a replay, files that exist.
+/// Checks `[feeds.*]` and `[market.replay]`: durations, sizes and the replay
+/// speed in their ranges always (a heartbeat of at most an hour, frames of
+/// 1 KiB to 64 MiB, connections of at most 30 days); for a live run, each
+/// enabled feed names a configured venue, a URL of the right scheme and
+/// instruments that venue lists (OANDA also its account and token
+/// variable); for a replay, files that exist and open.
 pub fn validate(
     feeds: &FeedsConfig,
     replay: &ReplayConfig,
@@ -86,14 +88,13 @@ pub fn validate(
     for (kind, feed) in feeds {
         let name = kind.name();
         let key = format!("feeds.{name}");
-        // TOML admits `nan` and `inf`: neither is a duration.
-        let positive = |x: f64| x.is_finite() && x > 0.0;
-        if !positive(feed.heartbeat_secs) {
-            return Err(bad(
-                format!("{key}.heartbeat_secs"),
-                "must be a positive finite number of seconds",
-            ));
-        }
+        // TOML admits `nan` and `inf`: neither is in a range.
+        above(
+            format!("{key}.heartbeat_secs"),
+            feed.heartbeat_secs,
+            0.0,
+            3_600.0,
+        )?;
         // Checked whether or not the feed is used: a token pasted here is a
         // secret in a file, and it would be echoed wherever the variable is
         // named ("environment variable … is not set"). The value itself is
@@ -107,15 +108,19 @@ pub fn validate(
                  token_env = \"OANDA_TOKEN\"",
             ));
         }
-        if feed.max_frame_bytes == 0 {
-            return Err(bad(format!("{key}.max_frame_bytes"), "must be positive"));
-        }
-        if !positive(feed.max_connection_hours) {
-            return Err(bad(
-                format!("{key}.max_connection_hours"),
-                "must be a positive finite number of hours",
-            ));
-        }
+        range(
+            format!("{key}.max_frame_bytes"),
+            feed.max_frame_bytes,
+            1_024,
+            64 << 20,
+        )?;
+        // At most 30 days, as a `Duration` of seconds.
+        above(
+            format!("{key}.max_connection_hours"),
+            feed.max_connection_hours,
+            0.0,
+            720.0,
+        )?;
         let live = usage == FeedUse::Live && feed.enabled;
         if !live {
             continue;
@@ -178,23 +183,22 @@ pub fn validate(
             ));
         }
         for (i, file) in r.files.iter().enumerate() {
-            if base_dir.is_some_and(|d| !d.join(file).is_file()) {
+            let Some(dir) = base_dir else { continue };
+            // Opened as the replay will open it: a file that exists but
+            // cannot be read is refused here, not when the run starts.
+            let path = dir.join(file);
+            let readable = path.is_file() && std::fs::File::open(&path).is_ok();
+            if !readable {
                 return Err(bad(
                     format!("market.replay.files[{i}]"),
-                    format!("`{file}` is not a readable file"),
+                    format!("`{file}` is not a readable file ({})", path.display()),
                 ));
             }
         }
     }
-    // TOML admits `nan` and `inf`; neither is a pace.
-    let speed = replay.speed;
-    if !speed.is_finite() || speed <= 0.0 {
-        return Err(bad(
-            "market.replay.speed",
-            "must be a positive finite number",
-        ));
-    }
-    Ok(())
+    // TOML admits `nan` and `inf`; neither is a pace. The fastest is the
+    // cockpit's own maximum (a million times real time).
+    above("market.replay.speed", replay.speed, 0.0, 1e6)
 }
 
 #[cfg(test)]

@@ -3,15 +3,14 @@
 
 use super::SymbolMap;
 use super::backoff::Backoff;
-use super::ingest::Ingest;
+use super::ingest::{Ingest, Outlet};
 use super::record::Recorder;
 use super::stats::{FeedState, FeedStats};
 use super::venue::VenueKind;
 use futures_util::StreamExt;
-use omni_core::market::MarketEvent;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::{sleep, timeout};
 
 /// How to reach the stream.
@@ -49,7 +48,7 @@ pub async fn run(
     spec: HttpSpec,
     map: SymbolMap,
     stats: Arc<FeedStats>,
-    tx: mpsc::Sender<MarketEvent>,
+    out: Outlet,
     recorder: Option<Recorder>,
     mut stop: watch::Receiver<bool>,
     seed: u64,
@@ -73,7 +72,7 @@ pub async fn run(
             &spec,
             &map,
             &stats,
-            &tx,
+            &out,
             recorder.as_ref(),
             &mut stop,
             &mut backoff,
@@ -104,7 +103,7 @@ async fn once(
     spec: &HttpSpec,
     map: &SymbolMap,
     stats: &FeedStats,
-    tx: &mpsc::Sender<MarketEvent>,
+    out: &Outlet,
     recorder: Option<&Recorder>,
     stop: &mut watch::Receiver<bool>,
     backoff: &mut Backoff,
@@ -125,7 +124,7 @@ async fn once(
         parser: VenueKind::Oanda.parser(map.clone()),
         max_frame: spec.max_frame,
         recorder,
-        tx,
+        out,
         buf: Vec::new(),
         gaps_seen: 0,
     };
@@ -167,7 +166,7 @@ async fn once(
                         pending.push(byte);
                         if pending.len() > spec.max_frame {
                             // Count it once and skip to the next newline.
-                            stats.message(super::ingest::now());
+                            stats.message(out.clock.now());
                             stats.dropped();
                             pending.clear();
                             skipping = true;

@@ -1,12 +1,41 @@
-//! What every connector does with a received frame: count it, cap its
-//! size, record it, parse it, and pass its events on.
+//! What every connector does with a received frame: stamp its receive
+//! time, count it, cap its size, record it, parse it, and pass its events
+//! on, each with its receive time.
 
+use super::clock::{self, ReceiveClock};
 use super::parser::{FrameKind, FrameParser};
 use super::record::Recorder;
 use super::stats::FeedStats;
 use omni_core::domain::Timestamp;
 use omni_core::market::MarketEvent;
 use tokio::sync::mpsc;
+
+/// A market event as a live feed delivers it: with the time this process
+/// received its frame. `at` orders the feeds' events and is the event's
+/// time for the engine; the event's own timestamps are content (a venue
+/// bar's `open_ts` is the venue's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Received {
+    /// Receive time, from the feeds' [`ReceiveClock`].
+    pub at: Timestamp,
+    pub event: MarketEvent,
+}
+
+/// Where a connection's events go: the channel to the engine's side, and
+/// the clock that stamps each frame on arrival (shared with that side, so
+/// its "now" is never before a stamp already sent).
+#[derive(Clone, Debug)]
+pub struct Outlet {
+    pub tx: mpsc::Sender<Received>,
+    pub clock: ReceiveClock,
+}
+
+impl Outlet {
+    /// An outlet sending on `tx`, stamping with `clock`.
+    pub fn new(tx: mpsc::Sender<Received>, clock: ReceiveClock) -> Self {
+        Self { tx, clock }
+    }
+}
 
 /// The per-connection side of a feed.
 pub struct Ingest<'a> {
@@ -19,22 +48,17 @@ pub struct Ingest<'a> {
     pub max_frame: usize,
     /// Where raw frames are written, if recording.
     pub recorder: Option<&'a Recorder>,
-    pub tx: &'a mpsc::Sender<MarketEvent>,
+    pub out: &'a Outlet,
     /// Scratch buffer for one frame's events, reused to avoid allocating per frame.
     pub buf: Vec<MarketEvent>,
     /// The parser's gap count already passed on to `stats`.
     pub gaps_seen: u64,
 }
 
-/// The wall clock as event time: live frames are stamped when received.
-pub fn now() -> Timestamp {
-    Timestamp::from_datetime(chrono::Utc::now())
-}
-
 impl Ingest<'_> {
     /// Handles one text frame. Returns false when the engine side is gone.
     pub async fn frame(&mut self, text: &str) -> bool {
-        let recv = now();
+        let recv = self.out.clock.now();
         self.stats.message(recv);
         if text.len() > self.max_frame {
             self.stats.dropped();
@@ -56,9 +80,11 @@ impl Ingest<'_> {
         }
         match kind {
             FrameKind::Data => {
+                clock::admit(&mut self.buf, recv, self.stats);
                 self.stats.add_events(self.buf.len() as u64);
-                for ev in self.buf.drain(..) {
-                    if self.tx.send(ev).await.is_err() {
+                for event in self.buf.drain(..) {
+                    let r = Received { at: recv, event };
+                    if self.out.tx.send(r).await.is_err() {
                         return false;
                     }
                 }

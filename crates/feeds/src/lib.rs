@@ -8,6 +8,7 @@
 pub mod backoff;
 pub mod binance;
 pub mod bybit;
+pub mod clock;
 pub mod coinbase;
 pub mod config;
 pub mod http_stream;
@@ -22,6 +23,7 @@ pub mod stats;
 pub mod venue;
 pub mod ws;
 
+pub use clock::{ReceiveClock, WallClock};
 pub use config::{FeedConfig, FeedUse, FeedsConfig, ReplayConfig};
 pub use parser::{FrameKind, FrameParser, SymbolMap};
 pub use stats::{FeedHealth, FeedState, FeedStats};

@@ -1,8 +1,14 @@
 //! Starting the live feeds: one task per enabled venue on a tokio runtime
 //! of its own thread, all sending market events into one bounded channel
 //! that the engine's thread reads as a market source.
+//!
+//! Every event is stamped with its receive time from one [`ReceiveClock`]
+//! (see [`crate::clock`]); the source hands events over in arrival order and
+//! reports that stamp as their time, so nothing waits for a venue's clock.
 
+use super::clock::ReceiveClock;
 use super::http_stream::{self, HttpSpec};
+use super::ingest::{Outlet, Received};
 use super::record::Recorder;
 use super::stats::{FeedState, FeedStats};
 use super::venue::{Transport, VenueKind};
@@ -43,19 +49,31 @@ impl Drop for LiveFeeds {
     }
 }
 
-/// The feeds' events as a market source: whatever has arrived so far.
+/// The feeds' events as a market source: whatever has arrived so far, in
+/// arrival order. An event's time ([`MarketSource::peek_ts`]) is its
+/// receive stamp, never a venue's timestamp, so one event dated in the
+/// future (or a local clock behind the venues) holds nothing back.
 pub struct LiveSource {
-    rx: RefCell<mpsc::Receiver<MarketEvent>>,
-    head: RefCell<Option<MarketEvent>>,
+    rx: RefCell<mpsc::Receiver<Received>>,
+    head: RefCell<Option<Received>>,
+    clock: ReceiveClock,
 }
 
 impl LiveSource {
-    /// A source reading a channel.
-    pub fn new(rx: mpsc::Receiver<MarketEvent>) -> Self {
+    /// A source reading a channel whose events `clock` stamped.
+    pub fn new(rx: mpsc::Receiver<Received>, clock: ReceiveClock) -> Self {
         Self {
             rx: RefCell::new(rx),
             head: RefCell::new(None),
+            clock,
         }
+    }
+
+    /// The clock that stamps this source's events: the engine's side asks
+    /// it how far market time may run, so an event already received is
+    /// never later than its "now".
+    pub fn clock(&self) -> ReceiveClock {
+        self.clock.clone()
     }
 }
 
@@ -66,6 +84,7 @@ impl Iterator for LiveSource {
             .get_mut()
             .take()
             .or_else(|| self.rx.get_mut().try_recv().ok())
+            .map(|r| r.event)
     }
 }
 
@@ -75,7 +94,7 @@ impl MarketSource for LiveSource {
         if head.is_none() {
             *head = self.rx.borrow_mut().try_recv().ok();
         }
-        head.as_ref().map(MarketEvent::ts)
+        head.as_ref().map(|r| r.at)
     }
 }
 
@@ -91,12 +110,24 @@ pub enum LiveError {
 }
 
 /// Starts every enabled feed of `[feeds]`; `seed` jitters their reconnect
-/// backoff.
+/// backoff. Frames are stamped from the system clock.
 pub fn start(
     feeds: &FeedsConfig,
     seed: u64,
     catalog: &Catalog,
     recorder: Option<Recorder>,
+) -> Result<(LiveFeeds, LiveSource), LiveError> {
+    start_with_clock(feeds, seed, catalog, recorder, ReceiveClock::system())
+}
+
+/// [`start`], stamping frames with `clock` (tests inject one that is off
+/// by an hour).
+pub fn start_with_clock(
+    feeds: &FeedsConfig,
+    seed: u64,
+    catalog: &Catalog,
+    recorder: Option<Recorder>,
+    clock: ReceiveClock,
 ) -> Result<(LiveFeeds, LiveSource), LiveError> {
     // rustls needs a process-wide crypto provider before the first wss:// connect.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -117,7 +148,8 @@ pub fn start(
         let symbols: Vec<String> = feed.symbols.iter().map(|s| kind.symbol(s)).collect();
         let heartbeat = Duration::from_secs_f64(feed.heartbeat_secs);
         let max_age = Duration::from_secs_f64(feed.max_connection_hours * 3600.0);
-        let (tx, rec, stop) = (tx.clone(), recorder.clone(), stop_rx.clone());
+        let out = Outlet::new(tx.clone(), clock.clone());
+        let (rec, stop) = (recorder.clone(), stop_rx.clone());
         let task_seed = seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         if matches!(kind.spec().transport, Transport::HttpStream) {
             let token = std::env::var(&feed.token_env).unwrap_or_default();
@@ -137,7 +169,7 @@ pub fn start(
                 backoff: (Duration::from_secs(1), Duration::from_secs(60)),
             };
             tasks.push(Box::pin(http_stream::run(
-                spec, map, st, tx, rec, stop, task_seed,
+                spec, map, st, out, rec, stop, task_seed,
             )));
         } else {
             let spec = ws::venue_spec(
@@ -148,7 +180,7 @@ pub fn start(
                 feed.max_frame_bytes,
                 max_age,
             );
-            tasks.push(Box::pin(ws::run(spec, map, st, tx, rec, stop, task_seed)));
+            tasks.push(Box::pin(ws::run(spec, map, st, out, rec, stop, task_seed)));
         }
     }
     if stats.is_empty() {
@@ -175,6 +207,6 @@ pub fn start(
             stop: stop_tx,
             join: Some(join),
         },
-        LiveSource::new(rx),
+        LiveSource::new(rx, clock),
     ))
 }

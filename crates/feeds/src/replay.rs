@@ -1,9 +1,12 @@
 //! Replaying recorded frames through the same parsers as the live feeds.
 //! Reads our recordings (`<ns> <venue> <frame>`) and venue captures in the
 //! format of ../shared/data/ws_captures/binance_spot (`<ns> <frame>`, gzip),
-//! several files merged by receive time.
+//! several files merged by receive time. As live, an event's time is its
+//! line's receive time, never a venue's timestamp inside the frame.
 
 use super::FrameParser;
+use super::clock;
+use super::ingest::Received;
 use super::parser::FrameKind;
 use super::stats::{FeedState, FeedStats};
 use super::venue::VenueKind;
@@ -68,7 +71,7 @@ struct Inner {
     heap: BinaryHeap<Reverse<(i64, usize)>>,
     parsers: Vec<Option<Box<dyn FrameParser>>>,
     stats: Vec<Option<Arc<FeedStats>>>,
-    pending: VecDeque<MarketEvent>,
+    pending: VecDeque<Received>,
     default_venue: Option<VenueKind>,
     error: Option<ReplayError>,
     buf: Vec<MarketEvent>,
@@ -145,8 +148,10 @@ impl Inner {
             self.buf.clear();
             match parser.parse(&line.text, recv, &mut self.buf) {
                 FrameKind::Data => {
+                    clock::admit(&mut self.buf, recv, stats);
                     stats.add_events(self.buf.len() as u64);
-                    self.pending.extend(self.buf.drain(..));
+                    self.pending
+                        .extend(self.buf.drain(..).map(|event| Received { at: recv, event }));
                 }
                 FrameKind::Ignored => stats.ignored(),
                 FrameKind::Unknown | FrameKind::Malformed(_) => stats.dropped(),
@@ -246,7 +251,7 @@ impl Iterator for ReplaySource {
     fn next(&mut self) -> Option<MarketEvent> {
         let inner = self.inner.get_mut();
         inner.fill();
-        inner.pending.pop_front()
+        inner.pending.pop_front().map(|r| r.event)
     }
 }
 
@@ -254,6 +259,6 @@ impl MarketSource for ReplaySource {
     fn peek_ts(&self) -> Option<Timestamp> {
         let mut inner = self.inner.borrow_mut();
         inner.fill();
-        inner.pending.front().map(MarketEvent::ts)
+        inner.pending.front().map(|r| r.at)
     }
 }

@@ -80,6 +80,11 @@ pub struct FeedHealth {
     pub reconnects: u64,
     /// Sequence gaps seen (venues that number their messages).
     pub gaps: u64,
+    /// Market events the engine held back as implausible (crossed or empty
+    /// book, out-of-bounds numbers, inconsistent bars, jumps from the
+    /// cross-venue reference). The feed does not judge prices: whoever owns
+    /// the engine fills this in; a bare feed reports 0.
+    pub quarantined: u64,
     /// Receive time of the last frame, ns since the epoch (0: none yet).
     #[serde(skip)]
     pub last_message_ns: i64,
@@ -171,6 +176,7 @@ impl FeedStats {
             ignored: self.ignored.load(Ordering::Relaxed),
             reconnects: self.reconnects.load(Ordering::Relaxed),
             gaps: self.gaps.load(Ordering::Relaxed),
+            quarantined: 0,
             last_message_ns: self.last_message.load(Ordering::Relaxed),
             last_error: self
                 .last_error

@@ -4,14 +4,13 @@
 
 use super::SymbolMap;
 use super::backoff::Backoff;
-use super::ingest::Ingest;
+use super::ingest::{Ingest, Outlet};
 use super::record::Recorder;
 use super::stats::{FeedState, FeedStats};
 use super::venue::{Subscription, Transport, VenueKind};
 use futures_util::{SinkExt, StreamExt};
-use omni_core::market::MarketEvent;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::{Instant, sleep, timeout};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -83,7 +82,7 @@ pub async fn run(
     spec: WsSpec,
     map: SymbolMap,
     stats: std::sync::Arc<FeedStats>,
-    tx: mpsc::Sender<MarketEvent>,
+    out: Outlet,
     recorder: Option<Recorder>,
     mut stop: watch::Receiver<bool>,
     seed: u64,
@@ -95,7 +94,7 @@ pub async fn run(
             &spec,
             &map,
             &stats,
-            &tx,
+            &out,
             recorder.as_ref(),
             &mut stop,
             &mut backoff,
@@ -126,7 +125,7 @@ async fn connect_once(
     spec: &WsSpec,
     map: &SymbolMap,
     stats: &FeedStats,
-    tx: &mpsc::Sender<MarketEvent>,
+    out: &Outlet,
     recorder: Option<&Recorder>,
     stop: &mut watch::Receiver<bool>,
     backoff: &mut Backoff,
@@ -154,7 +153,7 @@ async fn connect_once(
         parser: spec.kind.parser(map.clone()),
         max_frame: spec.max_frame,
         recorder,
-        tx,
+        out,
         buf: Vec::new(),
         gaps_seen: 0,
     };
@@ -217,12 +216,12 @@ async fn connect_once(
                             }
                         }
                         Err(_) => {
-                            stats.message(super::ingest::now());
+                            stats.message(out.clock.now());
                             stats.dropped();
                         }
                     },
                     // tungstenite answers pings itself on the next read.
-                    Message::Ping(_) | Message::Pong(_) => stats.message(super::ingest::now()),
+                    Message::Ping(_) | Message::Pong(_) => stats.message(out.clock.now()),
                     Message::Close(_) => return End::Reconnect("close frame from the venue".into()),
                     Message::Frame(_) => {}
                 }

@@ -130,12 +130,12 @@ fn feed_lines(r: &FeedRow, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let spans = vec![
         Span::raw(format!("{:<8}", h.venue)),
         Span::styled(
-            format!("{:<12}", h.state.as_str()),
+            format!("{:<13}", h.state.as_str()),
             theme.fg(color).patch(theme.bold()),
         ),
         Span::raw(format!(
-            "{:>6.1}/s  last {age:<6} reconnects {}  dropped {}",
-            r.rate, h.reconnects, h.dropped
+            "{:>6.1}/s  {age:>5} ago  reconn {}  dropped {}  quarantined {}",
+            r.rate, h.reconnects, h.dropped, h.quarantined
         )),
     ];
     let mut out = vec![Line::from(spans)];

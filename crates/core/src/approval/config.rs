@@ -1,6 +1,6 @@
 //! `[approval]`: manual or automatic approval, and the auto policy's thresholds.
 
-use crate::validation::{Invalid, bad};
+use crate::validation::{Invalid, WEEK_SECS, range};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -59,8 +59,12 @@ pub struct AutoPolicyConfig {
     pub binary_expiry_secs: i64,
 }
 
-/// Tolerances are percentages in [0, 100].
+/// Tolerances and edges are percentages in [0, 100], the risk score a
+/// score the scanner can give (1 to 100), confidences in [0, 1],
+/// probabilities the chosen side can reach (0.5 to 1) and the expiry one of
+/// 1 s to a week, as `[scanners.binary]` allows.
 pub fn validate(approval: &ApprovalConfig) -> Result<(), Invalid> {
+    let (zero, hundred) = (Decimal::ZERO, Decimal::ONE_HUNDRED);
     for (key, v) in [
         (
             "shown_price_tolerance_pct",
@@ -71,12 +75,44 @@ pub fn validate(approval: &ApprovalConfig) -> Result<(), Invalid> {
             approval.shown_edge_tolerance_pct,
         ),
     ] {
-        if v < Decimal::ZERO || v > Decimal::ONE_HUNDRED {
-            return Err(bad(
-                format!("approval.{key}"),
-                "must be a percentage in [0, 100]",
-            ));
-        }
+        range(format!("approval.{key}"), v, zero, hundred)?;
     }
+    let a = &approval.auto;
+    range(
+        "approval.auto.arbitrage_min_net_pct",
+        a.arbitrage_min_net_pct,
+        zero,
+        hundred,
+    )?;
+    range(
+        "approval.auto.arbitrage_max_risk_score",
+        a.arbitrage_max_risk_score,
+        1,
+        100,
+    )?;
+    range(
+        "approval.auto.forex_min_confidence",
+        a.forex_min_confidence,
+        0.0,
+        1.0,
+    )?;
+    range(
+        "approval.auto.forex_min_reward_risk",
+        a.forex_min_reward_risk,
+        zero,
+        hundred,
+    )?;
+    range(
+        "approval.auto.binary_min_probability",
+        a.binary_min_probability,
+        0.5,
+        1.0,
+    )?;
+    range(
+        "approval.auto.binary_expiry_secs",
+        a.binary_expiry_secs,
+        1,
+        WEEK_SECS,
+    )?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use super::{
     AccountId, AccountInfo, AccountMode, AccountType, AssetClass, Catalog, Instrument,
     InstrumentId, RiskProfile, Venue, VenueId,
 };
-use crate::validation::{Invalid, bad};
+use crate::validation::{Invalid, MAX_MONEY, above, bad, range};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -77,8 +77,9 @@ impl BrokerKind {
 }
 
 /// Builds the catalog from the three sections, refusing empty or duplicate
-/// names, fees outside [0, 100) %, non-positive sizes and balances, and
-/// instruments on unknown venues. Every account gets `mode` (the demo
+/// names, fees outside [0, 10] %, order latencies over a minute, sizes
+/// outside (0, 10^6] (a minimum quantity up to 10^9), balances outside
+/// (0, [`MAX_MONEY`]], and instruments on unknown venues. Every account gets `mode` (the demo
 /// market makes paper accounts DEMO; real data makes them PAPER).
 pub fn build_catalog(
     venues: &[VenueConfig],
@@ -103,13 +104,14 @@ pub fn build_catalog(
             ("taker_fee_pct", v.taker_fee_pct),
             ("maker_fee_pct", v.maker_fee_pct),
         ] {
-            if fee < Decimal::ZERO || fee >= Decimal::from(100) {
-                return Err(bad(
-                    format!("{key}.{field}"),
-                    "a fee must be a percent in [0, 100)",
-                ));
-            }
+            range(format!("{key}.{field}"), fee, Decimal::ZERO, Decimal::TEN)?;
         }
+        range(
+            format!("{key}.order_latency_ms"),
+            v.order_latency_ms,
+            0,
+            60_000,
+        )?;
         catalog.venues.push(Venue {
             id: VenueId(i as u16),
             name: v.name.clone(),
@@ -133,14 +135,13 @@ pub fn build_catalog(
                 format!("instrument `{}` is defined twice", inst.name),
             ));
         }
-        for (field, value) in [
-            ("tick_size", inst.tick_size),
-            ("lot_size", inst.lot_size),
-            ("min_qty", inst.min_qty),
+        let step_max = Decimal::from(1_000_000);
+        for (field, value, max) in [
+            ("tick_size", inst.tick_size, step_max),
+            ("lot_size", inst.lot_size, step_max),
+            ("min_qty", inst.min_qty, Decimal::from(1_000_000_000)),
         ] {
-            if value <= Decimal::ZERO {
-                return Err(bad(format!("{key}.{field}"), "must be greater than zero"));
-            }
+            above(format!("{key}.{field}"), value, Decimal::ZERO, max)?;
         }
         if inst.venues.is_empty() {
             return Err(bad(
@@ -181,12 +182,12 @@ pub fn build_catalog(
                 format!("account `{}` is defined twice", a.name),
             ));
         }
-        if a.balance <= Decimal::ZERO {
-            return Err(bad(
-                format!("{key}.balance"),
-                "the starting balance must be positive",
-            ));
-        }
+        above(
+            format!("{key}.balance"),
+            a.balance,
+            Decimal::ZERO,
+            MAX_MONEY,
+        )?;
         catalog.accounts.push(AccountInfo {
             id: AccountId(i as u16),
             name: a.name.clone(),

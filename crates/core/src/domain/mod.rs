@@ -8,6 +8,7 @@ pub mod ids;
 pub mod instrument;
 pub mod opportunity;
 pub mod order;
+pub mod plausible;
 pub mod quote;
 pub mod time;
 

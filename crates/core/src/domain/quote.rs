@@ -26,11 +26,18 @@ impl Quote {
     pub fn mid(&self) -> Decimal {
         // Multiplying by an exact 0.5 gives the same value as dividing by 2
         // at a fraction of the cost; this runs on every quote.
-        (self.bid + self.ask) * Decimal::from_parts(5, 0, 0, false, 1)
+        let half = Decimal::from_parts(5, 0, 0, false, 1);
+        match self.bid.checked_add(self.ask) {
+            Some(sum) => sum * half,
+            // Prices near Decimal::MAX: halve first so nothing overflows
+            // (the engine quarantines such a quote, but must not panic
+            // while finding out).
+            None => (self.bid * half).saturating_add(self.ask * half),
+        }
     }
     /// Ask minus bid.
     pub fn spread(&self) -> Decimal {
-        self.ask - self.bid
+        self.ask.saturating_sub(self.bid)
     }
     /// Positive prices and quantities, and a bid not above the ask.
     /// A quote failing this is dropped by the engine and counted.

@@ -29,13 +29,15 @@ impl Timestamp {
     pub const fn from_nanos(n: i64) -> Self {
         Self(n)
     }
-    /// The timestamp `ms` milliseconds after the epoch.
+    /// The timestamp `ms` milliseconds after the epoch (saturating at the
+    /// ends of `i64` nanoseconds, like every conversion of a count of
+    /// milliseconds or seconds here: a configured duration never wraps).
     pub const fn from_millis(ms: i64) -> Self {
-        Self(ms * MILLI)
+        Self(ms.saturating_mul(MILLI))
     }
-    /// The timestamp `s` seconds after the epoch.
+    /// The timestamp `s` seconds after the epoch (saturating).
     pub const fn from_secs(s: i64) -> Self {
-        Self(s * SECOND)
+        Self(s.saturating_mul(SECOND))
     }
     /// Nanoseconds since the epoch.
     pub const fn nanos(self) -> i64 {
@@ -53,13 +55,15 @@ impl Timestamp {
     pub const fn plus(self, nanos: i64) -> Self {
         Self(self.0 + nanos)
     }
-    /// This time plus `ms` milliseconds.
+    /// This time plus `ms` milliseconds, saturating: a huge duration lands
+    /// at the end of time rather than wrapping into the past.
     pub const fn plus_millis(self, ms: i64) -> Self {
-        Self(self.0 + ms * MILLI)
+        Self(self.0.saturating_add(ms.saturating_mul(MILLI)))
     }
-    /// This time plus `s` seconds.
+    /// This time plus `s` seconds, saturating (an expiry or a cooldown of
+    /// `i64::MAX` seconds is "never", not a time before now).
     pub const fn plus_secs(self, s: i64) -> Self {
-        Self(self.0 + s * SECOND)
+        Self(self.0.saturating_add(s.saturating_mul(SECOND)))
     }
     /// Nanoseconds from `earlier` to `self` (negative if `earlier` is later).
     pub const fn since(self, earlier: Timestamp) -> i64 {
@@ -102,6 +106,16 @@ impl fmt::Display for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_durations_saturate_instead_of_wrapping_into_the_past() {
+        let now = Timestamp::from_secs(1_741_071_600);
+        assert_eq!(now.plus_secs(i64::MAX), Timestamp(i64::MAX));
+        assert_eq!(now.plus_millis(i64::MAX), Timestamp(i64::MAX));
+        assert!(now.plus_secs(9_223_372_036_854_775) > now);
+        assert_eq!(Timestamp::from_secs(i64::MIN), Timestamp(i64::MIN));
+        assert_eq!(now.plus_secs(60), now.plus(60 * SECOND));
+    }
 
     #[test]
     fn weekday_and_minute_of_a_known_time() {

@@ -3,6 +3,7 @@
 
 use crate::approval::config::ApprovalConfig;
 use crate::ensemble::config::EnsembleConfig;
+use crate::market::QuarantineConfig;
 use crate::risk::config::RiskConfig;
 use crate::router::config::RouteConfig;
 use crate::scanners::config::ScannersConfig;
@@ -20,6 +21,8 @@ pub struct EngineConfig {
     pub risk: RiskConfig,
     /// `[ensemble]`.
     pub ensemble: EnsembleConfig,
+    /// `[quarantine]`: implausible market data.
+    pub quarantine: QuarantineConfig,
 }
 
 impl EngineConfig {
@@ -32,6 +35,7 @@ impl EngineConfig {
             approval: section("approval"),
             risk: section("risk"),
             ensemble: section("ensemble"),
+            quarantine: section("quarantine"),
         }
     }
 }

@@ -25,6 +25,24 @@ impl PerKind {
     }
 }
 
+impl RunCounters {
+    /// Zero counts for a catalog's venues.
+    pub fn new(catalog: &crate::domain::Catalog) -> Self {
+        Self {
+            quarantined_by_venue: vec![0; catalog.venues.len()],
+            ..Self::default()
+        }
+    }
+
+    /// Counts one quarantined event from a venue.
+    pub fn quarantine(&mut self, venue: crate::domain::VenueId) {
+        self.quarantined += 1;
+        if let Some(n) = self.quarantined_by_venue.get_mut(venue.index()) {
+            *n += 1;
+        }
+    }
+}
+
 /// Counts since the engine was built (one run).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunCounters {
@@ -32,8 +50,15 @@ pub struct RunCounters {
     pub market_events: u64,
     /// Quotes applied.
     pub quotes: u64,
-    /// Quotes dropped as malformed, crossed or out of order.
+    /// Market events dropped: out of order, or naming an unknown venue or
+    /// instrument.
     pub dropped_quotes: u64,
+    /// Market events quarantined as implausible (crossed or non-positive
+    /// book, numbers out of bounds, inconsistent bar, jump from the
+    /// reference), in all.
+    pub quarantined: u64,
+    /// The same, per venue (indexed by venue id).
+    pub quarantined_by_venue: Vec<u64>,
     pub opportunities: PerKind,
     /// Opportunities approved by the operator.
     pub operator_approvals: u64,
@@ -57,6 +82,9 @@ pub struct RunCounters {
     pub duplicate_fills: u64,
     /// Reports about orders the engine does not know.
     pub unknown_reports: u64,
+    /// Fills that could not be booked (more than ordered, or numbers out
+    /// of bounds); each one halts trading.
+    pub bad_fills: u64,
     /// Round trips closed.
     pub trades: u64,
     /// Realised P&L after fees of those round trips.

@@ -25,7 +25,28 @@ impl Engine {
     fn on_quote(&mut self, q: &Quote) {
         let valid_ids = q.venue.index() < self.catalog.venues.len()
             && q.instrument.index() < self.catalog.instruments.len();
-        if !valid_ids || !q.is_sane() || !self.book.update(q) {
+        if !valid_ids {
+            self.counters.dropped_quotes += 1;
+            return;
+        }
+        if self
+            .book
+            .quote(q.venue, q.instrument)
+            .is_some_and(|held| q.ts < held.ts)
+        {
+            // Out of order: older than what the book holds.
+            self.counters.dropped_quotes += 1;
+            return;
+        }
+        if self
+            .guard
+            .check_quote(&self.catalog, &self.book, q)
+            .is_err()
+        {
+            self.counters.quarantine(q.venue);
+            return;
+        }
+        if !self.book.update(q) {
             self.counters.dropped_quotes += 1;
             return;
         }
@@ -53,13 +74,20 @@ impl Engine {
 
     fn on_trade(&mut self, t: &Trade) {
         if t.instrument.index() >= self.catalog.instruments.len()
-            || t.price <= rust_decimal::Decimal::ZERO
-            || t.qty <= rust_decimal::Decimal::ZERO
+            || t.venue.index() >= self.catalog.venues.len()
         {
             self.counters.dropped_quotes += 1;
             return;
         }
         if t.venue != self.catalog.instrument(t.instrument).primary_venue() {
+            return;
+        }
+        if self
+            .guard
+            .check_trade(&self.catalog, &self.book, t)
+            .is_err()
+        {
+            self.counters.quarantine(t.venue);
             return;
         }
         let mut bars = std::mem::take(&mut self.scratch_bars);
@@ -74,6 +102,16 @@ impl Engine {
     pub(super) fn on_venue_bar(&mut self, bar: &Bar, live: bool) {
         if bar.instrument.index() >= self.catalog.instruments.len() {
             self.counters.dropped_quotes += 1;
+            return;
+        }
+        if self
+            .guard
+            .check_bar(&self.catalog, &self.book, bar, live, self.clock)
+            .is_err()
+        {
+            // Bars name no venue: they come from the instrument's primary one.
+            let venue = self.catalog.instrument(bar.instrument).primary_venue();
+            self.counters.quarantine(venue);
             return;
         }
         let mut bars = std::mem::take(&mut self.scratch_bars);

@@ -30,7 +30,7 @@ use crate::domain::{
 };
 use crate::ensemble::{EnsembleTracker, ModelSet};
 use crate::execution::ExecutionRequest;
-use crate::market::QuoteBook;
+use crate::market::{MarketGuard, QuoteBook};
 use crate::portfolio::{Portfolio, Position, PositionKey};
 use crate::risk::{AccountRisk, RiskGate, TradingState};
 use crate::router::Router;
@@ -145,6 +145,8 @@ pub struct Engine {
     config: EngineConfig,
     clock: Timestamp,
     book: QuoteBook,
+    /// Holds back implausible market data before it reaches the book.
+    guard: MarketGuard,
     bars: Vec<InstrumentBars>,
     forex_timeframe: Timeframe,
     arbitrage: ArbitrageScanner,
@@ -213,6 +215,7 @@ impl Engine {
             .collect();
         Self {
             book: QuoteBook::new(catalog),
+            guard: MarketGuard::new(config.quarantine.clone(), catalog),
             bars: (0..n)
                 .map(|i| InstrumentBars::new(InstrumentId(i as u16)))
                 .collect(),
@@ -240,7 +243,7 @@ impl Engine {
             models: Arc::new(ModelSet::default()),
             trackers: vec![EnsembleTracker::new(); n],
             learning: BTreeMap::new(),
-            counters: RunCounters::default(),
+            counters: RunCounters::new(catalog),
             outbox: Outbox::default(),
             state_version: 0,
             scratch_bars: Vec::new(),

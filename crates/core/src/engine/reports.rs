@@ -2,6 +2,7 @@
 //! round trips, binary settlement, uneven arbitrage legs.
 
 use super::{Audit, Engine};
+use crate::domain::plausible;
 use crate::domain::{
     BinaryContract, ExitReason, Fill, OrderId, OrderPurpose, OrderStatus, Side, Timestamp,
 };
@@ -128,8 +129,30 @@ impl Engine {
             self.counters.unknown_reports += 1;
             return;
         };
-        if qty <= Decimal::ZERO || price < Decimal::ZERO {
-            self.counters.unknown_reports += 1;
+        let overfill = o
+            .filled_qty
+            .checked_add(qty)
+            .is_none_or(|total| total > o.qty);
+        if qty <= Decimal::ZERO
+            || !plausible::qty(qty)
+            || price < Decimal::ZERO
+            || price > plausible::MAX_PRICE
+            // A contract may be bought or sold back at 0; anything else
+            // trades at a price some market has.
+            || (o.binary.is_none() && contract.is_none() && !plausible::price(price))
+            || !plausible::fee(fee)
+            || overfill
+        {
+            // The broker says something that cannot be booked: more than
+            // was ordered, or numbers no market has. The position is now
+            // unknown, so nothing new may trade until the operator has
+            // looked (fail closed); the report is kept in the audit.
+            let cause = format!(
+                "broker reported an implausible fill on order #{}: qty {qty} (ordered {}, filled {}) at {price}, fee {fee}; not booked",
+                id.0, o.qty, o.filled_qty
+            );
+            self.counters.bad_fills += 1;
+            self.set_state(crate::risk::TradingState::Halted, &cause);
             return;
         }
         let prev = o.filled_qty;
@@ -295,6 +318,15 @@ impl Engine {
         let Some(p) = self.portfolio.positions.get(&key).cloned() else {
             return;
         };
+        if price < Decimal::ZERO || price > plausible::MAX_PRICE {
+            let cause = format!(
+                "broker settled contract #{} at an implausible value {price}; not booked",
+                order_id.0
+            );
+            self.counters.bad_fills += 1;
+            self.set_state(crate::risk::TradingState::Halted, &cause);
+            return;
+        }
         // Settlement is a sale of the whole stake at the settlement value.
         let settle = crate::domain::Order {
             id: order_id,

@@ -58,7 +58,19 @@ impl Engine {
             self.state = TradingState::Halted;
         }
         let mut latest_day = None;
+        let money = crate::domain::plausible::money;
         for (account, cash, risk) in s.accounts {
+            if !money(cash) || !money(risk.start_of_day_equity) || !money(risk.peak_equity) {
+                // A stored balance no account has: the database is damaged
+                // or was edited. Keep the configured balance, and let
+                // nothing trade until the operator has looked.
+                let cause = format!(
+                    "stored balance of account #{} is implausible (cash {cash}); not restored",
+                    account.0
+                );
+                self.set_state(TradingState::Halted, &cause);
+                continue;
+            }
             if let Some(b) = self.portfolio.balances.get_mut(account.index()) {
                 b.cash = cash;
                 latest_day = latest_day.max(Some(risk.day));
@@ -67,6 +79,20 @@ impl Engine {
         }
         self.restored_day = latest_day;
         for p in s.positions {
+            use crate::domain::plausible;
+            let sane = plausible::qty(p.qty.abs())
+                && plausible::qty(p.peak_qty.abs())
+                && (p.avg_price.is_zero() || plausible::price(p.avg_price))
+                && plausible::money(p.realized)
+                && plausible::money(p.fees);
+            if !sane {
+                let cause = format!(
+                    "stored position of account #{} is implausible (qty {} at {}); not restored",
+                    p.key.account.0, p.qty, p.avg_price
+                );
+                self.set_state(TradingState::Halted, &cause);
+                continue;
+            }
             if p.key.account.index() < self.catalog.accounts.len()
                 && p.key.instrument.index() < self.catalog.instruments.len()
             {

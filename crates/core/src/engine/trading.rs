@@ -232,6 +232,8 @@ impl Engine {
             position_qty,
             position_after,
             book: &self.book,
+            catalog: &self.catalog,
+            guard: &self.guard,
         }
     }
 
@@ -299,8 +301,14 @@ impl Engine {
                 // group is unwound rather than chasing the price.
                 let tick = self.catalog.instrument(opp.instrument).tick_size;
                 let slack = (a.sell_price - a.buy_price) * self.arbitrage.config().leg_slack;
-                let buy_limit = ((a.buy_price + slack) / tick).floor() * tick;
-                let sell_limit = ((a.sell_price - slack) / tick).ceil() * tick;
+                // A tick far below the price could overflow the quotient:
+                // then the price is used as it is (already on the venue's grid).
+                let on_grid = |x: Decimal, up: bool| {
+                    x.checked_div(tick)
+                        .map_or(x, |n| if up { n.ceil() } else { n.floor() } * tick)
+                };
+                let buy_limit = on_grid(a.buy_price + slack, false);
+                let sell_limit = on_grid(a.sell_price - slack, true);
                 let mut buy = base(
                     a.buy_venue,
                     Side::Buy,

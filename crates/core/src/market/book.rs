@@ -7,6 +7,8 @@ use rust_decimal::Decimal;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MarketSlot {
     pub quote: Quote,
+    /// The quote's mid, computed once when it arrived.
+    pub mid: Decimal,
     /// Change of the mid on the last update that moved it.
     pub last_change: Decimal,
     /// Quote updates received for this venue and instrument.
@@ -44,16 +46,19 @@ impl QuoteBook {
                 if q.ts < s.quote.ts {
                     return false;
                 }
-                let change = q.mid() - s.quote.mid();
+                let mid = q.mid();
+                let change = mid - s.mid;
                 if !change.is_zero() {
                     s.last_change = change;
                 }
                 s.quote = *q;
+                s.mid = mid;
                 s.updates += 1;
             }
             None => {
                 *entry = Some(MarketSlot {
                     quote: *q,
+                    mid: q.mid(),
                     last_change: Decimal::ZERO,
                     updates: 1,
                 });

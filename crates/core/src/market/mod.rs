@@ -3,8 +3,10 @@
 
 pub mod book;
 pub mod event;
+pub mod guard;
 pub mod source;
 
 pub use book::{MarketSlot, QuoteBook};
 pub use event::MarketEvent;
+pub use guard::{MarketGuard, QuarantineConfig, QuarantineReason, Reference};
 pub use source::MarketSource;

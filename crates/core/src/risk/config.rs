@@ -3,7 +3,7 @@
 
 use super::hours::{DailyBreak, WeekTime};
 use crate::domain::RiskProfile;
-use crate::validation::{Invalid, bad};
+use crate::validation::{Invalid, MAX_MONEY, WEEK_SECS, above, bad, range};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +37,9 @@ pub struct RiskConfig {
     pub max_order_notional: Decimal,
     /// Largest distance of an order's price from the latest quote, percent.
     pub price_collar_pct: Decimal,
+    /// Largest distance of an order's price from the instrument's
+    /// cross-venue reference (see `market::guard`), percent.
+    pub reference_collar_pct: Decimal,
     /// A quote older than this (ms) is not fresh: no orders on it.
     pub max_quote_age_ms: i64,
     /// Orders per account in any rolling 60 s (message throttle): every
@@ -140,8 +143,8 @@ impl ProfilesConfig {
     }
 }
 
-/// Trading hours that parse, positive size and price limits, and risk-level
-/// thresholds in order.
+/// Trading hours that parse, and every number in its range
+/// ([`validate_numbers`]).
 pub fn validate(risk: &RiskConfig) -> Result<(), Invalid> {
     for (class, s) in [
         ("crypto", &risk.hours.crypto),
@@ -164,22 +167,124 @@ pub fn validate(risk: &RiskConfig) -> Result<(), Invalid> {
             _ => {}
         }
     }
-    let r = risk;
-    for (field, v) in [
-        ("max_position_pct", r.max_position_pct),
-        ("price_collar_pct", r.price_collar_pct),
-        ("max_order_notional", r.max_order_notional),
-    ] {
-        if v <= Decimal::ZERO {
-            return Err(bad(format!("risk.{field}"), "must be greater than zero"));
-        }
-    }
-    if !(0.0 < r.level_medium_at && r.level_medium_at < r.level_high_at && r.level_high_at <= 1.0) {
+    validate_numbers(risk)
+}
+
+/// Every number of `[risk]` in its range. Limits are positive (a zero or
+/// negative limit refuses every trade while the Risk pane reads LOW), money
+/// is at most [`MAX_MONEY`], durations at most a week (so no conversion to
+/// nanoseconds can wrap), fractions and confidences in [0, 1] and percents
+/// of equity at most 100 (1000 for a position, which leverage can take
+/// past the equity).
+fn validate_numbers(r: &RiskConfig) -> Result<(), Invalid> {
+    let hundred = Decimal::ONE_HUNDRED;
+    range("risk.daily_trade_limit", r.daily_trade_limit, 1, 100_000)?;
+    above(
+        "risk.daily_loss_limit",
+        r.daily_loss_limit,
+        Decimal::ZERO,
+        MAX_MONEY,
+    )?;
+    // 0 turns the loss-streak cooldown off.
+    range("risk.loss_streak_limit", r.loss_streak_limit, 0, 1_000)?;
+    range(
+        "risk.loss_streak_cooldown_secs",
+        r.loss_streak_cooldown_secs,
+        1,
+        WEEK_SECS,
+    )?;
+    let position_max = Decimal::from(1_000);
+    above(
+        "risk.max_position_pct",
+        r.max_position_pct,
+        Decimal::ZERO,
+        position_max,
+    )?;
+    above(
+        "risk.max_order_notional",
+        r.max_order_notional,
+        Decimal::ZERO,
+        MAX_MONEY,
+    )?;
+    above(
+        "risk.price_collar_pct",
+        r.price_collar_pct,
+        Decimal::ZERO,
+        hundred,
+    )?;
+    above(
+        "risk.reference_collar_pct",
+        r.reference_collar_pct,
+        Decimal::ZERO,
+        hundred,
+    )?;
+    range("risk.max_quote_age_ms", r.max_quote_age_ms, 1, 600_000)?;
+    range(
+        "risk.max_orders_per_minute",
+        r.max_orders_per_minute,
+        1,
+        10_000,
+    )?;
+    above("risk.level_medium_at", r.level_medium_at, 0.0, 1.0)?;
+    above("risk.level_high_at", r.level_high_at, 0.0, 1.0)?;
+    if r.level_medium_at >= r.level_high_at {
         return Err(bad(
-            "risk.level_high_at",
-            "need 0 < level_medium_at < level_high_at <= 1",
+            "risk.level_medium_at",
+            format!(
+                "must be below level_high_at ({}), got {}",
+                r.level_high_at, r.level_medium_at
+            ),
         ));
     }
-
+    for (kind, rule) in [
+        ("arbitrage", &r.signal.arbitrage),
+        ("forex", &r.signal.forex),
+        ("binary", &r.signal.binary),
+    ] {
+        let key = format!("risk.signal.{kind}");
+        range(
+            format!("{key}.min_confidence"),
+            rule.min_confidence,
+            0.0,
+            1.0,
+        )?;
+        range(
+            format!("{key}.min_interval_secs"),
+            rule.min_interval_secs,
+            0,
+            WEEK_SECS,
+        )?;
+    }
+    let p = &r.prop_firm;
+    above(
+        "risk.prop_firm.daily_loss_pct",
+        p.daily_loss_pct,
+        Decimal::ZERO,
+        hundred,
+    )?;
+    above(
+        "risk.prop_firm.max_drawdown_pct",
+        p.max_drawdown_pct,
+        Decimal::ZERO,
+        hundred,
+    )?;
+    for (name, profile) in [
+        ("conservative", &r.profiles.conservative),
+        ("balanced", &r.profiles.balanced),
+        ("aggressive", &r.profiles.aggressive),
+    ] {
+        for (field, v) in [
+            ("arbitrage_alloc_pct", profile.arbitrage_alloc_pct),
+            ("risk_per_trade_pct", profile.risk_per_trade_pct),
+            ("binary_stake_pct", profile.binary_stake_pct),
+        ] {
+            above(
+                format!("risk.profiles.{name}.{field}"),
+                v,
+                Decimal::ZERO,
+                hundred,
+            )?;
+        }
+    }
     Ok(())
 }

@@ -62,6 +62,10 @@ pub struct GateContext<'a> {
     /// Notional of the instrument position if the intent fills.
     pub position_after: Decimal,
     pub book: &'a QuoteBook,
+    /// The catalog, for the instrument's venues.
+    pub catalog: &'a crate::domain::Catalog,
+    /// The cross-venue reference prices the collar checks against.
+    pub guard: &'a crate::market::MarketGuard,
 }
 
 /// The gate: limits from config, sessions per asset class.

@@ -57,6 +57,12 @@ refusal_reasons! {
     MaxOrderNotional => "max_order_notional",
     /// The order's price is too far from the latest quote.
     PriceCollar => "price_collar",
+    /// The order's price is too far from the instrument's cross-venue
+    /// reference price.
+    ReferenceCollar => "reference_collar",
+    /// No reference price to check the order against: no venue quoted
+    /// recently, or the other venues that quote the instrument went silent.
+    NoReference => "no_reference",
     /// The venue has never quoted the instrument.
     NoQuote => "no_quote",
     /// The venue's latest quote is too old.

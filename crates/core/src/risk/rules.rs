@@ -166,7 +166,8 @@ fn min_interval(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Re
     let rule = g.signal_rule(i.kind);
     let last = c.risk.last_entry_at(i.kind, i.instrument)?;
     let since = c.now.since(last);
-    if since < rule.min_interval_secs * SECOND {
+    // Saturating: a configured interval never wraps into a negative one.
+    if since < rule.min_interval_secs.saturating_mul(SECOND) {
         return refuse(
             R::MinInterval,
             format!(
@@ -257,7 +258,9 @@ fn prop_firm(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refus
     None
 }
 
-/// Every leg needs a fresh quote, and its price within the collar of it.
+/// Every leg needs a fresh quote, its price within the collar of that
+/// quote, and within the collar of the instrument's independent reference
+/// (the other venues' mids), so a bad quote cannot vouch for itself.
 fn quotes_and_collar(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
     let cfg = g.config();
     for leg in &i.legs {
@@ -265,7 +268,7 @@ fn quotes_and_collar(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Opti
             return refuse(R::NoQuote, "no quote from the venue".into());
         };
         let age = c.now.since(q.ts);
-        if age > cfg.max_quote_age_ms * MILLI {
+        if age > cfg.max_quote_age_ms.saturating_mul(MILLI) {
             return refuse(
                 R::StaleQuote,
                 format!("quote {}ms old > {}ms", age / MILLI, cfg.max_quote_age_ms),
@@ -290,6 +293,40 @@ fn quotes_and_collar(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Opti
                     ),
                 );
             }
+        }
+        let reference = c
+            .guard
+            .reference(c.catalog, c.book, i.instrument, leg.venue, c.now);
+        // A reference is a plausible (positive) mid; checked all the same.
+        let off = reference.and_then(|r| {
+            (leg.price - r.price)
+                .checked_div(r.price)
+                .and_then(|x| x.abs().checked_mul(Decimal::ONE_HUNDRED))
+                .map(|off| (r, off))
+        });
+        let Some((r, off)) = off else {
+            return refuse(
+                R::NoReference,
+                format!(
+                    "no reference price: no other venue quoted {} in the last {}s",
+                    c.catalog.instrument(i.instrument).name,
+                    c.guard.config().reference_max_age_secs
+                ),
+            );
+        };
+        if off > cfg.reference_collar_pct {
+            return refuse(
+                R::ReferenceCollar,
+                format!(
+                    "price {} is {} from the reference {} (median of {} venue{}; > {})",
+                    leg.price,
+                    pct(off),
+                    r.price.round_dp(8),
+                    r.venues,
+                    if r.venues == 1 { "" } else { "s" },
+                    pct(cfg.reference_collar_pct)
+                ),
+            );
         }
     }
     None

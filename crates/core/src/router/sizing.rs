@@ -39,7 +39,10 @@ fn floor_to(x: Decimal, step: Decimal) -> Decimal {
     if step <= Decimal::ZERO || x <= Decimal::ZERO {
         return Decimal::ZERO.max(x.min(Decimal::ZERO));
     }
-    (x / step).floor() * step
+    // A lot far below the size could overflow the quotient: no size then
+    // (the gate refuses it as too small) rather than a panic.
+    x.checked_div(step)
+        .map_or(Decimal::ZERO, |n| n.floor() * step)
 }
 
 fn frac(pct: Decimal) -> Decimal {

@@ -78,11 +78,13 @@ impl ArbitrageScanner {
         let fees = buy_notional * catalog.venue(bq.venue).taker_fee
             + sell_notional * catalog.venue(sq.venue).taker_fee;
         let net = sell_notional - buy_notional - fees;
-        let net_pct = net / buy_notional * Decimal::ONE_HUNDRED;
+        // Dust (a tiny price times a tiny size) rounds the notional to zero:
+        // no edge to speak of, and no division by it.
+        let net_pct = net.checked_div(buy_notional)? * Decimal::ONE_HUNDRED;
         if net_pct < self.cfg.min_net_pct {
             return None;
         }
-        let spread_pct = (sq.bid - bq.ask) / bq.ask * Decimal::ONE_HUNDRED;
+        let spread_pct = (sq.bid - bq.ask).checked_div(bq.ask)? * Decimal::ONE_HUNDRED;
         Some(ArbitrageDetail {
             buy_venue: bq.venue,
             sell_venue: sq.venue,
@@ -192,5 +194,17 @@ mod tests {
         book.update(&quote(1, dec!(105), dec!(105.2), dec!(1), t));
         scanner.scan(&catalog, &book, InstrumentId(0), t.plus_secs(10), &mut out);
         assert!(out.is_empty(), "quotes 10 s old are not used");
+    }
+
+    #[test]
+    fn dust_whose_notional_rounds_to_zero_is_no_edge_and_no_panic() {
+        let cfg = builtin();
+        let catalog = crate::domain::Catalog::builtin(crate::domain::AccountMode::Demo);
+        let scanner = ArbitrageScanner::new(cfg.scanners.arbitrage.clone());
+        let t = Timestamp::from_secs(1_000);
+        let tiny = dec!(0.000000000000000000001);
+        let bq = quote(0, dec!(0.000000000001), dec!(0.000000000001), tiny, t);
+        let sq = quote(1, dec!(0.000000000002), dec!(0.000000000003), tiny, t);
+        assert_eq!(scanner.evaluate(&catalog, &bq, &sq, t), None);
     }
 }

@@ -1,7 +1,7 @@
 //! `[scanners.*]`: the three scanners' settings and their checks.
 
 use crate::domain::{Catalog, Timeframe};
-use crate::validation::{Invalid, bad};
+use crate::validation::{DAY_SECS, Invalid, WEEK_SECS, above, bad, range};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -85,8 +85,12 @@ pub struct BinaryScannerConfig {
     pub instruments: Vec<String>,
 }
 
-/// Periods of at least one bar, known instruments, a leg slack in [0, 0.5),
-/// a positive binary expiry and payout.
+/// Known instruments, and every number in its range: periods of 1 to 1000
+/// bars (the fast average shorter than the slow), RSI levels in [0, 100]
+/// (oversold below overbought), a leg slack in [0, 0.5), times to decide of
+/// 1 s to a day, a binary expiry of 1 s to a week (so the expiry cannot wrap
+/// into the past), a positive payout and probabilities the chosen side can
+/// reach (0.5 to 1).
 pub fn validate(scanners: &ScannersConfig, catalog: &Catalog) -> Result<(), Invalid> {
     let f = &scanners.forex;
     for (field, v) in [
@@ -95,10 +99,80 @@ pub fn validate(scanners: &ScannersConfig, catalog: &Catalog) -> Result<(), Inva
         ("sma_slow", f.sma_slow),
         ("atr_period", f.atr_period),
     ] {
-        if v == 0 {
-            return Err(bad(format!("scanners.forex.{field}"), "must be at least 1"));
-        }
+        range(format!("scanners.forex.{field}"), v, 1, 1_000)?;
     }
+    if f.sma_fast >= f.sma_slow {
+        return Err(bad(
+            "scanners.forex.sma_fast",
+            format!(
+                "must be below sma_slow ({}), got {}",
+                f.sma_slow, f.sma_fast
+            ),
+        ));
+    }
+    range("scanners.forex.rsi_oversold", f.rsi_oversold, 0.0, 100.0)?;
+    range(
+        "scanners.forex.rsi_overbought",
+        f.rsi_overbought,
+        0.0,
+        100.0,
+    )?;
+    if f.rsi_oversold >= f.rsi_overbought {
+        return Err(bad(
+            "scanners.forex.rsi_overbought",
+            format!(
+                "must be above rsi_oversold ({}), got {}",
+                f.rsi_oversold, f.rsi_overbought
+            ),
+        ));
+    }
+    let atrs = Decimal::ONE_HUNDRED;
+    above("scanners.forex.stop_atr", f.stop_atr, Decimal::ZERO, atrs)?;
+    above("scanners.forex.take_atr", f.take_atr, Decimal::ZERO, atrs)?;
+    range("scanners.forex.ttl_secs", f.ttl_secs, 1, DAY_SECS)?;
+    let a = &scanners.arbitrage;
+    range(
+        "scanners.arbitrage.min_net_pct",
+        a.min_net_pct,
+        Decimal::ZERO,
+        Decimal::ONE_HUNDRED,
+    )?;
+    range("scanners.arbitrage.top_n", a.top_n, 1, 1_000)?;
+    range("scanners.arbitrage.ttl_secs", a.ttl_secs, 1, DAY_SECS)?;
+    range(
+        "scanners.arbitrage.max_quote_age_ms",
+        a.max_quote_age_ms,
+        1,
+        600_000,
+    )?;
+    let b = &scanners.binary;
+    range("scanners.binary.expiry_secs", b.expiry_secs, 1, WEEK_SECS)?;
+    above(
+        "scanners.binary.payout",
+        b.payout,
+        Decimal::ZERO,
+        Decimal::TEN,
+    )?;
+    above(
+        "scanners.binary.halflife_secs",
+        b.halflife_secs,
+        0.0,
+        86_400.0,
+    )?;
+    range("scanners.binary.min_samples", b.min_samples, 2, 86_400)?;
+    above(
+        "scanners.binary.drift_prior_ratio",
+        b.drift_prior_ratio,
+        0.0,
+        10.0,
+    )?;
+    range(
+        "scanners.binary.min_probability",
+        b.min_probability,
+        0.5,
+        1.0,
+    )?;
+    range("scanners.binary.ttl_secs", b.ttl_secs, 1, DAY_SECS)?;
     for (k, list) in [
         ("scanners.forex.instruments", &scanners.forex.instruments),
         ("scanners.binary.instruments", &scanners.binary.instruments),
@@ -112,16 +186,11 @@ pub fn validate(scanners: &ScannersConfig, catalog: &Catalog) -> Result<(), Inva
             }
         }
     }
-    let a = &scanners.arbitrage;
     if a.leg_slack < Decimal::ZERO || a.leg_slack >= Decimal::new(5, 1) {
-        return Err(bad("scanners.arbitrage.leg_slack", "must be in [0, 0.5)"));
-    }
-    let b = &scanners.binary;
-    if b.expiry_secs <= 0 {
-        return Err(bad("scanners.binary.expiry_secs", "must be positive"));
-    }
-    if b.payout <= Decimal::ZERO {
-        return Err(bad("scanners.binary.payout", "must be positive"));
+        return Err(bad(
+            "scanners.arbitrage.leg_slack",
+            format!("must be at least 0 and below 0.5, got {}", a.leg_slack),
+        ));
     }
 
     Ok(())

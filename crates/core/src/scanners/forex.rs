@@ -121,7 +121,9 @@ impl ForexScanner {
             return None;
         }
         let atr_d = Decimal::from_f64(atr)?;
-        let round = |x: Decimal| (x / tick).round() * tick;
+        // A tick far below the price could overflow the quotient: then the
+        // level is kept as computed.
+        let round = |x: Decimal| x.checked_div(tick).map_or(x, |n| n.round() * tick);
         let entry = bar.close;
         let (stop, take) = match direction {
             Direction::Up => (

@@ -1,7 +1,8 @@
 //! `[market.demo]`: the built-in demo market, and its validation.
 
+use super::generator::{live_start, read_series};
 use omni_core::domain::Catalog;
-use omni_core::validation::{Invalid, bad};
+use omni_core::validation::{Invalid, above, bad, range};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -62,16 +63,54 @@ pub struct DemoVenueConfig {
     pub size_mult: f64,
 }
 
-/// Checks `[market.demo]`: series of known instruments with a sane spread
-/// and size, whose files are bundled (`bundled` says which) or exist next
-/// to the configuration (`base_dir`; `None` checks bundled names only), and
-/// venue settings for known venues.
+/// Checks `[market.demo]`: every number in its range (intervals and lags
+/// of at most a minute, a trade interval of at most an hour, at most one
+/// dislocation a second on average and none longer than ten minutes, so the
+/// dislocations alive at once stay few), series of known instruments whose
+/// files are bundled (`bundled` says which) or read and parse next to the
+/// configuration (`base_dir`, through [`read_series`], the reader the demo
+/// market uses; `None` checks bundled names only), and venue settings for
+/// known venues.
 pub fn validate(
     demo: &DemoConfig,
     catalog: &Catalog,
     base_dir: Option<&Path>,
     bundled: &dyn Fn(&str) -> bool,
 ) -> Result<(), Invalid> {
+    let key = |k: &str| format!("market.demo.{k}");
+    range(key("quote_interval_ms"), demo.quote_interval_ms, 1, 60_000)?;
+    range(
+        key("trade_interval_ms"),
+        demo.trade_interval_ms,
+        1,
+        3_600_000,
+    )?;
+    range(key("basis_bps"), demo.basis_bps, 0.0, 1_000.0)?;
+    above(
+        key("basis_halflife_secs"),
+        demo.basis_halflife_secs,
+        0.0,
+        86_400.0,
+    )?;
+    range(
+        key("dislocations_per_hour"),
+        demo.dislocations_per_hour,
+        0.0,
+        3_600.0,
+    )?;
+    range(
+        key("dislocation_mean_pct"),
+        demo.dislocation_mean_pct,
+        0.0,
+        20.0,
+    )?;
+    range(
+        key("dislocation_max_pct"),
+        demo.dislocation_max_pct,
+        0.0,
+        50.0,
+    )?;
+    above(key("dislocation_secs"), demo.dislocation_secs, 0.0, 600.0)?;
     for (i, s) in demo.series.iter().enumerate() {
         let key = format!("market.demo.series[{i}]");
         if catalog.instrument_by_name(&s.instrument).is_none() {
@@ -80,36 +119,58 @@ pub fn validate(
                 format!("unknown instrument `{}`", s.instrument),
             ));
         }
-        if s.spread_bps < 0.0 || s.top_qty <= 0.0 {
-            return Err(bad(key, "spread_bps must be >= 0 and top_qty > 0"));
-        }
-        let exists = |f: &str| bundled(f) || base_dir.is_some_and(|d| d.join(f).is_file());
-        if !exists(&s.file) {
-            return Err(bad(
-                format!("{key}.file"),
-                format!(
-                    "`{}` is neither a bundled series nor a readable file",
-                    s.file
-                ),
-            ));
-        }
-        if !s.history_h1.is_empty() && !exists(&s.history_h1) {
-            return Err(bad(
-                format!("{key}.history_h1"),
-                format!(
-                    "`{}` is neither a bundled series nor a readable file",
-                    s.history_h1
-                ),
-            ));
+        range(format!("{key}.spread_bps"), s.spread_bps, 0.0, 1_000.0)?;
+        above(format!("{key}.top_qty"), s.top_qty, 0.0, 1e12)?;
+        for (field, file, minutes) in [
+            ("file", &s.file, true),
+            ("history_h1", &s.history_h1, false),
+        ] {
+            if file.is_empty() && !minutes {
+                continue;
+            }
+            check_series_file(&format!("{key}.{field}"), file, minutes, base_dir, bundled)?;
         }
     }
     for (i, v) in demo.venues.iter().enumerate() {
+        let key = format!("market.demo.venues[{i}]");
         if catalog.venue_by_name(&v.venue).is_none() {
             return Err(bad(
-                format!("market.demo.venues[{i}].venue"),
+                format!("{key}.venue"),
                 format!("unknown venue `{}`", v.venue),
             ));
         }
+        range(format!("{key}.lag_ms"), v.lag_ms, 0, 60_000)?;
+        range(format!("{key}.spread_mult"), v.spread_mult, 0.0, 100.0)?;
+        above(format!("{key}.size_mult"), v.size_mult, 0.0, 1_000.0)?;
+    }
+    Ok(())
+}
+
+/// A series file the run can use: bundled, or (with `base_dir`) read and
+/// parsed as the demo market will, a minute series also long enough to
+/// have a live part after its history.
+fn check_series_file(
+    key: &str,
+    file: &str,
+    minutes: bool,
+    base_dir: Option<&Path>,
+    bundled: &dyn Fn(&str) -> bool,
+) -> Result<(), Invalid> {
+    if bundled(file) {
+        return Ok(());
+    }
+    let Some(dir) = base_dir else {
+        return Err(bad(key, format!("`{file}` is not a bundled series")));
+    };
+    if !dir.join(file).is_file() {
+        return Err(bad(
+            key,
+            format!("`{file}` is neither a bundled series nor a readable file"),
+        ));
+    }
+    let bars = read_series(file, dir).map_err(|e| bad(key, e.to_string()))?;
+    if minutes {
+        live_start(file, &bars).map_err(|e| bad(key, e.to_string()))?;
     }
     Ok(())
 }

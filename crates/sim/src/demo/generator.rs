@@ -177,6 +177,28 @@ fn load_text(file: &str, base_dir: &Path) -> Result<String, DemoError> {
     })
 }
 
+/// Reads and parses one series: a bundled name, or a CSV path relative to
+/// `base_dir`. The demo market reads its series through this, and so does
+/// the configuration check, so a file the check passes is one the run reads.
+pub fn read_series(file: &str, base_dir: &Path) -> Result<Vec<SeriesBar>, DemoError> {
+    Ok(parse_series(file, &load_text(file, base_dir)?)?)
+}
+
+/// Index of the first live bar of a minute series (the first after its
+/// [`HISTORY_MINUTES`] of history); a series with nothing after its history
+/// is refused.
+pub fn live_start(file: &str, bars: &[SeriesBar]) -> Result<usize, DemoError> {
+    let first = bars
+        .first()
+        .ok_or_else(|| DemoError::TooShort(file.to_string()))?;
+    let anchor = first.time + HISTORY_MINUTES * 60;
+    let live_from = bars.partition_point(|b| b.time < anchor);
+    if live_from >= bars.len() {
+        return Err(DemoError::TooShort(file.to_string()));
+    }
+    Ok(live_from)
+}
+
 impl DemoMarket {
     /// Builds the demo market of a validated `[market.demo]`, whose
     /// instruments trade in the sessions of `hours`.
@@ -230,17 +252,14 @@ impl DemoMarket {
                 continue;
             };
             let inst = catalog.instrument(instrument);
-            let bars = parse_series(&s.file, &load_text(&s.file, base_dir)?)?;
+            let bars = read_series(&s.file, base_dir)?;
             let h1 = if s.history_h1.is_empty() {
                 Vec::new()
             } else {
-                parse_series(&s.history_h1, &load_text(&s.history_h1, base_dir)?)?
+                read_series(&s.history_h1, base_dir)?
             };
+            let live_from = live_start(&s.file, &bars)?;
             let anchor = bars[0].time + HISTORY_MINUTES * 60;
-            let live_from = bars.partition_point(|b| b.time < anchor);
-            if live_from >= bars.len() {
-                return Err(DemoError::TooShort(s.file.clone()));
-            }
             let last = bars[bars.len() - 1];
             let slice_secs = last.time + 60 - anchor;
             series.push(SeriesState {

@@ -193,10 +193,11 @@ impl Summary {
         let mut s = String::new();
         let o = &self.opportunities;
         s.push_str(&format!("events            {}\n", self.events));
-        s.push_str(&format!(
-            "opportunities     arbitrage {}  forex {}  binary {}\n",
-            o.arbitrage, o.forex, o.binary
-        ));
+        let per_kind: Vec<String> = o
+            .iter()
+            .map(|(k, n)| format!("{} {n}", k.as_str()))
+            .collect();
+        s.push_str(&format!("opportunities     {}\n", per_kind.join("  ")));
         s.push_str(&format!(
             "approvals         operator {}  policy {}  rejected {}  expired {}  vanished {}\n",
             self.approvals.operator,

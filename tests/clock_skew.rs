@@ -202,7 +202,9 @@ fn run_live(offset_nanos: i64, want: u64) -> Outcome {
     Outcome {
         events: driver.market_events(),
         quotes: c.quotes,
-        arbitrage: c.opportunities.arbitrage,
+        arbitrage: c
+            .opportunities
+            .get(omni_core::domain::OpportunityKind::Arbitrage),
         expired: c.expired,
         opened: sink
             .iter()

@@ -261,8 +261,8 @@ fn a_partial_section_keeps_the_defaults_of_its_other_keys() {
         .expect("parses")
         .config;
     assert_eq!(
-        c.risk.signal.forex.min_confidence,
-        Config::default().risk.signal.forex.min_confidence
+        c.risk.signal[&omni_core::domain::OpportunityKind::Forex].min_confidence,
+        Config::default().risk.signal[&omni_core::domain::OpportunityKind::Forex].min_confidence
     );
 }
 

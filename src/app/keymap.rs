@@ -10,7 +10,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "↑/↓ or k/j",
         "select an opportunity (scroll the log when it has focus)",
     ),
-    ("Tab, 1/2/3", "switch Arbitrage / Forex / Binary"),
+    (
+        "Tab, 1 2 3 …",
+        "switch the opportunity tab (the digit is the tab's number)",
+    ),
     (
         "a or Enter",
         "approve the selected opportunity, as shown (refused if it moved)",
@@ -82,9 +85,12 @@ pub fn action_for(app: &AppState, key: KeyEvent) -> Option<Action> {
         KeyCode::PageUp => Action::PageUp,
         KeyCode::PageDown => Action::PageDown,
         KeyCode::Tab => Action::NextTab,
-        KeyCode::Char('1') => Action::Tab(OpportunityKind::Arbitrage),
-        KeyCode::Char('2') => Action::Tab(OpportunityKind::Forex),
-        KeyCode::Char('3') => Action::Tab(OpportunityKind::Binary),
+        // Digit n shows the n-th kind's tab.
+        KeyCode::Char(c @ '1'..='9')
+            if OpportunityKind::ALL.len() > (c as usize - '1' as usize) =>
+        {
+            Action::Tab(OpportunityKind::ALL[c as usize - '1' as usize])
+        }
         KeyCode::Char('a') | KeyCode::Enter if app.focus == Focus::Opportunities => Action::Approve,
         KeyCode::Char('r') if app.focus == Focus::Opportunities => Action::Reject,
         KeyCode::Char(' ') => Action::Freeze,

@@ -97,7 +97,7 @@ impl AppState {
     /// a selection its first row.
     pub fn set_snapshot(&mut self, snapshot: Arc<Snapshot>) {
         self.snapshot = snapshot;
-        for kind in OpportunityKind::ALL {
+        for &kind in OpportunityKind::ALL {
             if self.selected.contains_key(&kind) {
                 continue;
             }

@@ -109,7 +109,7 @@ pub fn run(events: u64, seed: Option<u64>, config: Option<PathBuf>) -> anyhow::R
             );
             println!(
                 "pipeline          {} opportunities, {} orders, {} fills, {} closed trades",
-                s.opportunities.arbitrage + s.opportunities.forex + s.opportunities.binary,
+                s.opportunities.total(),
                 s.orders,
                 s.fills,
                 s.trades

@@ -125,9 +125,7 @@ pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState,
         .map_err(&e)?;
     for row in rows {
         let (instrument, kind, wins, losses) = row.map_err(&e)?;
-        let kind = omni_core::domain::OpportunityKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == kind);
+        let kind = omni_core::domain::OpportunityKind::parse(&kind);
         if let (Some(i), Some(k)) = (catalog.instrument_by_name(&instrument), kind) {
             s.learning.push((i, k, wins, losses));
         }

@@ -1,4 +1,4 @@
-//! The Opportunities pane: ranked tables for the three kinds, the gate's
+//! The Opportunities pane: a ranked table per kind of opportunity, the gate's
 //! verdict if approved now, and the numbers behind the selected row.
 
 use crate::app::{AppState, Focus};
@@ -10,14 +10,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Tabs, Wrap};
-
-fn tab_title(kind: OpportunityKind) -> &'static str {
-    match kind {
-        OpportunityKind::Arbitrage => "Arbitrage",
-        OpportunityKind::Forex => "Forex",
-        OpportunityKind::Binary => "Binary",
-    }
-}
 
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let snap = app.opportunities();
@@ -51,7 +43,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
             Line::from(format!(
                 "{} {} ({})",
                 i + 1,
-                tab_title(*k),
+                k.title(),
                 snap.of_kind(*k).count()
             ))
         })
@@ -69,15 +61,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     );
 
     let rows = app.rows();
-    let first_col = match app.tab {
-        OpportunityKind::Arbitrage => "Buy → Sell",
-        _ => "Side",
-    };
-    let (edge_col, exp_col) = match app.tab {
-        OpportunityKind::Arbitrage => ("Net edge", "Net profit"),
-        OpportunityKind::Forex => ("Confidence", "Reward/risk"),
-        OpportunityKind::Binary => ("Probability", "EV / unit"),
-    };
+    let [first_col, edge_col, exp_col] = app.tab.columns();
     let narrow = table_area.width < 100;
     let table_rows = rows.iter().map(|r| {
         let gate = match &r.gate.refusal {
@@ -164,7 +148,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         let empty = Paragraph::new(Span::styled(
             format!(
                 "  no {} opportunity right now",
-                tab_title(app.tab).to_lowercase()
+                app.tab.title().to_lowercase()
             ),
             theme.dim(),
         ));

@@ -3,55 +3,15 @@
 //! opportunity has not moved against the trade since.
 
 use super::config::ApprovalConfig;
-use crate::domain::{Direction, OpportunityDetail, VenueId};
+use crate::domain::{Direction, OpportunityDetail};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-/// What the operator saw when pressing approve: the prices and the edge of
-/// the row on screen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShownTerms {
-    /// Arbitrage: the buy venue's ask; forex: the entry; binary: the strike.
-    pub price: Decimal,
-    /// Arbitrage: the sell venue's bid; otherwise equal to `price`.
-    pub other_price: Decimal,
-    /// Arbitrage: net edge in percent; forex: reward/risk; binary: the
-    /// probability of the chosen side (4 decimals).
-    pub edge: Decimal,
-    /// Which way it trades.
-    pub direction: Direction,
-    /// Arbitrage: the buy and sell venues; otherwise both the same.
-    pub venues: (VenueId, VenueId),
-}
+pub use crate::domain::ShownTerms;
 
 impl ShownTerms {
     /// The terms of an opportunity's numbers.
     pub fn of(detail: &OpportunityDetail) -> Self {
-        match detail {
-            OpportunityDetail::Arbitrage(a) => Self {
-                price: a.buy_price,
-                other_price: a.sell_price,
-                edge: a.net_pct,
-                direction: Direction::Up,
-                venues: (a.buy_venue, a.sell_venue),
-            },
-            OpportunityDetail::Forex(f) => Self {
-                price: f.entry,
-                other_price: f.entry,
-                edge: f.reward_risk,
-                direction: f.direction,
-                venues: (VenueId(0), VenueId(0)),
-            },
-            OpportunityDetail::Binary(b) => Self {
-                price: b.strike,
-                other_price: b.strike,
-                edge: Decimal::from_f64_retain(b.probability)
-                    .unwrap_or_default()
-                    .round_dp(4),
-                direction: b.direction,
-                venues: (VenueId(0), VenueId(0)),
-            },
-        }
+        detail.terms().shown()
     }
 
     /// Why the opportunity as it is `now` is not what was shown, if it moved

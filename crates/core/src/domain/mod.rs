@@ -19,7 +19,8 @@ pub use ids::{AccountId, InstrumentId, OpportunityId, OrderId, VenueId};
 pub use instrument::{AccountInfo, AssetClass, Catalog, Instrument, Venue};
 pub use opportunity::{
     ArbitrageDetail, BetaBelief, BinaryContract, BinaryDetail, Direction, ForexDetail, Opportunity,
-    OpportunityDetail, OpportunityKind, OpportunityStatus,
+    OpportunityDetail, OpportunityKind, OpportunityStatus, OpportunityTerms, ShapeKind, ShownTerms,
+    TradeShape,
 };
 pub use order::{ExitReason, Fill, Order, OrderPurpose, OrderStatus, OrderType, Side, TimeInForce};
 pub use quote::{Aggressor, Quote, Trade};

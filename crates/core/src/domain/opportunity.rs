@@ -5,33 +5,177 @@ use super::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// The three kinds of opportunity the cockpit ranks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OpportunityKind {
-    /// Cross-venue arbitrage.
-    Arbitrage,
-    /// Forex technical signal.
-    Forex,
-    /// Up/down binary-option prediction (60-second expiry by default).
-    Binary,
+/// Declares the kinds of opportunity from one table: each line names the
+/// kind's variant, its detail type, its name (config, files, JSON), its tab
+/// title, the headers of its three columns in the cockpit and how it trades.
+/// [`OpportunityKind`], [`OpportunityDetail`] and their lookups are generated
+/// from it, so they cannot drift apart; a new scanner adds its line here,
+/// its detail type below, and its scanner to `scanners::registry`.
+macro_rules! opportunity_kinds {
+    ($($(#[doc = $doc:literal])* $variant:ident($detail:ty) = $name:literal, $title:literal,
+        [$c1:literal, $c2:literal, $c3:literal], $shape:ident;)*) => {
+        /// The kinds of opportunity the cockpit ranks, in tab order.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum OpportunityKind {
+            $($(#[doc = $doc])* #[serde(rename = $name)] $variant,)*
+        }
+
+        impl OpportunityKind {
+            /// All kinds, in tab order.
+            pub const ALL: &'static [OpportunityKind] = &[$(OpportunityKind::$variant,)*];
+
+            /// Lower-case name, as in config, files and JSON (`arbitrage`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(OpportunityKind::$variant => $name,)*
+                }
+            }
+
+            /// The cockpit's tab title (`Arbitrage`).
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(OpportunityKind::$variant => $title,)*
+                }
+            }
+
+            /// The headers of the kind's three columns in the cockpit.
+            pub fn columns(self) -> [&'static str; 3] {
+                match self {
+                    $(OpportunityKind::$variant => [$c1, $c2, $c3],)*
+                }
+            }
+
+            /// How opportunities of this kind trade.
+            pub fn shape(self) -> ShapeKind {
+                match self {
+                    $(OpportunityKind::$variant => ShapeKind::$shape,)*
+                }
+            }
+
+            /// Position in [`Self::ALL`].
+            pub fn index(self) -> usize {
+                self as usize
+            }
+
+            /// The kind named `name`.
+            pub fn parse(name: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|k| k.as_str() == name)
+            }
+        }
+
+        /// The numbers behind an opportunity, one variant per kind.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        pub enum OpportunityDetail {
+            $($variant($detail),)*
+        }
+
+        impl OpportunityDetail {
+            /// Which kind it is.
+            pub fn kind(&self) -> OpportunityKind {
+                match self {
+                    $(OpportunityDetail::$variant(_) => OpportunityKind::$variant,)*
+                }
+            }
+
+            /// Its terms, whatever the kind.
+            pub fn terms(&self) -> &dyn OpportunityTerms {
+                match self {
+                    $(OpportunityDetail::$variant(d) => d,)*
+                }
+            }
+        }
+    };
 }
 
-impl OpportunityKind {
-    /// All kinds, in tab order.
-    pub const ALL: [OpportunityKind; 3] = [
-        OpportunityKind::Arbitrage,
-        OpportunityKind::Forex,
-        OpportunityKind::Binary,
-    ];
-    /// Lower-case name: `arbitrage`, `forex` or `binary`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OpportunityKind::Arbitrage => "arbitrage",
-            OpportunityKind::Forex => "forex",
-            OpportunityKind::Binary => "binary",
-        }
-    }
+opportunity_kinds! {
+    /// Cross-venue arbitrage.
+    Arbitrage(ArbitrageDetail) = "arbitrage", "Arbitrage",
+        ["Buy → Sell", "Net edge", "Net profit"], CrossVenuePair;
+    /// Forex technical signal.
+    Forex(ForexDetail) = "forex", "Forex", ["Side", "Confidence", "Reward/risk"], Directional;
+    /// Up/down binary-option prediction (60-second expiry by default).
+    Binary(BinaryDetail) = "binary", "Binary", ["Side", "Probability", "EV / unit"], Contract;
+}
+
+/// How an opportunity trades. Sizing, the order legs, the routes and the
+/// risk gate work from the shape, never from the kind: a new scanner whose
+/// opportunities trade in an existing shape needs nothing there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ShapeKind {
+    /// Buy on one venue and sell as much on another at once (needs an
+    /// instrument on two venues; spot, margin or prop accounts).
+    CrossVenuePair,
+    /// One position in a direction on the instrument's primary venue, with
+    /// a stop-loss and a take-profit.
+    Directional,
+    /// A fixed-odds contract bought on the primary venue with a stake
+    /// (binary accounts only; always new exposure).
+    Contract,
+}
+
+/// The numbers of a shape that sizing and the order legs need.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TradeShape {
+    /// See [`ShapeKind::CrossVenuePair`].
+    CrossVenuePair {
+        buy_venue: VenueId,
+        sell_venue: VenueId,
+        /// The buy venue's ask.
+        buy_price: Decimal,
+        /// The sell venue's bid.
+        sell_price: Decimal,
+        /// The quantity both tops of book hold.
+        book_qty: Decimal,
+    },
+    /// See [`ShapeKind::Directional`].
+    Directional {
+        direction: Direction,
+        entry: Decimal,
+        stop_loss: Decimal,
+        take_profit: Decimal,
+    },
+    /// See [`ShapeKind::Contract`].
+    Contract {
+        direction: Direction,
+        /// The underlying's price the contract is struck at.
+        strike: Decimal,
+        expiry_secs: i64,
+        /// Profit per unit staked on a win.
+        payout: Decimal,
+    },
+}
+
+/// What every kind's detail tells the rest of the program.
+pub trait OpportunityTerms {
+    /// Which way it trades (a cross-venue pair reports UP).
+    fn direction(&self) -> Direction;
+    /// Confidence in [0, 1], for the gate's minimum-confidence check and sizing.
+    fn confidence(&self) -> f64;
+    /// Identity within its kind and instrument: a scanner's new finding with
+    /// the key of a pending opportunity updates it instead of adding one.
+    fn key(&self) -> u64;
+    /// How it trades.
+    fn trade(&self) -> TradeShape;
+    /// The numbers the operator approves (carried with the approval and
+    /// compared when it arrives).
+    fn shown(&self) -> ShownTerms;
+}
+
+/// What the operator saw when pressing approve: the prices and the edge of
+/// the row on screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownTerms {
+    /// The price traded (a pair: the buy venue's ask).
+    pub price: Decimal,
+    /// A pair: the sell venue's bid; otherwise equal to `price`.
+    pub other_price: Decimal,
+    /// The kind's edge figure (arbitrage: net edge in percent; forex:
+    /// reward/risk; binary: the probability of the chosen side, 4 decimals).
+    pub edge: Decimal,
+    /// Which way it trades.
+    pub direction: Direction,
+    /// A pair: the buy and sell venues; otherwise both the same.
+    pub venues: (VenueId, VenueId),
 }
 
 /// Which way a signal points.
@@ -161,14 +305,6 @@ pub struct BinaryDetail {
     pub volatility: f64,
 }
 
-/// The numbers behind an opportunity, by kind.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum OpportunityDetail {
-    Arbitrage(ArbitrageDetail),
-    Forex(ForexDetail),
-    Binary(BinaryDetail),
-}
-
 /// What became of an opportunity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -223,26 +359,14 @@ pub struct Opportunity {
 impl Opportunity {
     /// Which kind it is.
     pub fn kind(&self) -> OpportunityKind {
-        match self.detail {
-            OpportunityDetail::Arbitrage(_) => OpportunityKind::Arbitrage,
-            OpportunityDetail::Forex(_) => OpportunityKind::Forex,
-            OpportunityDetail::Binary(_) => OpportunityKind::Binary,
-        }
+        self.detail.kind()
     }
     /// The signal's direction (arbitrage is direction-free and reports UP).
     pub fn direction(&self) -> Direction {
-        match &self.detail {
-            OpportunityDetail::Arbitrage(_) => Direction::Up,
-            OpportunityDetail::Forex(f) => f.direction,
-            OpportunityDetail::Binary(b) => b.direction,
-        }
+        self.detail.terms().direction()
     }
     /// Confidence in [0, 1] used by the gate's minimum-confidence check.
     pub fn confidence(&self) -> f64 {
-        match &self.detail {
-            OpportunityDetail::Arbitrage(a) => 1.0 - f64::from(a.risk_score) / 100.0,
-            OpportunityDetail::Forex(f) => f.confidence,
-            OpportunityDetail::Binary(b) => b.probability,
-        }
+        self.detail.terms().confidence()
     }
 }

@@ -6,22 +6,67 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Opportunities found per kind.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Opportunities found per kind: a count for every kind of
+/// [`OpportunityKind::ALL`], serialized as an object in that order
+/// (`{"arbitrage":…,"forex":…,"binary":…}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PerKind {
-    pub arbitrage: u64,
-    pub forex: u64,
-    pub binary: u64,
+    counts: Vec<u64>,
+}
+
+impl Default for PerKind {
+    fn default() -> Self {
+        Self {
+            counts: vec![0; OpportunityKind::ALL.len()],
+        }
+    }
 }
 
 impl PerKind {
     /// Adds one of a kind.
     pub fn bump(&mut self, kind: OpportunityKind) {
-        match kind {
-            OpportunityKind::Arbitrage => self.arbitrage += 1,
-            OpportunityKind::Forex => self.forex += 1,
-            OpportunityKind::Binary => self.binary += 1,
+        if let Some(n) = self.counts.get_mut(kind.index()) {
+            *n += 1;
         }
+    }
+
+    /// The count of a kind.
+    pub fn get(&self, kind: OpportunityKind) -> u64 {
+        self.counts.get(kind.index()).copied().unwrap_or(0)
+    }
+
+    /// Every kind with its count, in tab order.
+    pub fn iter(&self) -> impl Iterator<Item = (OpportunityKind, u64)> + '_ {
+        OpportunityKind::ALL.iter().map(|&k| (k, self.get(k)))
+    }
+
+    /// All kinds together.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
+impl Serialize for PerKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.counts.len()))?;
+        for (kind, n) in self.iter() {
+            map.serialize_entry(kind.as_str(), &n)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for PerKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<OpportunityKind, u64>::deserialize(d)?;
+        let mut out = PerKind::default();
+        for (kind, n) in map {
+            if let Some(c) = out.counts.get_mut(kind.index()) {
+                *c = n;
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -4,9 +4,9 @@
 use super::{ArbGroup, Audit, Decision, Engine};
 use crate::approval::config::ApprovalMode;
 use crate::domain::{
-    AccountId, BinaryContract, Direction, ExitReason, InstrumentId, Opportunity, OpportunityDetail,
-    OpportunityId, OpportunityKind, OpportunityStatus, Order, OrderId, OrderPurpose, OrderStatus,
-    OrderType, Side, TimeInForce, VenueId, time::MINUTE,
+    AccountId, BinaryContract, Direction, ExitReason, InstrumentId, Opportunity, OpportunityId,
+    OpportunityKind, OpportunityStatus, Order, OrderId, OrderPurpose, OrderStatus, OrderType,
+    ShapeKind, Side, TimeInForce, TradeShape, VenueId, time::MINUTE,
 };
 use crate::execution::ExecutionRequest;
 use crate::portfolio::PositionKey;
@@ -89,8 +89,9 @@ impl Engine {
             contract: 0,
         };
         let mark = self.mark(opp.instrument).unwrap_or(Decimal::ZERO);
-        let (position_qty, size_mark, lot) = match opp.kind() {
-            OpportunityKind::Binary => {
+        let trade = opp.detail.terms().trade();
+        let (position_qty, size_mark, lot) = match trade {
+            TradeShape::Contract { .. } => {
                 let stakes: Decimal = self
                     .portfolio
                     .of_account(account)
@@ -123,46 +124,56 @@ impl Engine {
             limits: self.gate.config(),
         });
         let primary = inst.primary_venue();
-        let (legs, direction) = match &opp.detail {
-            OpportunityDetail::Arbitrage(a) => (
+        let (legs, direction) = match trade {
+            TradeShape::CrossVenuePair {
+                buy_venue,
+                sell_venue,
+                buy_price,
+                sell_price,
+                ..
+            } => (
                 vec![
                     IntentLeg {
-                        venue: a.buy_venue,
+                        venue: buy_venue,
                         side: Side::Buy,
-                        price: a.buy_price,
+                        price: buy_price,
                     },
                     IntentLeg {
-                        venue: a.sell_venue,
+                        venue: sell_venue,
                         side: Side::Sell,
-                        price: a.sell_price,
+                        price: sell_price,
                     },
                 ],
                 Direction::Up,
             ),
-            OpportunityDetail::Forex(f) => (
+            TradeShape::Directional {
+                direction, entry, ..
+            } => (
                 vec![IntentLeg {
                     venue: primary,
-                    side: if f.direction == Direction::Down {
+                    side: if direction == Direction::Down {
                         Side::Sell
                     } else {
                         Side::Buy
                     },
-                    price: f.entry,
+                    price: entry,
                 }],
-                f.direction,
+                direction,
             ),
-            OpportunityDetail::Binary(b) => (
+            TradeShape::Contract {
+                direction, strike, ..
+            } => (
                 vec![IntentLeg {
                     venue: primary,
                     side: Side::Buy,
-                    price: b.strike,
+                    price: strike,
                 }],
-                b.direction,
+                direction,
             ),
         };
         let notional = sized.qty * sized.price;
-        let position_after = match &opp.detail {
-            OpportunityDetail::Forex(_) => {
+        let position_after = match trade {
+            TradeShape::Directional { .. } => {
                 let signed = if direction == Direction::Down {
                     -sized.qty
                 } else {
@@ -170,8 +181,8 @@ impl Engine {
                 };
                 ((position_qty + signed) * sized.price).abs()
             }
-            OpportunityDetail::Binary(_) => position_qty + sized.qty,
-            OpportunityDetail::Arbitrage(_) => (position_qty * mark).abs() + notional,
+            TradeShape::Contract { .. } => position_qty + sized.qty,
+            TradeShape::CrossVenuePair { .. } => (position_qty * mark).abs() + notional,
         };
         let intent = OrderIntent {
             opportunity: opp.id,
@@ -204,7 +215,8 @@ impl Engine {
         position_after: Decimal,
     ) -> GateContext<'_> {
         let inst = self.catalog.instrument(intent.instrument);
-        let position_qty = if intent.kind == OpportunityKind::Binary {
+        let contract = intent.kind.shape() == ShapeKind::Contract;
+        let position_qty = if contract {
             Decimal::ZERO
         } else {
             let key = PositionKey {
@@ -221,11 +233,7 @@ impl Engine {
             now: self.clock,
             state: self.state,
             class: inst.class,
-            min_qty: if intent.kind == OpportunityKind::Binary {
-                Decimal::ONE
-            } else {
-                inst.min_qty
-            },
+            min_qty: if contract { Decimal::ONE } else { inst.min_qty },
             account: self.catalog.account(account),
             risk: &self.account_risk[account.index()],
             equity,
@@ -294,37 +302,43 @@ impl Engine {
             stop_loss: None,
             take_profit: None,
         };
-        match &opp.detail {
-            OpportunityDetail::Arbitrage(a) => {
+        match opp.detail.terms().trade() {
+            TradeShape::CrossVenuePair {
+                buy_venue,
+                sell_venue,
+                buy_price,
+                sell_price,
+                ..
+            } => {
                 // Both legs as immediate-or-cancel limits at the prices seen:
                 // a leg the market has moved away from does not fill, and the
                 // group is unwound rather than chasing the price.
                 let tick = self.catalog.instrument(opp.instrument).tick_size;
-                let slack = (a.sell_price - a.buy_price) * self.arbitrage.config().leg_slack;
+                let slack = (sell_price - buy_price) * self.limit_slack(opp.kind());
                 // A tick far below the price could overflow the quotient:
                 // then the price is used as it is (already on the venue's grid).
                 let on_grid = |x: Decimal, up: bool| {
                     x.checked_div(tick)
                         .map_or(x, |n| if up { n.ceil() } else { n.floor() } * tick)
                 };
-                let buy_limit = on_grid(a.buy_price + slack, false);
-                let sell_limit = on_grid(a.sell_price - slack, true);
+                let buy_limit = on_grid(buy_price + slack, false);
+                let sell_limit = on_grid(sell_price - slack, true);
                 let mut buy = base(
-                    a.buy_venue,
+                    buy_venue,
                     Side::Buy,
                     OrderType::Limit,
                     TimeInForce::Ioc,
                     Some(buy_limit),
-                    a.buy_price,
+                    buy_price,
                 );
                 buy.purpose = OrderPurpose::ArbitrageLeg;
                 let mut sell = base(
-                    a.sell_venue,
+                    sell_venue,
                     Side::Sell,
                     OrderType::Limit,
                     TimeInForce::Ioc,
                     Some(sell_limit),
-                    a.sell_price,
+                    sell_price,
                 );
                 sell.purpose = OrderPurpose::ArbitrageLeg;
                 let buy_id = self.create_order(buy);
@@ -334,13 +348,18 @@ impl Engine {
                     instrument: opp.instrument,
                     buy: buy_id,
                     sell: sell_id,
-                    buy_venue: a.buy_venue,
-                    sell_venue: a.sell_venue,
+                    buy_venue,
+                    sell_venue,
                     buy_filled: None,
                     sell_filled: None,
                 });
             }
-            OpportunityDetail::Forex(f) => {
+            TradeShape::Directional {
+                entry,
+                stop_loss,
+                take_profit,
+                ..
+            } => {
                 let leg = intent.legs[0];
                 let mut o = base(
                     leg.venue,
@@ -348,13 +367,18 @@ impl Engine {
                     OrderType::Market,
                     TimeInForce::Ioc,
                     None,
-                    f.entry,
+                    entry,
                 );
-                o.stop_loss = Some(f.stop_loss);
-                o.take_profit = Some(f.take_profit);
+                o.stop_loss = Some(stop_loss);
+                o.take_profit = Some(take_profit);
                 self.create_order(o);
             }
-            OpportunityDetail::Binary(b) => {
+            TradeShape::Contract {
+                direction,
+                strike,
+                expiry_secs,
+                payout,
+            } => {
                 let leg = intent.legs[0];
                 let mut o = base(
                     leg.venue,
@@ -362,19 +386,25 @@ impl Engine {
                     OrderType::Market,
                     TimeInForce::Ioc,
                     None,
-                    b.strike,
+                    strike,
                 );
                 o.binary = Some(BinaryContract {
-                    direction: b.direction,
-                    strike: b.strike,
-                    expiry: self.clock.plus_secs(b.expiry_secs),
-                    payout: b.payout,
+                    direction,
+                    strike,
+                    expiry: self.clock.plus_secs(expiry_secs),
+                    payout,
                 });
                 let id = OrderId(self.next_order_id);
                 o.position_contract = id.0;
                 self.create_order(o);
             }
         }
+    }
+
+    /// How far past the seen prices a pair's limits may go, as a share of
+    /// the spread between them (the kind's scanner decides).
+    fn limit_slack(&self, _kind: OpportunityKind) -> Decimal {
+        self.arbitrage.config().leg_slack
     }
 
     /// Creates, records and sends an order.

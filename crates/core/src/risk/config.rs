@@ -70,16 +70,11 @@ pub struct SignalRule {
     pub min_interval_secs: i64,
 }
 
-/// Signal validation per kind.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SignalRulesConfig {
-    /// Arbitrage (confidence = 1 − risk score / 100).
-    pub arbitrage: SignalRule,
-    pub forex: SignalRule,
-    /// Binary (confidence = probability of the chosen side).
-    pub binary: SignalRule,
-}
+/// Signal validation per kind: `[risk.signal.<kind>]`, one table for every
+/// kind of opportunity (a kind without one is refused when the file is
+/// read). Confidence is the kind's own: arbitrage 1 − risk score / 100,
+/// forex the scanner's confidence, binary the probability of the side.
+pub type SignalRulesConfig = std::collections::BTreeMap<crate::domain::OpportunityKind, SignalRule>;
 
 /// Trading hours of one asset class, UTC. Empty `open`/`close` means always open.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -236,12 +231,11 @@ fn validate_numbers(r: &RiskConfig) -> Result<(), Invalid> {
             ),
         ));
     }
-    for (kind, rule) in [
-        ("arbitrage", &r.signal.arbitrage),
-        ("forex", &r.signal.forex),
-        ("binary", &r.signal.binary),
-    ] {
-        let key = format!("risk.signal.{kind}");
+    for &kind in crate::domain::OpportunityKind::ALL {
+        let key = format!("risk.signal.{}", kind.as_str());
+        let Some(rule) = r.signal.get(&kind) else {
+            return Err(bad(key, "every kind of opportunity needs its signal rule"));
+        };
         range(
             format!("{key}.min_confidence"),
             rule.min_confidence,

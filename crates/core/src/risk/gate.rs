@@ -100,13 +100,15 @@ impl RiskGate {
         }
     }
 
-    /// Signal rule of a kind.
+    /// Signal rule of a kind. The configuration is refused if a kind has
+    /// none; a gate built without one anyway refuses that kind (no
+    /// confidence reaches infinity): it fails closed.
     pub fn signal_rule(&self, kind: OpportunityKind) -> &SignalRule {
-        match kind {
-            OpportunityKind::Arbitrage => &self.cfg.signal.arbitrage,
-            OpportunityKind::Forex => &self.cfg.signal.forex,
-            OpportunityKind::Binary => &self.cfg.signal.binary,
-        }
+        const NONE: SignalRule = SignalRule {
+            min_confidence: f64::INFINITY,
+            min_interval_secs: 0,
+        };
+        self.cfg.signal.get(&kind).unwrap_or(&NONE)
     }
 
     /// Checks one intent against every rule of [`RULES`](super::rules::RULES),

@@ -6,7 +6,7 @@
 use super::gate::{GateContext, OrderIntent, RiskGate};
 use super::reason::{Refusal, RefusalReason as R, SizeBound};
 use super::state::TradingState;
-use crate::domain::{AccountType, Direction, OpportunityKind, Side, time::MILLI, time::SECOND};
+use crate::domain::{AccountType, Direction, ShapeKind, Side, time::MILLI, time::SECOND};
 use rust_decimal::Decimal;
 
 /// One rule: a name for documentation and tests, and the check, which
@@ -103,8 +103,8 @@ fn trading_state(_: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<R
 /// passes, and a binary purchase is always new exposure (a contract is only
 /// ever sold back by the kill switch's flatten, which does not pass the gate).
 fn adds_exposure(i: &OrderIntent, c: &GateContext<'_>) -> Option<String> {
-    if i.kind == OpportunityKind::Binary {
-        return Some("a binary purchase is new exposure".into());
+    if i.kind.shape() == ShapeKind::Contract {
+        return Some(format!("a {} purchase is new exposure", i.kind.as_str()));
     }
     let held = c.position_qty;
     for leg in &i.legs {
@@ -274,8 +274,9 @@ fn quotes_and_collar(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Opti
                 format!("quote {}ms old > {}ms", age / MILLI, cfg.max_quote_age_ms),
             );
         }
-        let reference = match (i.kind, leg.side) {
-            (OpportunityKind::Binary, _) => q.mid(),
+        let reference = match (i.kind.shape(), leg.side) {
+            // A contract is struck at the mid.
+            (ShapeKind::Contract, _) => q.mid(),
             (_, Side::Buy) => q.ask,
             (_, Side::Sell) => q.bid,
         };

@@ -1,6 +1,6 @@
 //! `[[routes]]`: which accounts each kind of opportunity goes to.
 
-use crate::domain::{AccountType, Catalog, OpportunityKind};
+use crate::domain::{AccountType, Catalog, OpportunityKind, ShapeKind};
 use crate::validation::{Invalid, bad};
 use serde::{Deserialize, Serialize};
 
@@ -29,10 +29,15 @@ pub fn validate_routes(routes: &[RouteConfig], catalog: &Catalog) -> Result<(), 
                     format!("unknown instrument `{name}`"),
                 )
             })?;
-            if r.kind == OpportunityKind::Arbitrage && catalog.instrument(id).venues.len() < 2 {
+            if r.kind.shape() == ShapeKind::CrossVenuePair
+                && catalog.instrument(id).venues.len() < 2
+            {
                 return Err(bad(
                     format!("{key}.instruments[{j}]"),
-                    format!("arbitrage needs an instrument on two venues; `{name}` has one"),
+                    format!(
+                        "{} needs an instrument on two venues; `{name}` has one",
+                        r.kind.as_str()
+                    ),
                 ));
             }
         }
@@ -44,10 +49,8 @@ pub fn validate_routes(routes: &[RouteConfig], catalog: &Catalog) -> Result<(), 
                 )
             })?;
             let kind = catalog.account(id).kind;
-            let fits = match r.kind {
-                OpportunityKind::Binary => kind == AccountType::Binary,
-                _ => kind != AccountType::Binary,
-            };
+            // Contracts go to binary accounts, and only contracts do.
+            let fits = (r.kind.shape() == ShapeKind::Contract) == (kind == AccountType::Binary);
             if !fits {
                 return Err(bad(
                     format!("{key}.accounts[{j}]"),

@@ -14,27 +14,19 @@ pub struct Router {
     table: Vec<Vec<AccountId>>,
 }
 
-fn kind_index(kind: OpportunityKind) -> usize {
-    match kind {
-        OpportunityKind::Arbitrage => 0,
-        OpportunityKind::Forex => 1,
-        OpportunityKind::Binary => 2,
-    }
-}
-
 impl Router {
     /// Builds the table from validated routes (unknown names were refused
     /// by the config validator and are skipped here).
     pub fn new(routes: &[RouteConfig], catalog: &Catalog) -> Self {
         let n = catalog.instruments.len();
-        let mut table = vec![Vec::new(); 3 * n];
+        let mut table = vec![Vec::new(); OpportunityKind::ALL.len() * n];
         for r in routes {
             for inst in r
                 .instruments
                 .iter()
                 .filter_map(|i| catalog.instrument_by_name(i))
             {
-                let slot = &mut table[kind_index(r.kind) * n + inst.index()];
+                let slot = &mut table[r.kind.index() * n + inst.index()];
                 for acct in r.accounts.iter().filter_map(|a| catalog.account_by_name(a)) {
                     if !slot.contains(&acct) {
                         slot.push(acct);
@@ -51,7 +43,7 @@ impl Router {
     /// The accounts an opportunity goes to.
     pub fn accounts_for(&self, kind: OpportunityKind, instrument: InstrumentId) -> &[AccountId] {
         self.table
-            .get(kind_index(kind) * self.n_instruments + instrument.index())
+            .get(kind.index() * self.n_instruments + instrument.index())
             .map_or(&[], Vec::as_slice)
     }
 

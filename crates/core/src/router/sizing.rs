@@ -1,7 +1,7 @@
 //! Position sizing: from the account's equity, its risk profile and the
 //! signal's confidence, capped by the account's limits.
 
-use crate::domain::{Direction, Opportunity, OpportunityDetail};
+use crate::domain::{Direction, Opportunity, ShapeKind, TradeShape};
 pub use crate::risk::SizeBound;
 use crate::risk::config::ProfileConfig;
 use crate::risk::config::RiskConfig;
@@ -67,8 +67,9 @@ pub fn ensemble_factor(opp: &Opportunity) -> f64 {
         Direction::Down => 1.0 - p,
         Direction::Neutral => 0.5,
     };
-    match opp.detail {
-        OpportunityDetail::Arbitrage(_) => 1.0,
+    match opp.kind().shape() {
+        // A pair bets on no direction.
+        ShapeKind::CrossVenuePair => 1.0,
         _ => (q / 0.6).clamp(0.5, 1.0),
     }
 }
@@ -106,26 +107,36 @@ pub fn size(input: &SizingInput<'_>) -> Sized {
     let feedback = dec(opp.feedback_scale.clamp(0.5, 1.0));
     let conf = opp.confidence();
     let position_cap = equity * frac(limits.max_position_pct);
-    let (raw, price, adds_to_position, book_cap) = match &opp.detail {
-        OpportunityDetail::Arbitrage(a) => {
+    let (raw, price, adds_to_position, book_cap) = match opp.detail.terms().trade() {
+        TradeShape::CrossVenuePair {
+            buy_price,
+            book_qty,
+            ..
+        } => {
             let budget = equity * frac(profile.arbitrage_alloc_pct) * dec(0.5 + 0.5 * conf);
-            (budget / a.buy_price, a.buy_price, true, Some(a.qty))
+            (budget / buy_price, buy_price, true, Some(book_qty))
         }
-        OpportunityDetail::Forex(f) => {
+        TradeShape::Directional {
+            direction,
+            entry,
+            stop_loss,
+            ..
+        } => {
             let scale = ((conf - 0.5) / 0.3).clamp(0.25, 1.0);
             let risk_amount = equity * frac(profile.risk_per_trade_pct) * dec(scale);
-            let distance = (f.entry - f.stop_loss).abs();
+            let distance = (entry - stop_loss).abs();
             let q = if distance.is_zero() {
                 Decimal::ZERO
             } else {
                 risk_amount / distance
             };
-            let long = f.direction == Direction::Up;
+            let long = direction == Direction::Up;
             let adds = position_qty.is_zero() || (position_qty > Decimal::ZERO) == long;
-            (q, f.entry, adds, None)
+            (q, entry, adds, None)
         }
-        OpportunityDetail::Binary(b) => {
-            let scale = ((b.probability - 0.5) / 0.25).clamp(0.25, 1.0);
+        TradeShape::Contract { .. } => {
+            // A contract's confidence is the probability of its side.
+            let scale = ((conf - 0.5) / 0.25).clamp(0.25, 1.0);
             (
                 equity * frac(profile.binary_stake_pct) * dec(scale),
                 Decimal::ONE,
@@ -175,7 +186,8 @@ pub fn size(input: &SizingInput<'_>) -> Sized {
 mod tests {
     use super::*;
     use crate::domain::{
-        ArbitrageDetail, BinaryDetail, ForexDetail, InstrumentId, OpportunityId, Timestamp, VenueId,
+        ArbitrageDetail, BinaryDetail, ForexDetail, InstrumentId, OpportunityDetail, OpportunityId,
+        Timestamp, VenueId,
     };
     use proptest::prelude::*;
     use rust_decimal::dec;

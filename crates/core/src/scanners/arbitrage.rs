@@ -1,6 +1,9 @@
 //! Cross-venue arbitrage: buy at one venue's ask, sell at another's bid.
 
-use crate::domain::{ArbitrageDetail, Catalog, InstrumentId, Quote, Timestamp, time::MILLI};
+use crate::domain::{
+    ArbitrageDetail, Catalog, Direction, InstrumentId, OpportunityTerms, Quote, ShownTerms,
+    Timestamp, TradeShape, time::MILLI,
+};
 use crate::market::QuoteBook;
 use crate::scanners::config::ArbitrageScannerConfig;
 use rust_decimal::Decimal;
@@ -122,6 +125,37 @@ impl ArbitrageScanner {
         let implausible = (15.0 * (spread - 1.0)).clamp(0.0, 30.0);
         let skew = 10.0 * ((bq.ts.since(sq.ts).abs() as f64) / max_age).min(1.0);
         (age + thin + implausible + skew).round().clamp(0.0, 100.0) as u8
+    }
+}
+
+impl OpportunityTerms for ArbitrageDetail {
+    fn direction(&self) -> Direction {
+        Direction::Up
+    }
+    fn confidence(&self) -> f64 {
+        1.0 - f64::from(self.risk_score) / 100.0
+    }
+    /// One pending arbitrage per venue pair.
+    fn key(&self) -> u64 {
+        (u64::from(self.buy_venue.0) << 16) | u64::from(self.sell_venue.0)
+    }
+    fn trade(&self) -> TradeShape {
+        TradeShape::CrossVenuePair {
+            buy_venue: self.buy_venue,
+            sell_venue: self.sell_venue,
+            buy_price: self.buy_price,
+            sell_price: self.sell_price,
+            book_qty: self.qty,
+        }
+    }
+    fn shown(&self) -> ShownTerms {
+        ShownTerms {
+            price: self.buy_price,
+            other_price: self.sell_price,
+            edge: self.net_pct,
+            direction: Direction::Up,
+            venues: (self.buy_venue, self.sell_venue),
+        }
     }
 }
 

@@ -1,6 +1,9 @@
 //! 60-second binary predictions from momentum and volatility.
 
-use crate::domain::{BinaryDetail, Direction, InstrumentId, Timestamp, time::SECOND};
+use crate::domain::{
+    BinaryDetail, Direction, InstrumentId, OpportunityTerms, ShownTerms, Timestamp, TradeShape,
+    VenueId, time::SECOND,
+};
 use crate::indicators::{EwmaDriftVol, normal_cdf};
 use crate::scanners::config::BinaryScannerConfig;
 use rust_decimal::Decimal;
@@ -214,6 +217,38 @@ pub fn p_above(spot: f64, strike: f64, sigma: f64, nanos: i64) -> f64 {
         };
     }
     normal_cdf(d / (sigma * tau.sqrt()))
+}
+
+impl OpportunityTerms for BinaryDetail {
+    fn direction(&self) -> Direction {
+        self.direction
+    }
+    fn confidence(&self) -> f64 {
+        self.probability
+    }
+    /// One pending prediction per instrument and direction: a flip replaces it.
+    fn key(&self) -> u64 {
+        self.direction as u64
+    }
+    fn trade(&self) -> TradeShape {
+        TradeShape::Contract {
+            direction: self.direction,
+            strike: self.strike,
+            expiry_secs: self.expiry_secs,
+            payout: self.payout,
+        }
+    }
+    fn shown(&self) -> ShownTerms {
+        ShownTerms {
+            price: self.strike,
+            other_price: self.strike,
+            edge: Decimal::from_f64_retain(self.probability)
+                .unwrap_or_default()
+                .round_dp(4),
+            direction: self.direction,
+            venues: (VenueId(0), VenueId(0)),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Forex technical signals from RSI, SMA and ATR on completed bars.
 
-use crate::domain::{Bar, Direction, ForexDetail, InstrumentId};
+use crate::domain::{
+    Bar, Direction, ForexDetail, InstrumentId, OpportunityTerms, ShownTerms, TradeShape, VenueId,
+};
 use crate::indicators::{Atr, Rsi, Sma};
 use crate::scanners::config::ForexScannerConfig;
 use rust_decimal::Decimal;
@@ -152,6 +154,36 @@ impl ForexScanner {
             sma_slow: slow,
             atr,
         })
+    }
+}
+
+impl OpportunityTerms for ForexDetail {
+    fn direction(&self) -> Direction {
+        self.direction
+    }
+    fn confidence(&self) -> f64 {
+        self.confidence
+    }
+    /// Every signal is its own opportunity.
+    fn key(&self) -> u64 {
+        0
+    }
+    fn trade(&self) -> TradeShape {
+        TradeShape::Directional {
+            direction: self.direction,
+            entry: self.entry,
+            stop_loss: self.stop_loss,
+            take_profit: self.take_profit,
+        }
+    }
+    fn shown(&self) -> ShownTerms {
+        ShownTerms {
+            price: self.entry,
+            other_price: self.entry,
+            edge: self.reward_risk,
+            direction: self.direction,
+            venues: (VenueId(0), VenueId(0)),
+        }
     }
 }
 

@@ -257,3 +257,52 @@ fn the_core_uses_no_io_crate_and_touches_no_file_socket_or_clock() {
         }
     }
 }
+
+/// The code outside a test module of a Rust file (everything before its
+/// `#[cfg(test)]`).
+fn non_test_code(text: &str) -> &str {
+    text.split("#[cfg(test)]").next().unwrap_or(text)
+}
+
+#[test]
+fn kind_specific_code_lives_with_its_scanner() {
+    // A scanner is added in one place: outside the kinds table, the
+    // scanners' own modules and the cockpit's columns, no code names a
+    // kind; the rest works from the table, the `Scanner` trait and the
+    // trade shape.
+    let allowed = [
+        "crates/core/src/domain/opportunity.rs",
+        "crates/core/src/scanners/",
+        "src/ui/format.rs",
+    ];
+    let mut files = Vec::new();
+    for dir in ["crates", "src"] {
+        rust_files(&Path::new(ROOT).join(dir), &mut files);
+    }
+    let mut offenders = Vec::new();
+    for f in files {
+        let rel = f
+            .strip_prefix(ROOT)
+            .expect("under the root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel.contains("/tests/") || allowed.iter().any(|a| rel.starts_with(a)) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).expect("read");
+        for kind in ["Arbitrage", "Forex", "Binary"] {
+            for path in [
+                format!("OpportunityKind::{kind}"),
+                format!("OpportunityDetail::{kind}"),
+            ] {
+                if non_test_code(&text).contains(&path) {
+                    offenders.push(format!("{rel}: {path}"));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "kind-specific code outside its scanner: {offenders:#?}"
+    );
+}

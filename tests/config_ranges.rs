@@ -106,12 +106,12 @@ const ALLOWED: &[(&str, &[Case])] = &[
     // Zero tolerance: the terms must be exactly as shown.
     ("approval.shown_price_tolerance_pct", &[Zero]),
     ("approval.shown_edge_tolerance_pct", &[Zero]),
-    ("approval.auto.arbitrage_min_net_pct", &[Zero]),
-    ("approval.auto.arbitrage_max_risk_score", &[]),
-    ("approval.auto.forex_min_confidence", &[Zero]),
-    ("approval.auto.forex_min_reward_risk", &[Zero]),
-    ("approval.auto.binary_min_probability", &[]),
-    ("approval.auto.binary_expiry_secs", &[]),
+    ("scanners.arbitrage.auto_min_net_pct", &[Zero]),
+    ("scanners.arbitrage.auto_max_risk_score", &[]),
+    ("scanners.forex.auto_min_confidence", &[Zero]),
+    ("scanners.forex.auto_min_reward_risk", &[Zero]),
+    ("scanners.binary.auto_min_probability", &[]),
+    ("scanners.binary.auto_expiry_secs", &[]),
     ("risk.daily_trade_limit", &[]),
     ("risk.daily_loss_limit", &[]),
     // 0 turns the loss-streak cooldown off.
@@ -427,9 +427,9 @@ fn nan_confidence_is_refused() {
         assert!(e.contains("between 0 and 1, got NaN"), "{e}");
     }
     refused(
-        "[approval.auto]\nforex_min_confidence = nan\n",
+        "[scanners.forex]\nauto_min_confidence = nan\n",
         2,
-        "approval.auto.forex_min_confidence",
+        "scanners.forex.auto_min_confidence",
     );
 }
 

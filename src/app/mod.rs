@@ -78,7 +78,7 @@ impl AppState {
     pub fn new(no_color: bool, db_label: String) -> Self {
         Self {
             snapshot: Arc::new(Snapshot::default()),
-            tab: OpportunityKind::Arbitrage,
+            tab: OpportunityKind::ALL[0],
             selected: BTreeMap::new(),
             frozen: None,
             too_small: false,

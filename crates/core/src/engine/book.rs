@@ -1,9 +1,6 @@
 //! Opportunities waiting for a decision.
 
-use crate::domain::{
-    InstrumentId, Opportunity, OpportunityDetail, OpportunityId, OpportunityKind, Timestamp,
-    VenueId,
-};
+use crate::domain::{InstrumentId, Opportunity, OpportunityId, OpportunityKind, Timestamp};
 
 /// The queue of pending opportunities. Small (top N arbitrage plus a few
 /// signals), so a vector with linear scans beats any map.
@@ -39,33 +36,26 @@ impl OpportunityBook {
         self.items.iter().filter(|o| o.kind() == kind).count()
     }
 
-    /// The pending arbitrage on this instrument and venue pair.
-    pub fn arbitrage_mut(
+    /// The pending opportunity of a kind on an instrument with this key
+    /// ([`OpportunityTerms::key`](crate::domain::OpportunityTerms::key)).
+    pub fn find_mut(
         &mut self,
+        kind: OpportunityKind,
         instrument: InstrumentId,
-        buy: VenueId,
-        sell: VenueId,
+        key: u64,
     ) -> Option<&mut Opportunity> {
         self.items.iter_mut().find(|o| {
-            o.instrument == instrument
-                && matches!(&o.detail, OpportunityDetail::Arbitrage(a) if a.buy_venue == buy && a.sell_venue == sell)
+            o.instrument == instrument && o.kind() == kind && o.detail.terms().key() == key
         })
     }
 
-    /// Pending arbitrage ids on an instrument.
-    pub fn arbitrage_ids(&self, instrument: InstrumentId) -> Vec<OpportunityId> {
+    /// Pending ids of a kind on an instrument.
+    pub fn ids_of(&self, kind: OpportunityKind, instrument: InstrumentId) -> Vec<OpportunityId> {
         self.items
             .iter()
-            .filter(|o| o.instrument == instrument && o.kind() == OpportunityKind::Arbitrage)
+            .filter(|o| o.instrument == instrument && o.kind() == kind)
             .map(|o| o.id)
             .collect()
-    }
-
-    /// The pending binary prediction on an instrument.
-    pub fn binary_mut(&mut self, instrument: InstrumentId) -> Option<&mut Opportunity> {
-        self.items
-            .iter_mut()
-            .find(|o| o.instrument == instrument && o.kind() == OpportunityKind::Binary)
     }
 
     /// The lowest-scoring pending opportunity of a kind.

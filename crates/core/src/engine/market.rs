@@ -4,11 +4,11 @@
 use super::Engine;
 use crate::domain::{
     Bar, BetaBelief, Direction, ExitReason, InstrumentId, Opportunity, OpportunityDetail,
-    OpportunityId, OpportunityKind, OpportunityStatus, OrderPurpose, OrderType, Quote, Side,
-    TimeInForce, Trade,
+    OpportunityId, OpportunityStatus, OrderPurpose, OrderType, Quote, Side, TimeInForce, Trade,
 };
 use crate::market::MarketEvent;
 use crate::portfolio::PositionKey;
+use crate::scanners::{Findings, ScanContext};
 use rust_decimal::prelude::ToPrimitive;
 
 impl Engine {
@@ -52,20 +52,26 @@ impl Engine {
         }
         self.counters.quotes += 1;
         let inst = q.instrument;
+        let mid = q.mid();
         if q.venue == self.catalog.instrument(inst).primary_venue() {
-            let mid = q.mid();
             let mut bars = std::mem::take(&mut self.scratch_bars);
             self.bars[inst.index()].on_quote(q.ts, mid, &mut bars);
             for b in bars.drain(..) {
                 self.on_completed_bar(&b);
             }
             self.scratch_bars = bars;
-            if self.binary.on_mid(inst, mid, q.ts) {
-                self.scan_binary(inst);
-            }
         }
-        if self.router.routed(OpportunityKind::Arbitrage, inst) && self.arbitrage.config().enabled {
-            self.scan_arbitrage(inst);
+        for i in 0..self.scanners.len() {
+            let mut out = std::mem::take(&mut self.findings);
+            out.clear();
+            let cx = ScanContext {
+                catalog: &self.catalog,
+                book: &self.book,
+                now: self.clock,
+            };
+            self.scanners[i].on_quote(&cx, q, mid, &mut out);
+            self.apply_findings(i, &mut out);
+            self.findings = out;
         }
         if self.portfolio.open_on(inst) > 0 {
             self.check_exits(q);
@@ -126,7 +132,7 @@ impl Engine {
         self.on_completed_bar_with(bar, true);
     }
 
-    /// Feeds the ensemble and the forex scanner; only live bars may open an
+    /// Feeds the ensemble and the scanners; only live bars may open an
     /// opportunity.
     fn on_completed_bar_with(&mut self, bar: &Bar, live: bool) {
         if self.config.ensemble.enabled && !self.models.is_empty() {
@@ -143,90 +149,70 @@ impl Engine {
                 t.on_bar(&self.models, bar.timeframe, &input);
             }
         }
-        if bar.timeframe != self.forex_timeframe || !self.forex.scans(bar.instrument) {
-            return;
-        }
-        let tick = self.catalog.instrument(bar.instrument).tick_size;
-        let signal = self.forex.on_bar(bar, tick);
-        if !live {
-            return;
-        }
-        if let Some(detail) = signal {
-            let ttl = self.config.scanners.forex.ttl_secs;
-            let score = detail.confidence * detail.reward_risk.to_f64().unwrap_or(0.0);
-            self.open_opportunity(bar.instrument, OpportunityDetail::Forex(detail), score, ttl);
+        for i in 0..self.scanners.len() {
+            let mut out = std::mem::take(&mut self.findings);
+            out.clear();
+            let cx = ScanContext {
+                catalog: &self.catalog,
+                book: &self.book,
+                now: self.clock,
+            };
+            self.scanners[i].on_bar(&cx, bar, live, &mut out);
+            self.apply_findings(i, &mut out);
+            self.findings = out;
         }
     }
 
-    fn scan_binary(&mut self, inst: InstrumentId) {
-        let found = self.binary.opportunity(inst);
-        let now = self.clock;
-        let belief = self.belief(inst);
-        match (self.opportunities.binary_mut(inst), found) {
-            (Some(o), Some(d)) if o.direction() == d.direction => {
-                o.score = d.expected_value;
-                o.updated = now;
-                o.belief = belief;
-                o.detail = OpportunityDetail::Binary(d);
-                let id = o.id;
-                self.maybe_auto_approve(id);
-            }
-            (Some(o), _) => {
-                let id = o.id;
-                self.close_opportunity(id, OpportunityStatus::Vanished);
-                if let Some(d) = self.binary.opportunity(inst) {
-                    let ttl = self.config.scanners.binary.ttl_secs;
-                    self.open_opportunity(
-                        inst,
-                        OpportunityDetail::Binary(d.clone()),
-                        d.expected_value,
-                        ttl,
-                    );
+    /// Lists, refreshes and retires opportunities from what scanner `i`
+    /// found: with a complete list for an instrument, a pending opportunity
+    /// whose key is not found again vanishes, and one that is found again
+    /// is refreshed in place; a new finding is listed (replacing the worst
+    /// when the scanner's limit is reached, or dropped if it is no better).
+    fn apply_findings(&mut self, i: usize, out: &mut Findings) {
+        if out.complete_for.is_none() && out.found.is_empty() {
+            return;
+        }
+        let scanner = &self.scanners[i];
+        let (kind, ttl, max_pending, belief_too) = (
+            scanner.kind(),
+            scanner.ttl_secs(),
+            scanner.max_pending(),
+            scanner.attaches_belief(),
+        );
+        if let Some(inst) = out.complete_for {
+            for id in self.opportunities.ids_of(kind, inst) {
+                let still = self.opportunities.get(id).is_some_and(|o| {
+                    let key = o.detail.terms().key();
+                    out.found
+                        .iter()
+                        .any(|(i, d, _)| *i == inst && d.terms().key() == key)
+                });
+                if !still {
+                    self.close_opportunity(id, OpportunityStatus::Vanished);
                 }
             }
-            (None, Some(d)) => {
-                let ttl = self.config.scanners.binary.ttl_secs;
-                let score = d.expected_value;
-                self.open_opportunity(inst, OpportunityDetail::Binary(d), score, ttl);
-            }
-            (None, None) => {}
-        }
-    }
-
-    fn scan_arbitrage(&mut self, inst: InstrumentId) {
-        let mut found = std::mem::take(&mut self.scratch_arb);
-        found.clear();
-        self.arbitrage
-            .scan(&self.catalog, &self.book, inst, self.clock, &mut found);
-        // Pending arbitrage whose venue pair no longer shows an edge vanishes.
-        for id in self.opportunities.arbitrage_ids(inst) {
-            let still = self.opportunities.get(id).is_some_and(|o| match &o.detail {
-                OpportunityDetail::Arbitrage(a) => found
-                    .iter()
-                    .any(|f| f.buy_venue == a.buy_venue && f.sell_venue == a.sell_venue),
-                _ => false,
-            });
-            if !still {
-                self.close_opportunity(id, OpportunityStatus::Vanished);
-            }
         }
         let now = self.clock;
-        for d in found.drain(..) {
-            let score = d.net_profit.to_f64().unwrap_or(0.0);
-            if let Some(o) = self
-                .opportunities
-                .arbitrage_mut(inst, d.buy_venue, d.sell_venue)
-            {
-                o.detail = OpportunityDetail::Arbitrage(d);
-                o.score = score;
-                o.updated = now;
-                let id = o.id;
-                self.maybe_auto_approve(id);
-                continue;
+        for (inst, detail, score) in out.found.drain(..) {
+            if out.complete_for.is_some() {
+                let belief = if belief_too { self.belief(inst) } else { None };
+                let key = detail.terms().key();
+                if let Some(o) = self.opportunities.find_mut(kind, inst, key) {
+                    o.detail = detail;
+                    o.score = score;
+                    o.updated = now;
+                    if belief_too {
+                        o.belief = belief;
+                    }
+                    let id = o.id;
+                    self.maybe_auto_approve(id);
+                    continue;
+                }
             }
-            let top_n = self.arbitrage.config().top_n;
-            if self.opportunities.count(OpportunityKind::Arbitrage) >= top_n {
-                match self.opportunities.worst(OpportunityKind::Arbitrage) {
+            if let Some(max) = max_pending
+                && self.opportunities.count(kind) >= max
+            {
+                match self.opportunities.worst(kind) {
                     Some(w) if w.score < score => {
                         let id = w.id;
                         self.close_opportunity(id, OpportunityStatus::Vanished);
@@ -234,10 +220,8 @@ impl Engine {
                     _ => continue,
                 }
             }
-            let ttl = self.arbitrage.config().ttl_secs;
-            self.open_opportunity(inst, OpportunityDetail::Arbitrage(d), score, ttl);
+            self.open_opportunity(inst, detail, score, ttl, belief_too);
         }
-        self.scratch_arb = found;
     }
 
     /// Lists a new opportunity, then lets the approval policy look at it.
@@ -247,15 +231,12 @@ impl Engine {
         detail: OpportunityDetail,
         score: f64,
         ttl_secs: i64,
+        with_belief: bool,
     ) -> OpportunityId {
         let id = OpportunityId(self.next_opportunity_id);
         self.next_opportunity_id += 1;
         let now = self.clock;
-        let detail_kind = match &detail {
-            OpportunityDetail::Arbitrage(_) => OpportunityKind::Arbitrage,
-            OpportunityDetail::Forex(_) => OpportunityKind::Forex,
-            OpportunityDetail::Binary(_) => OpportunityKind::Binary,
-        };
+        let detail_kind = detail.kind();
         let o = Opportunity {
             id,
             instrument,
@@ -264,9 +245,10 @@ impl Engine {
             created: now,
             updated: now,
             expires: now.plus_secs(ttl_secs),
-            belief: match detail_kind {
-                OpportunityKind::Arbitrage => None,
-                _ => self.belief(instrument),
+            belief: if with_belief {
+                self.belief(instrument)
+            } else {
+                None
             },
             feedback_scale: self.feedback_scale(instrument, detail_kind),
         };

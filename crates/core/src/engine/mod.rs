@@ -22,11 +22,9 @@ pub use event::{Command, EngineEvent};
 pub use restore::RestoredState;
 pub use sink::{AuditSink, CountingSink, NullSink, SinkError};
 
-use crate::approval::AutoPolicy;
 use crate::approval::config::ApprovalMode;
 use crate::domain::{
-    AccountId, Catalog, Direction, InstrumentId, OpportunityKind, Order, OrderId, Timeframe,
-    Timestamp,
+    AccountId, Catalog, Direction, InstrumentId, OpportunityKind, Order, OrderId, Timestamp,
 };
 use crate::ensemble::{EnsembleTracker, ModelSet};
 use crate::execution::ExecutionRequest;
@@ -34,7 +32,7 @@ use crate::market::{MarketGuard, QuoteBook};
 use crate::portfolio::{Portfolio, Position, PositionKey};
 use crate::risk::{AccountRisk, RiskGate, TradingState};
 use crate::router::Router;
-use crate::scanners::{ArbitrageScanner, BinaryScanner, ForexScanner};
+use crate::scanners::{Findings, Scanner};
 use bars::InstrumentBars;
 use book::OpportunityBook;
 use config::EngineConfig;
@@ -148,13 +146,13 @@ pub struct Engine {
     /// Holds back implausible market data before it reaches the book.
     guard: MarketGuard,
     bars: Vec<InstrumentBars>,
-    forex_timeframe: Timeframe,
-    arbitrage: ArbitrageScanner,
-    forex: ForexScanner,
-    binary: BinaryScanner,
+    /// Every scanner, in the order market events reach them
+    /// ([`crate::scanners::registry`]).
+    scanners: Vec<Box<dyn Scanner>>,
+    /// Scratch for one scanner's findings on one event.
+    findings: Findings,
     opportunities: OpportunityBook,
     approval_mode: ApprovalMode,
-    auto: AutoPolicy,
     gate: RiskGate,
     account_risk: Vec<AccountRisk>,
     router: Router,
@@ -178,7 +176,6 @@ pub struct Engine {
     /// See [`Engine::state_version`].
     state_version: u64,
     scratch_bars: Vec<crate::domain::Bar>,
-    scratch_arb: Vec<crate::domain::ArbitrageDetail>,
 }
 
 impl Engine {
@@ -186,27 +183,20 @@ impl Engine {
     /// starting balance, no positions and trading ACTIVE.
     pub fn new(config: &EngineConfig, catalog: &Catalog) -> Self {
         let n = catalog.instruments.len();
-        let routed = |kind: OpportunityKind, list: &[String]| -> Vec<bool> {
-            let router = Router::new(&config.routes, catalog);
+        let router = Router::new(&config.routes, catalog);
+        // A scanner scans the instruments its kind is routed for, narrowed
+        // to its `instruments` list when it has one.
+        let scope = |kind: OpportunityKind, enabled: bool, list: &[String]| -> Vec<bool> {
             (0..n)
                 .map(|i| {
                     let id = InstrumentId(i as u16);
                     let listed = list.is_empty()
                         || list.iter().any(|name| name == &catalog.instrument(id).name);
-                    listed && router.routed(kind, id)
+                    enabled && listed && router.routed(kind, id)
                 })
                 .collect()
         };
-        let forex_on = if config.scanners.forex.enabled {
-            routed(OpportunityKind::Forex, &config.scanners.forex.instruments)
-        } else {
-            vec![false; n]
-        };
-        let binary_on = if config.scanners.binary.enabled {
-            routed(OpportunityKind::Binary, &config.scanners.binary.instruments)
-        } else {
-            vec![false; n]
-        };
+        let scanners = crate::scanners::registry(&config.scanners, &scope);
         let portfolio = Portfolio::new(catalog);
         let account_risk = catalog
             .accounts
@@ -219,16 +209,13 @@ impl Engine {
             bars: (0..n)
                 .map(|i| InstrumentBars::new(InstrumentId(i as u16)))
                 .collect(),
-            forex_timeframe: config.scanners.forex.timeframe,
-            arbitrage: ArbitrageScanner::new(config.scanners.arbitrage.clone()),
-            forex: ForexScanner::new(config.scanners.forex.clone(), &forex_on),
-            binary: BinaryScanner::new(config.scanners.binary.clone(), &binary_on),
+            scanners,
+            findings: Findings::default(),
             opportunities: OpportunityBook::default(),
             approval_mode: config.approval.mode,
-            auto: AutoPolicy::new(config.approval.auto.clone()),
             gate: RiskGate::new(config.risk.clone()),
             account_risk,
-            router: Router::new(&config.routes, catalog),
+            router,
             portfolio,
             working: BTreeMap::new(),
             closing: BTreeMap::new(),
@@ -247,7 +234,6 @@ impl Engine {
             outbox: Outbox::default(),
             state_version: 0,
             scratch_bars: Vec::new(),
-            scratch_arb: Vec::new(),
             clock: Timestamp(i64::MIN),
             catalog: catalog.clone(),
             config: config.clone(),
@@ -400,9 +386,12 @@ impl Engine {
         &self.gate
     }
 
-    /// The binary scanner (volatility for marks and displays).
-    pub fn binary_scanner(&self) -> &BinaryScanner {
-        &self.binary
+    /// The scanner of a kind.
+    pub fn scanner(&self, kind: OpportunityKind) -> Option<&dyn Scanner> {
+        self.scanners
+            .iter()
+            .find(|s| s.kind() == kind)
+            .map(|s| s.as_ref())
     }
 
     /// Last completed bars of an instrument: (M1, M5, H1).
@@ -426,15 +415,9 @@ impl Engine {
     pub fn position_mark(&self, p: &Position) -> Decimal {
         if let Some(c) = p.binary {
             return self
-                .binary
-                .fair_value(
-                    p.key.instrument,
-                    c.direction,
-                    c.strike,
-                    c.payout,
-                    self.clock,
-                    c.expiry,
-                )
+                .scanners
+                .iter()
+                .find_map(|s| s.contract_value(p.key.instrument, &c, self.clock))
                 .unwrap_or(p.avg_price);
         }
         self.mark(p.key.instrument).unwrap_or(p.avg_price)

@@ -49,7 +49,7 @@ impl Engine {
             ApprovalMode::Auto => self
                 .opportunities
                 .get(id)
-                .is_some_and(|o| self.auto.approves(o)),
+                .is_some_and(|o| self.scanner(o.kind()).is_some_and(|s| s.auto_approves(o))),
         };
         if approve {
             self.approve(id, ApprovedBy::Policy);
@@ -403,8 +403,9 @@ impl Engine {
 
     /// How far past the seen prices a pair's limits may go, as a share of
     /// the spread between them (the kind's scanner decides).
-    fn limit_slack(&self, _kind: OpportunityKind) -> Decimal {
-        self.arbitrage.config().leg_slack
+    fn limit_slack(&self, kind: OpportunityKind) -> Decimal {
+        self.scanner(kind)
+            .map_or(Decimal::ZERO, |s| s.limit_slack())
     }
 
     /// Creates, records and sends an order.

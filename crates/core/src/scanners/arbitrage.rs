@@ -1,11 +1,12 @@
 //! Cross-venue arbitrage: buy at one venue's ask, sell at another's bid.
 
 use crate::domain::{
-    ArbitrageDetail, Catalog, Direction, InstrumentId, OpportunityTerms, Quote, ShownTerms,
-    Timestamp, TradeShape, time::MILLI,
+    ArbitrageDetail, Catalog, Direction, InstrumentId, Opportunity, OpportunityDetail,
+    OpportunityKind, OpportunityTerms, Quote, ShownTerms, Timestamp, TradeShape, time::MILLI,
 };
 use crate::market::QuoteBook;
 use crate::scanners::config::ArbitrageScannerConfig;
+use crate::scanners::{Findings, ScanContext, Scanner};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -13,6 +14,10 @@ use rust_decimal::prelude::ToPrimitive;
 #[derive(Clone, Debug)]
 pub struct ArbitrageScanner {
     cfg: ArbitrageScannerConfig,
+    /// Per instrument, whether it is scanned (`None`: every instrument).
+    scope: Option<Vec<bool>>,
+    /// Scratch for one scan's findings.
+    scratch: Vec<ArbitrageDetail>,
 }
 
 /// Notional (quote currency) at which a book is considered deep enough
@@ -22,7 +27,26 @@ const DEEP_NOTIONAL: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
 impl ArbitrageScanner {
     /// A scanner with these settings.
     pub fn new(cfg: ArbitrageScannerConfig) -> Self {
-        Self { cfg }
+        Self {
+            cfg,
+            scope: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// A scanner for the instruments flagged in `scope`.
+    pub fn with_scope(cfg: ArbitrageScannerConfig, scope: &[bool]) -> Self {
+        Self {
+            scope: Some(scope.to_vec()),
+            ..Self::new(cfg)
+        }
+    }
+
+    /// True if the instrument is scanned.
+    pub fn scans(&self, instrument: InstrumentId) -> bool {
+        self.scope
+            .as_ref()
+            .is_none_or(|s| s.get(instrument.index()).copied().unwrap_or(false))
     }
 
     pub fn config(&self) -> &ArbitrageScannerConfig {
@@ -125,6 +149,49 @@ impl ArbitrageScanner {
         let implausible = (15.0 * (spread - 1.0)).clamp(0.0, 30.0);
         let skew = 10.0 * ((bq.ts.since(sq.ts).abs() as f64) / max_age).min(1.0);
         (age + thin + implausible + skew).round().clamp(0.0, 100.0) as u8
+    }
+}
+
+impl Scanner for ArbitrageScanner {
+    fn kind(&self) -> OpportunityKind {
+        OpportunityKind::Arbitrage
+    }
+    fn ttl_secs(&self) -> i64 {
+        self.cfg.ttl_secs
+    }
+    /// The best `top_n`.
+    fn max_pending(&self) -> Option<usize> {
+        Some(self.cfg.top_n)
+    }
+    fn attaches_belief(&self) -> bool {
+        false
+    }
+    fn limit_slack(&self) -> Decimal {
+        self.cfg.leg_slack
+    }
+    fn auto_approves(&self, opp: &Opportunity) -> bool {
+        let OpportunityDetail::Arbitrage(a) = &opp.detail else {
+            return false;
+        };
+        a.net_pct >= self.cfg.auto_min_net_pct && a.risk_score < self.cfg.auto_max_risk_score
+    }
+    /// Every quote re-scans its instrument's venue pairs: the pairs found
+    /// are the complete list, so a pending pair not found again vanished.
+    fn on_quote(&mut self, cx: &ScanContext<'_>, q: &Quote, _mid: Decimal, out: &mut Findings) {
+        let inst = q.instrument;
+        if !self.scans(inst) {
+            return;
+        }
+        let mut found = std::mem::take(&mut self.scratch);
+        found.clear();
+        self.scan(cx.catalog, cx.book, inst, cx.now, &mut found);
+        out.complete_for = Some(inst);
+        for d in found.drain(..) {
+            let score = d.net_profit.to_f64().unwrap_or(0.0);
+            out.found
+                .push((inst, OpportunityDetail::Arbitrage(d), score));
+        }
+        self.scratch = found;
     }
 }
 

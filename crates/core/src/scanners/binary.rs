@@ -1,11 +1,13 @@
 //! 60-second binary predictions from momentum and volatility.
 
 use crate::domain::{
-    BinaryDetail, Direction, InstrumentId, OpportunityTerms, ShownTerms, Timestamp, TradeShape,
-    VenueId, time::SECOND,
+    BinaryContract, BinaryDetail, Direction, InstrumentId, Opportunity, OpportunityDetail,
+    OpportunityKind, OpportunityTerms, Quote, ShownTerms, Timestamp, TradeShape, VenueId,
+    time::SECOND,
 };
 use crate::indicators::{EwmaDriftVol, normal_cdf};
 use crate::scanners::config::BinaryScannerConfig;
+use crate::scanners::{Findings, ScanContext, Scanner};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
@@ -217,6 +219,47 @@ pub fn p_above(spot: f64, strike: f64, sigma: f64, nanos: i64) -> f64 {
         };
     }
     normal_cdf(d / (sigma * tau.sqrt()))
+}
+
+impl Scanner for BinaryScanner {
+    fn kind(&self) -> OpportunityKind {
+        OpportunityKind::Binary
+    }
+    fn ttl_secs(&self) -> i64 {
+        self.cfg.ttl_secs
+    }
+    /// The probability of the side (the lower of the scanner's and the
+    /// ensemble's) above the threshold, for contracts of the policy's expiry.
+    fn auto_approves(&self, opp: &Opportunity) -> bool {
+        let OpportunityDetail::Binary(b) = &opp.detail else {
+            return false;
+        };
+        let p =
+            super::ensemble_side(opp, b.direction).map_or(b.probability, |p| p.min(b.probability));
+        p >= self.cfg.auto_min_probability && b.expiry_secs == self.cfg.auto_expiry_secs
+    }
+    /// The primary venue's mid is sampled each second; on a new sample the
+    /// prediction is re-evaluated: at most one per instrument, replaced when
+    /// its direction flips, vanished when it no longer clears the minimum.
+    fn on_quote(&mut self, cx: &ScanContext<'_>, q: &Quote, mid: Decimal, out: &mut Findings) {
+        let inst = q.instrument;
+        if q.venue != cx.catalog.instrument(inst).primary_venue() || !self.on_mid(inst, mid, q.ts) {
+            return;
+        }
+        out.complete_for = Some(inst);
+        if let Some(d) = self.opportunity(inst) {
+            let score = d.expected_value;
+            out.found.push((inst, OpportunityDetail::Binary(d), score));
+        }
+    }
+    fn contract_value(
+        &self,
+        instrument: InstrumentId,
+        c: &BinaryContract,
+        now: Timestamp,
+    ) -> Option<Decimal> {
+        self.fair_value(instrument, c.direction, c.strike, c.payout, now, c.expiry)
+    }
 }
 
 impl OpportunityTerms for BinaryDetail {

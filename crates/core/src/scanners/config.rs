@@ -29,6 +29,10 @@ pub struct ArbitrageScannerConfig {
     /// (0 = limits at the seen prices; 0.25 keeps half the spread if both
     /// legs fill at their limits).
     pub leg_slack: Decimal,
+    /// Auto policy: smallest net edge approved, percent.
+    pub auto_min_net_pct: Decimal,
+    /// Auto policy: the risk score must be below this.
+    pub auto_max_risk_score: u8,
 }
 
 /// Forex technical scanner (RSI, SMA, ATR).
@@ -59,6 +63,10 @@ pub struct ForexScannerConfig {
     pub ttl_secs: i64,
     /// Instruments scanned; empty means every forex and metal instrument.
     pub instruments: Vec<String>,
+    /// Auto policy: smallest confidence approved, 0..1.
+    pub auto_min_confidence: f64,
+    /// Auto policy: smallest reward/risk approved.
+    pub auto_min_reward_risk: Decimal,
 }
 
 /// Binary prediction scanner (momentum and volatility).
@@ -83,6 +91,10 @@ pub struct BinaryScannerConfig {
     pub ttl_secs: i64,
     /// Instruments scanned; empty means every instrument routed to binary.
     pub instruments: Vec<String>,
+    /// Auto policy: smallest probability of the chosen side approved.
+    pub auto_min_probability: f64,
+    /// Auto policy: only contracts with this expiry, seconds.
+    pub auto_expiry_secs: i64,
 }
 
 /// Known instruments, and every number in its range: periods of 1 to 1000
@@ -92,6 +104,7 @@ pub struct BinaryScannerConfig {
 /// into the past), a positive payout and probabilities the chosen side can
 /// reach (0.5 to 1).
 pub fn validate(scanners: &ScannersConfig, catalog: &Catalog) -> Result<(), Invalid> {
+    validate_auto(scanners)?;
     let f = &scanners.forex;
     for (field, v) in [
         ("rsi_period", f.rsi_period),
@@ -193,5 +206,53 @@ pub fn validate(scanners: &ScannersConfig, catalog: &Catalog) -> Result<(), Inva
         ));
     }
 
+    Ok(())
+}
+
+/// The auto policy's thresholds: an edge in [0, 100] percent, a risk score
+/// the scanner can give (1 to 100), a confidence in [0, 1], a reward/risk
+/// of at most 100, a probability the chosen side can reach (0.5 to 1) and an
+/// expiry of 1 s to a week.
+fn validate_auto(s: &ScannersConfig) -> Result<(), Invalid> {
+    let (zero, hundred) = (Decimal::ZERO, Decimal::ONE_HUNDRED);
+    let a = &s.arbitrage;
+    range(
+        "scanners.arbitrage.auto_min_net_pct",
+        a.auto_min_net_pct,
+        zero,
+        hundred,
+    )?;
+    range(
+        "scanners.arbitrage.auto_max_risk_score",
+        a.auto_max_risk_score,
+        1,
+        100,
+    )?;
+    let f = &s.forex;
+    range(
+        "scanners.forex.auto_min_confidence",
+        f.auto_min_confidence,
+        0.0,
+        1.0,
+    )?;
+    range(
+        "scanners.forex.auto_min_reward_risk",
+        f.auto_min_reward_risk,
+        zero,
+        hundred,
+    )?;
+    let b = &s.binary;
+    range(
+        "scanners.binary.auto_min_probability",
+        b.auto_min_probability,
+        0.5,
+        1.0,
+    )?;
+    range(
+        "scanners.binary.auto_expiry_secs",
+        b.auto_expiry_secs,
+        1,
+        WEEK_SECS,
+    )?;
     Ok(())
 }

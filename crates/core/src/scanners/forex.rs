@@ -1,10 +1,12 @@
 //! Forex technical signals from RSI, SMA and ATR on completed bars.
 
 use crate::domain::{
-    Bar, Direction, ForexDetail, InstrumentId, OpportunityTerms, ShownTerms, TradeShape, VenueId,
+    Bar, Direction, ForexDetail, InstrumentId, Opportunity, OpportunityDetail, OpportunityKind,
+    OpportunityTerms, ShownTerms, TradeShape, VenueId,
 };
 use crate::indicators::{Atr, Rsi, Sma};
 use crate::scanners::config::ForexScannerConfig;
+use crate::scanners::{Findings, ScanContext, Scanner};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
@@ -154,6 +156,39 @@ impl ForexScanner {
             sma_slow: slow,
             atr,
         })
+    }
+}
+
+impl Scanner for ForexScanner {
+    fn kind(&self) -> OpportunityKind {
+        OpportunityKind::Forex
+    }
+    fn ttl_secs(&self) -> i64 {
+        self.cfg.ttl_secs
+    }
+    /// Confidence (the lower of the scanner's and the ensemble's for the
+    /// signal's side) and reward/risk above the thresholds.
+    fn auto_approves(&self, opp: &Opportunity) -> bool {
+        let OpportunityDetail::Forex(f) = &opp.detail else {
+            return false;
+        };
+        let conf =
+            super::ensemble_side(opp, f.direction).map_or(f.confidence, |p| p.min(f.confidence));
+        conf >= self.cfg.auto_min_confidence && f.reward_risk >= self.cfg.auto_min_reward_risk
+    }
+    /// Bars of the configured timeframe feed the indicators; a signal on a
+    /// live bar is a new opportunity (signals never vanish, they expire).
+    fn on_bar(&mut self, cx: &ScanContext<'_>, bar: &Bar, live: bool, out: &mut Findings) {
+        if bar.timeframe != self.cfg.timeframe || !self.scans(bar.instrument) {
+            return;
+        }
+        let tick = cx.catalog.instrument(bar.instrument).tick_size;
+        let signal = self.on_bar(bar, tick);
+        if let (true, Some(d)) = (live, signal) {
+            let score = d.confidence * d.reward_risk.to_f64().unwrap_or(0.0);
+            out.found
+                .push((bar.instrument, OpportunityDetail::Forex(d), score));
+        }
     }
 }
 

@@ -1,5 +1,12 @@
-//! The three scanners: cross-venue arbitrage, forex technical signals and
-//! 60-second binary predictions.
+//! The scanners: cross-venue arbitrage, forex technical signals and
+//! 60-second binary predictions, each behind the [`Scanner`] trait.
+//!
+//! A new scanner is its own module here (the scanner, its `[scanners.*]`
+//! section, and the [`OpportunityTerms`](crate::domain::OpportunityTerms)
+//! of its detail type), a line in [`registry`], a line in the kinds table
+//! of `domain::opportunity`, and its cockpit columns in `ui/format.rs`. The
+//! engine, the router, sizing, the gate, the counters, the JSON and the
+//! cockpit's tabs pick it up from there.
 
 pub mod arbitrage;
 pub mod binary;
@@ -9,3 +16,122 @@ pub mod forex;
 pub use arbitrage::ArbitrageScanner;
 pub use binary::{BinaryEstimate, BinaryScanner};
 pub use forex::ForexScanner;
+
+use crate::domain::{
+    Bar, Catalog, Direction, InstrumentId, Opportunity, OpportunityDetail, OpportunityKind, Quote,
+    Timestamp,
+};
+use crate::market::QuoteBook;
+use config::ScannersConfig;
+use rust_decimal::Decimal;
+
+/// What a scanner may read when the market moves.
+#[derive(Clone, Copy)]
+pub struct ScanContext<'a> {
+    pub catalog: &'a Catalog,
+    /// Latest accepted quotes (quarantined data never reaches it).
+    pub book: &'a QuoteBook,
+    /// Event time.
+    pub now: Timestamp,
+}
+
+/// What a scanner found on one event.
+#[derive(Clone, Debug, Default)]
+pub struct Findings {
+    /// The instrument whose findings are complete: a pending opportunity of
+    /// this scanner on it whose key is not found again has vanished.
+    /// `None`: each finding is a new event (a forex signal) and nothing
+    /// vanishes; such opportunities only expire.
+    pub complete_for: Option<InstrumentId>,
+    /// New or refreshed opportunities and their ranking scores.
+    pub found: Vec<(InstrumentId, OpportunityDetail, f64)>,
+}
+
+impl Findings {
+    /// Forgets the last event's findings (keeping the allocation).
+    pub fn clear(&mut self) {
+        self.complete_for = None;
+        self.found.clear();
+    }
+}
+
+/// One scanner: finds opportunities of its kind in market events, and says
+/// how long they wait, how many may wait, and which the auto policy takes.
+pub trait Scanner: std::fmt::Debug + Send {
+    /// The kind of opportunity it finds.
+    fn kind(&self) -> OpportunityKind;
+    /// Seconds a new opportunity waits for a decision.
+    fn ttl_secs(&self) -> i64;
+    /// At most this many pending at once: a better finding replaces the
+    /// worst, a worse one is dropped. `None`: no limit.
+    fn max_pending(&self) -> Option<usize> {
+        None
+    }
+    /// Whether its opportunities carry the ensemble's belief (a direction-free
+    /// arbitrage does not).
+    fn attaches_belief(&self) -> bool {
+        true
+    }
+    /// How far past the seen prices a cross-venue pair's limits may go, as a
+    /// share of the spread between them.
+    fn limit_slack(&self) -> Decimal {
+        Decimal::ZERO
+    }
+    /// True if the auto policy approves the opportunity as it stands.
+    fn auto_approves(&self, opp: &Opportunity) -> bool;
+    /// A quote was accepted into the book; `mid` is its mid.
+    fn on_quote(&mut self, _cx: &ScanContext<'_>, _q: &Quote, _mid: Decimal, _out: &mut Findings) {}
+    /// A bar completed; only `live` bars may open opportunities (history
+    /// bars warm the scanner up).
+    fn on_bar(&mut self, _cx: &ScanContext<'_>, _bar: &Bar, _live: bool, _out: &mut Findings) {}
+    /// What a contract it listed is worth now per unit staked, if it prices
+    /// contracts (marks open contract positions).
+    fn contract_value(
+        &self,
+        _instrument: InstrumentId,
+        _contract: &crate::domain::BinaryContract,
+        _now: Timestamp,
+    ) -> Option<Decimal> {
+        None
+    }
+}
+
+/// The probability the ensemble gives the side of `direction`, if a belief
+/// is attached (for the auto policies of directional kinds).
+pub fn ensemble_side(opp: &Opportunity, direction: Direction) -> Option<f64> {
+    opp.belief.map(|b| {
+        let p = b.probability();
+        if direction == Direction::Up {
+            p
+        } else {
+            1.0 - p
+        }
+    })
+}
+
+/// Which instruments a scanner scans: from its kind, whether it is enabled
+/// and its `instruments` list (empty: every instrument routed to the kind).
+pub type Scope<'a> = &'a dyn Fn(OpportunityKind, bool, &[String]) -> Vec<bool>;
+
+/// Every scanner, in the order each market event reaches them: forex (bars
+/// only), then the binary predictor (which samples the primary venue's mid)
+/// before the arbitrage scanner, the order the engine has always run them
+/// in. A new scanner adds its line here.
+pub fn registry(cfg: &ScannersConfig, scope: Scope<'_>) -> Vec<Box<dyn Scanner>> {
+    use OpportunityKind as K;
+    let (f, b, a) = (&cfg.forex, &cfg.binary, &cfg.arbitrage);
+    vec![
+        Box::new(ForexScanner::new(
+            f.clone(),
+            &scope(K::Forex, f.enabled, &f.instruments),
+        )),
+        Box::new(BinaryScanner::new(
+            b.clone(),
+            &scope(K::Binary, b.enabled, &b.instruments),
+        )),
+        Box::new(ArbitrageScanner::with_scope(
+            a.clone(),
+            &scope(K::Arbitrage, a.enabled, &[]),
+        )),
+    ]
+}

@@ -25,19 +25,40 @@ pub fn draw(f: &mut Frame, app: &AppState, theme: &Theme) {
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help => {
+            // Sized to the longest key and description, so no line is cut.
+            let key_w = KEYS
+                .iter()
+                .map(|(k, _)| k.chars().count())
+                .max()
+                .unwrap_or(0)
+                + 2;
+            let what_w = KEYS
+                .iter()
+                .map(|(_, w)| w.chars().count())
+                .max()
+                .unwrap_or(0);
             let lines: Vec<Line> = KEYS
                 .iter()
                 .map(|(k, what)| {
                     Line::from(vec![
-                        Span::styled(format!("{k:<12}"), theme.bold()),
+                        Span::styled(format!("{k:<key_w$}"), theme.bold()),
                         Span::raw(*what),
                     ])
                 })
                 .collect();
-            let r = centered(area, 84, lines.len() as u16 + 2);
+            let width = u16::try_from(key_w + what_w + 2).unwrap_or(u16::MAX);
+            // On a narrow terminal the descriptions wrap; the popup grows to fit.
+            let inner = usize::from(width.min(area.width).saturating_sub(2)).max(1);
+            let rows: usize = KEYS
+                .iter()
+                .map(|(_, w)| (key_w + w.chars().count()).div_ceil(inner))
+                .sum();
+            let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+            let r = centered(area, width, height);
             f.render_widget(Clear, r);
             f.render_widget(
                 Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
                     .block(Block::bordered().title(Span::styled("Keys", theme.bold()))),
                 r,
             );

@@ -26,14 +26,44 @@ pub fn money(m: Decimal) -> bool {
     m.abs() <= MAX_MONEY
 }
 
+/// 10^k for k in 0..=28, the powers a `Decimal`'s mantissa is compared with.
+const POW10: [u128; 29] = {
+    let mut t = [1u128; 29];
+    let mut k = 1;
+    while k < 29 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
+/// Whether the magnitude of `d` (= mantissa / 10^scale) is at most 10^`exp`,
+/// in integer arithmetic: this runs several times on every quote, and a
+/// `Decimal` comparison across scales rescales.
+fn at_most_pow10(d: Decimal, exp: u32) -> bool {
+    let (m, s) = (d.mantissa().unsigned_abs(), d.scale());
+    // m < 2^96 < 10^29: any bound of 10^29 or more holds.
+    match POW10.get((exp + s) as usize) {
+        Some(bound) => m <= *bound,
+        None => true,
+    }
+}
+
+/// Whether the magnitude of a non-zero `d` is at least 10^-`exp`.
+fn at_least_pow10_neg(d: Decimal, exp: u32) -> bool {
+    let (m, s) = (d.mantissa().unsigned_abs(), d.scale());
+    // m / 10^s >= 10^-exp  ⟺  m >= 10^(s - exp); m >= 1 covers s <= exp.
+    s <= exp || POW10.get((s - exp) as usize).is_some_and(|p| m >= *p)
+}
+
 /// A price the engine can compute with: positive and within the bounds.
 pub fn price(p: Decimal) -> bool {
-    (MIN_PRICE..=MAX_PRICE).contains(&p)
+    !p.is_sign_negative() && !p.is_zero() && at_most_pow10(p, 12) && at_least_pow10_neg(p, 12)
 }
 
 /// A quantity the engine can compute with: not negative, not above the bound.
 pub fn qty(q: Decimal) -> bool {
-    q >= Decimal::ZERO && q <= MAX_QTY
+    q.is_zero() || (!q.is_sign_negative() && at_most_pow10(q, 15))
 }
 
 /// A fee the engine can compute with: its magnitude no larger than a
@@ -68,5 +98,30 @@ mod tests {
         assert!(!qty(dec!(-0.1)));
         assert!(!qty(Decimal::MAX));
         assert!(qty(Decimal::ZERO));
+    }
+
+    #[test]
+    fn the_integer_checks_agree_with_decimal_comparisons_at_every_scale() {
+        let cases = [
+            dec!(1_000_000_000_000),
+            dec!(1_000_000_000_000.000000000001),
+            dec!(999_999_999_999.99),
+            dec!(0.000000000001),
+            dec!(0.00000000000099),
+            dec!(0.0000000000010),
+            dec!(1_000_000_000_000_000),
+            dec!(1_000_000_000_000_000.1),
+            dec!(-0.000000000001),
+            dec!(-0),
+            dec!(0.0000000000000000000000000001),
+            Decimal::MAX,
+            Decimal::MIN,
+            dec!(67000.5),
+            dec!(1.0000000000000000000000000000),
+        ];
+        for x in cases {
+            assert_eq!(price(x), x >= MIN_PRICE && x <= MAX_PRICE, "price {x}");
+            assert_eq!(qty(x), x >= Decimal::ZERO && x <= MAX_QTY, "qty {x}");
+        }
     }
 }

@@ -38,21 +38,19 @@ impl Engine {
             self.counters.dropped_quotes += 1;
             return;
         }
-        if self
-            .guard
-            .check_quote(&self.catalog, &self.book, q)
-            .is_err()
-        {
-            self.counters.quarantine(q.venue);
-            return;
-        }
-        if !self.book.update(q) {
+        let mid = match self.guard.check_quote(&self.catalog, &self.book, q) {
+            Ok(mid) => mid,
+            Err(_) => {
+                self.counters.quarantine(q.venue);
+                return;
+            }
+        };
+        if !self.book.update_with_mid(q, mid) {
             self.counters.dropped_quotes += 1;
             return;
         }
         self.counters.quotes += 1;
         let inst = q.instrument;
-        let mid = q.mid();
         if q.venue == self.catalog.instrument(inst).primary_venue() {
             let mut bars = std::mem::take(&mut self.scratch_bars);
             self.bars[inst.index()].on_quote(q.ts, mid, &mut bars);

@@ -37,6 +37,12 @@ impl QuoteBook {
 
     /// Stores a quote; returns false if it is older than the one held.
     pub fn update(&mut self, q: &Quote) -> bool {
+        self.update_with_mid(q, q.mid())
+    }
+
+    /// [`Self::update`] with the quote's mid already computed (the engine
+    /// computes it once per quote).
+    pub fn update_with_mid(&mut self, q: &Quote, mid: Decimal) -> bool {
         let i = self.slot(q.venue, q.instrument);
         let Some(entry) = self.slots.get_mut(i) else {
             return false;
@@ -46,7 +52,6 @@ impl QuoteBook {
                 if q.ts < s.quote.ts {
                     return false;
                 }
-                let mid = q.mid();
                 let change = mid - s.mid;
                 if !change.is_zero() {
                     s.last_change = change;
@@ -58,7 +63,7 @@ impl QuoteBook {
             None => {
                 *entry = Some(MarketSlot {
                     quote: *q,
-                    mid: q.mid(),
+                    mid,
                     last_change: Decimal::ZERO,
                     updates: 1,
                 });

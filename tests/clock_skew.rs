@@ -7,8 +7,9 @@
 //! venues or an hour behind them. A replay orders by receive time too.
 
 mod common;
+#[path = "common/ws_venue.rs"]
+mod ws_venue;
 
-use futures_util::{SinkExt, StreamExt};
 use omni_core::domain::Timestamp;
 use omni_core::domain::time::{MINUTE, SECOND};
 use omni_core::engine::{Audit, RestoredState};
@@ -22,7 +23,6 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::Message;
 
 const HOUR: i64 = 60 * MINUTE;
 /// Quotes each venue sends.
@@ -73,39 +73,15 @@ fn kraken_frames() -> Vec<String> {
         .collect()
 }
 
-/// A venue on 127.0.0.1: on each connection, waits for the subscription,
-/// then sends `frames()` (made then, from the venue's clock) 5 ms apart and
-/// keeps the connection alive with pings.
+/// A venue on 127.0.0.1 (`ws_venue::serve`) sending `frames()`, made when
+/// a client subscribes (from the venue's clock), 5 ms apart.
 async fn venue(listener: TcpListener, frames: fn() -> Vec<String>) {
-    loop {
-        let Ok((tcp, _)) = listener.accept().await else {
-            return;
-        };
-        tokio::spawn(async move {
-            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
-                return;
-            };
-            loop {
-                match ws.next().await {
-                    Some(Ok(Message::Text(_))) => break,
-                    Some(Ok(_)) => {}
-                    _ => return,
-                }
-            }
-            for f in frames() {
-                if ws.send(Message::Text(f.into())).await.is_err() {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            loop {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                if ws.send(Message::Ping(Vec::new().into())).await.is_err() {
-                    return;
-                }
-            }
-        });
-    }
+    ws_venue::serve(
+        listener,
+        None,
+        Arc::new(move || ws_venue::every_5ms(frames())),
+    )
+    .await;
 }
 
 /// Starts both venues; returns the runtime serving them and the config

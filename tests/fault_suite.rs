@@ -16,7 +16,9 @@
 //! `cargo test --test fault_suite -- --nocapture` prints each case's runs
 //! as a table of counts.
 
-use futures_util::{SinkExt, StreamExt};
+#[path = "common/ws_venue.rs"]
+mod ws_venue;
+
 use serde_json::Value;
 use std::io::Read;
 use std::ops::RangeInclusive;
@@ -25,7 +27,6 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::Message;
 
 /// Seconds a live run lasts. Every script is sent within 0.7 s of the
 /// subscription; the rest is margin for a loaded machine.
@@ -418,45 +419,10 @@ fn now_ms() -> i64 {
     i64::try_from(d.as_millis()).expect("ms fit i64")
 }
 
-/// A venue on 127.0.0.1: on each connection, waits for the subscription,
-/// acknowledges it as the venue does, sends its script at the script's
-/// offsets, then keeps the connection alive with pings (Kraken's feed
-/// reconnects after 2 s of silence, which would send the script twice).
+/// A venue on 127.0.0.1 (`ws_venue::serve`) acknowledging the subscription
+/// as the venue does, its script made from this machine's clock.
 async fn venue(listener: TcpListener, ack: &'static str, script: MakeScript) {
-    loop {
-        let Ok((tcp, _)) = listener.accept().await else {
-            return;
-        };
-        let script = script.clone();
-        tokio::spawn(async move {
-            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
-                return;
-            };
-            loop {
-                match ws.next().await {
-                    Some(Ok(Message::Text(_))) => break,
-                    Some(Ok(_)) => {}
-                    _ => return,
-                }
-            }
-            let start = tokio::time::Instant::now();
-            if ws.send(Message::Text(ack.into())).await.is_err() {
-                return;
-            }
-            for (at, f) in script(now_ms()) {
-                tokio::time::sleep_until(start + Duration::from_millis(at)).await;
-                if ws.send(Message::Text(f.into())).await.is_err() {
-                    return;
-                }
-            }
-            loop {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                if ws.send(Message::Ping(Vec::new().into())).await.is_err() {
-                    return;
-                }
-            }
-        });
-    }
+    ws_venue::serve(listener, Some(ack), Arc::new(move || script(now_ms()))).await;
 }
 
 const BINANCE_ACK: &str = r#"{"result":null,"id":1}"#;

@@ -2,14 +2,14 @@
 //! same summary), live headless runs against a local server speaking
 //! Binance's protocol, and a recording that replays to the same events.
 
-use futures_util::{SinkExt, StreamExt};
+#[path = "common/ws_venue.rs"]
+mod ws_venue;
+
 use serde_json::Value;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::Message;
 
 fn capture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -86,47 +86,12 @@ fn capture_frames(n: usize) -> Vec<String> {
         .collect()
 }
 
-/// A Binance-speaking server: on each connection, waits for SUBSCRIBE,
-/// answers it, then sends `frames` every 5 ms, then keeps the connection
-/// alive with pings.
+/// A Binance-speaking server (`ws_venue::serve`): answers the
+/// subscription as Binance does, then sends `frames` 5 ms apart.
 async fn binance_server(listener: TcpListener, frames: Vec<String>) {
-    loop {
-        let Ok((tcp, _)) = listener.accept().await else {
-            return;
-        };
-        let frames = frames.clone();
-        tokio::spawn(async move {
-            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
-                return;
-            };
-            loop {
-                match ws.next().await {
-                    Some(Ok(Message::Text(t))) if t.contains("SUBSCRIBE") => break,
-                    Some(Ok(_)) => {}
-                    _ => return,
-                }
-            }
-            if ws
-                .send(Message::Text(r#"{"result":null,"id":1}"#.into()))
-                .await
-                .is_err()
-            {
-                return;
-            }
-            for f in &frames {
-                if ws.send(Message::Text(f.clone().into())).await.is_err() {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            loop {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                if ws.send(Message::Ping(Vec::new().into())).await.is_err() {
-                    return;
-                }
-            }
-        });
-    }
+    let script: ws_venue::MakeScript =
+        std::sync::Arc::new(move || ws_venue::every_5ms(frames.clone()));
+    ws_venue::serve(listener, Some(r#"{"result":null,"id":1}"#), script).await;
 }
 
 fn live_config(dir: &Path, port: u16) -> PathBuf {

@@ -8,7 +8,7 @@ use crate::domain::{
 };
 use crate::market::MarketEvent;
 use crate::portfolio::PositionKey;
-use crate::scanners::{Findings, ScanContext};
+use crate::scanners::{Findings, ScanContext, Scanner};
 use rust_decimal::prelude::ToPrimitive;
 
 impl Engine {
@@ -59,18 +59,7 @@ impl Engine {
             }
             self.scratch_bars = bars;
         }
-        for i in 0..self.scanners.len() {
-            let mut out = std::mem::take(&mut self.findings);
-            out.clear();
-            let cx = ScanContext {
-                catalog: &self.catalog,
-                book: &self.book,
-                now: self.clock,
-            };
-            self.scanners[i].on_quote(&cx, q, mid, &mut out);
-            self.apply_findings(i, &mut out);
-            self.findings = out;
-        }
+        self.run_scanners(|s, cx, out| s.on_quote(cx, q, mid, out));
         if self.portfolio.open_on(inst) > 0 {
             self.check_exits(q);
         }
@@ -147,6 +136,15 @@ impl Engine {
                 t.on_bar(&self.models, bar.timeframe, &input);
             }
         }
+        self.run_scanners(|s, cx, out| s.on_bar(cx, bar, live, out));
+    }
+
+    /// Shows one market event to every scanner in turn (`see` calls the
+    /// scanner's hook), applying each one's findings before the next looks.
+    fn run_scanners(
+        &mut self,
+        mut see: impl FnMut(&mut dyn Scanner, &ScanContext<'_>, &mut Findings),
+    ) {
         for i in 0..self.scanners.len() {
             let mut out = std::mem::take(&mut self.findings);
             out.clear();
@@ -155,7 +153,7 @@ impl Engine {
                 book: &self.book,
                 now: self.clock,
             };
-            self.scanners[i].on_bar(&cx, bar, live, &mut out);
+            see(self.scanners[i].as_mut(), &cx, &mut out);
             self.apply_findings(i, &mut out);
             self.findings = out;
         }

@@ -211,9 +211,19 @@ fn kill_switch_cancels_flattens_latches_and_rearms() {
     );
     assert_eq!(h.engine.portfolio().open_count(), 0);
 
+    // The operator had the auto policy on when the kill switch fired.
+    h.cmd(
+        Command::SetApprovalMode(omni_core::approval::config::ApprovalMode::Auto),
+        399,
+    );
     let out = h.cmd(Command::Rearm, 400);
     assert_eq!(h.engine.trading_state(), TradingState::Active);
     assert!(!h.engine.kill_latched());
+    // A re-arm starts in MANUAL whatever the mode before the kill.
+    assert_eq!(
+        h.engine.approval_mode(),
+        omni_core::approval::config::ApprovalMode::Manual
+    );
     assert!(out.audits.iter().any(|a| matches!(
         a,
         Audit::Command {

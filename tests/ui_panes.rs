@@ -381,8 +381,10 @@ fn keys_become_the_right_commands() {
         press(&mut app, KeyCode::Char('K')),
         Some(Command::KillSwitch)
     );
+    // `A` asks first (see auto_approval_asks_first_and_shows_its_thresholds).
+    assert_eq!(press(&mut app, KeyCode::Char('A')), None);
     assert_eq!(
-        press(&mut app, KeyCode::Char('A')),
+        press(&mut app, KeyCode::Char('y')),
         Some(Command::SetApprovalMode(
             omni_core::approval::config::ApprovalMode::Auto
         ))
@@ -526,4 +528,43 @@ fn the_market_pane_shows_feed_health_and_why_a_feed_is_down() {
         lines[k + 1].contains("↳ connect: connection refused"),
         "{s}"
     );
+}
+
+#[test]
+fn auto_approval_asks_first_and_shows_its_thresholds() {
+    use omni_core::approval::config::ApprovalMode;
+    let h = with_arbitrage(
+        "[scanners.arbitrage]\nauto_min_net_pct = 0.01\nauto_max_risk_score = 100\n",
+    );
+    let mut app = app_of(&h);
+    // Manual now: `A` asks, with every kind's thresholds on screen.
+    assert_eq!(press(&mut app, KeyCode::Char('A')), None);
+    assert_eq!(app.overlay, Overlay::ConfirmAuto);
+    let s = screen(&render(&app, 200, 50).0);
+    assert!(s.contains("Switch auto approval on? (y/n)"), "{s}");
+    assert!(s.contains("net edge ≥ 0.01 % and risk score < 100"), "{s}");
+    assert!(s.contains("reward/risk ≥ 2"), "{s}");
+    assert!(s.contains("60 s contracts only"), "{s}");
+    // No: nothing is sent.
+    assert_eq!(press(&mut app, KeyCode::Char('n')), None);
+    assert_eq!(app.overlay, Overlay::None);
+    // Yes: AUTO.
+    press(&mut app, KeyCode::Char('A'));
+    assert_eq!(
+        press(&mut app, KeyCode::Char('y')),
+        Some(Command::SetApprovalMode(ApprovalMode::Auto))
+    );
+    // The pending arbitrage clears these (low) thresholds: marked A, and
+    // the detail line says so.
+    let row = app.selected_row().expect("selected").clone();
+    assert!(row.auto_ok);
+    let s = screen(&render(&app, 200, 50).0);
+    assert!(s.contains(&format!("{} A", row.id)), "{s}");
+    assert!(s.contains(&format!("{} auto ✓ · buy", row.id)), "{s}");
+    // Above its net edge it does not qualify: no mark.
+    let h = with_arbitrage("[scanners.arbitrage]\nauto_min_net_pct = 1.0\n");
+    let app = app_of(&h);
+    let row = app.selected_row().expect("selected").clone();
+    assert!(!row.auto_ok);
+    assert!(!screen(&render(&app, 200, 50).0).contains(&format!("{} A", row.id)));
 }

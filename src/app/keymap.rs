@@ -26,7 +26,7 @@ pub const KEYS: &[(&str, &str)] = &[
         "kill switch: HALTED, cancel every order, flatten every position (works everywhere)",
     ),
     ("R", "re-arm after a kill switch: type REARM, then Enter"),
-    ("A", "toggle auto approval"),
+    ("A", "auto approval on (asks, shows the thresholds) / off"),
     ("l", "focus the trade log (PgUp/PgDn scroll, Esc back)"),
     ("?", "this help"),
     ("q", "quit (asks first when positions are open)"),
@@ -67,7 +67,7 @@ pub fn action_for(app: &AppState, key: KeyEvent) -> Option<Action> {
                 _ => None,
             };
         }
-        Overlay::ConfirmQuit => {
+        Overlay::ConfirmQuit | Overlay::ConfirmAuto => {
             return match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => Some(Action::Answer(true)),
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {

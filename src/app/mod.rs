@@ -34,6 +34,8 @@ pub enum Overlay {
     Help,
     /// "Positions are open. Quit anyway?"
     ConfirmQuit,
+    /// "Switch on auto approval with these thresholds?"
+    ConfirmAuto,
     /// Typing the re-arm word.
     Rearm(String),
 }

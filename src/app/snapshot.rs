@@ -58,6 +58,8 @@ pub struct OppRow {
     pub gate: GatePreview,
     /// The ensemble's belief attached to it.
     pub belief: Option<BetaBelief>,
+    /// Whether the auto policy would approve it as it stands.
+    pub auto_ok: bool,
 }
 
 /// One model's reading for the Ensemble pane.
@@ -171,6 +173,8 @@ pub struct Snapshot {
     pub kill_latched: bool,
     /// `None` until the engine's first snapshot arrives.
     pub approval_mode: Option<ApprovalMode>,
+    /// Each kind's auto-policy thresholds, in a sentence, in tab order.
+    pub auto_policy: Vec<(OpportunityKind, String)>,
     /// Instrument names by id.
     pub instruments: Vec<String>,
     /// Venue names by id.

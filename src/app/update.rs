@@ -143,14 +143,18 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
                 None
             }
         }
-        Action::ToggleAuto => {
-            let next = match snap.approval_mode {
-                Some(ApprovalMode::Manual) | None => ApprovalMode::Auto,
-                Some(_) => ApprovalMode::Manual,
-            };
-            app.message = Some(format!("approval mode {} sent", next.as_str()));
-            Some(Command::SetApprovalMode(next))
-        }
+        Action::ToggleAuto => match snap.approval_mode {
+            // Switching the policy on trades without asking: ask first, with
+            // its thresholds on screen. Switching it off needs no question.
+            Some(ApprovalMode::Manual) | None => {
+                app.overlay = Overlay::ConfirmAuto;
+                None
+            }
+            Some(_) => {
+                app.message = Some("approval mode MANUAL sent".into());
+                Some(Command::SetApprovalMode(ApprovalMode::Manual))
+            }
+        },
         Action::FocusLog => {
             app.focus = match app.focus {
                 Focus::TradeLog => Focus::Opportunities,
@@ -174,9 +178,21 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
             None
         }
         Action::Answer(yes) => {
-            app.overlay = Overlay::None;
-            app.quit = yes;
-            None
+            let asked = std::mem::replace(&mut app.overlay, Overlay::None);
+            match asked {
+                Overlay::ConfirmAuto if yes => {
+                    app.message = Some("approval mode AUTO sent".into());
+                    Some(Command::SetApprovalMode(ApprovalMode::Auto))
+                }
+                Overlay::ConfirmAuto => {
+                    app.message = Some("approval stays MANUAL".into());
+                    None
+                }
+                _ => {
+                    app.quit = yes;
+                    None
+                }
+            }
         }
         Action::Cancel => {
             app.overlay = Overlay::None;

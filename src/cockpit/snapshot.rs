@@ -162,6 +162,7 @@ impl SnapshotBuilder {
                         .max(0),
                     gate,
                     belief: o.belief,
+                    auto_ok: engine.scanner(o.kind()).is_some_and(|s| s.auto_approves(o)),
                 }
             })
             .collect();
@@ -292,6 +293,10 @@ impl SnapshotBuilder {
             trading_state: Some(engine.trading_state()),
             kill_latched: engine.kill_latched(),
             approval_mode: Some(engine.approval_mode()),
+            auto_policy: omni_core::domain::OpportunityKind::ALL
+                .iter()
+                .filter_map(|&k| Some((k, engine.scanner(k)?.auto_policy())))
+                .collect(),
             instruments: cat.instruments.iter().map(|i| i.name.clone()).collect(),
             venues: cat.venues.iter().map(|v| v.name.clone()).collect(),
             feeds: Vec::new(),

@@ -81,7 +81,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         };
         let [headline, edge, expected] = format::opportunity_columns(r, snap);
         let mut cells = vec![
-            Cell::from(r.id.to_string()),
+            // `A`: the auto policy would approve it as it stands.
+            Cell::from(if r.auto_ok {
+                format!("{} A", r.id)
+            } else {
+                r.id.to_string()
+            }),
             Cell::from(r.instrument_name.clone()),
             Cell::from(if narrow {
                 headline.replace(" → ", "→")
@@ -100,9 +105,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let (widths, header) = if narrow {
         (
             vec![
-                Constraint::Length(6),
+                Constraint::Length(7),
                 Constraint::Length(8),
-                Constraint::Length(14),
+                Constraint::Length(13),
                 Constraint::Length(10),
                 Constraint::Length(4),
                 Constraint::Min(6),
@@ -113,7 +118,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                 first_col,
                 &edge_col[..edge_col.len().min(4)],
                 "TTL",
-                "Gate now",
+                "Gate",
             ],
         )
     } else {
@@ -167,6 +172,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                     format!("✗ {acct}: {why} · "),
                     theme.fg(Color::Red),
                 ));
+            }
+            if r.auto_ok {
+                // Marked A in the list: the auto policy would approve it.
+                spans.push(Span::raw("auto ✓ · "));
             }
             spans.push(Span::raw(format::opportunity_detail(r)));
             if let Some(b) = r.belief {

@@ -63,6 +63,41 @@ pub fn draw(f: &mut Frame, app: &AppState, theme: &Theme) {
                 r,
             );
         }
+        Overlay::ConfirmAuto => {
+            let snap = &app.snapshot;
+            let mut lines = vec![
+                Line::from("The auto policy approves every opportunity above its kind's"),
+                Line::from("thresholds (marked A in the lists); the gate still decides"),
+                Line::from("each order."),
+                Line::from(""),
+            ];
+            for (kind, policy) in &snap.auto_policy {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:<10}", kind.title()), theme.bold()),
+                    Span::raw(policy.clone()),
+                ]));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                "Switch auto approval on? (y/n)",
+                theme.bold(),
+            )));
+            let width = lines.iter().map(Line::width).max().unwrap_or(0) + 2;
+            let inner = width.min(usize::from(area.width)).saturating_sub(2).max(1);
+            let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+            let r = centered(
+                area,
+                u16::try_from(width).unwrap_or(u16::MAX),
+                u16::try_from(rows + 2).unwrap_or(u16::MAX),
+            );
+            f.render_widget(Clear, r);
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(Block::bordered().title(Span::styled("Auto approval", theme.bold()))),
+                r,
+            );
+        }
         Overlay::ConfirmQuit => {
             let n = app.snapshot.positions.len();
             let r = centered(area, 56, 4);

@@ -2,6 +2,7 @@
 
 use super::trading::ApprovedBy;
 use super::{Audit, Command, Engine};
+use crate::approval::ApprovalMode;
 use crate::domain::{ExitReason, OpportunityStatus, OrderPurpose, time::DAY};
 use crate::execution::ExecutionRequest;
 use crate::risk::TradingState;
@@ -75,7 +76,14 @@ impl Engine {
                     self.kill.latched = false;
                     self.kill.clear_retries();
                     self.set_state(TradingState::Active, "re-armed by operator");
-                    "re-armed: ACTIVE".to_string()
+                    // After a kill switch nothing trades until the operator
+                    // says so again: an auto policy is not switched back on.
+                    if self.approval_mode != ApprovalMode::Manual {
+                        self.approval_mode = ApprovalMode::Manual;
+                        "re-armed: ACTIVE, approval MANUAL (press A for auto)".to_string()
+                    } else {
+                        "re-armed: ACTIVE".to_string()
+                    }
                 } else {
                     "ignored: the kill switch is not latched".to_string()
                 }

@@ -175,6 +175,13 @@ impl Scanner for ArbitrageScanner {
         };
         a.net_pct >= self.cfg.auto_min_net_pct && a.risk_score < self.cfg.auto_max_risk_score
     }
+    fn auto_policy(&self) -> String {
+        format!(
+            "net edge ≥ {} % and risk score < {}",
+            self.cfg.auto_min_net_pct.normalize(),
+            self.cfg.auto_max_risk_score
+        )
+    }
     /// Every quote re-scans its instrument's venue pairs: the pairs found
     /// are the complete list, so a pending pair not found again vanished.
     fn on_quote(&mut self, cx: &ScanContext<'_>, q: &Quote, _mid: Decimal, out: &mut Findings) {

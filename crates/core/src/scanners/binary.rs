@@ -238,6 +238,12 @@ impl Scanner for BinaryScanner {
             super::ensemble_side(opp, b.direction).map_or(b.probability, |p| p.min(b.probability));
         p >= self.cfg.auto_min_probability && b.expiry_secs == self.cfg.auto_expiry_secs
     }
+    fn auto_policy(&self) -> String {
+        format!(
+            "probability of the side ≥ {} (the lower of the scanner's and the ensemble's), {} s contracts only",
+            self.cfg.auto_min_probability, self.cfg.auto_expiry_secs
+        )
+    }
     /// The primary venue's mid is sampled each second; on a new sample the
     /// prediction is re-evaluated: at most one per instrument, replaced when
     /// its direction flips, vanished when it no longer clears the minimum.

@@ -176,6 +176,13 @@ impl Scanner for ForexScanner {
             super::ensemble_side(opp, f.direction).map_or(f.confidence, |p| p.min(f.confidence));
         conf >= self.cfg.auto_min_confidence && f.reward_risk >= self.cfg.auto_min_reward_risk
     }
+    fn auto_policy(&self) -> String {
+        format!(
+            "confidence ≥ {} (the lower of the scanner's and the ensemble's) and reward/risk ≥ {}",
+            self.cfg.auto_min_confidence,
+            self.cfg.auto_min_reward_risk.normalize()
+        )
+    }
     /// Bars of the configured timeframe feed the indicators; a signal on a
     /// live bar is a new opportunity (signals never vanish, they expire).
     fn on_bar(&mut self, cx: &ScanContext<'_>, bar: &Bar, live: bool, out: &mut Findings) {

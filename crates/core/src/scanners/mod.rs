@@ -79,6 +79,9 @@ pub trait Scanner: std::fmt::Debug + Send {
     }
     /// True if the auto policy approves the opportunity as it stands.
     fn auto_approves(&self, opp: &Opportunity) -> bool;
+    /// The auto policy's thresholds in a sentence, for the operator who is
+    /// about to switch it on (`net edge ≥ 0.5 % and risk score < 30`).
+    fn auto_policy(&self) -> String;
     /// A quote was accepted into the book; `mid` is its mid.
     fn on_quote(&mut self, _cx: &ScanContext<'_>, _q: &Quote, _mid: Decimal, _out: &mut Findings) {}
     /// A bar completed; only `live` bars may open opportunities (history

@@ -568,3 +568,98 @@ fn auto_approval_asks_first_and_shows_its_thresholds() {
     assert!(!row.auto_ok);
     assert!(!screen(&render(&app, 200, 50).0).contains(&format!("{} A", row.id)));
 }
+
+/// The audits of one engine step as the cockpit receives them.
+fn log_events(audits: &[Audit]) -> Vec<omni_tui::app::log::LogEvent> {
+    audits
+        .iter()
+        .enumerate()
+        .map(|(i, a)| omni_tui::app::log::LogEvent {
+            seq: i as i64 + 1,
+            audit: a.clone(),
+            purpose: None,
+        })
+        .collect()
+}
+
+#[test]
+fn notices_tell_the_outcome_of_an_action_and_expire() {
+    use omni_tui::app::notice::{self, NOTICE_TTL, Tone};
+    let mut h = with_arbitrage("");
+    let id = h.engine.opportunities().iter().next().expect("pending").id;
+    let mut app = app_of(&h);
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.message, Some(format!("approve {id} BTC/USDT sent")));
+
+    // The engine's answer: approved on both spot accounts.
+    let out = h.cmd(Command::Approve(id), 10);
+    let n = notice::from_events(&h.loaded.catalog, &log_events(&out.audits)).expect("notice");
+    assert_eq!(n.text, format!("{id} approved on spot-a, spot-b"));
+    assert_eq!(n.tone, Tone::Good);
+    let t0 = std::time::Instant::now();
+    app.notify(n, t0);
+    assert_eq!(app.message, None, "the outcome replaces what the key said");
+    let s = screen(&render(&app, 200, 50).0);
+    assert!(
+        s.lines()
+            .last()
+            .is_some_and(|l| l.contains(&format!("{id} approved on spot-a, spot-b"))),
+        "{s}"
+    );
+    // A fill says what filled.
+    let fill = h.report(ExecutionReport::Filled {
+        order_id: OrderId(1),
+        trade_id: "T1".into(),
+        qty: d("0.01499"),
+        price: d("100000.10"),
+        fee: d("0"),
+        ts: at(50),
+        contract: None,
+    });
+    let n = notice::from_events(&h.loaded.catalog, &log_events(&fill.audits)).expect("notice");
+    assert_eq!(n.text, "fill spot-a BUY 0.01499 BTC/USDT @ 100000.1");
+    // ... but not at once in place of whether the approval went through.
+    app.expire(t0);
+    app.notify(n.clone(), t0 + std::time::Duration::from_secs(1));
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|c| c.text.contains("approved on"))
+    );
+    app.notify(n, t0 + notice::NOTICE_HOLD);
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|c| c.text.starts_with("fill"))
+    );
+    // A halt outranks everything in the same batch.
+    let kill = h.cmd(Command::KillSwitch, 60);
+    let n = notice::from_events(&h.loaded.catalog, &log_events(&kill.audits)).expect("notice");
+    assert_eq!(
+        (n.text.as_str(), n.tone),
+        ("HALTED: kill switch", Tone::Bad)
+    );
+    // An approval the engine refuses says why.
+    let refused = h.cmd(Command::Approve(omni_core::domain::OpportunityId(999)), 70);
+    let n = notice::from_events(&h.loaded.catalog, &log_events(&refused.audits)).expect("notice");
+    assert!(n.text.starts_with("approve #999: "), "{}", n.text);
+
+    // Notices and messages go once they have been up long enough.
+    app.notice = None;
+    app.notify(n, t0);
+    assert!(!app.expire(t0), "its clock starts when first seen");
+    assert!(!app.expire(t0 + NOTICE_TTL / 2));
+    assert!(app.expire(t0 + NOTICE_TTL));
+    assert_eq!(app.notice, None);
+    app.say("pause sent");
+    assert!(!app.expire(t0));
+    assert!(app.expire(t0 + notice::MESSAGE_TTL));
+    assert_eq!(app.message, None);
+    assert!(
+        screen(&render(&app, 200, 50).0)
+            .lines()
+            .last()
+            .is_some_and(|l| l.trim_end().ends_with("│ ? keys")),
+        "nothing left to say: the key hint is back"
+    );
+}

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod keymap;
 pub mod log;
+pub mod notice;
 pub mod snapshot;
 pub mod update;
 
@@ -66,8 +67,12 @@ pub struct AppState {
     pub log: TradeLog,
     /// Rows scrolled past in the trade log.
     pub log_scroll: usize,
-    /// A short status message (what the last key did).
+    /// A short status message (what the last key did); it expires.
     pub message: Option<String>,
+    /// When the current message was first drawn (see [`AppState::expire`]).
+    message_since: Option<std::time::Instant>,
+    /// What just happened (an outcome, a fill, a halt); it expires.
+    pub notice: Option<notice::Notice>,
     /// Monochrome output (NO_COLOR).
     pub no_color: bool,
     /// Set when the user has quit.
@@ -89,10 +94,58 @@ impl AppState {
             log: TradeLog::default(),
             log_scroll: 0,
             message: None,
+            message_since: None,
+            notice: None,
             no_color,
             quit: false,
             db_label,
         }
+    }
+
+    /// Shows what a key did, in place of any notice.
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.message = Some(text.into());
+        self.message_since = None;
+        self.notice = None;
+    }
+
+    /// Shows what just happened, in place of the last key's message; a
+    /// more important notice shown less than [`notice::NOTICE_HOLD`] ago
+    /// stays.
+    pub fn notify(&mut self, n: notice::Notice, now: std::time::Instant) {
+        if let Some(cur) = &self.notice
+            && cur.rank > n.rank
+            && cur
+                .since
+                .is_none_or(|t| now.duration_since(t) < notice::NOTICE_HOLD)
+        {
+            return;
+        }
+        self.notice = Some(n);
+        self.message = None;
+    }
+
+    /// Lets messages and notices go once they have been up for
+    /// [`notice::MESSAGE_TTL`] and [`notice::NOTICE_TTL`] (their clocks start
+    /// when this first sees them). Returns whether anything went.
+    pub fn expire(&mut self, now: std::time::Instant) -> bool {
+        let mut gone = false;
+        if self.message.is_some() {
+            let since = *self.message_since.get_or_insert(now);
+            if now.duration_since(since) >= notice::MESSAGE_TTL {
+                self.message = None;
+                self.message_since = None;
+                gone = true;
+            }
+        }
+        if let Some(n) = &mut self.notice {
+            let since = *n.since.get_or_insert(now);
+            if now.duration_since(since) >= notice::NOTICE_TTL {
+                self.notice = None;
+                gone = true;
+            }
+        }
+        gone
     }
 
     /// Takes a new snapshot from the engine, and gives a tab that never had

@@ -58,45 +58,45 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
                 .map(|r| (r.id, r.instrument_name.clone(), ShownTerms::of(&r.detail)));
             match row {
                 Some((id, name, shown)) => {
-                    app.message = Some(format!("approve {id} {name} sent"));
+                    app.say(format!("approve {id} {name} sent"));
                     Some(Command::ApproveShown { id, shown })
                 }
                 None => {
-                    app.message = Some(gone_or_empty(app));
+                    app.say(gone_or_empty(app));
                     None
                 }
             }
         }
         Action::Reject => match app.selected_row().map(|r| r.id) {
             Some(id) => {
-                app.message = Some(format!("reject {id} sent"));
+                app.say(format!("reject {id} sent"));
                 Some(Command::Reject(id))
             }
             None => {
-                app.message = Some(gone_or_empty(app));
+                app.say(gone_or_empty(app));
                 None
             }
         },
         Action::Freeze => {
             if app.frozen.take().is_some() {
-                app.message = Some("list live again".into());
+                app.say("list live again");
             } else {
                 app.frozen = Some(app.snapshot.clone());
-                app.message = Some("list frozen · Space follows the market again".into());
+                app.say("list frozen · Space follows the market again");
             }
             None
         }
         Action::PauseResume => match snap.trading_state {
             Some(TradingState::Active) => {
-                app.message = Some("pause sent".into());
+                app.say("pause sent");
                 Some(Command::Pause)
             }
             _ if snap.kill_latched => {
-                app.message = Some("the kill switch is latched: press R to re-arm".into());
+                app.say("the kill switch is latched: press R to re-arm");
                 None
             }
             _ => {
-                app.message = Some("resume sent".into());
+                app.say("resume sent");
                 Some(Command::Resume)
             }
         },
@@ -104,14 +104,14 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
             // From any popup or prompt: K acts, and the popup goes away so
             // the kill banner is seen.
             app.overlay = Overlay::None;
-            app.message = Some("KILL SWITCH sent".into());
+            app.say("KILL SWITCH sent");
             Some(Command::KillSwitch)
         }
         Action::RearmStart => {
             if snap.kill_latched {
                 app.overlay = Overlay::Rearm(String::new());
             } else {
-                app.message = Some("nothing to re-arm: the kill switch is not latched".into());
+                app.say("nothing to re-arm: the kill switch is not latched");
             }
             None
         }
@@ -136,10 +136,10 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
             };
             app.overlay = Overlay::None;
             if typed == REARM_WORD {
-                app.message = Some("re-arm sent".into());
+                app.say("re-arm sent");
                 Some(Command::Rearm)
             } else {
-                app.message = Some(format!("not re-armed: type {REARM_WORD} exactly"));
+                app.say(format!("not re-armed: type {REARM_WORD} exactly"));
                 None
             }
         }
@@ -151,7 +151,7 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
                 None
             }
             Some(_) => {
-                app.message = Some("approval mode MANUAL sent".into());
+                app.say("approval mode MANUAL sent");
                 Some(Command::SetApprovalMode(ApprovalMode::Manual))
             }
         },
@@ -181,11 +181,11 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
             let asked = std::mem::replace(&mut app.overlay, Overlay::None);
             match asked {
                 Overlay::ConfirmAuto if yes => {
-                    app.message = Some("approval mode AUTO sent".into());
+                    app.say("approval mode AUTO sent");
                     Some(Command::SetApprovalMode(ApprovalMode::Auto))
                 }
                 Overlay::ConfirmAuto => {
-                    app.message = Some("approval stays MANUAL".into());
+                    app.say("approval stays MANUAL");
                     None
                 }
                 _ => {

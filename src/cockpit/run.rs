@@ -237,8 +237,12 @@ fn ui_loop(
         }
         while let Ok(events) = engine.log.try_recv() {
             app.log.apply(catalog, &events);
+            if let Some(n) = crate::app::notice::from_events(catalog, &events) {
+                app.notify(n, Instant::now());
+            }
             dirty = true;
         }
+        dirty |= app.expire(Instant::now());
         if let Some(before) = app.log.wants_older(app.log_scroll, LOG_AHEAD) {
             app.log
                 .extend_older(read_log_page(reader, Some(before), LOG_ROWS)?, LOG_ROWS);

@@ -2,11 +2,13 @@
 //! equity, today's P&L, the clock.
 
 use crate::app::AppState;
+use crate::app::notice::Tone;
 use crate::ui::format;
 use crate::ui::theme::Theme;
 use omni_core::domain::AccountMode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use rust_decimal::Decimal;
@@ -51,7 +53,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         snap.source,
         snap.now.to_datetime().format("%Y-%m-%d %H:%M:%S")
     )));
-    if let Some(msg) = &app.message {
+    if let Some(n) = &app.notice {
+        spans.push(Span::raw(" │ "));
+        let style = match n.tone {
+            Tone::Good => theme.fg(Color::Green),
+            Tone::Bad => theme.fg(Color::Red).patch(theme.bold()),
+            Tone::Info => theme.bold(),
+        };
+        spans.push(Span::styled(n.text.clone(), style));
+    } else if let Some(msg) = &app.message {
         spans.push(Span::raw(" │ "));
         spans.push(Span::styled(msg.clone(), theme.dim()));
     } else {

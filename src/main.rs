@@ -80,15 +80,8 @@ enum Cmd {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Print the closed trades from the database.
-    Trades {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-        /// Show at most this many (the newest).
-        #[arg(long, default_value_t = 200)]
-        limit: usize,
-    },
+    /// Print the closed trades from the database, with totals per account.
+    Trades(cli::trades::TradesArgs),
     /// Train the horizon models on historical bars and write their files.
     Train {
         /// Which model: short, medium, long or all.
@@ -212,7 +205,7 @@ fn main() -> ExitCode {
                 })
             }
         }
-        Some(Cmd::Trades { json, limit }) => cli::trades::run(cli.db.as_deref(), json, limit),
+        Some(Cmd::Trades(args)) => cli::trades::run(cli.db.as_deref(), &args),
         Some(Cmd::Bench {
             events,
             seed,
@@ -268,6 +261,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // Not eprintln!: after SIGHUP the terminal may be gone, and a
             // failed write must not turn the exit code into a panic's.
+            // `{:#}` prints each context, then the error. The project's
+            // convention keeps a cause from being said twice: an error
+            // type's text states its cause, and the type exposes no
+            // `source()` (no field named `source`, no `#[source]`/`#[from]`
+            // beside a `{0}`), so the chain has nothing to repeat.
             let _ = writeln!(std::io::stderr(), "omni-tui: {e:#}");
             // Stopped cleanly by a signal: 128 + its number, as a shell
             // reports a process that signal killed; any other error: 2.

@@ -21,6 +21,14 @@ fn invalid(text: &str) -> (usize, String, String) {
         Err(ConfigError::Invalid {
             line, key, message, ..
         }) => (line, key, message),
+        // A built-in default (not in the file) that a key of the file
+        // breaks: the line is that key's.
+        Err(ConfigError::Default {
+            key,
+            message,
+            because: Some((_, line)),
+            ..
+        }) => (line, key, message),
         other => panic!("expected an Invalid error, got {other:?}"),
     }
 }
@@ -181,7 +189,12 @@ fn bad_trading_hours_name_the_field() {
 #[test]
 fn syntax_error_names_the_line() {
     match parse("[risk]\ndaily_trade_limit = = 3\n") {
-        Err(ConfigError::Invalid { line, .. }) => assert_eq!(line, 2),
+        Err(ConfigError::Syntax {
+            line, column, key, ..
+        }) => {
+            assert_eq!((line, column), (2, 21));
+            assert_eq!(key.as_deref(), Some("risk.daily_trade_limit"));
+        }
         other => panic!("{other:?}"),
     }
 }

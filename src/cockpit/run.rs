@@ -12,6 +12,7 @@ use omni_core::domain::Catalog;
 use omni_core::domain::time::SECOND;
 use omni_core::market::MarketSource;
 use ratatui::DefaultTerminal;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -60,6 +61,11 @@ pub struct ReplayArgs {
 pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
     let signals = StopSignals::install()?;
     let mut loaded = setup::load_config(args.config.as_deref())?;
+    need_terminal(
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+        args.replay.is_some(),
+    )?;
     if args.replay.is_some() {
         setup::on_real_data(&mut loaded);
     }
@@ -148,6 +154,25 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
         Ok(None) => stopped,
         Err(e) => Err(e),
     }
+}
+
+/// The cockpit reads keys from stdin and draws on stdout: without a
+/// terminal on both it refuses in a sentence, before it opens the store
+/// (the terminal library's own error would be `No such device or address
+/// (os error 6)`), and points to the run that needs none.
+pub fn need_terminal(stdin: bool, stdout: bool, replay: bool) -> anyhow::Result<()> {
+    let which = match (stdin, stdout) {
+        (true, true) => return Ok(()),
+        (false, false) => "stdin and stdout are not terminals",
+        (false, true) => "stdin is not a terminal",
+        (true, false) => "stdout is not a terminal",
+    };
+    let instead = if replay {
+        "`omni-tui replay --headless FILE...`"
+    } else {
+        "`omni-tui headless`"
+    };
+    anyhow::bail!("the cockpit needs a terminal ({which}); run {instead} for a run without one")
 }
 
 /// The terminal's input, read on a thread of its own. crossterm's reader

@@ -80,13 +80,49 @@ pub fn readable_by_others(path: &Path) -> Option<String> {
     }
 }
 
-/// Places a refused value in its file, finding the key's line in `text`.
+/// Places a refused value in its file: at the key's line when the file
+/// writes the key; else (the key's value is a built-in default) at the
+/// file's key the check names as its cause, when the file writes that.
+/// `text` is `None` for the built-in defaults alone (no file).
 fn place(e: Invalid, path: &str, text: Option<&str>) -> ConfigError {
-    ConfigError::Invalid {
-        path: path.to_string(),
-        line: text.and_then(|t| e.key.line_in(t)).unwrap_or(0),
-        key: e.key.to_string(),
-        message: e.message,
+    let Some(text) = text else {
+        return ConfigError::Builtin {
+            key: Some(e.key.to_string()),
+            message: e.message,
+        };
+    };
+    place_key(
+        e.key.to_string(),
+        &e.key,
+        e.because.as_ref(),
+        e.message,
+        path,
+        text,
+    )
+}
+
+/// [`place`] for a key shown as `shown` (the deserializer's own spelling).
+fn place_key(
+    shown: String,
+    key: &KeyPath,
+    because: Option<&KeyPath>,
+    message: String,
+    path: &str,
+    text: &str,
+) -> ConfigError {
+    match key.line_in(text) {
+        Some(line) => ConfigError::Invalid {
+            path: path.to_string(),
+            line,
+            key: shown,
+            message,
+        },
+        None => ConfigError::Default {
+            path: path.to_string(),
+            key: shown,
+            message,
+            because: because.and_then(|b| b.line_in(text).map(|line| (b.to_string(), line))),
+        },
     }
 }
 
@@ -109,9 +145,9 @@ pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
             if let Some(w) = readable_by_others(&path) {
                 warn(&w);
             }
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            let text = std::fs::read_to_string(&path).map_err(|cause| ConfigError::Read {
                 path: path.clone(),
-                source,
+                cause,
             })?;
             let base_dir = path
                 .parent()
@@ -163,45 +199,61 @@ pub fn parse_str(
 /// `[risk.hours.forex]` with only a `daily_break` keeps the weekly session).
 /// Arrays of tables (`[[accounts]]`, …) replace the default list whole.
 fn parse_config(text: &str, name: &str) -> Result<Config, ConfigError> {
-    let invalid = |line: usize, key: String, message: String| ConfigError::Invalid {
-        path: name.to_string(),
-        line,
-        key,
-        message,
-    };
     let user: toml::Table = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+        let (line, column) = e.span().map_or((1, 1), |s| {
+            (line_of(text, s.start), column_of(text, s.start))
+        });
         let mut message = e.message().trim().to_string();
         // toml's words for an integer past 64 bits ("… as i128, expected
         // any valid TOML value") do not say what is wrong.
         if message.contains("as i128") {
             message.push_str("; a TOML integer is at most 9_223_372_036_854_775_807");
         }
-        invalid(
+        ConfigError::Syntax {
+            path: name.to_string(),
             line,
-            key_on_line(text, line).unwrap_or_else(|| "-".into()),
+            column,
+            key: key_on_line(text, line),
             message,
-        )
+        }
     })?;
     // The built-in file is parsed once per process: every load starts from it.
     static DEFAULTS: std::sync::OnceLock<Result<toml::Table, String>> = std::sync::OnceLock::new();
     let defaults = DEFAULTS
         .get_or_init(|| toml::from_str(omni_core::defaults::TOML).map_err(|e| e.to_string()));
-    let mut merged = defaults.clone().map_err(|e| {
-        invalid(
-            0,
-            "-".into(),
-            format!("the built-in omni.toml.example does not parse: {e}"),
-        )
+    let mut merged = defaults.clone().map_err(|e| ConfigError::Builtin {
+        key: None,
+        message: format!("the built-in omni.toml.example does not parse: {e}"),
     })?;
     merge(&mut merged, user);
     let value = toml::Value::Table(merged.clone());
     serde_path_to_error::deserialize::<_, Config>(value).map_err(|e| {
         let key = name_unknown_key(&merged, e.path()).unwrap_or_else(|| e.path().to_string());
-        let inner = e.into_inner();
-        let line = KeyPath::parse(&key).line_in(text).unwrap_or(0);
-        invalid(line, key, inner.message().trim().to_string())
+        let message = e.into_inner().message().trim().to_string();
+        place_key(
+            key.clone(),
+            &KeyPath::parse(&key),
+            None,
+            message,
+            name,
+            text,
+        )
     })
+}
+
+/// 1-based column, in characters, of a byte offset.
+fn column_of(text: &str, offset: usize) -> usize {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    // Characters, not bytes: UTF-8 continuation bytes are not counted.
+    before[start..]
+        .iter()
+        .filter(|&&b| b & 0xC0 != 0x80)
+        .count()
+        + 1
 }
 
 /// The failing path with its unknown map key named. The path tracker
@@ -255,15 +307,27 @@ fn key_on_line(text: &str, line: usize) -> Option<String> {
         let l = raw.trim();
         if i + 1 == line {
             let (key, _) = l.split_once('=')?;
-            let key: String = key
-                .trim()
-                .split('.')
-                .map(|k| k.trim().trim_matches('"').trim_matches('\''))
-                .collect::<Vec<_>>()
-                .join(".");
-            if key.is_empty() || key.starts_with(['#', '[']) {
+            let parts: Vec<&str> = key.trim().split('.').map(str::trim).collect();
+            // Only a key as TOML writes one: bare (letters, digits, `_`,
+            // `-`) or quoted, so a line that is not `key = value` (a
+            // header, a comment, a broken key) names no key at all.
+            let written = |k: &str| {
+                let bare = !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                let quoted = k.len() >= 2
+                    && ((k.starts_with('"') && k.ends_with('"'))
+                        || (k.starts_with('\'') && k.ends_with('\'')));
+                bare || quoted
+            };
+            if !parts.iter().all(|k| written(k)) {
                 return None;
             }
+            let key = parts
+                .iter()
+                .map(|k| k.trim_matches('"').trim_matches('\''))
+                .collect::<Vec<_>>()
+                .join(".");
             return Some(if table.is_empty() {
                 key
             } else {

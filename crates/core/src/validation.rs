@@ -45,7 +45,10 @@ impl KeyPath {
         Self(segs)
     }
 
-    /// The line where the deepest existing part of this path is written.
+    /// The line where this path is written in `text`: the key's own line
+    /// (for a path into a value, such as a field of a string, the value's);
+    /// `None` when the file does not write it (its value, if any, is a
+    /// built-in default).
     pub fn line_in(&self, text: &str) -> Option<usize> {
         let doc = toml::de::DeTable::parse(text).ok()?;
         let mut best = None;
@@ -96,6 +99,20 @@ impl std::fmt::Display for KeyPath {
 pub struct Invalid {
     pub key: KeyPath,
     pub message: String,
+    /// For a check across keys: the other key, whose value makes this
+    /// one wrong (`venues` for an instrument on an unknown venue). When
+    /// `key` is not in the user's file (its built-in default is used), the
+    /// loader places the refusal at this key instead.
+    pub because: Option<KeyPath>,
+}
+
+impl Invalid {
+    /// Names the other key of a check across keys.
+    #[must_use]
+    pub fn because(mut self, key: impl AsRef<str>) -> Self {
+        self.because = Some(KeyPath::parse(key.as_ref()));
+        self
+    }
 }
 
 /// A failure at `key`: what the loaders of every section return, and the
@@ -104,6 +121,7 @@ pub fn bad(key: impl AsRef<str>, message: impl Into<String>) -> Invalid {
     Invalid {
         key: KeyPath::parse(key.as_ref()),
         message: message.into(),
+        because: None,
     }
 }
 

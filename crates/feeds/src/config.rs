@@ -129,7 +129,8 @@ pub fn validate(
             return Err(bad(
                 format!("{key}.enabled"),
                 format!("no [[venues]] entry named `{name}`: add one to trade its quotes"),
-            ));
+            )
+            .because("venues"));
         };
         let http = matches!(kind.spec().transport, Transport::HttpStream);
         let scheme_ok = if http {
@@ -158,29 +159,32 @@ pub fn validate(
                 return Err(bad(
                     format!("{key}.symbols[{j}]"),
                     format!("unknown instrument `{sym}`"),
-                ));
+                )
+                .because("instruments"));
             };
             if !catalog.instrument(inst).venues.contains(&venue) {
                 return Err(bad(
                     format!("{key}.symbols[{j}]"),
                     format!("instrument `{sym}` does not list venue `{name}`"),
-                ));
+                )
+                .because("instruments"));
             }
         }
         if http && (feed.account_id.is_empty() || feed.token_env.is_empty()) {
             return Err(bad(
                 format!("{key}.account_id"),
                 format!("{name} needs account_id and token_env"),
-            ));
+            )
+            .because(format!("{key}.enabled")));
         }
     }
     if usage == FeedUse::Replay {
         let r = replay;
         if r.files.is_empty() {
-            return Err(bad(
-                "market.replay.files",
-                "source = \"replay\" needs files",
-            ));
+            return Err(
+                bad("market.replay.files", "source = \"replay\" needs files")
+                    .because("market.source"),
+            );
         }
         for (i, file) in r.files.iter().enumerate() {
             let Some(dir) = base_dir else { continue };

@@ -10,55 +10,78 @@ pub mod lock;
 pub mod schema;
 pub mod writer;
 
-pub use load::{TradeRow, load_state, read_trades};
+pub use load::{TradePage, TradeQuery, TradeRow, account_names, load_state, read_trades};
 pub use lock::{DbLock, LockError};
 pub use writer::{StoreHandle, StoreWriter};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, thiserror::Error)]
+/// A store failure. Its text states its cause and it exposes no
+/// `source()` (the project's convention, see `ConfigError` in the binary),
+/// so the `{:#}` chain the binary prints says each cause once. Written out
+/// rather than derived: thiserror would expose a field named `source`.
+#[derive(Debug)]
 pub enum StoreError {
-    #[error("database {path}: {source}")]
+    /// SQLite failed on the database.
     Sqlite {
         path: String,
         source: rusqlite::Error,
     },
     /// The directory could not be created.
-    #[error("cannot create {path}: {source}")]
     Dir {
         path: String,
         source: std::io::Error,
     },
     /// The writer thread is gone; the message is its own error (the
     /// database's name and SQLite's words) when it stopped on one.
-    #[error("the store writer stopped: {0}")]
     WriterGone(String),
     /// `PRAGMA quick_check` (or SQLite itself) found the file damaged; it
     /// is not written to.
-    #[error(
-        "database {path} is damaged and was not opened ({detail}). Move it aside \
-         (with its -wal and -shm files) to start afresh, or save what it holds with \
-         `sqlite3 {path} .recover | sqlite3 recovered.db` and run with --db recovered.db"
-    )]
     Damaged { path: String, detail: String },
     /// The database was written by a newer build.
-    #[error(
-        "database {path} has schema version {found}, newer than this build's {supported}: \
-         it was written by a newer omni-tui; run that version or pick another --db"
-    )]
     TooNew {
         path: String,
         found: i64,
         supported: i64,
     },
     /// A stored value could not be read back.
-    #[error("corrupt row in {table}: {message}")]
     Corrupt {
         table: &'static str,
         message: String,
     },
 }
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Sqlite { path, source } => write!(f, "database {path}: {source}"),
+            StoreError::Dir { path, source } => write!(f, "cannot create {path}: {source}"),
+            StoreError::WriterGone(why) => write!(f, "the store writer stopped: {why}"),
+            StoreError::Damaged { path, detail } => write!(
+                f,
+                "database {path} is damaged and was not opened ({detail}). Move it aside \
+                 (with its -wal and -shm files) to start afresh, or save what it holds with \
+                 `sqlite3 {path} .recover | sqlite3 recovered.db` and run with --db recovered.db"
+            ),
+            StoreError::TooNew {
+                path,
+                found,
+                supported,
+            } => write!(
+                f,
+                "database {path} has schema version {found}, newer than this build's \
+                 {supported}: it was written by a newer omni-tui; run that version or pick \
+                 another --db"
+            ),
+            StoreError::Corrupt { table, message } => {
+                write!(f, "corrupt row in {table}: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
 
 /// The database path when `--db` is not given: the XDG data directory.
 pub fn default_path() -> PathBuf {

@@ -1,7 +1,7 @@
 //! Reading back: the state a restart resumes from, and the trade log.
 
 use super::StoreError;
-use omni_core::domain::{Catalog, Timestamp};
+use omni_core::domain::{Catalog, Direction, OpportunityDetail, ShapeKind, Timestamp};
 use omni_core::engine::RestoredState;
 use omni_core::portfolio::Position;
 use omni_core::risk::{AccountRisk, TradingState};
@@ -161,61 +161,207 @@ fn stored_clock(conn: &Connection) -> rusqlite::Result<Option<Timestamp>> {
     .map(|t| t.map(Timestamp))
 }
 
-/// One closed round trip, as stored.
+/// One closed round trip, as stored, with its account's currency and, for
+/// a fixed-odds contract, the way the contract pointed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TradeRow {
     pub id: i64,
     pub account: String,
+    /// The account's currency (`accounts.currency`), which `fees` and `pnl`
+    /// are in; `None` if the account has no row there.
+    pub currency: Option<String>,
     pub instrument: String,
     /// Kind of the opportunity that opened the trade; `None` if none did.
     pub kind: Option<String>,
     /// BUY (long) or SELL (short).
     pub side: String,
-    /// Largest quantity held, as a decimal string.
-    pub qty: String,
+    /// UP or DOWN for a contract (a binary option: the round trip is
+    /// always a BUY of the contract, so `side` alone does not say which
+    /// way it bet); `None` for positions, whose `side` says it.
+    pub contract: Option<Direction>,
+    /// Largest quantity held.
+    pub qty: Decimal,
     /// Average entry.
-    pub entry_price: String,
+    pub entry_price: Decimal,
     /// Average exit.
-    pub exit_price: String,
+    pub exit_price: Decimal,
     /// P&L after fees.
-    pub pnl: String,
+    pub pnl: Decimal,
     /// Fees of the round trip, already taken out of `pnl`.
-    pub fees: String,
-    /// Opened (UTC).
-    pub opened: String,
+    pub fees: Decimal,
+    /// Opened (UTC; `Timestamp`'s text in JSON, as before).
+    #[serde(serialize_with = "display")]
+    pub opened: Timestamp,
     /// Closed (UTC).
-    pub closed: String,
+    #[serde(serialize_with = "display")]
+    pub closed: Timestamp,
     pub reason: String,
 }
 
-/// Closed trades, oldest first (at most `limit`, the newest ones).
-pub fn read_trades(conn: &Connection, limit: usize) -> Result<Vec<TradeRow>, StoreError> {
+/// Serializes a value as its `Display` text.
+fn display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// Which closed trades to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TradeQuery {
+    /// Only these accounts (by name); empty for all.
+    pub accounts: Vec<String>,
+    /// Only trades closed at or after this time.
+    pub since: Option<Timestamp>,
+    /// At most this many, the newest; `None` for all.
+    pub limit: Option<usize>,
+}
+
+/// The trades a [`TradeQuery`] read, and how many matched before its limit.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TradePage {
+    /// Oldest first.
+    pub rows: Vec<TradeRow>,
+    /// Trades matching the accounts and time, however many `rows` holds.
+    pub matching: usize,
+}
+
+/// Closed trades matching `q`, oldest first (the newest `q.limit` of them),
+/// with the number that matched.
+pub fn read_trades(conn: &Connection, q: &TradeQuery) -> Result<TradePage, StoreError> {
+    use rusqlite::types::Value;
     let e = sql(conn);
-    let mut stmt = conn
-        .prepare(
-            "SELECT id, account, instrument, kind, side, qty, entry_price, exit_price, pnl, fees,
-                    opened_ts, closed_ts, reason
-             FROM (SELECT * FROM trades ORDER BY id DESC LIMIT ?1) ORDER BY id",
+    let mut filter = vec!["1".to_string()];
+    let mut args: Vec<Value> = Vec::new();
+    if !q.accounts.is_empty() {
+        let marks: Vec<String> = (0..q.accounts.len())
+            .map(|i| format!("?{}", args.len() + i + 1))
+            .collect();
+        filter.push(format!("t.account IN ({})", marks.join(", ")));
+        args.extend(q.accounts.iter().cloned().map(Value::Text));
+    }
+    if let Some(since) = q.since {
+        args.push(Value::Integer(since.nanos()));
+        filter.push(format!("t.closed_ts >= ?{}", args.len()));
+    }
+    let filter = filter.join(" AND ");
+    let matching: i64 = conn
+        .query_row(
+            &format!("SELECT COUNT(*) FROM trades t WHERE {filter}"),
+            rusqlite::params_from_iter(args.iter()),
+            |r| r.get(0),
         )
         .map_err(&e)?;
-    let rows = stmt
-        .query_map(params![limit as i64], |r| {
-            Ok(TradeRow {
-                id: r.get(0)?,
-                account: r.get(1)?,
-                instrument: r.get(2)?,
-                kind: r.get(3)?,
-                side: r.get(4)?,
-                qty: r.get(5)?,
-                entry_price: r.get(6)?,
-                exit_price: r.get(7)?,
-                pnl: r.get(8)?,
-                fees: r.get(9)?,
-                opened: Timestamp(r.get(10)?).to_string(),
-                closed: Timestamp(r.get(11)?).to_string(),
-                reason: r.get(12)?,
-            })
-        })
+    // SQLite reads a negative LIMIT as none.
+    let limit = q.limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    args.push(Value::Integer(limit));
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT * FROM (
+                SELECT t.id, t.account, a.currency, t.instrument, t.kind, t.side, t.qty,
+                       t.entry_price, t.exit_price, t.pnl, t.fees, t.opened_ts, t.closed_ts,
+                       t.reason, o.detail_json
+                FROM trades t
+                LEFT JOIN accounts a ON a.name = t.account
+                LEFT JOIN opportunities o ON o.id = t.opportunity_id
+                WHERE {filter} ORDER BY t.id DESC LIMIT ?{}
+             ) ORDER BY id",
+            args.len()
+        ))
         .map_err(&e)?;
-    rows.collect::<Result<_, _>>().map_err(&e)
+    type Raw = (
+        i64,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        String,
+        [String; 5],
+        i64,
+        i64,
+        String,
+        Option<String>,
+    );
+    let raw = stmt
+        .query_map(
+            rusqlite::params_from_iter(args.iter()),
+            |r| -> rusqlite::Result<Raw> {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    [r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?],
+                    r.get(11)?,
+                    r.get(12)?,
+                    r.get(13)?,
+                    r.get(14)?,
+                ))
+            },
+        )
+        .map_err(&e)?
+        .collect::<Result<Vec<Raw>, _>>()
+        .map_err(&e)?;
+    let mut rows = Vec::with_capacity(raw.len());
+    for (id, account, currency, instrument, kind, side, nums, opened, closed, reason, detail) in raw
+    {
+        let dec = |name: &str, text: &str| {
+            Decimal::from_str(text).map_err(|x| StoreError::Corrupt {
+                table: "trades",
+                message: format!("trade {id}: {name} `{text}`: {x}"),
+            })
+        };
+        let [qty, entry_price, exit_price, pnl, fees] = nums;
+        let (qty, entry_price, exit_price, pnl, fees) = (
+            dec("qty", &qty)?,
+            dec("entry_price", &entry_price)?,
+            dec("exit_price", &exit_price)?,
+            dec("pnl", &pnl)?,
+            dec("fees", &fees)?,
+        );
+        rows.push(TradeRow {
+            id,
+            account,
+            currency,
+            instrument,
+            kind,
+            side,
+            contract: contract_direction(detail.as_deref()),
+            qty,
+            entry_price,
+            exit_price,
+            pnl,
+            fees,
+            opened: Timestamp(opened),
+            closed: Timestamp(closed),
+            reason,
+        });
+    }
+    Ok(TradePage {
+        rows,
+        matching: usize::try_from(matching).unwrap_or(0),
+    })
+}
+
+/// The direction of a contract opportunity (a binary option) from its
+/// stored detail; `None` for any other shape, or a detail this build
+/// cannot read (a kind since removed): the trade's side still says
+/// long or short.
+fn contract_direction(detail: Option<&str>) -> Option<Direction> {
+    let detail: OpportunityDetail = serde_json::from_str(detail?).ok()?;
+    (detail.kind().shape() == ShapeKind::Contract).then(|| detail.terms().direction())
+}
+
+/// Every account name the database knows: those with a stored balance and
+/// those with trades, sorted.
+pub fn account_names(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let e = sql(conn);
+    let mut stmt = conn
+        .prepare("SELECT name FROM accounts UNION SELECT account FROM trades ORDER BY 1")
+        .map_err(&e)?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(&e)?
+        .collect::<Result<_, _>>()
+        .map_err(&e)?;
+    Ok(names)
 }

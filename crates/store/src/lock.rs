@@ -29,10 +29,11 @@ pub enum LockError {
         pid: Option<u32>,
     },
     /// The lock file could not be created, read or written.
-    #[error("lock file {path}: {source}")]
+    #[error("lock file {path}: {cause}")]
     Io {
         path: String,
-        source: std::io::Error,
+        /// Not named `source`: the text states it (see `ConfigError`).
+        cause: std::io::Error,
     },
 }
 
@@ -73,15 +74,15 @@ impl Drop for DbLock {
 /// another handle in this one) has it. Creates the directory when needed.
 pub fn lock(db: &Path) -> Result<DbLock, LockError> {
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| LockError::Io {
+        std::fs::create_dir_all(dir).map_err(|cause| LockError::Io {
             path: dir.display().to_string(),
-            source,
+            cause,
         })?;
     }
     let path = lock_path(db);
-    let io = |source| LockError::Io {
+    let io = |cause| LockError::Io {
         path: path.display().to_string(),
-        source,
+        cause,
     };
     let mut file = OpenOptions::new()
         .read(true)

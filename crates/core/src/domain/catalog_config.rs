@@ -156,6 +156,7 @@ pub fn build_catalog(
                     format!("{key}.venues[{j}]"),
                     format!("unknown venue `{name}`"),
                 )
+                .because("venues")
             })?;
             venues.push(id);
         }

@@ -151,13 +151,15 @@ pub fn validate(risk: &RiskConfig) -> Result<(), Invalid> {
                 return Err(bad(
                     format!("risk.hours.{class}.close"),
                     "a weekly open needs a weekly close",
-                ));
+                )
+                .because(format!("risk.hours.{class}.open")));
             }
             (None, Some(_)) => {
                 return Err(bad(
                     format!("risk.hours.{class}.open"),
                     "a weekly close needs a weekly open",
-                ));
+                )
+                .because(format!("risk.hours.{class}.close")));
             }
             _ => {}
         }
@@ -229,7 +231,8 @@ fn validate_numbers(r: &RiskConfig) -> Result<(), Invalid> {
                 "must be below level_high_at ({}), got {}",
                 r.level_high_at, r.level_medium_at
             ),
-        ));
+        )
+        .because("risk.level_high_at"));
     }
     for &kind in crate::domain::OpportunityKind::ALL {
         let key = format!("risk.signal.{}", kind.as_str());

@@ -28,6 +28,7 @@ pub fn validate_routes(routes: &[RouteConfig], catalog: &Catalog) -> Result<(), 
                     format!("{key}.instruments[{j}]"),
                     format!("unknown instrument `{name}`"),
                 )
+                .because("instruments")
             })?;
             if r.kind.shape() == ShapeKind::CrossVenuePair
                 && catalog.instrument(id).venues.len() < 2
@@ -38,7 +39,8 @@ pub fn validate_routes(routes: &[RouteConfig], catalog: &Catalog) -> Result<(), 
                         "{} needs an instrument on two venues; `{name}` has one",
                         r.kind.as_str()
                     ),
-                ));
+                )
+                .because("instruments"));
             }
         }
         for (j, name) in r.accounts.iter().enumerate() {
@@ -47,6 +49,7 @@ pub fn validate_routes(routes: &[RouteConfig], catalog: &Catalog) -> Result<(), 
                     format!("{key}.accounts[{j}]"),
                     format!("unknown account `{name}`"),
                 )
+                .because("accounts")
             })?;
             let kind = catalog.account(id).kind;
             // Contracts go to binary accounts, and only contracts do.
@@ -59,7 +62,8 @@ pub fn validate_routes(routes: &[RouteConfig], catalog: &Catalog) -> Result<(), 
                         kind.as_str(),
                         r.kind.as_str()
                     ),
-                ));
+                )
+                .because("accounts"));
             }
         }
     }

@@ -121,7 +121,8 @@ pub fn validate(scanners: &ScannersConfig, catalog: &Catalog) -> Result<(), Inva
                 "must be below sma_slow ({}), got {}",
                 f.sma_slow, f.sma_fast
             ),
-        ));
+        )
+        .because("scanners.forex.sma_slow"));
     }
     range("scanners.forex.rsi_oversold", f.rsi_oversold, 0.0, 100.0)?;
     range(
@@ -137,7 +138,8 @@ pub fn validate(scanners: &ScannersConfig, catalog: &Catalog) -> Result<(), Inva
                 "must be above rsi_oversold ({}), got {}",
                 f.rsi_oversold, f.rsi_overbought
             ),
-        ));
+        )
+        .because("scanners.forex.rsi_oversold"));
     }
     let atrs = Decimal::ONE_HUNDRED;
     above("scanners.forex.stop_atr", f.stop_atr, Decimal::ZERO, atrs)?;
@@ -192,10 +194,10 @@ pub fn validate(scanners: &ScannersConfig, catalog: &Catalog) -> Result<(), Inva
     ] {
         for (j, name) in list.iter().enumerate() {
             if catalog.instrument_by_name(name).is_none() {
-                return Err(bad(
-                    format!("{k}[{j}]"),
-                    format!("unknown instrument `{name}`"),
-                ));
+                return Err(
+                    bad(format!("{k}[{j}]"), format!("unknown instrument `{name}`"))
+                        .because("instruments"),
+                );
             }
         }
     }

@@ -42,10 +42,11 @@ impl std::fmt::Display for BadRow {
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     /// The path could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        /// Not named `source`: the text states it (see `ConfigError`).
+        cause: std::io::Error,
     },
     /// The layout is not one we read.
     #[error("{path}:{line}: {message}")]
@@ -291,9 +292,9 @@ fn read_file(
     bars: &mut Vec<(HistBar, usize)>,
     bad: &mut Vec<BadRow>,
 ) -> Result<(), HistoryError> {
-    let text = std::fs::read_to_string(path).map_err(|source| HistoryError::Read {
+    let text = std::fs::read_to_string(path).map_err(|cause| HistoryError::Read {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     let mut lines = text
         .lines()
@@ -323,9 +324,9 @@ fn read_file(
 /// Files making up one series: the file itself, or every `.csv` in a
 /// directory, sorted by name.
 fn files_of(path: &Path) -> Result<Vec<PathBuf>, HistoryError> {
-    let read_err = |source| HistoryError::Read {
+    let read_err = |cause| HistoryError::Read {
         path: path.to_path_buf(),
-        source,
+        cause,
     };
     if path.is_dir() {
         let mut v: Vec<PathBuf> = std::fs::read_dir(path)

@@ -117,7 +117,8 @@ pub fn validate(
             return Err(bad(
                 format!("{key}.instrument"),
                 format!("unknown instrument `{}`", s.instrument),
-            ));
+            )
+            .because("instruments"));
         }
         range(format!("{key}.spread_bps"), s.spread_bps, 0.0, 1_000.0)?;
         above(format!("{key}.top_qty"), s.top_qty, 0.0, 1e12)?;
@@ -137,7 +138,8 @@ pub fn validate(
             return Err(bad(
                 format!("{key}.venue"),
                 format!("unknown venue `{}`", v.venue),
-            ));
+            )
+            .because("venues"));
         }
         range(format!("{key}.lag_ms"), v.lag_ms, 0, 60_000)?;
         range(format!("{key}.spread_mult"), v.spread_mult, 0.0, 100.0)?;

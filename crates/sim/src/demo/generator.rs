@@ -39,10 +39,11 @@ pub enum DemoError {
     #[error(transparent)]
     Series(#[from] SeriesError),
     /// A series file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Read {
         path: String,
-        source: std::io::Error,
+        /// Not named `source`: the text states it (see `ConfigError`).
+        cause: std::io::Error,
     },
     /// A series has no live part after its history.
     #[error("{0}: the series is shorter than its {HISTORY_MINUTES}-minute history")]
@@ -171,9 +172,9 @@ fn load_text(file: &str, base_dir: &Path) -> Result<String, DemoError> {
         return Ok(t.to_string());
     }
     let path = base_dir.join(file);
-    std::fs::read_to_string(&path).map_err(|source| DemoError::Read {
+    std::fs::read_to_string(&path).map_err(|cause| DemoError::Read {
         path: path.display().to_string(),
-        source,
+        cause,
     })
 }
 

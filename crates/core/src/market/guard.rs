@@ -251,7 +251,7 @@ impl MarketGuard {
             return Err(QuarantineReason::Crossed);
         }
         let mid = q.mid();
-        let slot = q.instrument.index() * self.venues + q.venue.index();
+        let slot = self.slot(q.instrument, q.venue);
         let mut scratch = std::mem::take(&mut self.mids);
         let mids = self.collect_mids(catalog, book, q.instrument, q.venue, q.ts, &mut scratch);
         self.mids = scratch;
@@ -302,25 +302,20 @@ impl MarketGuard {
     /// Another venue quotes (accepted or pending) within the band of `mid`.
     fn confirmed(&self, catalog: &Catalog, book: &QuoteBook, q: &Quote, mid: Decimal) -> bool {
         let max_age = self.max_age();
-        catalog
-            .instrument(q.instrument)
-            .venues
-            .iter()
-            .filter(|&&v| v != q.venue)
-            .any(|&v| {
-                let accepted = book
-                    .slot_of(v, q.instrument)
-                    .filter(|s| q.ts.since(s.quote.ts) <= max_age)
-                    .is_some_and(|s| self.within(mid, s.mid));
-                let pending = self
+        let accepted = self
+            .fresh_mids(catalog, book, q.instrument, q.ts)
+            .any(|(v, m)| v != q.venue && self.within(mid, m));
+        let pending = catalog.instrument(q.instrument).venues.iter().any(|&v| {
+            v != q.venue
+                && self
                     .pending
-                    .get(q.instrument.index() * self.venues + v.index())
+                    .get(self.slot(q.instrument, v))
                     .copied()
                     .flatten()
                     .filter(|p| q.ts.since(p.ts) <= max_age)
-                    .is_some_and(|p| self.within(mid, p.mid));
-                accepted || pending
-            })
+                    .is_some_and(|p| self.within(mid, p.mid))
+        });
+        accepted || pending
     }
 
     /// `Ok` when a bar may be used. Every bar must have consistent, plausible
@@ -381,24 +376,44 @@ impl MarketGuard {
         price: Decimal,
         now: Timestamp,
     ) -> Result<(), QuarantineReason> {
-        let max_age = self.max_age();
-        self.mids.clear();
-        for &v in &catalog.instrument(instrument).venues {
-            if let Some(s) = book.slot_of(v, instrument)
-                && now.since(s.quote.ts) <= max_age
-            {
-                self.mids.push(s.mid);
-            }
-        }
-        if self.mids.is_empty() {
-            return Ok(());
-        }
-        let reference = median(&mut self.mids);
-        if self.within(price, reference) {
+        let mut mids = std::mem::take(&mut self.mids);
+        mids.clear();
+        mids.extend(
+            self.fresh_mids(catalog, book, instrument, now)
+                .map(|(_, m)| m),
+        );
+        let verdict = if mids.is_empty() || self.within(price, median(&mut mids)) {
             Ok(())
         } else {
             Err(QuarantineReason::Jump)
-        }
+        };
+        self.mids = mids;
+        verdict
+    }
+
+    /// Every venue's accepted mid of an instrument no older than
+    /// `reference_max_age_secs` at `now`.
+    fn fresh_mids<'a>(
+        &self,
+        catalog: &'a Catalog,
+        book: &'a QuoteBook,
+        instrument: InstrumentId,
+        now: Timestamp,
+    ) -> impl Iterator<Item = (VenueId, Decimal)> + 'a {
+        let max_age = self.max_age();
+        catalog
+            .instrument(instrument)
+            .venues
+            .iter()
+            .filter_map(move |&v| {
+                let s = book.slot_of(v, instrument)?;
+                (now.since(s.quote.ts) <= max_age).then_some((v, s.mid))
+            })
+    }
+
+    /// Index of a market in `pending`.
+    fn slot(&self, instrument: InstrumentId, venue: VenueId) -> usize {
+        instrument.index() * self.venues + venue.index()
     }
 }
 

@@ -174,7 +174,7 @@ fn k_works_from_every_popup_prompt_and_focus_and_on_a_tiny_terminal() {
         |a: &mut AppState| a.overlay = Overlay::Help,
         |a: &mut AppState| a.overlay = Overlay::ConfirmQuit,
         |a: &mut AppState| a.overlay = Overlay::Rearm("REA".into()),
-        |a: &mut AppState| a.focus = app::Focus::TradeLog,
+        |a: &mut AppState| a.focus = app::Pane::TradeLog,
         |a: &mut AppState| a.too_small = true,
     ] {
         let mut app = AppState::new(true, "t.db".into());

@@ -3,99 +3,13 @@
 //! log row, `K` halts and leaves nothing open in the database, and a
 //! restart comes up HALTED.
 
+#[path = "common/tmux.rs"]
+mod tmux;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// `test` keeps each test's tmux server apart: the tests of this file
-    /// run in parallel and a shared socket would collide on the session name
-    /// and be killed by whichever test finishes first.
-    fn new(test: &str) -> Self {
-        let v = Command::new("tmux").arg("-V").output();
-        assert!(
-            v.is_ok_and(|o| o.status.success()),
-            "this test needs tmux (.ci/run installs it)"
-        );
-        Self {
-            socket: format!("omni-e2e-{}-{test}", std::process::id()),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn start(&self, dir: &Path) {
-        self.start_with(dir, "");
-    }
-
-    fn start_with(&self, dir: &Path, extra: &str) {
-        let cmd = format!(
-            "cd {} && XDG_CONFIG_HOME={0}/cfg XDG_DATA_HOME={0}/data XDG_STATE_HOME={0}/state exec {} --db e2e.db {extra}",
-            dir.display(),
-            env!("CARGO_BIN_EXE_omni-tui")
-        );
-        let out = self.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "cockpit",
-            "-x",
-            "200",
-            "-y",
-            "50",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "cockpit"]).stdout)
-            .into_owned()
-    }
-
-    fn keys(&self, keys: &str) {
-        self.run(&["send-keys", "-t", "cockpit", keys]);
-    }
-
-    fn alive(&self) -> bool {
-        self.run(&["has-session", "-t", "cockpit"]).status.success()
-    }
-
-    fn wait_for(&self, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
-        let t0 = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            assert!(
-                t0.elapsed() < Duration::from_secs(secs),
-                "waited {secs}s for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
+use tmux::Tmux;
 
 fn count(db: &Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).expect("db");
@@ -112,7 +26,7 @@ const TITLES: [&str; 6] = [
 ];
 
 fn titles_on(s: &str) -> bool {
-    TITLES.iter().all(|t| s.contains(&format!("┌{t}─")))
+    TITLES.iter().all(|t| s.contains(&format!("┌{t}")))
 }
 
 #[test]
@@ -136,7 +50,7 @@ fn cockpit_end_to_end() {
     };
     // The list moves while keys travel; an approval the engine refuses
     // (changed since shown, or the gate) is tried again with the new top row.
-    let filled = |s: &str| s.contains("FILL     binary BUY");
+    let filled = |s: &str| s.contains("FILL     binary ");
     for attempt in 0.. {
         tmux.wait_for("a binary prediction the gate approves", 60, top_ok);
         for _ in 0..5 {
@@ -156,9 +70,9 @@ fn cockpit_end_to_end() {
         let positions = s.lines().any(|l| {
             l.contains("binary ")
                 && (l.contains(" UP ") || l.contains(" DOWN "))
-                && l.contains(" K ")
+                && l.contains("strike")
         });
-        positions && s.contains("FILL     binary BUY")
+        positions && s.contains("FILL     binary ")
     });
     assert!(s.contains("OPERATOR approve"), "{s}");
     assert!(count(&db, "SELECT COUNT(*) FROM positions") >= 1);
@@ -329,7 +243,7 @@ fn cockpit_replays_a_real_binance_capture() {
     });
     let status = s.lines().last().unwrap_or_default();
     assert!(
-        status.contains("REPLAY ×20") && status.contains("2024-08-0") && status.contains("PAPER"),
+        status.contains("REPLAY 2024-08-0") && status.contains("×20") && status.contains("PAPER"),
         "{s}"
     );
     tmux.keys("q");
@@ -360,22 +274,7 @@ fn a_signal_restores_the_terminal_flushes_and_exits_with_128_plus_it() {
             dir.path().display(),
             env!("CARGO_BIN_EXE_omni-tui")
         );
-        let out = tmux.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "cockpit",
-            "-x",
-            "200",
-            "-y",
-            "50",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        tmux.start_cmd(&cmd);
         tmux.wait_for("the six panes", 30, titles_on);
         let pane = |f: &str| {
             String::from_utf8_lossy(
@@ -491,8 +390,10 @@ fn k_halts_from_the_help_popup_and_on_a_terminal_too_small_to_draw() {
     tmux.wait_for("ACTIVE again", 10, |s| {
         s.lines().last().is_some_and(|l| l.contains("ACTIVE"))
     });
-    tmux.run(&["resize-window", "-t", "cockpit", "-x", "80", "-y", "20"]);
-    tmux.wait_for("the too-small message", 10, |s| s.contains("at least 100"));
+    tmux.run(&["resize-window", "-t", "cockpit", "-x", "70", "-y", "20"]);
+    tmux.wait_for("the too-small message", 10, |s| {
+        s.contains("at least 80×24")
+    });
     tmux.keys("p");
     tmux.keys("K");
     tmux.run(&["resize-window", "-t", "cockpit", "-x", "200", "-y", "50"]);
@@ -546,4 +447,110 @@ fn closing_the_terminal_stops_the_cockpit_and_frees_its_database() {
         "{}",
         String::from_utf8_lossy(&next.stderr)
     );
+}
+
+/// Where `text` starts on a captured screen: 1-based column and row, as
+/// the terminal's mouse reports count them.
+fn cell_of(screen: &str, text: &str) -> (usize, usize) {
+    for (y, l) in screen.lines().enumerate() {
+        if let Some(i) = l.find(text) {
+            return (l[..i].chars().count() + 1, y + 1);
+        }
+    }
+    panic!("`{text}` not on screen:\n{screen}");
+}
+
+/// A left click as an xterm terminal reports it (SGR mouse mode, which the
+/// cockpit switches on): press, then release.
+fn click(tmux: &Tmux, x: usize, y: usize) {
+    for end in ['M', 'm'] {
+        tmux.run(&[
+            "send-keys",
+            "-t",
+            "cockpit",
+            "-l",
+            &format!("\x1b[<0;{x};{y}{end}"),
+        ]);
+    }
+}
+
+/// The mouse wheel, down (towards older rows) or up.
+fn wheel(tmux: &Tmux, x: usize, y: usize, up: bool) {
+    let b = if up { 64 } else { 65 };
+    tmux.run(&[
+        "send-keys",
+        "-t",
+        "cockpit",
+        "-l",
+        &format!("\x1b[<{b};{x};{y}M"),
+    ]);
+}
+
+#[test]
+fn mouse_zoom_and_log_search_in_a_real_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tmux = Tmux::new("mouse");
+    tmux.start(dir.path());
+    let s = tmux.wait_for("the panes with quotes", 30, |s| {
+        titles_on(s) && s.contains("oanda    XAU/USD")
+    });
+
+    // A click on a tab's title switches the opportunity tab.
+    let (x, y) = cell_of(&s, "2 Forex");
+    click(&tmux, x + 2, y);
+    tmux.wait_for("the Forex columns", 10, |s| s.contains("Reward/risk"));
+    // A click on a Market row charts that instrument.
+    let (x, y) = cell_of(&s, "oanda    XAU/USD");
+    click(&tmux, x, y);
+    tmux.wait_for("the XAU/USD chart", 10, |s| s.contains("┌Chart XAU/USD 1m"));
+
+    // A click on the Accounts pane focuses it; z zooms it to the screen.
+    let (x, y) = cell_of(&s, "┌Accounts");
+    click(&tmux, x + 3, y + 2);
+    tmux.keys("z");
+    let z = tmux.wait_for("the zoomed Accounts pane", 10, |s| {
+        s.lines().next().is_some_and(|l| l.starts_with("┌Accounts"))
+    });
+    assert!(!z.contains("┌Market"), "{z}");
+    tmux.keys("Escape");
+    tmux.wait_for("every pane again", 10, titles_on);
+
+    // Log rows to search: pause and resume trading, twice.
+    for k in ["p", "p", "p", "p"] {
+        tmux.keys(k);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    tmux.wait_for("four operator rows", 10, |s| {
+        s.matches("OPERATOR").count() >= 4
+    });
+    // Focus the log with a click, search it.
+    let s = tmux.screen();
+    let (x, y) = cell_of(&s, "┌Trade Log");
+    click(&tmux, x + 3, y + 3);
+    tmux.keys("/");
+    for c in ["r", "e", "s", "u", "m", "e"] {
+        tmux.keys(c);
+    }
+    tmux.keys("Enter");
+    let s = tmux.wait_for("the search in the title", 10, |s| s.contains("/ resume"));
+    let log_rows: Vec<&str> = s
+        .lines()
+        .filter(|l| l.contains("OPERATOR") || l.contains("STATE"))
+        .collect();
+    assert!(!log_rows.is_empty(), "{s}");
+    assert!(
+        log_rows.iter().all(|l| l.contains("resume")),
+        "a row without `resume`:\n{s}"
+    );
+    // The wheel over the Market pane moves its row, and the chart follows:
+    // one notch up from XAU/USD is EUR/USD.
+    let (x, y) = cell_of(&s, "oanda    XAU/USD");
+    wheel(&tmux, x, y, true);
+    tmux.wait_for("the EUR/USD chart", 10, |s| s.contains("┌Chart EUR/USD 1m"));
+    // Esc clears the search: every operator row again.
+    tmux.keys("Escape");
+    tmux.wait_for("the search cleared", 10, |s| {
+        !s.contains("/ resume") && s.matches("OPERATOR").count() >= 4
+    });
+    tmux.keys("q");
 }

@@ -3,12 +3,13 @@
 
 mod common;
 
-use common::{Harness, at, d};
-use omni_core::domain::OrderId;
+use common::{Harness, T0, at, d};
+use omni_core::domain::{BinaryContract, Direction, ExitReason, OpportunityKind, OrderId};
 use omni_core::engine::{Audit, Command, Engine};
 use omni_core::execution::ExecutionReport;
 use omni_core::risk::TradingState;
-use omni_store::StoreWriter;
+use omni_store::schema::{SCHEMA_VERSION, migrate_to, version};
+use omni_store::{StoreWriter, TradeQuery, read_trades};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -160,5 +161,198 @@ fn sigkill_mid_run_leaves_every_fill_with_its_order_and_restarts_cleanly() {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The columns of `table`.
+fn columns(conn: &rusqlite::Connection, table: &str) -> Vec<String> {
+    conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+        .expect("table info")
+        .query_map([], |r| r.get(0))
+        .expect("columns")
+        .collect::<Result<_, _>>()
+        .expect("columns")
+}
+
+/// Trends EUR/USD until a binary prediction is pending, approves it, fills
+/// it with the contract struck a little above the strike asked for, and
+/// settles it as a win at `settle`. Returns every audit and the terms struck.
+fn win_a_binary(h: &mut Harness, settle: &str) -> (Vec<Audit>, BinaryContract) {
+    let mut audits = Vec::new();
+    let mut id = None;
+    for chunk in 0..20 {
+        audits.extend(h.fx_trend(chunk * 10_000, 10, "0.00001").audits);
+        id = h
+            .engine
+            .opportunities()
+            .iter()
+            .find(|o| o.kind() == OpportunityKind::Binary)
+            .map(|o| o.id);
+        if id.is_some() {
+            break;
+        }
+    }
+    let id = id.expect("a binary prediction");
+    let t = h.engine.clock().millis() - T0;
+    let out = h.cmd(Command::Approve(id), t);
+    let order = (*out.submits().first().expect("a binary order")).clone();
+    audits.extend(out.audits);
+    let asked = order.binary.expect("contract");
+    let struck = BinaryContract {
+        strike: asked.strike + d("0.00002"),
+        ..asked
+    };
+    let settle = d(settle);
+    assert!(
+        (struck.direction == Direction::Up) == (settle > struck.strike),
+        "a win"
+    );
+    audits.extend(
+        h.report(ExecutionReport::Filled {
+            order_id: order.id,
+            trade_id: format!("B{}", order.id.0),
+            qty: order.qty,
+            price: Decimal::ONE,
+            fee: Decimal::ZERO,
+            ts: at(t + 30),
+            contract: Some(struck),
+        })
+        .audits,
+    );
+    audits.extend(
+        h.report(ExecutionReport::BinarySettled {
+            order_id: order.id,
+            price: Decimal::ONE + struck.payout,
+            settle_price: settle,
+            ts: at(t + 60_030),
+        })
+        .audits,
+    );
+    (audits, struck)
+}
+
+#[test]
+fn a_settled_contract_keeps_its_direction_strike_and_settle_price() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("terms.db");
+    let mut h = Harness::new("");
+    // EUR/USD trends up: the prediction is UP, and settles above its strike.
+    let (audits, struck) = win_a_binary(&mut h, "1.2");
+    let closed: Vec<_> = audits
+        .iter()
+        .filter_map(|a| match a {
+            Audit::TradeClosed(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(closed.len(), 1, "{closed:?}");
+    let trade = &closed[0];
+    assert_eq!(trade.reason, ExitReason::Expiry);
+    // The engine keeps the contract as struck and the price it settled at.
+    assert_eq!(trade.contract, Some(struck));
+    assert_eq!(trade.settle_price, Some(d("1.2")));
+    assert!(trade.pnl > Decimal::ZERO);
+
+    let conn = omni_store::open(&path).expect("open");
+    let mut w = StoreWriter::begin_run(conn, &h.loaded.catalog, "test", 7, "test").expect("run");
+    w.apply_batch([audits.as_slice()]).expect("write");
+    drop(w);
+
+    let conn = omni_store::open_read_only(&path).expect("reader");
+    let row: (Option<String>, Option<String>, Option<String>) = conn
+        .query_row(
+            "SELECT direction, strike, settle_price FROM trades",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("the trade");
+    assert_eq!(
+        row,
+        (
+            Some(struck.direction.as_str().to_string()),
+            Some(struck.strike.to_string()),
+            Some("1.2".to_string())
+        )
+    );
+    let page = read_trades(&conn, &TradeQuery::default()).expect("trades");
+    let t = &page.rows[0];
+    assert_eq!(
+        (t.contract, t.strike, t.settle_price),
+        (Some(struck.direction), Some(struck.strike), Some(d("1.2")))
+    );
+}
+
+#[test]
+fn a_database_of_the_previous_version_gains_the_contract_columns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v3.db");
+    // A database as the build before the contract columns left it, with a
+    // closed contract and a closed position in it.
+    {
+        let mut conn = rusqlite::Connection::open(&path).expect("create");
+        migrate_to(&mut conn, 3).expect("version 3");
+        assert_eq!(version(&conn).expect("version"), 3);
+        assert!(!columns(&conn, "trades").contains(&"settle_price".to_string()));
+        conn.execute_batch(
+            "INSERT INTO runs (id, mode, seed, config) VALUES (1, 'test', 7, 'test');
+             INSERT INTO accounts VALUES ('binary', 'BINARY', 'p', 'USD', '1000', '{}', 0);
+             INSERT INTO trades (run_id, account, instrument, kind, side, qty, entry_price,
+                                 exit_price, pnl, fees, opened_ts, closed_ts, reason, seq)
+             VALUES (1, 'binary', 'EUR/USD', 'binary', 'BUY', '10', '1', '1.85', '8.5', '0',
+                     1, 2, 'expiry', 1),
+                    (1, 'binary', 'EUR/USD', NULL, 'SELL', '2', '1.1', '1.09', '0.02', '0',
+                     3, 4, 'take_profit', 2);",
+        )
+        .expect("old rows");
+    }
+    // `omni-tui trades` reads it as it is, without migrating it.
+    let old = omni_store::open_read_only(&path).expect("reader");
+    let page = read_trades(&old, &TradeQuery::default()).expect("old trades");
+    assert_eq!(page.rows.len(), 2);
+    assert!(
+        page.rows
+            .iter()
+            .all(|t| t.strike.is_none() && t.settle_price.is_none())
+    );
+    drop(old);
+
+    // Opened for writing, it is migrated: the new columns, NULL in old rows.
+    let conn = omni_store::open(&path).expect("migrates");
+    assert_eq!(version(&conn).expect("version"), SCHEMA_VERSION);
+    let cols = columns(&conn, "trades");
+    for c in ["direction", "strike", "settle_price"] {
+        assert!(cols.contains(&c.to_string()), "{c}: {cols:?}");
+    }
+    let nulls: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM trades
+             WHERE direction IS NULL AND strike IS NULL AND settle_price IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(nulls, 2);
+    let page = read_trades(&conn, &TradeQuery::default()).expect("trades");
+    assert_eq!(
+        page.rows
+            .iter()
+            .map(|t| (t.contract, t.strike, t.settle_price, t.pnl))
+            .collect::<Vec<_>>(),
+        vec![(None, None, None, d("8.5")), (None, None, None, d("0.02"))]
+    );
+
+    // The writer fills them for a contract closed from now on.
+    let mut h = Harness::new("");
+    let (audits, struck) = win_a_binary(&mut h, "1.2");
+    let mut w = StoreWriter::begin_run(conn, &h.loaded.catalog, "test", 7, "test").expect("run");
+    w.apply_batch([audits.as_slice()]).expect("write");
+    drop(w);
+    let conn = omni_store::open_read_only(&path).expect("reader");
+    let page = read_trades(&conn, &TradeQuery::default()).expect("trades");
+    assert_eq!(page.rows.len(), 3);
+    let t = &page.rows[2];
+    assert_eq!(
+        (t.contract, t.strike, t.settle_price),
+        (Some(struck.direction), Some(struck.strike), Some(d("1.2")))
     );
 }

@@ -75,6 +75,10 @@ struct Stored {
     pnl: String,
     fees: String,
     closed_ts: i64,
+    /// UP or DOWN, the strike and the settle price of a contract, as text.
+    direction: Option<String>,
+    strike: Option<String>,
+    settle_price: Option<String>,
 }
 
 fn stored() -> Vec<Stored> {
@@ -85,7 +89,8 @@ fn stored() -> Vec<Stored> {
     .expect("db");
     let mut stmt = conn
         .prepare(
-            "SELECT t.id, t.account, a.currency, t.pnl, t.fees, t.closed_ts
+            "SELECT t.id, t.account, a.currency, t.pnl, t.fees, t.closed_ts,
+                    t.direction, t.strike, t.settle_price
              FROM trades t JOIN accounts a ON a.name = t.account ORDER BY t.id",
         )
         .expect("query");
@@ -97,6 +102,9 @@ fn stored() -> Vec<Stored> {
             pnl: r.get(3)?,
             fees: r.get(4)?,
             closed_ts: r.get(5)?,
+            direction: r.get(6)?,
+            strike: r.get(7)?,
+            settle_price: r.get(8)?,
         })
     })
     .expect("rows")
@@ -113,7 +121,12 @@ fn dec(s: &str) -> Decimal {
 struct Line {
     id: i64,
     account: String,
+    kind: String,
     side: String,
+    exit: Decimal,
+    /// The underlying's price a contract settled at; `None` shown as `-`.
+    settle: Option<Decimal>,
+    reason: String,
     fees: Decimal,
     pnl: Decimal,
 }
@@ -155,6 +168,7 @@ fn read_table(out: &str) -> Table {
             "qty",
             "entry",
             "exit",
+            "settle",
             "fees",
             "pnl",
             "opened",
@@ -169,13 +183,17 @@ fn read_table(out: &str) -> Table {
         .map(|l| {
             // The two times are a date and a time each.
             let c: Vec<&str> = l.split_whitespace().collect();
-            assert_eq!(c.len(), 15, "{l}");
+            assert_eq!(c.len(), 16, "{l}");
             Line {
                 id: c[0].parse().expect("id"),
                 account: c[1].to_string(),
+                kind: c[3].to_string(),
                 side: c[4].to_string(),
-                fees: dec(c[8]),
-                pnl: dec(c[9]),
+                exit: dec(c[7]),
+                settle: (c[8] != "-").then(|| dec(c[8])),
+                reason: c[15].to_string(),
+                fees: dec(c[9]),
+                pnl: dec(c[10]),
             }
         })
         .collect();
@@ -251,11 +269,43 @@ fn the_table_lists_every_trade_and_totals_per_account_and_currency_add_up() {
         assert_eq!((l.id, &l.account), (s.id, &s.account));
         // Exact: the table's fees and P&L are the stored decimals.
         assert_eq!((l.fees, l.pnl), (dec(&s.fees), dec(&s.pnl)), "{l:?}");
-        assert!(
-            ["long", "short", "UP", "DOWN"].contains(&l.side.as_str()),
+        // A binary contract is a bet UP or DOWN, as the Positions pane and
+        // the trade log say it; a position is long or short.
+        let sides: &[&str] = if l.kind == "binary" {
+            &["UP", "DOWN"]
+        } else {
+            &["long", "short"]
+        };
+        assert!(sides.contains(&l.side.as_str()), "{l:?}");
+        // A contract that settled at expiry shows the price it settled on
+        // (rounded as prices are); anything else shows none.
+        assert_eq!(
+            l.settle,
+            s.settle_price.as_deref().map(|p| dec(p).round_dp(6)),
             "{l:?}"
         );
+        assert_eq!(
+            l.settle.is_some(),
+            l.kind == "binary" && l.reason == "expiry",
+            "{l:?}"
+        );
+        if let (Some(settle), Some(strike)) = (&s.settle_price, &s.strike) {
+            // The settle price against the strike is what won or lost.
+            let (settle, strike) = (dec(settle), dec(strike));
+            let won = if l.side == "UP" {
+                settle > strike
+            } else {
+                settle < strike
+            };
+            if settle != strike {
+                assert_eq!(won, l.exit > Decimal::ONE, "{l:?} {s:?}");
+            }
+        }
     }
+    assert!(
+        t.lines.iter().any(|l| l.settle.is_some()),
+        "the fixture settles binary contracts: {out}"
+    );
     assert!(t.totals_heading.starts_with("totals "), "{out}");
 
     let per_account = expected_totals(&t.lines, &currency);
@@ -347,7 +397,7 @@ fn parse_csv(s: &str) -> Vec<Vec<String>> {
     records
 }
 
-const HEADER: [&str; 15] = [
+const HEADER: [&str; 17] = [
     "id",
     "account",
     "currency",
@@ -363,6 +413,8 @@ const HEADER: [&str; 15] = [
     "opened",
     "closed",
     "reason",
+    "strike",
+    "settle_price",
 ];
 
 #[test]
@@ -395,7 +447,23 @@ fn csv_is_a_header_and_one_exact_row_per_trade() {
         }
         let closed = DateTime::parse_from_rfc3339(&r[13]).expect("closed");
         assert_eq!(closed.timestamp_nanos_opt(), Some(s.closed_ts));
+        // A contract's strike and settle price, exact; empty for a position.
+        assert_eq!(
+            (r[15].as_str(), r[16].as_str()),
+            (
+                s.strike.as_deref().unwrap_or(""),
+                s.settle_price.as_deref().unwrap_or("")
+            ),
+            "{r:?}"
+        );
+        if let Some(d) = &s.direction {
+            assert_eq!(&r[6], d, "{r:?}");
+        }
     }
+    assert!(
+        rows.iter().any(|r| !r[16].is_empty()),
+        "the fixture settles binary contracts"
+    );
     let cut = omni(
         fixture(),
         &["trades", "--db", "trades.db", "--csv", "--limit", "3"],
@@ -528,4 +596,20 @@ fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
             assert!(err.is_empty(), "{format:?}: {err}");
         }
     }
+}
+
+#[test]
+fn json_carries_a_contracts_strike_and_settle_price() {
+    let db = stored();
+    let out = trades(&["--json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(rows.len(), db.len());
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    for (r, s) in rows.iter().zip(&db) {
+        assert_eq!(r["id"], s.id, "{r}");
+        assert_eq!(text(&r["strike"]), s.strike, "{r}");
+        assert_eq!(text(&r["settle_price"]), s.settle_price, "{r}");
+        assert_eq!(text(&r["contract"]), s.direction, "{r}");
+    }
+    assert!(rows.iter().any(|r| !r["settle_price"].is_null()), "{out}");
 }

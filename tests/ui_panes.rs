@@ -1,6 +1,8 @@
 //! The cockpit's panes on ratatui's TestBackend: what a person would read.
 
 mod common;
+#[path = "common/screen.rs"]
+mod screen;
 
 use common::{Harness, at, d};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -11,28 +13,9 @@ use omni_core::portfolio::{Position, PositionKey};
 use omni_tui::app::snapshot::Snapshot;
 use omni_tui::app::{self, AppState, Overlay, keymap};
 use omni_tui::cockpit::snapshot;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::style::Color;
+use screen::{render, screen};
 use std::sync::Arc;
-
-fn render(app: &AppState, w: u16, h: u16) -> (Vec<String>, ratatui::buffer::Buffer) {
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| omni_tui::ui::draw(f, app)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let lines = (0..h)
-        .map(|y| {
-            (0..w)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-        })
-        .collect();
-    (lines, buf)
-}
-
-fn screen(lines: &[String]) -> String {
-    lines.join("\n")
-}
 
 /// An engine with a pending BTC arbitrage (kraken bid 0.8 % over binance).
 fn with_arbitrage(overlay: &str) -> Harness {
@@ -59,6 +42,8 @@ fn all_six_panes_and_the_status_bar_at_200_by_50() {
         "┌Ensemble",
         "┌Risk",
         "┌Positions",
+        "┌Accounts",
+        "┌Chart BTC/USDT 1m · binance",
         "┌Trade Log",
     ] {
         assert!(s.contains(title), "{title} missing:\n{s}");
@@ -74,8 +59,8 @@ fn all_six_panes_and_the_status_bar_at_200_by_50() {
         "binary DEMO",
         "ACTIVE",
         "MANUAL",
-        "equity 182000.00",
-        "today 0.00",
+        "equity 70000.00 USDT · 112000.00 USD",
+        "today 0.00 USDT · 0.00 USD",
         "2025-03-04 07:00:00 UTC",
     ] {
         assert!(status.contains(word), "{word} not in {status}");
@@ -99,7 +84,7 @@ fn the_selected_arbitrage_shows_its_numbers_and_the_gate_verdict() {
         "{row}"
     );
     assert!(
-        s.contains("spread 0.800% · fees 118.14 · net 281.81 (0.564%) · risk 0"),
+        s.contains("spread 0.800% · fees 118.14 USDT · net 281.81 USDT (0.564%)"),
         "{s}"
     );
     // The selected row is drawn reversed.
@@ -214,11 +199,11 @@ fn the_trade_log_lists_fills_trades_refusals_and_commands_newest_first() {
     let log: Vec<&String> = lines[start + 1..].iter().take(8).collect();
     // Newest first: the state change above the command that caused it.
     assert!(
-        log[0].contains("STATE") && log[0].contains("ACTIVE → REDUCING: paused by operator"),
+        log[1].contains("STATE") && log[1].contains("ACTIVE → REDUCING: paused by operator"),
         "{log:?}"
     );
     assert!(
-        log[1].contains("OPERATOR") && log[1].contains("pause: paused: REDUCING"),
+        log[2].contains("OPERATOR") && log[2].contains("pause → REDUCING"),
         "{log:?}"
     );
     let all = log
@@ -228,7 +213,7 @@ fn the_trade_log_lists_fills_trades_refusals_and_commands_newest_first() {
         .join("\n");
     assert!(
         all.contains(
-            "TRADE    spot-a BTC/USDT long 0.01499 100000.1 → 100800 P&L 11.99 (arbitrage)"
+            "TRADE    spot-a BTC/USDT long 0.01499 100000.1 → 100800 P&L +11.99 USDT (arbitrage)"
         ),
         "{all}"
     );
@@ -298,7 +283,7 @@ fn the_help_overlay_lists_every_key() {
     app.overlay = Overlay::Help;
     // Every key and every description whole, on the largest and the
     // smallest terminal the cockpit draws on (a cut line was a bug).
-    for (w, h) in [(200, 50), (100, 30)] {
+    for (w, h) in [(200, 50), (100, 30), (80, 24)] {
         let s = screen(&render(&app, w, h).0);
         for (k, what) in keymap::KEYS {
             assert!(s.contains(k), "{k} missing from help at {w}x{h}:\n{s}");
@@ -310,9 +295,9 @@ fn the_help_overlay_lists_every_key() {
 #[test]
 fn a_small_terminal_gets_a_message_not_a_broken_layout() {
     let h = with_arbitrage("");
-    let s = screen(&render(&app_of(&h), 90, 25).0);
+    let s = screen(&render(&app_of(&h), 79, 23).0);
     assert!(
-        s.contains("omni-tui needs a terminal of at least 100×30; this one is 90×25"),
+        s.contains("omni-tui needs a terminal of at least 80×24; this one is 79×23"),
         "{s}"
     );
     assert!(!s.contains("┌Market"));
@@ -398,9 +383,9 @@ fn keys_become_the_right_commands() {
     );
     press(&mut app, KeyCode::Char('1'));
     press(&mut app, KeyCode::Char('l'));
-    assert_eq!(app.focus, app::Focus::TradeLog);
+    assert_eq!(app.focus, app::Pane::TradeLog);
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.focus, app::Focus::Opportunities);
+    assert_eq!(app.focus, app::Pane::Opportunities);
     press(&mut app, KeyCode::Char('?'));
     assert_eq!(app.overlay, Overlay::Help);
     press(&mut app, KeyCode::Char('x'));
@@ -560,7 +545,10 @@ fn auto_approval_asks_first_and_shows_its_thresholds() {
     assert!(row.auto_ok);
     let s = screen(&render(&app, 200, 50).0);
     assert!(s.contains(&format!("{} A", row.id)), "{s}");
-    assert!(s.contains(&format!("{} auto ✓ · buy", row.id)), "{s}");
+    assert!(
+        s.contains(&format!("{} auto ✓ · 0.5 @top: buy", row.id)),
+        "{s}"
+    );
     // Above its net edge it does not qualify: no mark.
     let h = with_arbitrage("[scanners.arbitrage]\nauto_min_net_pct = 1.0\n");
     let app = app_of(&h);
@@ -578,6 +566,7 @@ fn log_events(audits: &[Audit]) -> Vec<omni_tui::app::log::LogEvent> {
             seq: i as i64 + 1,
             audit: a.clone(),
             purpose: None,
+            contract: None,
         })
         .collect()
 }

@@ -1,6 +1,18 @@
 //! What a key asks for.
 
+use super::log_view::LogAction;
 use omni_core::domain::OpportunityKind;
+
+/// How a replay's (or the demo's) clock should change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pace {
+    /// Stop the market clock, or let it run again.
+    TogglePause,
+    /// Twice as fast.
+    Faster,
+    /// Half as fast.
+    Slower,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -13,6 +25,8 @@ pub enum Action {
     /// Scroll a page down (trade log).
     PageDown,
     NextTab,
+    /// The previous opportunity tab (Shift-Tab).
+    PrevTab,
     /// A given opportunity tab.
     Tab(OpportunityKind),
     /// Approve the selected opportunity.
@@ -46,4 +60,23 @@ pub enum Action {
     RearmSubmit,
     /// Close a popup or leave the log.
     Cancel,
+    /// Focus the next pane (`f`), or the previous (`F`).
+    FocusNext(bool),
+    /// Zoom the focused pane to the whole screen, or back (`z`).
+    Zoom,
+    /// Something for the trade log's view.
+    Log(LogAction),
+    /// Pause, speed up or slow down the replay (or demo) clock.
+    Pace(Pace),
+    /// A left click at this column and row of the terminal.
+    Click {
+        x: u16,
+        y: u16,
+    },
+    /// The mouse wheel at this column and row; `up` towards the top.
+    Wheel {
+        x: u16,
+        y: u16,
+        up: bool,
+    },
 }

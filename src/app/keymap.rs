@@ -1,33 +1,27 @@
 //! Keys to actions. What a key means depends on the popup and the focus.
 
-use super::{Action, AppState, Focus, Overlay};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use super::{Action, AppState, Overlay, Pace, Pane};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use omni_core::domain::OpportunityKind;
 
 /// The key table shown by `?` (and in the README).
 pub const KEYS: &[(&str, &str)] = &[
+    ("↑/↓ k/j", "move: opportunity, Market row (chart), log rows"),
     (
-        "↑/↓ or k/j",
-        "select an opportunity (scroll the log when it has focus)",
+        "Tab Shift-Tab 1 2 3",
+        "opportunity tab (in the log: its filter)",
     ),
-    (
-        "Tab, 1 2 3 …",
-        "switch the opportunity tab (the digit is the tab's number)",
-    ),
-    (
-        "a or Enter",
-        "approve the selected opportunity, as shown (refused if it moved)",
-    ),
-    ("Space", "freeze the lists while you read (again to follow)"),
+    ("a or Enter", "approve the selected opportunity as shown"),
     ("r", "reject the selected opportunity"),
-    ("p", "pause (REDUCING) / resume"),
-    (
-        "K",
-        "kill switch: HALTED, cancel every order, flatten every position (works everywhere)",
-    ),
-    ("R", "re-arm after a kill switch: type REARM, then Enter"),
-    ("A", "auto approval on (asks, shows the thresholds) / off"),
-    ("l", "focus the trade log (PgUp/PgDn scroll, Esc back)"),
+    ("Space", "freeze the lists while you read (again: follow)"),
+    ("p", "pause trading (REDUCING) / resume"),
+    ("K", "kill switch: halt, cancel all, flatten all (anywhere)"),
+    ("R", "re-arm after a kill switch: type REARM, Enter"),
+    ("A", "auto approval on (asks, shows thresholds) / off"),
+    ("f / F", "focus the next / previous pane (or click it)"),
+    ("z", "zoom the focused pane (again or Esc: back)"),
+    ("l", "trade log: PgUp/PgDn Home/End, / search, Tab filter"),
+    ("P < >", "replay or demo clock: pause, slower, faster"),
     ("?", "this help"),
     ("q", "quit (asks first when positions are open)"),
 ];
@@ -79,20 +73,37 @@ pub fn action_for(app: &AppState, key: KeyEvent) -> Option<Action> {
         Overlay::Help => return Some(Action::Help),
         Overlay::None => {}
     }
+    // The log's search prompt takes every other key while it is open; with
+    // focus, the log's own keys (scroll, filter, search) come first.
+    if app.log_view.typing || app.focus == Pane::TradeLog {
+        if let Some(a) = app.log_view.key_action(&key) {
+            return Some(Action::Log(a));
+        }
+        if app.log_view.typing {
+            return None;
+        }
+    }
     Some(match key.code {
         KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::PageUp => Action::PageUp,
         KeyCode::PageDown => Action::PageDown,
         KeyCode::Tab => Action::NextTab,
+        KeyCode::BackTab => Action::PrevTab,
         // Digit n shows the n-th kind's tab.
         KeyCode::Char(c @ '1'..='9')
             if OpportunityKind::ALL.len() > (c as usize - '1' as usize) =>
         {
             Action::Tab(OpportunityKind::ALL[c as usize - '1' as usize])
         }
-        KeyCode::Char('a') | KeyCode::Enter if app.focus == Focus::Opportunities => Action::Approve,
-        KeyCode::Char('r') if app.focus == Focus::Opportunities => Action::Reject,
+        KeyCode::Char('a') | KeyCode::Enter if app.focus != Pane::TradeLog => Action::Approve,
+        KeyCode::Char('r') if app.focus != Pane::TradeLog => Action::Reject,
+        KeyCode::Char('f') => Action::FocusNext(true),
+        KeyCode::Char('F') => Action::FocusNext(false),
+        KeyCode::Char('z') => Action::Zoom,
+        KeyCode::Char('P') => Action::Pace(Pace::TogglePause),
+        KeyCode::Char('>') | KeyCode::Char('+') => Action::Pace(Pace::Faster),
+        KeyCode::Char('<') | KeyCode::Char('-') => Action::Pace(Pace::Slower),
         KeyCode::Char(' ') => Action::Freeze,
         KeyCode::Char('p') => Action::PauseResume,
         KeyCode::Char('R') => Action::RearmStart,
@@ -103,4 +114,19 @@ pub fn action_for(app: &AppState, key: KeyEvent) -> Option<Action> {
         KeyCode::Esc => Action::Cancel,
         _ => return None,
     })
+}
+
+/// The action of a mouse event: a left click or the wheel, on the panes
+/// only (not through a popup, and not on a terminal too small to draw).
+pub fn mouse_action(app: &AppState, m: MouseEvent) -> Option<Action> {
+    if app.too_small || app.overlay != Overlay::None || app.log_view.typing {
+        return None;
+    }
+    let (x, y) = (m.column, m.row);
+    match m.kind {
+        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click { x, y }),
+        MouseEventKind::ScrollUp => Some(Action::Wheel { x, y, up: true }),
+        MouseEventKind::ScrollDown => Some(Action::Wheel { x, y, up: false }),
+        _ => None,
+    }
 }

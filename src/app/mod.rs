@@ -4,12 +4,14 @@
 
 pub mod action;
 pub mod keymap;
+pub mod layout;
 pub mod log;
+pub mod log_view;
 pub mod notice;
 pub mod snapshot;
 pub mod update;
 
-pub use action::Action;
+pub use action::{Action, Pace};
 pub use log::{LogRow, TradeLog};
 pub use update::update;
 
@@ -18,13 +20,50 @@ use snapshot::{OppRow, Snapshot};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Which pane takes the arrow keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Focus {
+/// The panes of the cockpit; one has focus (its border is bold) and takes
+/// the arrow keys, and `z` zooms it to the whole screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pane {
+    /// Top of book per venue; arrows pick the instrument the chart shows.
+    Market,
+    /// The chosen instrument's 1-minute candles.
+    Chart,
     /// Arrows move the opportunity selection.
     Opportunities,
+    Ensemble,
+    Risk,
+    Positions,
+    Accounts,
     /// Arrows scroll the trade log.
     TradeLog,
+}
+
+impl Pane {
+    /// In the order `f` visits them.
+    pub const ALL: [Pane; 8] = [
+        Pane::Market,
+        Pane::Chart,
+        Pane::Opportunities,
+        Pane::Ensemble,
+        Pane::Risk,
+        Pane::Positions,
+        Pane::Accounts,
+        Pane::TradeLog,
+    ];
+
+    /// The pane's title, as drawn on its border.
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Market => "Market",
+            Pane::Chart => "Chart",
+            Pane::Opportunities => "Opportunities",
+            Pane::Ensemble => "Ensemble",
+            Pane::Risk => "Risk",
+            Pane::Positions => "Positions",
+            Pane::Accounts => "Accounts",
+            Pane::TradeLog => "Trade Log",
+        }
+    }
 }
 
 /// A popup over the panes.
@@ -60,13 +99,24 @@ pub struct AppState {
     /// message, so every key that acts on what is shown is inert (`K` and
     /// `q` still work).
     pub too_small: bool,
+    /// The terminal's area (the cockpit's loop keeps it current): the mouse
+    /// is hit-tested against the layout drawn on it.
+    pub area: ratatui::layout::Rect,
     /// Which pane has the arrows.
-    pub focus: Focus,
+    pub focus: Pane,
+    /// The focused pane fills the screen (`z`).
+    pub zoomed: bool,
+    /// Panes in the order they last had focus, latest first: a slot that
+    /// holds several panes shows the latest of its own.
+    pub recent: Vec<Pane>,
+    /// The Market row the arrows picked while the Market pane had focus:
+    /// its instrument is charted.
+    pub market_row: usize,
     pub overlay: Overlay,
     /// Trade log rows, newest first.
     pub log: TradeLog,
-    /// Rows scrolled past in the trade log.
-    pub log_scroll: usize,
+    /// Scroll, filter and search of the trade log.
+    pub log_view: log_view::LogView,
     /// A short status message (what the last key did); it expires.
     pub message: Option<String>,
     /// When the current message was first drawn (see [`AppState::expire`]).
@@ -77,6 +127,11 @@ pub struct AppState {
     pub no_color: bool,
     /// Set when the user has quit.
     pub quit: bool,
+    /// Replay or demo pacing requests for the engine thread, in the order
+    /// pressed; the cockpit's loop takes them.
+    pub pace: Vec<Pace>,
+    /// Plain ASCII output (`TERM=dumb`).
+    pub ascii: bool,
     /// The database, for the title of the trade log.
     pub db_label: String,
 }
@@ -89,17 +144,75 @@ impl AppState {
             selected: BTreeMap::new(),
             frozen: None,
             too_small: false,
-            focus: Focus::Opportunities,
+            area: ratatui::layout::Rect::new(0, 0, 200, 50),
+            focus: Pane::Opportunities,
+            zoomed: false,
+            recent: vec![Pane::Opportunities],
+            market_row: 0,
             overlay: Overlay::None,
             log: TradeLog::default(),
-            log_scroll: 0,
+            log_view: log_view::LogView::default(),
             message: None,
             message_since: None,
             notice: None,
             no_color,
             quit: false,
+            pace: Vec::new(),
+            ascii: false,
             db_label,
         }
+    }
+
+    /// Whether the banner row is shown: trading halted or paused, or the
+    /// kill switch latched.
+    pub fn banner_shown(&self) -> bool {
+        self.snapshot.kill_latched
+            || matches!(
+                self.snapshot.trading_state,
+                Some(
+                    omni_core::risk::TradingState::Reducing | omni_core::risk::TradingState::Halted
+                )
+            )
+    }
+
+    /// The panes as laid out on the terminal now; `None` when it is too
+    /// small.
+    pub fn screen(&self) -> Option<layout::Screen> {
+        layout::screen(self.area, self, u16::from(self.banner_shown()))
+    }
+
+    /// Gives a pane the focus (and so the front of its slot).
+    pub fn focus_on(&mut self, pane: Pane) {
+        self.focus = pane;
+        self.recent.retain(|p| *p != pane);
+        self.recent.insert(0, pane);
+    }
+
+    /// The instrument the chart shows: the Market row picked with the
+    /// arrows while the Market pane had focus last, else the selected
+    /// opportunity's, else the first quoted.
+    pub fn chart_instrument(&self) -> Option<omni_core::domain::InstrumentId> {
+        let snap = &self.snapshot;
+        let by_market = || {
+            let q = snap.quotes.get(self.market_row)?;
+            snap.instruments
+                .iter()
+                .position(|n| *n == q.instrument)
+                .and_then(|i| u16::try_from(i).ok())
+                .map(omni_core::domain::InstrumentId)
+        };
+        let market_first = self
+            .recent
+            .iter()
+            .find(|p| matches!(p, Pane::Market | Pane::Opportunities))
+            == Some(&Pane::Market);
+        if market_first && let Some(i) = by_market() {
+            return Some(i);
+        }
+        self.selected_row()
+            .map(|r| r.instrument)
+            .or_else(by_market)
+            .or_else(|| snap.charts.first().map(|c| c.instrument))
     }
 
     /// Shows what a key did, in place of any notice.

@@ -3,7 +3,7 @@
 //! trade, a halt), shown in the status bar until it expires.
 
 use super::log::LogEvent;
-use omni_core::domain::{Catalog, OpportunityId};
+use omni_core::domain::{AccountType, Catalog, OpportunityId, ShapeKind, Side};
 use omni_core::engine::{Audit, Command};
 use omni_core::risk::{TradingState, Verdict};
 use rust_decimal::Decimal;
@@ -79,7 +79,10 @@ pub fn from_events(catalog: &Catalog, events: &[LogEvent]) -> Option<Notice> {
                 };
                 let n = match approved {
                     Some(id) => approval_outcome(catalog, id, outcome, &events[i + 1..]),
-                    None => Notice::new(format!("{}: {outcome}", command.name()), Tone::Info),
+                    None => Notice::new(
+                        super::log::command_text(command.name(), &command.argument(), outcome),
+                        Tone::Info,
+                    ),
                 };
                 offer(3, n);
             }
@@ -93,11 +96,20 @@ pub fn from_events(catalog: &Catalog, events: &[LogEvent]) -> Option<Notice> {
                     2,
                     Notice::new(
                         format!(
-                            "closed {} {} {}: P&L {} ({})",
+                            "closed {} {} {}: P&L {}{} {} ({})",
                             acct(t.account),
                             inst(t.instrument),
-                            t.side.as_str(),
-                            t.pnl.round_dp(2),
+                            // As the log says it: a contract is a bet UP or
+                            // DOWN, not a side.
+                            match (t.contract, t.kind.map(|k| k.shape())) {
+                                (Some(c), _) => c.direction.as_str(),
+                                (None, Some(ShapeKind::Contract)) => "contract",
+                                _ if t.side == Side::Buy => "long",
+                                _ => "short",
+                            },
+                            if t.pnl > Decimal::ZERO { "+" } else { "" },
+                            t.pnl.round_dp(2).normalize(),
+                            catalog.account(t.account).currency,
                             t.reason.as_str()
                         ),
                         tone,
@@ -113,14 +125,26 @@ pub fn from_events(catalog: &Catalog, events: &[LogEvent]) -> Option<Notice> {
             } => offer(
                 1,
                 Notice::new(
-                    format!(
-                        "fill {} {} {} {} @ {}",
-                        acct(*account),
-                        side.as_str(),
-                        fill.qty.normalize(),
-                        inst(*instrument),
-                        fill.price.normalize()
-                    ),
+                    if catalog.account(*account).kind == AccountType::Binary {
+                        // A contract: its stake, not a side (as the log says it).
+                        let bought = if *side == Side::Buy { "" } else { " sold back" };
+                        format!(
+                            "fill {} {}{bought} stake {} {}",
+                            acct(*account),
+                            inst(*instrument),
+                            fill.qty.normalize(),
+                            catalog.account(*account).currency,
+                        )
+                    } else {
+                        format!(
+                            "fill {} {} {} {} @ {}",
+                            acct(*account),
+                            side.as_str(),
+                            fill.qty.normalize(),
+                            inst(*instrument),
+                            fill.price.normalize()
+                        )
+                    },
                     Tone::Good,
                 ),
             ),

@@ -122,13 +122,27 @@ pub struct PositionRow {
     pub dp: u32,
 }
 
-/// One account for the status bar and the kill banner.
+/// One account for the Accounts pane, the status bar and the kill banner.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AccountRow {
     pub name: String,
+    /// Who executes its orders (`paper`, …).
+    pub broker: &'static str,
     /// DEMO, PAPER, LIVE.
     pub mode: AccountMode,
+    /// The account's currency; money columns are in it.
+    pub currency: String,
+    /// Cash plus unrealised P&L.
     pub equity: Decimal,
+    /// Cash, after realised P&L and fees.
+    pub cash: Decimal,
+    /// Realised P&L after fees since the account started (cash minus the
+    /// starting balance).
+    pub realized: Decimal,
+    /// Unrealised P&L of its open positions at current marks.
+    pub unrealized: Decimal,
+    /// Fall from the highest equity seen, in percent of it (0 at a peak).
+    pub drawdown_pct: Decimal,
     /// Equity minus the day's starting equity.
     pub day_pnl: Decimal,
     pub level: RiskLevel,
@@ -141,6 +155,33 @@ pub struct AccountRow {
     pub flatten_refusal: Option<String>,
 }
 
+/// One 1-minute candle for the chart.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Candle {
+    pub open_ts: Timestamp,
+    pub open: Decimal,
+    pub high: Decimal,
+    pub low: Decimal,
+    pub close: Decimal,
+}
+
+/// What the Chart pane draws for one instrument: its recent 1-minute bars
+/// (the last one still forming) and its reference venue's top of book.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartRow {
+    pub instrument: InstrumentId,
+    /// Oldest first; the last is the bar being built when `forming`.
+    pub candles: Vec<Candle>,
+    /// The last candle is still being built.
+    pub forming: bool,
+    /// The reference venue, whose prices build the bars.
+    pub venue: String,
+    pub bid: Option<Decimal>,
+    pub ask: Option<Decimal>,
+    /// Decimal places of the instrument's tick.
+    pub dp: u32,
+}
+
 /// One feed's health for the Market pane.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FeedRow {
@@ -149,6 +190,25 @@ pub struct FeedRow {
     pub rate: f64,
     /// Milliseconds since the last message (market time), if any.
     pub age_ms: Option<i64>,
+}
+
+/// The speed `--max` stands for in the cockpit: far beyond what the engine
+/// can process, so the replay runs as fast as it can while drawing.
+pub const MAX_SPEED: f64 = 1e6;
+
+/// Where a replay (or the demo's simulated clock) stands, for the status
+/// bar.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplayStatus {
+    /// The market clock is stopped (`P`).
+    pub paused: bool,
+    /// Market seconds per wall second.
+    pub speed: f64,
+    /// Share of the replay's input read, 0..1 (`None` for the demo, which has no end).
+    pub progress: Option<f64>,
+    /// Every event of the replay has been processed: the clock stops at
+    /// the last one.
+    pub ended: bool,
 }
 
 /// Everything the cockpit draws from the engine.
@@ -165,6 +225,8 @@ pub struct Snapshot {
     /// Pending opportunities, best first within each kind.
     pub opportunities: Vec<OppRow>,
     pub ensembles: Vec<EnsembleRow>,
+    /// Recent candles per instrument, by instrument id.
+    pub charts: Vec<ChartRow>,
     pub limits: Vec<LimitRow>,
     pub accounts: Vec<AccountRow>,
     pub positions: Vec<PositionRow>,
@@ -181,6 +243,8 @@ pub struct Snapshot {
     pub venues: Vec<String>,
     /// Feed health (live and replay sources).
     pub feeds: Vec<FeedRow>,
+    /// The replay's or demo's clock; `None` live.
+    pub replay: Option<ReplayStatus>,
 }
 
 impl Snapshot {
@@ -194,14 +258,21 @@ impl Snapshot {
         self.opportunities.iter().filter(move |o| o.kind == kind)
     }
 
-    /// Total equity over accounts.
-    pub fn total_equity(&self) -> Decimal {
-        self.accounts.iter().map(|a| a.equity).sum()
-    }
-
-    /// Today's P&L over accounts.
-    pub fn day_pnl(&self) -> Decimal {
-        self.accounts.iter().map(|a| a.day_pnl).sum()
+    /// Equity and today's P&L summed per account currency, in the order
+    /// the currencies first appear: amounts in different currencies are
+    /// never added together.
+    pub fn totals_by_currency(&self) -> Vec<(String, Decimal, Decimal)> {
+        let mut out: Vec<(String, Decimal, Decimal)> = Vec::new();
+        for a in &self.accounts {
+            match out.iter_mut().find(|t| t.0 == a.currency) {
+                Some(t) => {
+                    t.1 += a.equity;
+                    t.2 += a.day_pnl;
+                }
+                None => out.push((a.currency.clone(), a.equity, a.day_pnl)),
+            }
+        }
+        out
     }
 
     /// True once every account has no working order and no position.

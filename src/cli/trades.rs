@@ -207,6 +207,7 @@ fn write_table(out: &mut impl Write, rows: &[TradeRow], matching: usize) -> io::
                 "qty",
                 "entry",
                 "exit",
+                "settle",
                 "fees",
                 "pnl",
                 "opened (UTC)",
@@ -226,6 +227,9 @@ fn write_table(out: &mut impl Write, rows: &[TradeRow], matching: usize) -> io::
                 exact(r.qty),
                 price(r.entry_price),
                 price(r.exit_price),
+                // A contract's exit is a value per unit staked; what it
+                // settled on is the underlying's price at expiry.
+                r.settle_price.map_or_else(|| "-".into(), price),
                 exact(r.fees),
                 exact(r.pnl),
                 r.opened.to_string(),
@@ -234,7 +238,8 @@ fn write_table(out: &mut impl Write, rows: &[TradeRow], matching: usize) -> io::
             ]);
         }
         let right = [
-            true, false, false, false, false, true, true, true, true, true, false, false, false,
+            true, false, false, false, false, true, true, true, true, true, true, false, false,
+            false,
         ];
         write_columns(out, &cells, &right)?;
         writeln!(out)?;
@@ -298,7 +303,7 @@ fn write_table(out: &mut impl Write, rows: &[TradeRow], matching: usize) -> io::
 }
 
 /// The CSV header, in the order of [`csv_record`].
-pub const CSV_HEADER: [&str; 15] = [
+pub const CSV_HEADER: [&str; 17] = [
     "id",
     "account",
     "currency",
@@ -314,11 +319,15 @@ pub const CSV_HEADER: [&str; 15] = [
     "opened",
     "closed",
     "reason",
+    "strike",
+    "settle_price",
 ];
 
 /// One trade's CSV fields: decimals exact as stored, times ISO 8601 UTC,
-/// `side` as stored (BUY or SELL), `direction` as the table says it.
-fn csv_record(r: &TradeRow) -> [String; 15] {
+/// `side` as stored (BUY or SELL), `direction` as the table says it;
+/// `strike` and `settle_price` empty but for a binary contract (the
+/// settle price only when it settled at expiry).
+fn csv_record(r: &TradeRow) -> [String; 17] {
     [
         r.id.to_string(),
         r.account.clone(),
@@ -335,6 +344,8 @@ fn csv_record(r: &TradeRow) -> [String; 15] {
         iso(r.opened),
         iso(r.closed),
         r.reason.clone(),
+        r.strike.map(|d| d.to_string()).unwrap_or_default(),
+        r.settle_price.map(|d| d.to_string()).unwrap_or_default(),
     ]
 }
 

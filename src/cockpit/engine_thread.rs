@@ -6,13 +6,17 @@
 
 use super::fanout::FanOutSink;
 use super::snapshot::SnapshotBuilder;
+use crate::app::Pace;
 use crate::app::log::LogEvent;
-use crate::app::snapshot::{FeedRow, Snapshot};
+use crate::app::snapshot::{FeedRow, MAX_SPEED, ReplayStatus, Snapshot};
 use omni_core::domain::Timestamp;
+use omni_core::domain::time::SECOND;
 use omni_core::driver::Driver;
 use omni_core::engine::Command;
+use omni_core::engine::sink::SinkError;
 use omni_core::market::MarketSource;
-use omni_feeds::{FeedStats, ReceiveClock};
+use omni_feeds::replay::ReplayProgress;
+use omni_feeds::{FeedStats, ReceiveClock, WallClock};
 use omni_store::StoreHandle;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
@@ -23,15 +27,37 @@ use tokio::sync::watch;
 /// Longest the thread sleeps, and the shortest gap between snapshots.
 const TICK: Duration = Duration::from_millis(50);
 
+/// Most market events processed between two looks at the operator's
+/// requests: a command never waits behind a whole replay.
+const EVENTS_PER_TURN: usize = 100_000;
+
+/// The slowest speed `<` reaches, in market seconds per wall second.
+pub const MIN_SPEED: f64 = 0.25;
+
+/// The fastest speed `>` reaches before `max` ([`MAX_SPEED`]).
+pub const TOP_SPEED: f64 = 1024.0;
+
+/// After a replay's last event, broker work due within this much market
+/// time of it still runs (orders in flight, and what a command sent after
+/// the end causes: a kill switch's cancels and flattening, an approval's
+/// order), as a headless replay's `finish` does; a binary contract
+/// settling later stays open.
+pub const AFTER_END_NANOS: i64 = 10 * SECOND;
+
 /// How market time relates to the wall clock.
 #[derive(Clone, Debug)]
 pub enum Pacing {
-    /// Run instantly up to `from`, then `speed` × real time (demo, replay).
+    /// Run instantly up to `from`, then `speed` × real time (demo, replay);
+    /// `P`, `>` and `<` pause it and change its speed.
     Scaled {
         /// Market time reached at once.
         from: Timestamp,
-        /// Market seconds per wall second.
+        /// Market seconds per wall second ([`MAX_SPEED`] or more: as fast
+        /// as the engine goes).
         speed: f64,
+        /// A replay's input read so far; `None` for the demo, whose
+        /// market has no end.
+        progress: Option<ReplayProgress>,
     },
     /// Market time is the live feeds' receive clock, the one that stamped
     /// their events: everything received so far is due, whatever time the
@@ -41,6 +67,7 @@ pub enum Pacing {
 
 enum Request {
     Command(Command),
+    Pace(Pace),
     Stop,
 }
 
@@ -56,13 +83,42 @@ pub struct EngineThread {
     join: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
+/// The process's monotonic clock as a [`WallClock`]: scaled pacing
+/// measures elapsed wall time with it, so a step of the system clock never
+/// makes a replay jump.
+struct Monotonic(Instant);
+
+impl WallClock for Monotonic {
+    fn now(&self) -> Timestamp {
+        Timestamp(i64::try_from(self.0.elapsed().as_nanos()).unwrap_or(i64::MAX))
+    }
+}
+
 impl EngineThread {
+    /// Starts the engine thread; scaled pacing reads the monotonic clock.
     pub fn spawn<M: MarketSource + Send + 'static>(
+        driver: Driver<M>,
+        store: StoreHandle,
+        pacing: Pacing,
+        source: String,
+        feeds: Vec<Arc<FeedStats>>,
+    ) -> Self {
+        let wall = Arc::new(Monotonic(Instant::now()));
+        Self::spawn_with_wall(driver, store, pacing, source, feeds, wall)
+    }
+
+    /// [`spawn`](Self::spawn), with scaled pacing measuring elapsed wall
+    /// time on `wall` (only differences of its readings count): a test
+    /// moves it by hand to check the pace exactly. The thread still sleeps
+    /// on the real clock, at most [`TICK`] at a time, so it sees a moved
+    /// clock within a tick.
+    pub fn spawn_with_wall<M: MarketSource + Send + 'static>(
         mut driver: Driver<M>,
         store: StoreHandle,
         pacing: Pacing,
         source: String,
         feeds: Vec<Arc<FeedStats>>,
+        wall: Arc<dyn WallClock>,
     ) -> Self {
         let (tx, rx) = mpsc::channel();
         let (snap_tx, snap_rx) = watch::channel(Arc::new(Snapshot::default()));
@@ -73,36 +129,64 @@ impl EngineThread {
             .spawn(move || -> anyhow::Result<()> {
                 let mut sink = FanOutSink::new(store, log_tx);
                 let mut builder = SnapshotBuilder::new();
-                let wall0 = Instant::now();
-                let market_now = || match &pacing {
-                    Pacing::Scaled { from, speed } => {
-                        from.plus((wall0.elapsed().as_nanos() as f64 * speed) as i64)
+                let mut clock = match pacing {
+                    Pacing::Scaled {
+                        from,
+                        speed,
+                        progress,
+                    } => {
+                        driver.run_until(from, usize::MAX, &mut sink)?;
+                        // The clock starts once the run-up is done, so the
+                        // run-up's own duration is not added to it.
+                        MarketClock::Scaled(Scaled {
+                            clock: ScaledClock::new(from, speed, wall.now()),
+                            progress,
+                            ended_at: None,
+                        })
                     }
-                    Pacing::Live(clock) => clock.now(),
+                    Pacing::Live(c) => MarketClock::Live(c),
                 };
-                if let Pacing::Scaled { from, .. } = pacing {
-                    driver.run_until(from, usize::MAX, &mut sink)?;
-                }
                 let mut version = 0u64;
                 let mut last_publish = Instant::now() - TICK;
                 let mut rates = FeedRates::new(&feeds);
+                // A request that woke the thread from its sleep.
+                let mut woke: Option<Request> = None;
                 let result = loop {
-                    let now = market_now();
+                    // The operator's requests, in the order given: the one
+                    // that woke the thread, then the rest. They apply at
+                    // once, before market time moves on: a command at the
+                    // engine's clock, the time of the snapshot the operator
+                    // acted on (so never past an event still due: the
+                    // scaled clock runs ahead of the engine at `max`), a
+                    // change of pace from that time.
                     let mut stop = false;
+                    let mut next = woke.take().map_or_else(|| rx.try_recv(), Ok);
                     loop {
-                        match rx.try_recv() {
-                            Ok(Request::Command(c)) => driver.command_at(now, c, &mut sink)?,
+                        match next {
+                            Ok(Request::Command(c)) => {
+                                driver.command_at(driver.engine.clock(), c, &mut sink)?;
+                            }
+                            Ok(Request::Pace(p)) => {
+                                clock.pace(p, wall.now(), driver.engine.clock());
+                            }
                             Ok(Request::Stop) | Err(TryRecvError::Disconnected) => {
                                 stop = true;
                                 break;
                             }
                             Err(TryRecvError::Empty) => break,
                         }
+                        // Show the effect at once.
+                        last_publish = Instant::now() - TICK;
+                        next = rx.try_recv();
                     }
                     if stop {
                         break Ok(());
                     }
-                    driver.run_until(now, 100_000, &mut sink)?;
+                    let now = clock.now(wall.now());
+                    if clock.advance(&mut driver, now, wall.now(), &mut sink)? {
+                        // The end: show it at once.
+                        last_publish = Instant::now() - TICK;
+                    }
                     if last_publish.elapsed() >= TICK {
                         version += 1;
                         let mut snap = builder.build(&driver.engine, version, &source);
@@ -111,22 +195,14 @@ impl EngineThread {
                             r.health.quarantined =
                                 crate::summary::quarantined_of(&driver.engine, &r.health.venue);
                         }
+                        snap.replay = clock.status();
                         snap_tx.send_replace(Arc::new(snap));
                         last_publish = Instant::now();
                     }
-                    let wait = match pacing {
-                        Pacing::Scaled { speed, .. } => driver.next_market_ts().map_or(TICK, |t| {
-                            Duration::from_nanos((t.since(now).max(0) as f64 / speed) as u64)
-                        }),
-                        Pacing::Live(_) => TICK / 5,
-                    };
+                    let wait = clock.wait(driver.next_market_ts(), now);
                     match rx.recv_timeout(wait.min(TICK)) {
-                        Ok(Request::Command(c)) => {
-                            driver.command_at(market_now(), c, &mut sink)?;
-                            // Show the command's effect at once.
-                            last_publish = Instant::now() - TICK;
-                        }
-                        Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => break Ok(()),
+                        Ok(r) => woke = Some(r),
+                        Err(RecvTimeoutError::Disconnected) => break Ok(()),
                         Err(RecvTimeoutError::Timeout) => {}
                     }
                 };
@@ -150,6 +226,14 @@ impl EngineThread {
             .map_err(|_| anyhow::anyhow!("the engine thread has stopped"))
     }
 
+    /// Pauses, resumes, speeds up or slows down a scaled market clock
+    /// (replay, demo); ignored live, and after a replay's end.
+    pub fn pace(&self, p: Pace) -> anyhow::Result<()> {
+        self.tx
+            .send(Request::Pace(p))
+            .map_err(|_| anyhow::anyhow!("the engine thread has stopped"))
+    }
+
     /// Stops the thread, flushing the store; returns its error, if any.
     pub fn stop(mut self) -> anyhow::Result<()> {
         let _ = self.tx.send(Request::Stop);
@@ -158,6 +242,221 @@ impl EngineThread {
                 .join()
                 .map_err(|_| anyhow::anyhow!("the engine thread panicked"))?,
             None => anyhow::bail!("the engine thread did not start"),
+        }
+    }
+}
+
+/// The next speed up from `speed`: twice it, up to [`TOP_SPEED`], then
+/// [`MAX_SPEED`], which stays.
+pub fn faster(speed: f64) -> f64 {
+    if speed >= TOP_SPEED {
+        MAX_SPEED
+    } else {
+        (speed * 2.0).min(TOP_SPEED)
+    }
+}
+
+/// The next speed down from `speed`: half of it, down to [`MIN_SPEED`]
+/// (a slower configured speed stays); from [`MAX_SPEED`], [`TOP_SPEED`].
+pub fn slower(speed: f64) -> f64 {
+    if speed >= MAX_SPEED {
+        TOP_SPEED
+    } else {
+        (speed / 2.0).max(MIN_SPEED.min(speed))
+    }
+}
+
+/// A scaled market clock: from `origin` (the market time when the wall
+/// clock read `wall0`), market time runs at `speed` × wall time, or stands
+/// still while paused. Every change (pause, resume, a new speed, the
+/// engine falling behind) re-bases it at the engine's time at the change,
+/// so market time never jumps or runs backwards.
+#[derive(Clone, Debug)]
+struct ScaledClock {
+    origin: Timestamp,
+    wall0: Timestamp,
+    speed: f64,
+    paused: bool,
+}
+
+impl ScaledClock {
+    fn new(origin: Timestamp, speed: f64, wall: Timestamp) -> Self {
+        Self {
+            origin,
+            wall0: wall,
+            speed,
+            paused: false,
+        }
+    }
+
+    fn now(&self, wall: Timestamp) -> Timestamp {
+        if self.paused {
+            return self.origin;
+        }
+        // A float-to-int `as` saturates: at MAX_SPEED a long run lands at
+        // the end of time rather than wrapping.
+        let ahead = (wall.since(self.wall0).max(0) as f64 * self.speed) as i64;
+        Timestamp(self.origin.0.saturating_add(ahead))
+    }
+
+    /// Market time goes on from `at`, counted from this wall reading.
+    fn rebase(&mut self, at: Timestamp, wall: Timestamp) {
+        self.origin = at;
+        self.wall0 = wall;
+    }
+
+    /// Applies `P`, `>` or `<` at this wall reading. The clock goes on from
+    /// where the engine stands (`engine`, its clock: the time on screen,
+    /// at most a turn behind this clock; more at `max`, where this clock
+    /// runs far ahead of what the engine can process), so a pause stops
+    /// at the time shown and a slower speed never starts with a leap.
+    fn pace(&mut self, p: Pace, wall: Timestamp, engine: Timestamp) {
+        self.rebase(engine.min(self.now(wall)), wall);
+        match p {
+            Pace::TogglePause => self.paused = !self.paused,
+            Pace::Faster => self.speed = faster(self.speed),
+            Pace::Slower => self.speed = slower(self.speed),
+        }
+    }
+}
+
+/// A demo's or replay's clock, and where its source stands.
+struct Scaled {
+    clock: ScaledClock,
+    progress: Option<ReplayProgress>,
+    /// Set once the source has run out: the market time the clock stopped
+    /// at (the engine's clock after the last event).
+    ended_at: Option<Timestamp>,
+}
+
+impl Scaled {
+    /// Processes what is due by `now`; returns true when this call found
+    /// the end. While paused `now` stands still: the first turn after the
+    /// pause catches up to it, and later turns find nothing due (no event,
+    /// no broker action, no timer), so quotes do not age and TTLs do not
+    /// run down; a command is applied at that time, and the venue's answer
+    /// (a fill) comes once the clock runs again.
+    fn advance<M: MarketSource>(
+        &mut self,
+        driver: &mut Driver<M>,
+        now: Timestamp,
+        wall: Timestamp,
+        sink: &mut FanOutSink,
+    ) -> Result<bool, SinkError> {
+        if let Some(end) = self.ended_at {
+            // Broker work after the end, at the frozen time or just after:
+            // never a timer, so quotes do not age and nothing expires.
+            let until = end.plus(AFTER_END_NANOS);
+            if driver.brokers.next_due().is_some_and(|t| t <= until) {
+                let horizon = until.since(driver.engine.clock()).max(0);
+                driver.finish(horizon, sink)?;
+            }
+            return Ok(false);
+        }
+        let mut n = 0;
+        while n < EVENTS_PER_TURN && driver.next_market_ts().is_some_and(|t| t <= now) {
+            if !driver.step(sink)? {
+                break;
+            }
+            n += 1;
+        }
+        match driver.next_market_ts() {
+            None => {
+                // The source has run out: the clock stops at the last
+                // event, and orders in flight complete just after it.
+                let end = driver.engine.clock();
+                driver.finish(AFTER_END_NANOS, sink)?;
+                self.ended_at = Some(end);
+                Ok(true)
+            }
+            Some(t) if t <= now => {
+                // Behind (more events were due than one turn takes):
+                // market time slips back to what the engine has processed,
+                // so it never runs ahead of the events and a slower speed
+                // later starts from there.
+                let at = driver.engine.clock();
+                driver.run_until(at, 0, sink)?;
+                self.clock.rebase(at, wall);
+                Ok(false)
+            }
+            Some(_) => {
+                driver.run_until(now, 0, sink)?;
+                Ok(false)
+            }
+        }
+    }
+}
+
+/// Where the engine thread's market time comes from.
+enum MarketClock {
+    Scaled(Scaled),
+    Live(ReceiveClock),
+}
+
+impl MarketClock {
+    /// Market time now: events and broker actions up to it are due (the
+    /// engine's clock is brought to it, unless the engine is behind).
+    fn now(&self, wall: Timestamp) -> Timestamp {
+        match self {
+            MarketClock::Scaled(s) => s.ended_at.unwrap_or_else(|| s.clock.now(wall)),
+            MarketClock::Live(c) => c.now(),
+        }
+    }
+
+    /// Applies `P`, `>` or `<`: only to a scaled clock that has not ended.
+    fn pace(&mut self, p: Pace, wall: Timestamp, engine: Timestamp) {
+        if let MarketClock::Scaled(s) = self
+            && s.ended_at.is_none()
+        {
+            s.clock.pace(p, wall, engine);
+        }
+    }
+
+    /// Processes what is due by `now`; true when the replay just ended.
+    fn advance<M: MarketSource>(
+        &mut self,
+        driver: &mut Driver<M>,
+        now: Timestamp,
+        wall: Timestamp,
+        sink: &mut FanOutSink,
+    ) -> Result<bool, SinkError> {
+        match self {
+            MarketClock::Scaled(s) => s.advance(driver, now, wall, sink),
+            MarketClock::Live(_) => {
+                driver.run_until(now, EVENTS_PER_TURN, sink)?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// How long to sleep before the next event is due (the caller caps it
+    /// at [`TICK`]; a request wakes the thread sooner).
+    fn wait(&self, next: Option<Timestamp>, now: Timestamp) -> Duration {
+        match self {
+            MarketClock::Scaled(s) if s.ended_at.is_some() || s.clock.paused => TICK,
+            MarketClock::Scaled(s) => next.map_or(TICK, |t| {
+                Duration::from_nanos((t.since(now).max(0) as f64 / s.clock.speed) as u64)
+            }),
+            MarketClock::Live(_) => TICK / 5,
+        }
+    }
+
+    /// The status bar's view of a scaled clock; `None` live.
+    fn status(&self) -> Option<ReplayStatus> {
+        match self {
+            MarketClock::Scaled(s) => {
+                let ended = s.ended_at.is_some();
+                Some(ReplayStatus {
+                    paused: s.clock.paused && !ended,
+                    speed: s.clock.speed,
+                    progress: s
+                        .progress
+                        .as_ref()
+                        .map(|p| if ended { 1.0 } else { p.fraction() }),
+                    ended,
+                })
+            }
+            MarketClock::Live(_) => None,
         }
     }
 }

@@ -4,11 +4,22 @@
 //! broker, so an order is recorded before it is sent.
 
 use crate::app::log::LogEvent;
-use omni_core::domain::{OrderId, OrderPurpose};
+use omni_core::domain::{BinaryContract, OrderId, OrderPurpose};
 use omni_core::engine::{Audit, AuditSink, SinkError};
 use omni_store::{StoreError, StoreHandle};
 use std::collections::HashMap;
 use std::sync::mpsc;
+
+/// What a fill's row needs of its order, which the fill does not carry.
+#[derive(Clone, Copy, Debug)]
+struct Working {
+    purpose: OrderPurpose,
+    /// The buying order's id for a binary contract (the position's key); 0
+    /// otherwise.
+    position_contract: u64,
+    /// The contract's terms as ordered.
+    binary: Option<BinaryContract>,
+}
 
 /// Hands every batch to the store and the trade log's records to the UI.
 pub struct FanOutSink {
@@ -16,8 +27,9 @@ pub struct FanOutSink {
     log: mpsc::Sender<Vec<LogEvent>>,
     /// Records passed so far; the store numbers a run's records the same way.
     count: i64,
-    /// Purpose of each order still working: a fill's row names it.
-    purposes: HashMap<OrderId, OrderPurpose>,
+    /// Each order still working: a fill's row names its purpose and, for a
+    /// binary contract, the contract.
+    working: HashMap<OrderId, Working>,
 }
 
 impl FanOutSink {
@@ -28,7 +40,7 @@ impl FanOutSink {
             store,
             log,
             count: 0,
-            purposes: HashMap::new(),
+            working: HashMap::new(),
         }
     }
 
@@ -38,30 +50,62 @@ impl FanOutSink {
     }
 }
 
+/// The terms of the contract an order of `w` trades, as the store words its
+/// fill: the venue strikes a contract when it fills, and the engine books
+/// the struck terms into the position, whose change follows the fill in the
+/// same batch (`later`); the store keeps the position's terms on the buying
+/// order. Without that change, the terms as ordered.
+fn contract_of(w: &Working, later: &[Audit]) -> Option<BinaryContract> {
+    if w.position_contract == 0 {
+        return w.binary;
+    }
+    later
+        .iter()
+        .find_map(|a| match a {
+            Audit::PositionChanged(p) if p.key.contract == w.position_contract => Some(p.binary),
+            _ => None,
+        })
+        .flatten()
+        .or(w.binary)
+}
+
 impl AuditSink for FanOutSink {
     fn record(&mut self, audits: &mut Vec<Audit>) -> Result<(), SinkError> {
         if audits.is_empty() {
             return Ok(());
         }
         let mut events = Vec::new();
-        for (seq, a) in (self.count + 1..).zip(audits.iter()) {
+        for (i, a) in audits.iter().enumerate() {
+            let seq = self.count + 1 + i as i64;
             match a {
                 Audit::OrderCreated(o) => {
-                    self.purposes.insert(o.id, o.purpose);
+                    self.working.insert(
+                        o.id,
+                        Working {
+                            purpose: o.purpose,
+                            position_contract: o.position_contract,
+                            binary: o.binary,
+                        },
+                    );
                 }
-                Audit::Fill { fill, .. } => events.push(LogEvent {
-                    seq,
-                    audit: a.clone(),
-                    purpose: self.purposes.get(&fill.order_id).copied(),
-                }),
+                Audit::Fill { fill, .. } => {
+                    let w = self.working.get(&fill.order_id);
+                    events.push(LogEvent {
+                        seq,
+                        audit: a.clone(),
+                        purpose: w.map(|w| w.purpose),
+                        contract: w.and_then(|w| contract_of(w, &audits[i + 1..])),
+                    });
+                }
                 // A terminal order takes no more fills.
                 Audit::OrderChanged { id, status, .. } if status.is_terminal() => {
-                    self.purposes.remove(id);
+                    self.working.remove(id);
                 }
                 _ if LogEvent::is_logged(a) => events.push(LogEvent {
                     seq,
                     audit: a.clone(),
                     purpose: None,
+                    contract: None,
                 }),
                 _ => {}
             }

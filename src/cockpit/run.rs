@@ -23,9 +23,6 @@ pub const PREROLL_SECS: i64 = 90;
 
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(33);
-/// An older page of the trade log is read when the user scrolls to within
-/// this many rows of the oldest held (more than the pane's height).
-const LOG_AHEAD: usize = 100;
 
 /// Where the cockpit runs.
 #[derive(Clone, Debug, Default)]
@@ -38,9 +35,7 @@ pub struct CockpitArgs {
     pub replay: Option<ReplayArgs>,
 }
 
-/// The speed `--max` stands for in the cockpit: far beyond what the engine
-/// can process, so the replay runs as fast as it can while drawing.
-pub const MAX_SPEED: f64 = 1e6;
+pub use crate::app::snapshot::MAX_SPEED;
 
 /// `omni-tui replay FILE...` without `--headless`.
 #[derive(Clone, Debug, Default)]
@@ -81,7 +76,11 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
         Source::Demo => {
             let driver = setup::demo_driver(&loaded, seed, restored)?;
             let from = driver.market().start().plus(PREROLL_SECS * SECOND);
-            let pacing = Pacing::Scaled { from, speed: 1.0 };
+            let pacing = Pacing::Scaled {
+                from,
+                speed: 1.0,
+                progress: None,
+            };
             EngineThread::spawn(driver, store, pacing, "DEMO".into(), Vec::new())
         }
         Source::Replay => {
@@ -95,8 +94,13 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
             let replay = setup::replay_source(&loaded, &r.files, r.venue.as_deref())?;
             let feeds = replay.stats();
             let from = replay.peek_ts().unwrap_or_default();
+            let progress = Some(replay.progress());
             let driver = setup::driver(&loaded, seed, restored, replay)?;
-            let pacing = Pacing::Scaled { from, speed };
+            let pacing = Pacing::Scaled {
+                from,
+                speed,
+                progress,
+            };
             EngineThread::spawn(driver, store, pacing, label, feeds)
         }
         Source::Live => {
@@ -114,8 +118,11 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
         }
     };
     let reader = omni_store::open_read_only(&db)?;
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // `TERM=dumb` promises no colour and no more than ASCII.
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    let no_color = dumb || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut app = AppState::new(no_color, db.display().to_string());
+    app.ascii = dumb;
     // Earlier runs' rows, read once; this run's arrive from the engine.
     app.log = TradeLog::new(engine.run_id);
     let before = LogCursor {
@@ -127,6 +134,9 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
     tracing::info!(db = %db.display(), "cockpit started");
 
     let mut terminal = ratatui::try_init()?;
+    // Clicks and the wheel; without this the terminal scrolls its own
+    // history instead.
+    let mouse = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     let result = ui_loop(
         &mut terminal,
         &mut app,
@@ -135,6 +145,10 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
         &loaded.catalog,
         &signals,
     );
+    if mouse.is_ok() {
+        // Best effort: the terminal is being handed back either way.
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
     ratatui::restore();
     let stopped = engine.stop();
     if let Some(f) = live {
@@ -209,6 +223,9 @@ fn ui_loop(
     let mut snapshots = engine.snapshots.clone();
     let mut last_draw = Instant::now() - FRAME;
     let mut dirty = true;
+    let size = terminal.size()?;
+    app.area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+    app.too_small = size.width < crate::ui::MIN_WIDTH || size.height < crate::ui::MIN_HEIGHT;
     loop {
         let timeout = if dirty {
             FRAME.saturating_sub(last_draw.elapsed())
@@ -224,6 +241,7 @@ fn ui_loop(
             // Keys act only on what is drawn: below the minimum size nothing
             // is, and only K and q work.
             let size = terminal.size()?;
+            app.area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
             app.too_small =
                 size.width < crate::ui::MIN_WIDTH || size.height < crate::ui::MIN_HEIGHT;
             let mut next = Some(first);
@@ -237,7 +255,16 @@ fn ui_loop(
                         }
                         dirty = true;
                     }
+                    Event::Mouse(m) => {
+                        if let Some(a) = keymap::mouse_action(app, m)
+                            && let Some(cmd) = app::update(app, a)
+                        {
+                            engine.send(cmd)?;
+                        }
+                        dirty = true;
+                    }
                     Event::Resize(w, h) => {
+                        app.area = ratatui::layout::Rect::new(0, 0, w, h);
                         app.too_small = w < crate::ui::MIN_WIDTH || h < crate::ui::MIN_HEIGHT;
                         dirty = true;
                     }
@@ -248,6 +275,9 @@ fn ui_loop(
         }
         if app.quit {
             return Ok(None);
+        }
+        for p in std::mem::take(&mut app.pace) {
+            engine.pace(p)?;
         }
         if let Some(signal) = signals.received() {
             return Ok(Some(signal));
@@ -268,11 +298,7 @@ fn ui_loop(
             dirty = true;
         }
         dirty |= app.expire(Instant::now());
-        if let Some(before) = app.log.wants_older(app.log_scroll, LOG_AHEAD) {
-            app.log
-                .extend_older(read_log_page(reader, Some(before), LOG_ROWS)?, LOG_ROWS);
-            dirty = true;
-        }
+        dirty |= crate::app::log_view::page_in(&mut app.log, &app.log_view, reader)?;
         if dirty && last_draw.elapsed() >= FRAME {
             terminal.draw(|f| ui::draw(f, app))?;
             last_draw = Instant::now();

@@ -3,8 +3,8 @@
 //! opportunity recomputed only when what it depends on has changed.
 
 use crate::app::snapshot::{
-    AccountRow, EnsembleRow, GatePreview, LimitRow, ModelRow, OppRow, PositionRow, QuoteRow,
-    Snapshot,
+    AccountRow, Candle, ChartRow, EnsembleRow, GatePreview, LimitRow, ModelRow, OppRow,
+    PositionRow, QuoteRow, Snapshot,
 };
 use omni_core::domain::{Opportunity, OpportunityId, Quote, time::MILLI, time::SECOND};
 use omni_core::engine::Engine;
@@ -203,6 +203,34 @@ impl SnapshotBuilder {
             })
             .collect();
 
+        let charts = cat
+            .instruments
+            .iter()
+            .map(|i| {
+                let (done, forming) = engine.chart_bars(i.id);
+                let candle = |b: &omni_core::domain::Bar| Candle {
+                    open_ts: b.open_ts,
+                    open: b.open,
+                    high: b.high,
+                    low: b.low,
+                    close: b.close,
+                };
+                let mut candles: Vec<Candle> = done.map(candle).collect();
+                candles.extend(forming.map(candle));
+                let venue = i.primary_venue();
+                let q = engine.quotes().quote(venue, i.id);
+                ChartRow {
+                    instrument: i.id,
+                    candles,
+                    forming: forming.is_some(),
+                    venue: cat.venue(venue).name.clone(),
+                    bid: q.map(|q| q.bid),
+                    ask: q.map(|q| q.ask),
+                    dp: dp_of(i.tick_size),
+                }
+            })
+            .collect();
+
         let mut limits: Vec<LimitRow> = Vec::new();
         let mut accounts = Vec::new();
         let kill = if engine.kill_latched() {
@@ -232,10 +260,21 @@ impl SnapshotBuilder {
                 }
             }
             let risk = engine.account_risk(a.id);
+            let cash = engine.portfolio().balances[a.id.index()].cash;
             accounts.push(AccountRow {
                 name: a.name.clone(),
+                broker: a.broker.as_str(),
                 mode: a.mode,
+                currency: a.currency.clone(),
                 equity,
+                cash,
+                realized: cash - a.initial_balance,
+                unrealized: equity - cash,
+                drawdown_pct: if risk.peak_equity > Decimal::ZERO && equity < risk.peak_equity {
+                    (risk.peak_equity - equity) / risk.peak_equity * Decimal::ONE_HUNDRED
+                } else {
+                    Decimal::ZERO
+                },
                 day_pnl: equity - risk.start_of_day_equity,
                 level: engine.risk_level(a.id),
                 cooldown_secs: risk
@@ -287,6 +326,7 @@ impl SnapshotBuilder {
             quotes,
             opportunities,
             ensembles,
+            charts,
             limits,
             accounts,
             positions,
@@ -300,6 +340,7 @@ impl SnapshotBuilder {
             instruments: cat.instruments.iter().map(|i| i.name.clone()).collect(),
             venues: cat.venues.iter().map(|v| v.name.clone()).collect(),
             feeds: Vec::new(),
+            replay: None,
         }
     }
 }

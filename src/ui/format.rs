@@ -45,6 +45,35 @@ pub fn secs(s: i64) -> String {
     }
 }
 
+/// Text cut to `width` characters, the cut marked with `…`.
+pub fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The currency an instrument is quoted in: what follows the `/` of its
+/// name (`BTC/USDT` → `USDT`).
+pub fn quote_currency(instrument: &str) -> &str {
+    instrument.rsplit_once('/').map_or("", |(_, q)| q)
+}
+
+/// A route `binance → kraken` in ten characters: each venue cut to four
+/// (`bina→krak`); other headlines as they are.
+pub fn short_route(headline: &str) -> String {
+    match headline.split_once(" → ") {
+        Some((a, b)) => format!("{}→{}", fit_plain(a, 4), fit_plain(b, 4)),
+        None => headline.to_string(),
+    }
+}
+
+fn fit_plain(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
 /// The text columns of an opportunity row: headline (`binance → kraken`,
 /// `BUY` or `UP`), edge (arbitrage: net edge; forex: confidence; binary:
 /// probability) and expected profit (arbitrage: quote currency; forex:
@@ -58,7 +87,11 @@ pub fn opportunity_columns(row: &OppRow, snap: &Snapshot) -> [String; 3] {
                 snap.venue_name(a.sell_venue)
             ),
             format!("{}%", a.net_pct.round_dp(3)),
-            format!("{}", a.net_profit.round_dp(2)),
+            format!(
+                "{} {}",
+                a.net_profit.round_dp(2),
+                quote_currency(&row.instrument_name)
+            ),
         ],
         OpportunityDetail::Forex(f) => [
             if f.direction == Direction::Up {
@@ -81,17 +114,24 @@ pub fn opportunity_columns(row: &OppRow, snap: &Snapshot) -> [String; 3] {
 pub fn opportunity_detail(row: &OppRow) -> String {
     let dp = row.dp;
     match &row.detail {
-        OpportunityDetail::Arbitrage(a) => format!(
-            "buy {} @ {} / sell @ {} · spread {}% · fees {} · net {} ({}%) · risk {}",
-            a.qty.normalize(),
-            a.buy_price.round_dp(dp),
-            a.sell_price.round_dp(dp),
-            a.spread_pct.round_dp(3),
-            a.fees.round_dp(2),
-            a.net_profit.round_dp(2),
-            a.net_pct.round_dp(3),
-            a.risk_score
-        ),
+        OpportunityDetail::Arbitrage(a) => {
+            let ccy = quote_currency(&row.instrument_name);
+            // The size is the top of book's: each account sizes its own.
+            let mut s = format!(
+                "{} @top: buy {} / sell {} · spread {}% · fees {} {ccy} · net {} {ccy} ({}%)",
+                a.qty.normalize(),
+                a.buy_price.round_dp(dp),
+                a.sell_price.round_dp(dp),
+                a.spread_pct.round_dp(3),
+                a.fees.round_dp(2),
+                a.net_profit.round_dp(2),
+                a.net_pct.round_dp(3),
+            );
+            if a.risk_score > 0 {
+                s.push_str(&format!(" · risk {}", a.risk_score));
+            }
+            s
+        }
         OpportunityDetail::Forex(f) => format!(
             "entry {} · SL {} · TP {} · RSI {:.1} · SMA {:.*}/{:.*} · ATR {:.*}",
             f.entry.round_dp(dp),

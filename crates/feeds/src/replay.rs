@@ -2,7 +2,9 @@
 //! Reads our recordings (`<ns> <venue> <frame>`) and venue captures in the
 //! format of ../shared/data/ws_captures/binance_spot (`<ns> <frame>`, gzip),
 //! several files merged by receive time. As live, an event's time is its
-//! line's receive time, never a venue's timestamp inside the frame.
+//! line's receive time, never a venue's timestamp inside the frame. How
+//! far the reading has got is a [`ReplayProgress`], readable from any
+//! thread.
 
 use super::FrameParser;
 use super::clock;
@@ -11,7 +13,7 @@ use super::parser::FrameKind;
 use super::stats::{FeedState, FeedStats};
 use super::venue::VenueKind;
 use crate::config::FeedsConfig;
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::MultiGzDecoder;
 use omni_core::domain::{Catalog, Timestamp};
 use omni_core::market::MarketEvent;
 use omni_core::market::MarketSource;
@@ -21,6 +23,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A replay that cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -44,18 +47,84 @@ struct FileReader {
     line_no: usize,
 }
 
-fn open(path: &Path) -> Result<Box<dyn BufRead + Send>, ReplayError> {
-    let mut f = std::fs::File::open(path).map_err(|e| ReplayError::Read(path.to_path_buf(), e))?;
+/// How much of a replay's input has been read: the bytes the line reader
+/// has taken from the files (for a gzip file, its compressed bytes, as
+/// the decoder takes them), over the files' sizes when they were opened.
+/// Exact and cheap (one atomic add per buffer taken), it runs ahead of
+/// the engine only by what the merge holds: one line per file, the events
+/// of the frame being handed over, and a gzip decoder's 8 KiB of output.
+/// It reaches 1 when every file has been read to its end. A clone reads
+/// the same counter, so the cockpit's engine thread can show it while the
+/// source itself has moved into the driver.
+#[derive(Clone, Debug)]
+pub struct ReplayProgress {
+    read: Arc<AtomicU64>,
+    total: u64,
+}
+
+impl ReplayProgress {
+    /// Bytes read so far and the files' total size.
+    pub fn bytes(&self) -> (u64, u64) {
+        (self.read.load(Ordering::Relaxed), self.total)
+    }
+
+    /// The share of the input read, 0..=1 (1 for empty input).
+    pub fn fraction(&self) -> f64 {
+        let (read, total) = self.bytes();
+        if total == 0 {
+            1.0
+        } else {
+            (read as f64 / total as f64).min(1.0)
+        }
+    }
+}
+
+/// A buffered reader that adds every byte taken from it to a shared
+/// counter, whether taken by `consume` (line reads, the gzip decoder) or
+/// by `read`: each byte is taken once, by one or the other.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.inner.consume(amt);
+        self.read.fetch_add(amt as u64, Ordering::Relaxed);
+    }
+}
+
+/// Opens one file, plain or gzip (by its magic bytes), counting the bytes
+/// read from it into `read`; returns the reader and the file's size.
+fn open(path: &Path, read: &Arc<AtomicU64>) -> Result<(Box<dyn BufRead + Send>, u64), ReplayError> {
+    let err = |e| ReplayError::Read(path.to_path_buf(), e);
+    let mut f = std::fs::File::open(path).map_err(err)?;
     let mut magic = [0u8; 2];
-    let n = f
-        .read(&mut magic)
-        .map_err(|e| ReplayError::Read(path.to_path_buf(), e))?;
-    let f = std::fs::File::open(path).map_err(|e| ReplayError::Read(path.to_path_buf(), e))?;
-    Ok(if n == 2 && magic == [0x1f, 0x8b] {
-        Box::new(BufReader::new(MultiGzDecoder::new(f)))
+    let n = f.read(&mut magic).map_err(err)?;
+    let f = std::fs::File::open(path).map_err(err)?;
+    let size = f.metadata().map_err(err)?.len();
+    let counted = Counted {
+        inner: BufReader::new(f),
+        read: read.clone(),
+    };
+    let lines: Box<dyn BufRead + Send> = if n == 2 && magic == [0x1f, 0x8b] {
+        Box::new(BufReader::new(MultiGzDecoder::new(counted)))
     } else {
-        Box::new(BufReader::new(f))
-    })
+        Box::new(counted)
+    };
+    Ok((lines, size))
 }
 
 /// One raw line: when, which venue, the frame.
@@ -80,6 +149,7 @@ struct Inner {
 /// The merged, parsed frames of some files, as a market source.
 pub struct ReplaySource {
     inner: RefCell<Inner>,
+    progress: ReplayProgress,
 }
 
 fn venue_index(v: VenueKind) -> usize {
@@ -205,10 +275,14 @@ impl ReplaySource {
             error: None,
             buf: Vec::new(),
         };
+        let read = Arc::new(AtomicU64::new(0));
+        let mut total = 0u64;
         for (i, p) in files.iter().enumerate() {
+            let (lines, size) = open(p, &read)?;
+            total = total.saturating_add(size);
             inner.files.push(FileReader {
                 path: p.clone(),
-                lines: open(p)?,
+                lines,
                 line_no: 0,
             });
             let head = inner.read_line(i);
@@ -222,7 +296,14 @@ impl ReplaySource {
         }
         Ok(Self {
             inner: RefCell::new(inner),
+            progress: ReplayProgress { read, total },
         })
+    }
+
+    /// A handle on how much of the input has been read (see
+    /// [`ReplayProgress`]); it stays valid after the source has moved.
+    pub fn progress(&self) -> ReplayProgress {
+        self.progress.clone()
     }
 
     /// Counters per venue that appears in the configuration.

@@ -179,6 +179,12 @@ pub struct TradeRow {
     /// always a BUY of the contract, so `side` alone does not say which
     /// way it bet); `None` for positions, whose `side` says it.
     pub contract: Option<Direction>,
+    /// A contract's strike (`None` for positions, and for contracts
+    /// stored before the store kept it).
+    pub strike: Option<Decimal>,
+    /// The underlying's price when a contract settled at expiry (`None`
+    /// when it was sold back before, and for positions).
+    pub settle_price: Option<Decimal>,
     /// Largest quantity held.
     pub qty: Decimal,
     /// Average entry.
@@ -252,12 +258,18 @@ pub fn read_trades(conn: &Connection, q: &TradeQuery) -> Result<TradePage, Store
     // SQLite reads a negative LIMIT as none.
     let limit = q.limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
     args.push(Value::Integer(limit));
+    // `omni-tui trades` reads a database as it is, without migrating it.
+    let terms = if crate::schema::version(conn).map_err(&e)? >= crate::schema::TRADE_TERMS_VERSION {
+        "t.direction, t.strike, t.settle_price"
+    } else {
+        "NULL, NULL, NULL"
+    };
     let mut stmt = conn
         .prepare(&format!(
             "SELECT * FROM (
                 SELECT t.id, t.account, a.currency, t.instrument, t.kind, t.side, t.qty,
                        t.entry_price, t.exit_price, t.pnl, t.fees, t.opened_ts, t.closed_ts,
-                       t.reason, o.detail_json
+                       t.reason, o.detail_json, {terms}
                 FROM trades t
                 LEFT JOIN accounts a ON a.name = t.account
                 LEFT JOIN opportunities o ON o.id = t.opportunity_id
@@ -278,6 +290,7 @@ pub fn read_trades(conn: &Connection, q: &TradeQuery) -> Result<TradePage, Store
         i64,
         String,
         Option<String>,
+        [Option<String>; 3],
     );
     let raw = stmt
         .query_map(
@@ -295,6 +308,7 @@ pub fn read_trades(conn: &Connection, q: &TradeQuery) -> Result<TradePage, Store
                     r.get(12)?,
                     r.get(13)?,
                     r.get(14)?,
+                    [r.get(15)?, r.get(16)?, r.get(17)?],
                 ))
             },
         )
@@ -302,7 +316,20 @@ pub fn read_trades(conn: &Connection, q: &TradeQuery) -> Result<TradePage, Store
         .collect::<Result<Vec<Raw>, _>>()
         .map_err(&e)?;
     let mut rows = Vec::with_capacity(raw.len());
-    for (id, account, currency, instrument, kind, side, nums, opened, closed, reason, detail) in raw
+    for (
+        id,
+        account,
+        currency,
+        instrument,
+        kind,
+        side,
+        nums,
+        opened,
+        closed,
+        reason,
+        detail,
+        terms,
+    ) in raw
     {
         let dec = |name: &str, text: &str| {
             Decimal::from_str(text).map_err(|x| StoreError::Corrupt {
@@ -318,6 +345,21 @@ pub fn read_trades(conn: &Connection, q: &TradeQuery) -> Result<TradePage, Store
             dec("pnl", &pnl)?,
             dec("fees", &fees)?,
         );
+        let [direction, strike, settle_price] = terms;
+        let opt_dec = |name: &str, text: Option<String>| text.map(|t| dec(name, &t)).transpose();
+        let (strike, settle_price) = (
+            opt_dec("strike", strike)?,
+            opt_dec("settle_price", settle_price)?,
+        );
+        // Written with the trade since schema version 4; before, the
+        // opportunity that opened the contract says which way it bet.
+        let contract = match direction.as_deref() {
+            Some(text) => Some(parse_direction(text).ok_or_else(|| StoreError::Corrupt {
+                table: "trades",
+                message: format!("trade {id}: direction `{text}`"),
+            })?),
+            None => contract_direction(detail.as_deref()),
+        };
         rows.push(TradeRow {
             id,
             account,
@@ -325,7 +367,9 @@ pub fn read_trades(conn: &Connection, q: &TradeQuery) -> Result<TradePage, Store
             instrument,
             kind,
             side,
-            contract: contract_direction(detail.as_deref()),
+            contract,
+            strike,
+            settle_price,
             qty,
             entry_price,
             exit_price,
@@ -349,6 +393,13 @@ pub fn read_trades(conn: &Connection, q: &TradeQuery) -> Result<TradePage, Store
 fn contract_direction(detail: Option<&str>) -> Option<Direction> {
     let detail: OpportunityDetail = serde_json::from_str(detail?).ok()?;
     (detail.kind().shape() == ShapeKind::Contract).then(|| detail.terms().direction())
+}
+
+/// A stored direction (`Direction::as_str`).
+fn parse_direction(text: &str) -> Option<Direction> {
+    [Direction::Up, Direction::Down, Direction::Neutral]
+        .into_iter()
+        .find(|d| d.as_str() == text)
 }
 
 /// Every account name the database knows: those with a stored balance and

@@ -154,7 +154,20 @@ ALTER TABLE risk_decisions ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE commands ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE trading_state_changes ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 "#,
+    // A closed binary contract: which way it bet, its strike and, when it
+    // settled at expiry, the underlying's price then (NULL for positions,
+    // and for trades written before this version).
+    r#"
+ALTER TABLE trades ADD COLUMN direction TEXT;
+ALTER TABLE trades ADD COLUMN strike TEXT;
+ALTER TABLE trades ADD COLUMN settle_price TEXT;
+"#,
 ];
+
+/// The first version whose `trades` keep a contract's direction, strike and
+/// settle price; a reader of an older database (read-only, so not migrated)
+/// reads them as NULL.
+pub const TRADE_TERMS_VERSION: i64 = 4;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -167,8 +180,20 @@ pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
 /// Brings the database up to [`SCHEMA_VERSION`]. A newer database is left
 /// as it is: [`crate::open`] refuses it before calling this.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Brings the database up to `target` (at most [`SCHEMA_VERSION`]): a
+/// database as an earlier build left it, for tests of the migrations.
+pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
     let current = version(conn)?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+    let upto = target.clamp(0, SCHEMA_VERSION) as usize;
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(upto)
+        .skip(current.max(0) as usize)
+    {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;

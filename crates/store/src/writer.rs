@@ -235,8 +235,9 @@ fn apply(
             tx.prepare_cached(
                 "INSERT INTO trades
                  (run_id, account, instrument, kind, side, qty, entry_price, exit_price, pnl, fees,
-                  opened_ts, closed_ts, reason, opportunity_id, seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                  opened_ts, closed_ts, reason, opportunity_id, seq, direction, strike, settle_price)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                         ?18)",
             )?
             .execute(params![
                 run,
@@ -254,6 +255,9 @@ fn apply(
                 t.reason.as_str(),
                 t.opportunity.map(|i| i.0 as i64),
                 seq,
+                t.contract.map(|c| c.direction.as_str()),
+                t.contract.map(|c| c.strike.to_string()),
+                t.settle_price.map(|p| p.to_string()),
             ])?;
         }
         Audit::PositionChanged(p) => {
@@ -273,6 +277,15 @@ fn apply(
                     p.key.contract as i64,
                     json(p)
                 ])?;
+                // A binary contract is struck by the venue when it fills:
+                // the order that bought it (the position's contract) keeps
+                // the terms as struck, as the engine's order does.
+                if let Some(c) = &p.binary
+                    && p.key.contract != 0
+                {
+                    tx.prepare_cached("UPDATE orders SET binary_json = ?2 WHERE id = ?1")?
+                        .execute(params![p.key.contract as i64, json(c)])?;
+                }
             }
         }
         Audit::PositionRemoved(k) => {

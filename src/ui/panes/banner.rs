@@ -11,11 +11,7 @@ use ratatui::widgets::Paragraph;
 
 /// True when the banner is shown.
 pub fn visible(app: &AppState) -> bool {
-    app.snapshot.kill_latched
-        || matches!(
-            app.snapshot.trading_state,
-            Some(TradingState::Reducing | TradingState::Halted)
-        )
+    app.banner_shown()
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {

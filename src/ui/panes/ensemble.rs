@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Color;
 use ratatui::symbols;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Cell, Chart, Dataset, GraphType, Paragraph, Row, Table};
+use ratatui::widgets::{Axis, Cell, Chart, Dataset, GraphType, Paragraph, Row, Table};
 use statrs::distribution::{Beta, Continuous};
 
 /// Points of the Beta(α, β) density around its mean (± 4 standard
@@ -42,7 +42,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
             .map(|e| e.instrument)
     });
     let row = instrument.and_then(|i| snap.ensembles.iter().find(|e| e.instrument == i));
-    let block = Block::bordered().title(Span::styled("Ensemble", theme.bold()));
+    let block = crate::ui::pane_block(
+        app,
+        crate::app::Pane::Ensemble,
+        Line::from(Span::styled("Ensemble", theme.bold())),
+        theme,
+    );
     let inner = block.inner(area);
     f.render_widget(block, area);
     let Some(row) = row else {
@@ -75,7 +80,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
             format!("{x:.1}")
         }
     };
-    let label = |s: &'static str| if narrow { &s[..s.len().min(5)] } else { s };
+    let label = |s: &'static str| match s {
+        "medium" if narrow => "med",
+        "ensemble" if narrow => "ens.",
+        _ => s,
+    };
     let mut rows: Vec<Row> = Horizon::ALL
         .iter()
         .map(|h| match row.models[h.index()] {
@@ -90,9 +99,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                     Cell::from(format!("{:.0}%", m.hit_rate * 100.0)),
                 ])
             }
+            // Across the α and β columns, which are at least 7 and 5 wide.
             None => Row::new(vec![
                 Cell::from(label(h.as_str())),
-                Cell::from("warming up"),
+                Cell::from("warming"),
+                Cell::from("up"),
             ])
             .style(theme.dim()),
         })
@@ -113,10 +124,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     }
     let widths = if narrow {
         vec![
-            Constraint::Length(5),
-            Constraint::Length(5),
-            Constraint::Length(5),
-            Constraint::Length(5),
+            Constraint::Length(8),
+            Constraint::Length(7),
+            Constraint::Length(6),
             Constraint::Length(5),
         ]
     } else {
@@ -130,7 +140,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         ]
     };
     let header = if narrow {
-        vec![&name[..name.len().min(5)], "α", "β", "P(up)", "α+β"]
+        vec![name.as_str(), "α", "β", "P(up)"]
     } else {
         vec![name.as_str(), "α", "β", "P(up)", "α+β", "hit"]
     };

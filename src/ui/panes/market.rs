@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Color;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use rust_decimal::Decimal;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
@@ -22,7 +22,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         "Ask",
     ];
     if wide {
-        header.extend(["Spread", "Change"]);
+        // The mid's change at its last update, in the quote currency.
+        header.extend(["Spread", "Tick Δ"]);
     }
     header.push("Age");
     let rows = snap.quotes.iter().map(|q| {
@@ -81,7 +82,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         widths.extend([Constraint::Length(7), Constraint::Length(9)]);
     }
     widths.push(Constraint::Min(6));
-    let block = Block::bordered().title(Span::styled("Market", theme.bold()));
+    let block = crate::ui::pane_block(
+        app,
+        crate::app::Pane::Market,
+        Line::from(Span::styled("Market", theme.bold())),
+        theme,
+    );
     let inner = block.inner(area);
     f.render_widget(block, area);
     // Feed health under the quotes (live and replay sources).
@@ -110,8 +116,21 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         f.render_widget(table, head);
         f.render_widget(Paragraph::new(Span::styled(why, theme.dim())), rest);
     } else {
-        let table = Table::new(rows, widths).header(Row::new(header).style(theme.bold()));
-        f.render_widget(table, quotes_area);
+        // The row the arrows move while the pane has focus: its instrument
+        // is charted. The offset is the one the mouse's hit-test assumes.
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(theme.bold()))
+            .row_highlight_style(theme.selected());
+        let focused = app.focus == crate::app::Pane::Market;
+        let visible = usize::from(quotes_area.height.saturating_sub(1));
+        let mut state = ratatui::widgets::TableState::default().with_offset(
+            crate::app::layout::table_offset(Some(app.market_row), visible),
+        );
+        if focused {
+            state.select(Some(app.market_row));
+        }
+        f.render_stateful_widget(table, quotes_area, &mut state);
+        crate::ui::rows_shown(f, area, state.offset(), visible, snap.quotes.len(), theme);
     }
     f.render_widget(Paragraph::new(lines), feeds_area);
 }

@@ -1,6 +1,8 @@
 //! One file per pane.
 
+pub mod accounts;
 pub mod banner;
+pub mod chart;
 pub mod ensemble;
 pub mod market;
 pub mod opportunities;

@@ -1,15 +1,15 @@
 //! The Opportunities pane: a ranked table per kind of opportunity, the gate's
 //! verdict if approved now, and the numbers behind the selected row.
 
-use crate::app::{AppState, Focus};
+use crate::app::{AppState, Pane, layout};
 use crate::ui::format;
 use crate::ui::theme::Theme;
 use omni_core::domain::OpportunityKind;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Color;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Tabs, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Tabs, Wrap};
 
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let snap = app.opportunities();
@@ -24,29 +24,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     } else {
         Line::from(Span::styled("Opportunities", theme.bold()))
     };
-    let block = Block::bordered()
-        .title(title)
-        .border_style(theme.border(app.focus == Focus::Opportunities));
-    let inner = block.inner(area);
+    let block = crate::ui::pane_block(app, Pane::Opportunities, title, theme);
     f.render_widget(block, area);
-    let [tabs_area, table_area, detail_area] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(2),
-        Constraint::Length(2),
-    ])
-    .areas(inner);
+    let [tabs_area, table_area, detail_area] = layout::opportunities_parts(area);
 
-    let titles: Vec<Line> = OpportunityKind::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            Line::from(format!(
-                "{} {} ({})",
-                i + 1,
-                k.title(),
-                snap.of_kind(*k).count()
-            ))
-        })
+    let titles: Vec<Line> = layout::tab_titles(app, tabs_area.width)
+        .into_iter()
+        .map(Line::from)
         .collect();
     let selected_tab = OpportunityKind::ALL
         .iter()
@@ -63,6 +47,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let rows = app.rows();
     let [first_col, edge_col, exp_col] = app.tab.columns();
     let narrow = table_area.width < 100;
+    // Narrow panes keep the column the list is sorted by (the third: the
+    // profit, the expected value) and leave out the second; the detail
+    // line under the table has every number.
+    let fixed: u16 = if narrow {
+        6 + 8 + 10 + 12 + 4 + 5
+    } else {
+        7 + 10 + 18 + 11 + 13 + 5 + 6
+    };
+    let gate_w = usize::from(table_area.width.saturating_sub(fixed)).max(6);
     let table_rows = rows.iter().map(|r| {
         let gate = match &r.gate.refusal {
             None => Span::styled(
@@ -70,34 +63,33 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                 theme.fg(Color::Green),
             ),
             Some((acct, reason, _)) => Span::styled(
-                format!(
-                    "{}/{} ✗ {} ({acct})",
-                    r.gate.approved,
-                    r.gate.total,
-                    reason.as_str()
+                format::fit(
+                    &format!(
+                        "{}/{} ✗ {} ({acct})",
+                        r.gate.approved,
+                        r.gate.total,
+                        reason.as_str()
+                    ),
+                    gate_w,
                 ),
                 theme.fg(Color::Red),
             ),
         };
         let [headline, edge, expected] = format::opportunity_columns(r, snap);
-        let mut cells = vec![
+        let id = if r.auto_ok {
             // `A`: the auto policy would approve it as it stands.
-            Cell::from(if r.auto_ok {
-                format!("{} A", r.id)
-            } else {
-                r.id.to_string()
-            }),
-            Cell::from(r.instrument_name.clone()),
-            Cell::from(if narrow {
-                headline.replace(" → ", "→")
-            } else {
-                headline
-            }),
-            Cell::from(edge),
-        ];
-        if !narrow {
-            cells.push(Cell::from(expected));
+            format!("{} A", r.id)
+        } else {
+            r.id.to_string()
+        };
+        let mut cells = vec![Cell::from(id), Cell::from(r.instrument_name.clone())];
+        if narrow {
+            cells.push(Cell::from(format::short_route(&headline)));
+        } else {
+            cells.push(Cell::from(headline));
+            cells.push(Cell::from(edge));
         }
+        cells.push(Cell::from(expected));
         cells.push(Cell::from(format!("{}s", r.ttl_secs)));
         cells.push(Cell::from(Line::from(gate)));
         Row::new(cells)
@@ -105,21 +97,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let (widths, header) = if narrow {
         (
             vec![
-                Constraint::Length(7),
+                Constraint::Length(6),
                 Constraint::Length(8),
-                Constraint::Length(13),
                 Constraint::Length(10),
+                Constraint::Length(12),
                 Constraint::Length(4),
                 Constraint::Min(6),
             ],
-            vec![
-                "#",
-                "Instr.",
-                first_col,
-                &edge_col[..edge_col.len().min(4)],
-                "TTL",
-                "Gate",
-            ],
+            vec!["#", "Instr.", first_col, exp_col, "TTL", "Gate"],
         )
     } else {
         (
@@ -128,7 +113,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                 Constraint::Length(10),
                 Constraint::Length(18),
                 Constraint::Length(11),
-                Constraint::Length(11),
+                Constraint::Length(13),
                 Constraint::Length(5),
                 Constraint::Min(10),
             ],
@@ -139,16 +124,24 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                 edge_col,
                 exp_col,
                 "TTL",
-                "Gate if approved now",
+                if gate_w >= 20 {
+                    "Gate if approved now"
+                } else {
+                    "Gate"
+                },
             ],
         )
     };
     let table = Table::new(table_rows, widths)
         .header(Row::new(header).style(theme.bold()))
         .row_highlight_style(theme.selected());
-    let mut state = TableState::default();
+    // The offset the mouse's hit-test assumes (`layout::table_offset`).
+    let visible = usize::from(table_area.height.saturating_sub(1));
+    let mut state =
+        TableState::default().with_offset(layout::table_offset(app.selected_index(), visible));
     state.select(app.selected_index());
     f.render_stateful_widget(table, table_area, &mut state);
+    crate::ui::rows_shown(f, area, state.offset(), visible, rows.len(), theme);
     if rows.is_empty() {
         let empty = Paragraph::new(Span::styled(
             format!(

@@ -90,7 +90,7 @@ macro_rules! opportunity_kinds {
 opportunity_kinds! {
     /// Cross-venue arbitrage.
     Arbitrage(ArbitrageDetail) = "arbitrage", "Arbitrage",
-        ["Buy → Sell", "Net edge", "Net profit"], CrossVenuePair;
+        ["Buy → Sell", "Net edge", "Profit @top"], CrossVenuePair;
     /// Forex technical signal.
     Forex(ForexDetail) = "forex", "Forex", ["Side", "Confidence", "Reward/risk"], Directional;
     /// Up/down binary-option prediction (60-second expiry by default).

@@ -2,6 +2,11 @@
 
 use crate::domain::{Bar, BarAggregator, InstrumentId, Timeframe, Timestamp};
 use rust_decimal::Decimal;
+use std::collections::VecDeque;
+
+/// Completed 1-minute bars kept per instrument for display (the cockpit's
+/// chart): four hours.
+pub const RECENT_M1: usize = 240;
 
 /// Where an instrument's bars come from. An instrument moves up this list
 /// as soon as a better source shows up, never down: a venue's own closed
@@ -26,6 +31,8 @@ pub struct InstrumentBars {
     h1: BarAggregator,
     /// Last completed bar per timeframe (M1, M5, H1).
     pub last: [Option<Bar>; 3],
+    /// The last [`RECENT_M1`] completed 1-minute bars, oldest first.
+    recent: VecDeque<Bar>,
 }
 
 impl InstrumentBars {
@@ -37,6 +44,21 @@ impl InstrumentBars {
             m5: BarAggregator::new(instrument, Timeframe::M5),
             h1: BarAggregator::new(instrument, Timeframe::H1),
             last: [None, None, None],
+            recent: VecDeque::new(),
+        }
+    }
+
+    /// The last completed 1-minute bars, oldest first (at most [`RECENT_M1`]).
+    pub fn recent(&self) -> impl Iterator<Item = &Bar> {
+        self.recent.iter()
+    }
+
+    /// The 1-minute bar being built from ticks; `None` before the first
+    /// tick and while the venue's own bars are the source.
+    pub fn forming(&self) -> Option<&Bar> {
+        match self.source {
+            BarSource::Venue => None,
+            _ => self.m1.current(),
         }
     }
 
@@ -52,6 +74,10 @@ impl InstrumentBars {
 
     fn completed_m1(&mut self, b: Bar, out: &mut Vec<Bar>) {
         self.last[0] = Some(b);
+        if self.recent.len() == RECENT_M1 {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(b);
         out.push(b);
         if let Some(b5) = self.m5.update_bar(&b) {
             self.last[1] = Some(b5);

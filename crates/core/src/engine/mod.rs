@@ -401,6 +401,22 @@ impl Engine {
             .map_or([None, None, None], |b| b.last)
     }
 
+    /// An instrument's recent completed 1-minute bars, oldest first, and the
+    /// one being built (for display).
+    pub fn chart_bars(
+        &self,
+        instrument: InstrumentId,
+    ) -> (
+        impl Iterator<Item = &crate::domain::Bar>,
+        Option<&crate::domain::Bar>,
+    ) {
+        let b = self.bars.get(instrument.index());
+        (
+            b.into_iter().flat_map(|b| b.recent()),
+            b.and_then(|b| b.forming()),
+        )
+    }
+
     /// The price positions on an instrument are marked at: the reference
     /// venue's mid, or `None` before its first quote.
     pub fn mark(&self, instrument: InstrumentId) -> Option<Decimal> {

@@ -60,9 +60,9 @@ impl Engine {
             ExecutionReport::BinarySettled {
                 order_id,
                 price,
+                settle_price,
                 ts,
-                ..
-            } => self.on_binary_settled(order_id, price, ts),
+            } => self.on_binary_settled(order_id, price, settle_price, ts),
         }
     }
 
@@ -204,14 +204,16 @@ impl Engine {
             OrderPurpose::Flatten => ExitReason::Flatten,
             _ => ExitReason::Signal,
         });
-        self.apply_fill(key, &order, qty, price, fee, ts, reason);
+        self.apply_fill(key, &order, qty, price, fee, ts, reason, None);
         if order.status.is_terminal() {
             self.finish_order(id);
         }
     }
 
     /// Applies a fill to its position and the account's cash; records a
-    /// closed trade when the position goes flat or flips.
+    /// closed trade when the position goes flat or flips. `settle_price` is
+    /// the underlying's price at expiry when the fill is a binary contract's
+    /// settlement: the closed trade keeps it beside the contract's strike.
     #[allow(clippy::too_many_arguments)]
     fn apply_fill(
         &mut self,
@@ -222,6 +224,7 @@ impl Engine {
         fee: Decimal,
         ts: Timestamp,
         reason: ExitReason,
+        settle_price: Option<Decimal>,
     ) {
         let mut p = self
             .portfolio
@@ -253,7 +256,8 @@ impl Engine {
         if closed {
             // Fees of the opening side of a flip belong to the new round trip,
             // but splitting one fee is arbitrary; the closing trade takes it.
-            let trade = p.closed_trade(entry_side, entry_price, reason, ts);
+            let mut trade = p.closed_trade(entry_side, entry_price, reason, ts);
+            trade.settle_price = settle_price;
             self.counters.trades += 1;
             self.counters.realized_pnl += trade.pnl;
             let cfg = self.gate.config();
@@ -303,7 +307,16 @@ impl Engine {
         })
     }
 
-    fn on_binary_settled(&mut self, order_id: OrderId, price: Decimal, ts: Timestamp) {
+    /// Books a contract's settlement: `price` is its value per unit staked
+    /// (what the sale books), `settle_price` the underlying's price at
+    /// expiry (what the closed trade shows beside the strike).
+    fn on_binary_settled(
+        &mut self,
+        order_id: OrderId,
+        price: Decimal,
+        settle_price: Decimal,
+        ts: Timestamp,
+    ) {
         let key = self
             .portfolio
             .positions
@@ -362,6 +375,7 @@ impl Engine {
             Decimal::ZERO,
             ts,
             ExitReason::Expiry,
+            Some(settle_price),
         );
         // A sell-back in flight for this contract has nothing left to sell.
         self.closing.remove(&key);

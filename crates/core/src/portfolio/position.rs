@@ -88,6 +88,13 @@ pub struct ClosedTrade {
     pub opportunity: Option<OpportunityId>,
     /// The kind of that opportunity.
     pub kind: Option<OpportunityKind>,
+    /// The binary contract it closed, as struck (`None` for a position).
+    #[serde(default)]
+    pub contract: Option<BinaryContract>,
+    /// The underlying's price at expiry, when the contract settled there
+    /// (`None` when it was sold back before, and for a position).
+    #[serde(default)]
+    pub settle_price: Option<Decimal>,
 }
 
 impl Position {
@@ -183,7 +190,8 @@ impl Position {
         (self.qty * mark).abs()
     }
 
-    /// The closed-trade record of the round trip that just ended.
+    /// The closed-trade record of the round trip that just ended (with no
+    /// settle price: a settlement sets it, see `Engine::on_binary_settled`).
     pub fn closed_trade(
         &self,
         side: Side,
@@ -210,6 +218,8 @@ impl Position {
             reason,
             opportunity: self.opportunity,
             kind: self.kind,
+            contract: self.binary,
+            settle_price: None,
         }
     }
 
@@ -270,5 +280,25 @@ mod tests {
         assert!(p.is_flat());
         let t = p.closed_trade(Side::Sell, dec!(50), ExitReason::TakeProfit, Timestamp(2));
         assert_eq!((t.qty, t.exit_price, t.pnl), (dec!(2), dec!(45), dec!(10)));
+        assert_eq!((t.contract, t.settle_price), (None, None));
+    }
+
+    #[test]
+    fn a_closed_contract_carries_its_terms() {
+        use crate::domain::Direction;
+        let terms = BinaryContract {
+            direction: Direction::Up,
+            strike: dec!(2010.2),
+            expiry: Timestamp(60),
+            payout: dec!(0.85),
+        };
+        let mut p = pos();
+        p.binary = Some(terms);
+        p.apply(Side::Buy, dec!(10), dec!(1), dec!(0), Timestamp(1));
+        p.apply(Side::Sell, dec!(10), dec!(1.85), dec!(0), Timestamp(60));
+        let t = p.closed_trade(Side::Buy, dec!(1), ExitReason::Expiry, Timestamp(60));
+        assert_eq!(t.contract, Some(terms));
+        assert_eq!(t.settle_price, None);
+        assert_eq!(t.pnl, dec!(8.5));
     }
 }

@@ -1,0 +1,29 @@
+//! Drawing the cockpit on ratatui's TestBackend and reading it back as a
+//! person would: one string per row.
+#![allow(dead_code)]
+
+use omni_tui::app::AppState;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+/// The cockpit drawn at `w`×`h`: its rows as text, and the buffer (for
+/// styles).
+pub fn render(app: &AppState, w: u16, h: u16) -> (Vec<String>, Buffer) {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| omni_tui::ui::draw(f, app)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let lines = (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect();
+    (lines, buf)
+}
+
+/// The rows as one text.
+pub fn screen(lines: &[String]) -> String {
+    lines.join("\n")
+}

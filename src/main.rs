@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use omni_tui::cli;
 use omni_tui::cli::args::{ApproveArg, ModelArg, SplitArg};
+use omni_tui::cli::logging::LogFormat;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +18,9 @@ struct Cli {
     /// SQLite database (default: $XDG_DATA_HOME/omni-tui/omni.db; headless: a temporary one).
     #[arg(long, global = true)]
     db: Option<PathBuf>,
+    /// Log lines as text or as JSON objects (the log file; serve: stderr).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -80,6 +84,20 @@ enum Cmd {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Run as a service: no terminal, the control API on, until SIGTERM.
+    Serve {
+        /// Listen here instead of [control] listen (a loopback address; port 0: any free one).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Replay these files instead of the configured source.
+        #[arg(long, num_args = 1..)]
+        replay: Vec<PathBuf>,
+        /// Venue of capture-format replay files.
+        #[arg(long)]
+        venue: Option<String>,
+    },
+    /// Speak to a running instance (serve, or the cockpit with [control] enabled).
+    Ctl(cli::ctl::CtlArgs),
     /// Print the closed trades from the database, with totals per account.
     Trades(cli::trades::TradesArgs),
     /// Train the horizon models on historical bars and write their files.
@@ -128,6 +146,9 @@ enum Cmd {
         /// Cockpit frames to draw at 200x50 after the pipeline passes (0 skips).
         #[arg(long, default_value_t = 2000)]
         frames: usize,
+        /// Control API round trips of each kind (0 skips).
+        #[arg(long, default_value_t = 0)]
+        api: usize,
     },
 }
 
@@ -149,20 +170,23 @@ fn main() -> ExitCode {
             kill_after,
             json,
             duration,
-        }) => cli::headless::run(&cli::headless::HeadlessArgs {
-            config: cli.config,
-            db: cli.db,
-            seed,
-            events,
-            approve: approve.into(),
-            kill_after,
-            json,
-            duration,
-            replay: None,
-        })
-        .map(|_| ()),
+        }) => {
+            let _guard = omni_tui::cli::logging::to_file(cli.log_format);
+            cli::headless::run(&cli::headless::HeadlessArgs {
+                config: cli.config,
+                db: cli.db,
+                seed,
+                events,
+                approve: approve.into(),
+                kill_after,
+                json,
+                duration,
+                replay: None,
+            })
+            .map(|_| ())
+        }
         Some(Cmd::Record { out, duration }) => {
-            let _guard = omni_tui::cli::logging::to_file();
+            let _guard = omni_tui::cli::logging::to_file(cli.log_format);
             cli::record::run(cli.config.as_deref(), &out, duration)
         }
         Some(Cmd::Replay {
@@ -189,7 +213,7 @@ fn main() -> ExitCode {
                 })
                 .map(|_| ())
             } else {
-                let _guard = omni_tui::cli::logging::to_file();
+                let _guard = omni_tui::cli::logging::to_file(cli.log_format);
                 omni_tui::cockpit::run(&omni_tui::cockpit::CockpitArgs {
                     config: cli.config,
                     db: cli.db,
@@ -205,12 +229,34 @@ fn main() -> ExitCode {
                 })
             }
         }
+        Some(Cmd::Serve {
+            listen,
+            replay,
+            venue,
+        }) => {
+            let _guard = omni_tui::cli::logging::to_stderr(cli.log_format);
+            cli::serve::run(&cli::serve::ServeArgs {
+                config: cli.config,
+                db: cli.db,
+                listen,
+                replay: (!replay.is_empty()).then_some(omni_tui::cockpit::run::ReplayArgs {
+                    files: replay,
+                    venue,
+                    speed: None,
+                }),
+            })
+        }
+        Some(Cmd::Ctl(args)) => cli::ctl::run(cli.config.as_deref(), &args),
         Some(Cmd::Trades(args)) => cli::trades::run(cli.db.as_deref(), &args),
         Some(Cmd::Bench {
             events,
             seed,
             frames,
+            api,
         }) => cli::bench::run(events, seed, cli.config.clone()).and_then(|()| {
+            if api > 0 {
+                cli::bench_api::run(api, cli.config.as_deref())?;
+            }
             if frames == 0 {
                 return Ok(());
             }
@@ -248,7 +294,7 @@ fn main() -> ExitCode {
             Ok(())
         }),
         None => {
-            let _guard = omni_tui::cli::logging::to_file();
+            let _guard = omni_tui::cli::logging::to_file(cli.log_format);
             omni_tui::cockpit::run(&omni_tui::cockpit::CockpitArgs {
                 config: cli.config,
                 db: cli.db,

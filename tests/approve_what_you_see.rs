@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use omni_core::approval::ShownTerms;
 use omni_core::engine::{Audit, Command};
 use omni_tui::app::{self, AppState, Overlay, keymap};
-use omni_tui::cockpit::snapshot;
+use omni_tui::engine_thread::snapshot;
 use std::sync::Arc;
 
 fn press(app: &mut AppState, c: KeyCode) -> Option<Command> {

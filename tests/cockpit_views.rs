@@ -14,7 +14,7 @@ use omni_core::engine::EngineEvent;
 use omni_core::market::MarketEvent;
 use omni_core::portfolio::{Position, PositionKey};
 use omni_tui::app::{self, AppState, Pane, keymap};
-use omni_tui::cockpit::snapshot;
+use omni_tui::engine_thread::snapshot;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
 use screen::{render, screen};

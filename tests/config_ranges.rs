@@ -151,6 +151,17 @@ const ALLOWED: &[(&str, &[Case])] = &[
     ("paper.slippage_bps", &[Zero]),
     ("paper.depth_multiple", &[]),
     ("paper.binary_sellback_haircut_pct", &[Zero]),
+    // 0 switches each alert rule and kill trigger off.
+    ("alerts.feed_down_secs", &[Zero]),
+    ("alerts.daily_loss_share", &[Zero]),
+    ("alerts.broker_down_secs", &[Zero]),
+    ("alerts.reconciliation_checks", &[Zero]),
+    ("alerts.prop_share", &[Zero]),
+    ("kill_triggers.daily_loss_pct", &[Zero]),
+    ("kill_triggers.max_trades", &[Zero]),
+    ("kill_triggers.max_position_value_pct", &[Zero]),
+    ("kill_triggers.feed_down_secs", &[Zero]),
+    ("kill_triggers.broker_down_secs", &[Zero]),
 ];
 
 fn parse_in(text: &str, dir: &Path) -> Result<LoadedConfig, ConfigError> {

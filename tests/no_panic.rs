@@ -171,23 +171,28 @@ fn run(start_cash: Decimal, steps: &[Step], gaps: &[i64]) -> Result<(), TestCase
                 EngineEvent::Command {
                     ts,
                     command: Command::Approve(id),
+                    origin: omni_core::engine::CommandOrigin::Key,
                 }
             }
             Step::Kill => EngineEvent::Command {
                 ts,
                 command: Command::KillSwitch,
+                origin: omni_core::engine::CommandOrigin::Key,
             },
             Step::Rearm => EngineEvent::Command {
                 ts,
                 command: Command::Rearm,
+                origin: omni_core::engine::CommandOrigin::Key,
             },
             Step::Pause => EngineEvent::Command {
                 ts,
                 command: Command::Pause,
+                origin: omni_core::engine::CommandOrigin::Key,
             },
             Step::Resume => EngineEvent::Command {
                 ts,
                 command: Command::Resume,
+                origin: omni_core::engine::CommandOrigin::Key,
             },
         };
         let out = h.engine.process(event);

@@ -19,11 +19,9 @@ use omni_feeds::WallClock;
 use omni_feeds::replay::ReplaySource;
 use omni_tui::app::Pace;
 use omni_tui::app::snapshot::{MAX_SPEED, Snapshot};
-use omni_tui::cockpit::engine_thread::{
-    EngineThread, MIN_SPEED, Pacing, TOP_SPEED, faster, slower,
-};
 use omni_tui::cockpit::run::PREROLL_SECS;
 use omni_tui::config::LoadedConfig;
+use omni_tui::engine_thread::{EngineThread, MIN_SPEED, Pacing, TOP_SPEED, faster, slower};
 use omni_tui::setup;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};

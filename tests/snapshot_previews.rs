@@ -8,7 +8,7 @@ use common::{Harness, at};
 use omni_core::engine::{Command, EngineEvent};
 use omni_core::risk::RefusalReason;
 use omni_tui::app::snapshot::Snapshot;
-use omni_tui::cockpit::snapshot::{self, SnapshotBuilder};
+use omni_tui::engine_thread::snapshot::{self, SnapshotBuilder};
 
 /// An engine with a pending BTC arbitrage (kraken bid 0.8 % over binance).
 fn with_arbitrage() -> Harness {

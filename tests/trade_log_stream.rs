@@ -12,11 +12,13 @@ use omni_core::portfolio::ClosedTrade;
 use omni_tui::app::log::{
     LOG_ROWS, LogCursor, LogEvent, LogKind, LogRow, TradeLog, committed, read_log, read_log_page,
 };
-use omni_tui::cockpit::fanout::FanOutSink;
+use omni_tui::engine_thread::fanout::FanOutSink;
+use omni_tui::metrics::EngineMetrics;
+use omni_tui::monitor::MonitorRun;
 use omni_tui::setup;
 use rust_decimal::Decimal;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 const SEED: u64 = 11;
 
@@ -44,6 +46,19 @@ fn demo_run(db: &Path, secs: i64) -> (i64, Vec<Vec<LogEvent>>) {
     driver
         .command(Command::KillSwitch, &mut sink)
         .expect("kill");
+    // The monitor's alert about it goes down the same stream.
+    let mut monitor = MonitorRun::new(
+        loaded.config.alerts.clone(),
+        loaded.config.kill_triggers.clone(),
+        Arc::new(EngineMetrics::default()),
+        "DEMO",
+    )
+    .expect("monitor");
+    let now = driver.engine.clock();
+    let raised = monitor
+        .check(&mut driver, &[], now, &mut sink)
+        .expect("check");
+    assert_eq!(raised.len(), 1, "{raised:?}");
     driver
         .run_until(start.plus((secs + 5) * SECOND), usize::MAX, &mut sink)
         .expect("flatten");

@@ -111,6 +111,7 @@ fn pause(ts: Timestamp) -> Audit {
         command: Command::Pause,
         outcome: "paused: REDUCING".into(),
         ts,
+        origin: omni_core::engine::CommandOrigin::Key,
     }
 }
 

@@ -12,7 +12,7 @@ use omni_core::execution::ExecutionReport;
 use omni_core::portfolio::{Position, PositionKey};
 use omni_tui::app::snapshot::Snapshot;
 use omni_tui::app::{self, AppState, Overlay, keymap};
-use omni_tui::cockpit::snapshot;
+use omni_tui::engine_thread::snapshot;
 use ratatui::style::Color;
 use screen::{render, screen};
 use std::sync::Arc;

@@ -60,8 +60,8 @@ pub enum LogFilter {
     Refusals,
     /// Operator commands.
     Operator,
-    /// Alerts. Until the cockpit has an alert engine, these are the
-    /// trading-state changes: halts, pauses, the kill switch, re-arming.
+    /// Alerts the monitor raised, and the trading-state changes: halts,
+    /// pauses, the kill switch, re-arming.
     Alerts,
 }
 
@@ -84,7 +84,7 @@ impl LogFilter {
             LogFilter::Decisions => &[LogKind::Approved, LogKind::Refused],
             LogFilter::Refusals => &[LogKind::Refused],
             LogFilter::Operator => &[LogKind::Command],
-            LogFilter::Alerts => &[LogKind::State],
+            LogFilter::Alerts => &[LogKind::State, LogKind::Alert],
         }
     }
 

@@ -50,7 +50,7 @@ impl Notice {
 }
 
 /// The notice a batch of audits deserves, if any, most important first: a
-/// halt or a kill, then the outcome of an operator command (for an approval:
+/// halt or a kill, then an alert, then the outcome of an operator command (for an approval:
 /// on which accounts it was approved, or why each refused), then a closed
 /// trade, then a fill. Routine policy decisions are left to the log: in auto
 /// mode they would bury everything else.
@@ -70,8 +70,14 @@ pub fn from_events(catalog: &Catalog, events: &[LogEvent]) -> Option<Notice> {
                 cause,
                 ..
             } => offer(4, Notice::new(format!("HALTED: {cause}"), Tone::Bad)),
+            // An alert outranks everything but a halt: it is why the
+            // operator should look now.
+            Audit::Alert { text, .. } => offer(3, Notice::new(format!("ALERT {text}"), Tone::Bad)),
             Audit::Command {
-                command, outcome, ..
+                command,
+                outcome,
+                origin,
+                ..
             } => {
                 let approved = match command {
                     Command::Approve(id) | Command::ApproveShown { id, .. } => Some(*id),
@@ -80,7 +86,12 @@ pub fn from_events(catalog: &Catalog, events: &[LogEvent]) -> Option<Notice> {
                 let n = match approved {
                     Some(id) => approval_outcome(catalog, id, outcome, &events[i + 1..]),
                     None => Notice::new(
-                        super::log::command_text(command.name(), &command.argument(), outcome),
+                        super::log::command_text(
+                            command.name(),
+                            &command.argument(),
+                            outcome,
+                            origin.as_str(),
+                        ),
                         Tone::Info,
                     ),
                 };

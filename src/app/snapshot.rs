@@ -1,6 +1,6 @@
 //! What the cockpit shows, read off the engine in one go: data (ids,
 //! decimals, enums, times), no text laid out for a pane. The engine thread
-//! builds it (`cockpit::snapshot`); the panes format it (`ui`).
+//! builds it (`engine_thread::snapshot`); the panes format it (`ui`).
 
 use omni_core::approval::config::ApprovalMode;
 use omni_core::domain::{
@@ -211,6 +211,28 @@ pub struct ReplayStatus {
     pub ended: bool,
 }
 
+/// A working order, for the control API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderRow {
+    pub id: u64,
+    pub account: String,
+    pub instrument: String,
+    pub venue: String,
+    pub side: Side,
+    /// `MARKET`, `LIMIT`, …
+    pub order_type: &'static str,
+    pub qty: Decimal,
+    pub filled_qty: Decimal,
+    pub limit_price: Option<Decimal>,
+    pub stop_price: Option<Decimal>,
+    /// `NEW`, `PARTIALLY_FILLED`, …
+    pub status: &'static str,
+    /// `entry`, `exit`, `flatten`, …
+    pub purpose: &'static str,
+    /// The opportunity it trades, if any.
+    pub opportunity: Option<u64>,
+}
+
 /// Everything the cockpit draws from the engine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
@@ -230,6 +252,12 @@ pub struct Snapshot {
     pub limits: Vec<LimitRow>,
     pub accounts: Vec<AccountRow>,
     pub positions: Vec<PositionRow>,
+    /// Working orders, oldest first.
+    pub orders: Vec<OrderRow>,
+    /// The run's counts (orders, fills, refusals by reason, …).
+    pub counters: omni_core::engine::RunCounters,
+    /// Market events per second through the engine, over the last second.
+    pub events_per_sec: f64,
     /// `None` until the engine's first snapshot arrives.
     pub trading_state: Option<TradingState>,
     pub kill_latched: bool,

@@ -4,7 +4,7 @@
 
 use crate::app::snapshot::Snapshot;
 use crate::app::{AppState, TradeLog, log::read_log};
-use crate::cockpit::snapshot::SnapshotBuilder;
+use crate::engine_thread::snapshot::SnapshotBuilder;
 use crate::setup;
 use omni_core::approval::config::ApprovalMode;
 use omni_core::domain::time::SECOND;

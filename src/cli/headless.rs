@@ -4,6 +4,7 @@
 
 use crate::config::LoadedConfig;
 use crate::config::MarketSource as Source;
+use crate::engine_thread::audit_log::Logged;
 use crate::setup;
 use crate::signals::StopSignals;
 use crate::summary::Summary;
@@ -71,6 +72,9 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
     };
     let (db, restored, mut store) = setup::open_store(Some(&db_path), &loaded, "headless", seed)?;
     let started = Instant::now();
+    // Every order, fill, command and state change to the log file too.
+    let mut logged = Logged::new(&mut store, loaded.catalog.clone());
+    let sink = &mut logged;
     let source = if args.replay.is_some() {
         Source::Replay
     } else {
@@ -79,7 +83,7 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
     let (summary, feeds): (Summary, Vec<FeedHealth>) = match source {
         Source::Demo => {
             let mut d = setup::demo_driver(&loaded, seed, restored)?;
-            let s = run_to_end(&mut d, &mut store, mode, args, None, &signals)?;
+            let s = run_to_end(&mut d, sink, mode, args, None, &signals)?;
             (s, Vec::new())
         }
         Source::Replay => {
@@ -92,7 +96,7 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
                 _ => None,
             };
             let mut d = setup::driver(&loaded, seed, restored, replay)?;
-            let s = run_to_end(&mut d, &mut store, mode, args, until, &signals)?;
+            let s = run_to_end(&mut d, sink, mode, args, until, &signals)?;
             let feeds = stats
                 .iter()
                 .map(|f| f.health())
@@ -104,12 +108,11 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
             let secs = args
                 .duration
                 .ok_or_else(|| anyhow::anyhow!("a live source needs --duration SECS"))?;
-            run_live(
-                &loaded, seed, restored, &mut store, mode, args, secs, &signals,
-            )?
+            run_live(&loaded, seed, restored, sink, mode, args, secs, &signals)?
         }
     };
     let elapsed = started.elapsed();
+    drop(logged);
     store.close()?;
     let where_ = if temp.is_some() {
         "a temporary database, removed at exit (--db PATH keeps one)".to_string()

@@ -2,12 +2,15 @@
 
 pub mod args;
 pub mod bench;
+pub mod bench_api;
 pub mod bench_frame;
 pub mod bench_parse;
+pub mod ctl;
 pub mod data;
 pub mod eval;
 pub mod headless;
 pub mod logging;
 pub mod record;
+pub mod serve;
 pub mod trades;
 pub mod train;

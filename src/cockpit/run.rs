@@ -1,25 +1,18 @@
 //! `omni-tui` with no subcommand: the terminal owner's loop.
 
-use super::engine_thread::{EngineThread, Pacing};
 use crate::app::log::{LOG_ROWS, LogCursor, TradeLog, read_log_page};
 use crate::app::{self, AppState, keymap};
-use crate::config::MarketSource as Source;
+use crate::engine_thread::EngineThread;
 use crate::setup;
 use crate::signals::{Interrupted, StopSignals};
 use crate::ui;
 use crossterm::event::{self, Event, KeyEventKind};
 use omni_core::domain::Catalog;
-use omni_core::domain::time::SECOND;
-use omni_core::market::MarketSource;
 use ratatui::DefaultTerminal;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
-
-/// Seconds of the demo run instantly at start-up, so the binary model is
-/// warm and opportunities are on screen within a second.
-pub const PREROLL_SECS: i64 = 90;
 
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(33);
@@ -37,16 +30,7 @@ pub struct CockpitArgs {
 
 pub use crate::app::snapshot::MAX_SPEED;
 
-/// `omni-tui replay FILE...` without `--headless`.
-#[derive(Clone, Debug, Default)]
-pub struct ReplayArgs {
-    /// Recordings or captures.
-    pub files: Vec<PathBuf>,
-    /// Venue of capture-format files.
-    pub venue: Option<String>,
-    /// Market seconds per wall second (`None`: `[market.replay] speed`).
-    pub speed: Option<f64>,
-}
+pub use crate::launch::{PREROLL_SECS, ReplayArgs};
 
 /// Opens the cockpit and runs until the user quits, or until SIGINT,
 /// SIGTERM or SIGHUP: then the terminal is restored, the engine thread
@@ -61,62 +45,27 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
         std::io::stdout().is_terminal(),
         args.replay.is_some(),
     )?;
-    if args.replay.is_some() {
-        setup::on_real_data(&mut loaded);
-    }
-    let seed = loaded.config.general.seed;
-    let (db, restored, store) = setup::open_store(args.db.as_deref(), &loaded, "cockpit", seed)?;
-    let mut live = None;
-    let source = if args.replay.is_some() {
-        Source::Replay
+    let started = crate::launch::start(
+        &mut loaded,
+        args.replay.as_ref(),
+        args.db.as_deref(),
+        "cockpit",
+    )?;
+    // The control API, when configured; a failure to start it stops the
+    // run before the terminal is taken, with the reason.
+    let api = if loaded.config.control.enabled {
+        match crate::launch::control_api(&loaded, &started.engine, None) {
+            Ok((server, _)) => Some(server),
+            Err(e) => {
+                let _ = started.stop();
+                return Err(e);
+            }
+        }
     } else {
-        loaded.config.market.source
+        None
     };
-    let engine = match source {
-        Source::Demo => {
-            let driver = setup::demo_driver(&loaded, seed, restored)?;
-            let from = driver.market().start().plus(PREROLL_SECS * SECOND);
-            let pacing = Pacing::Scaled {
-                from,
-                speed: 1.0,
-                progress: None,
-            };
-            EngineThread::spawn(driver, store, pacing, "DEMO".into(), Vec::new())
-        }
-        Source::Replay => {
-            let r = args.replay.clone().unwrap_or_default();
-            let speed = r.speed.unwrap_or(loaded.config.market.replay.speed);
-            let label = if speed >= MAX_SPEED {
-                "REPLAY max".to_string()
-            } else {
-                format!("REPLAY ×{speed}")
-            };
-            let replay = setup::replay_source(&loaded, &r.files, r.venue.as_deref())?;
-            let feeds = replay.stats();
-            let from = replay.peek_ts().unwrap_or_default();
-            let progress = Some(replay.progress());
-            let driver = setup::driver(&loaded, seed, restored, replay)?;
-            let pacing = Pacing::Scaled {
-                from,
-                speed,
-                progress,
-            };
-            EngineThread::spawn(driver, store, pacing, label, feeds)
-        }
-        Source::Live => {
-            let (feeds, source) = omni_feeds::live::start(
-                &loaded.config.feeds,
-                loaded.config.general.seed,
-                &loaded.catalog,
-                None,
-            )?;
-            let stats = feeds.stats.clone();
-            live = Some(feeds);
-            let pacing = Pacing::Live(source.clock());
-            let driver = setup::driver(&loaded, seed, restored, source)?;
-            EngineThread::spawn(driver, store, pacing, "LIVE".into(), stats)
-        }
-    };
+    let db = started.db.clone();
+    let engine = &started.engine;
     let reader = omni_store::open_read_only(&db)?;
     // `TERM=dumb` promises no colour and no more than ASCII.
     let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
@@ -140,20 +89,21 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
     let result = ui_loop(
         &mut terminal,
         &mut app,
-        &engine,
+        engine,
         &reader,
         &loaded.catalog,
         &signals,
+        loaded.config.alerts.bell,
     );
     if mouse.is_ok() {
         // Best effort: the terminal is being handed back either way.
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
     ratatui::restore();
-    let stopped = engine.stop();
-    if let Some(f) = live {
-        f.stop();
+    if let Some(api) = api {
+        api.stop();
     }
+    let stopped = started.stop();
     tracing::info!("cockpit stopped");
     match result {
         Ok(Some(signal)) => {
@@ -218,6 +168,7 @@ fn ui_loop(
     reader: &rusqlite::Connection,
     catalog: &Catalog,
     signals: &StopSignals,
+    bell: bool,
 ) -> anyhow::Result<Option<Interrupted>> {
     let input = spawn_input()?;
     let mut snapshots = engine.snapshots.clone();
@@ -292,6 +243,16 @@ fn ui_loop(
         }
         while let Ok(events) = engine.log.try_recv() {
             app.log.apply(catalog, &events);
+            if bell
+                && events
+                    .iter()
+                    .any(|e| matches!(e.audit, omni_core::engine::Audit::Alert { .. }))
+            {
+                // BEL between frames: the terminal rings; nothing is drawn.
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+            }
             if let Some(n) = crate::app::notice::from_events(catalog, &events) {
                 app.notify(n, Instant::now());
             }

@@ -11,6 +11,8 @@ pub mod load;
 pub use error::ConfigError;
 pub use load::{ConfigOrigin, LoadedConfig, load, locate, parse_str};
 
+use crate::control::config::ControlConfig;
+use crate::monitor::{AlertsConfig, KillTriggersConfig};
 use omni_core::approval::config::ApprovalConfig;
 use omni_core::domain::{AccountConfig, AccountMode, Catalog, InstrumentConfig, VenueConfig};
 use omni_core::engine::config::EngineConfig;
@@ -53,6 +55,12 @@ pub struct Config {
     pub quarantine: QuarantineConfig,
     /// Live market-data feeds, per venue.
     pub feeds: FeedsConfig,
+    /// The local control API.
+    pub control: ControlConfig,
+    /// What raises an alert, and where alerts go.
+    pub alerts: AlertsConfig,
+    /// Conditions that engage the kill switch on their own.
+    pub kill_triggers: KillTriggersConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -137,6 +145,8 @@ impl Config {
         omni_sim::demo::config::validate(&self.market.demo, &catalog, base_dir, bundled)?;
         omni_feeds::config::validate(&self.feeds, &self.market.replay, feeds, &catalog, base_dir)?;
         omni_sim::paper::config::validate(&self.paper)?;
+        crate::control::config::validate(&self.control)?;
+        crate::monitor::config::validate(&self.alerts, &self.kill_triggers)?;
         // A models folder is read as the run will read it; the bundled
         // models are compiled in, and their own tests read them.
         if let Some(base) = base_dir

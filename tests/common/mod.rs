@@ -146,6 +146,7 @@ impl Harness {
         self.feed(EngineEvent::Command {
             ts: at(ms),
             command,
+            origin: omni_core::engine::CommandOrigin::Key,
         })
     }
 

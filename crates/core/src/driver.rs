@@ -9,7 +9,7 @@
 
 use crate::domain::Timestamp;
 use crate::engine::sink::{AuditSink, SinkError};
-use crate::engine::{Audit, Command, Engine, EngineEvent};
+use crate::engine::{Audit, Command, CommandOrigin, Engine, EngineEvent};
 use crate::execution::{BrokerMap, ExecutionReport};
 use crate::market::MarketSource;
 
@@ -159,15 +159,35 @@ impl<M: MarketSource> Driver<M> {
         &self.market
     }
 
-    /// Sends an operator command stamped `ts` (never before the engine's clock).
+    /// Sends an operator command stamped `ts` (never before the engine's
+    /// clock), as a key sends it.
     pub fn command_at(
         &mut self,
         ts: Timestamp,
         command: Command,
         sink: &mut dyn AuditSink,
     ) -> Result<(), SinkError> {
+        self.command_from(ts, command, CommandOrigin::Key, sink)
+    }
+
+    /// [`command_at`](Self::command_at), recording where the command came
+    /// from (a key, the control API).
+    pub fn command_from(
+        &mut self,
+        ts: Timestamp,
+        command: Command,
+        origin: CommandOrigin,
+        sink: &mut dyn AuditSink,
+    ) -> Result<(), SinkError> {
         let ts = ts.max(self.engine.clock());
-        self.feed(EngineEvent::Command { ts, command }, sink)
+        self.feed(
+            EngineEvent::Command {
+                ts,
+                command,
+                origin,
+            },
+            sink,
+        )
     }
 
     /// Sends an operator command at the engine's current time.
@@ -176,7 +196,7 @@ impl<M: MarketSource> Driver<M> {
             .engine
             .clock()
             .max(self.market.peek_ts().unwrap_or_default());
-        self.feed(EngineEvent::Command { ts, command }, sink)
+        self.command_from(ts, command, CommandOrigin::Key, sink)
     }
 
     /// Processes everything due up to `until` (at most `max_events` market

@@ -162,7 +162,27 @@ ALTER TABLE trades ADD COLUMN direction TEXT;
 ALTER TABLE trades ADD COLUMN strike TEXT;
 ALTER TABLE trades ADD COLUMN settle_price TEXT;
 "#,
+    // Where each operator command came from: `key` (the cockpit, and every
+    // command stored before this version), `api` (the control API) or
+    // `monitor` (an automatic kill trigger); and the alerts the run's
+    // monitor raised.
+    r#"
+ALTER TABLE commands ADD COLUMN origin TEXT NOT NULL DEFAULT 'key';
+CREATE TABLE alerts (
+    id     INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    ts     INTEGER NOT NULL,
+    rule   TEXT NOT NULL,
+    text   TEXT NOT NULL,
+    seq    INTEGER NOT NULL
+);
+"#,
 ];
+
+/// The first version whose `commands` say where each came from (a reader
+/// of an older database, read-only so not migrated, reads them as `key`)
+/// and that keeps `alerts` (an older one has none).
+pub const COMMAND_ORIGIN_VERSION: i64 = 5;
 
 /// The first version whose `trades` keep a contract's direction, strike and
 /// settle price; a reader of an older database (read-only, so not migrated)

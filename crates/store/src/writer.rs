@@ -364,11 +364,26 @@ fn apply(
             command,
             outcome,
             ts,
+            origin,
         } => {
             tx.prepare_cached(
-                "INSERT INTO commands (run_id, ts, command, argument, outcome, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO commands (run_id, ts, command, argument, outcome, seq, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![run, ts.nanos(), command.name(), command.argument(), outcome, seq])?;
+            .execute(params![
+                run,
+                ts.nanos(),
+                command.name(),
+                command.argument(),
+                outcome,
+                seq,
+                origin.as_str()
+            ])?;
+        }
+        Audit::Alert { rule, text, ts } => {
+            tx.prepare_cached(
+                "INSERT INTO alerts (run_id, ts, rule, text, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![run, ts.nanos(), rule, text, seq])?;
         }
     }
     Ok(())

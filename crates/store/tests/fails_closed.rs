@@ -15,6 +15,7 @@ fn command(outcome: String) -> Audit {
         command: Command::Pause,
         outcome,
         ts: Timestamp::from_secs(1),
+        origin: omni_core::engine::CommandOrigin::Key,
     }
 }
 

@@ -51,12 +51,12 @@ pub struct TradeLog {
     /// This run's id in the store (rows from the stream carry it).
     run: i64,
     /// By [`LogKind::index`].
-    kinds: [KindRows; 6],
+    kinds: [KindRows; LogKind::COUNT],
     /// Rows of each kind of the runs before this one in the store, once
     /// counted ([`TradeLog::count_history`]).
-    history: Option<[usize; 6]>,
+    history: Option<[usize; LogKind::COUNT]>,
     /// This run's rows of each kind seen on the stream.
-    streamed: [usize; 6],
+    streamed: [usize; LogKind::COUNT],
     /// Changes with every change of the rows held (views cache on it).
     version: u64,
 }
@@ -78,7 +78,7 @@ impl Default for TradeLog {
 struct Merged<'a> {
     log: &'a TradeLog,
     kinds: Vec<LogKind>,
-    pos: [usize; 6],
+    pos: [usize; LogKind::COUNT],
     bound: Option<LogCursor>,
 }
 
@@ -116,7 +116,7 @@ impl TradeLog {
             run,
             kinds: std::array::from_fn(|_| KindRows::new(floor)),
             history: None,
-            streamed: [0; 6],
+            streamed: [0; LogKind::COUNT],
             version: next_version(),
         }
     }
@@ -177,7 +177,7 @@ impl TradeLog {
         Merged {
             log: self,
             kinds: kinds.to_vec(),
-            pos: [0; 6],
+            pos: [0; LogKind::COUNT],
             bound,
         }
     }
@@ -239,7 +239,7 @@ impl TradeLog {
         if self.history.is_some() {
             return Ok(());
         }
-        let mut h = [0; 6];
+        let mut h = [0; LogKind::COUNT];
         for k in LogKind::ALL {
             h[k.index()] = count_before_run(conn, k, self.run)?;
         }

@@ -55,17 +55,23 @@ pub enum LogKind {
     Refused,
     Command,
     State,
+    /// An alert the run's monitor raised.
+    Alert,
 }
 
 impl LogKind {
+    /// How many kinds there are.
+    pub const COUNT: usize = 7;
+
     /// Every kind, in [`LogKind::index`] order.
-    pub const ALL: [LogKind; 6] = [
+    pub const ALL: [LogKind; Self::COUNT] = [
         LogKind::Fill,
         LogKind::Trade,
         LogKind::Approved,
         LogKind::Refused,
         LogKind::Command,
         LogKind::State,
+        LogKind::Alert,
     ];
 
     /// Position in [`LogKind::ALL`].
@@ -82,6 +88,7 @@ impl LogKind {
             LogKind::Refused => "REFUSED",
             LogKind::Command => "OPERATOR",
             LogKind::State => "STATE",
+            LogKind::Alert => "ALERT",
         }
     }
 }
@@ -152,6 +159,7 @@ impl LogEvent {
                 | Audit::Decision(_)
                 | Audit::Command { .. }
                 | Audit::TradingStateChanged { .. }
+                | Audit::Alert { .. }
         )
     }
 }

@@ -58,13 +58,17 @@ fn kind_select(kind: LogKind) -> (&'static str, &'static str) {
             "x",
         ),
         LogKind::Command => (
-            "SELECT x.run_id, x.ts, x.seq, x.id, x.command, x.argument, x.outcome
+            "SELECT x.run_id, x.ts, x.seq, x.id, x.command, x.argument, x.outcome, x.origin
              FROM commands x WHERE",
             "x",
         ),
         LogKind::State => (
             "SELECT x.run_id, x.ts, x.seq, x.id, x.from_state, x.to_state, x.cause
              FROM trading_state_changes x WHERE",
+            "x",
+        ),
+        LogKind::Alert => (
+            "SELECT x.run_id, x.ts, x.seq, x.id, x.text FROM alerts x WHERE",
             "x",
         ),
     }
@@ -156,8 +160,9 @@ fn text_of(kind: LogKind, r: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
             &opt(8)?.unwrap_or_default(),
             &opt(9)?.unwrap_or_default(),
         ),
-        LogKind::Command => command_text(&s(4)?, &s(5)?, &s(6)?),
+        LogKind::Command => command_text(&s(4)?, &s(5)?, &s(6)?, &s(7)?),
         LogKind::State => state_text(&s(4)?, &s(5)?, &s(6)?),
+        LogKind::Alert => s(4)?,
     })
 }
 
@@ -211,6 +216,7 @@ pub fn count_before_run(conn: &Connection, kind: LogKind, run: i64) -> rusqlite:
         }
         LogKind::Command => "SELECT COUNT(*) FROM commands WHERE run_id < ?1",
         LogKind::State => "SELECT COUNT(*) FROM trading_state_changes WHERE run_id < ?1",
+        LogKind::Alert => "SELECT COUNT(*) FROM alerts WHERE run_id < ?1",
     };
     let n: i64 = conn.query_row(sql, [run], |r| r.get(0))?;
     Ok(usize::try_from(n).unwrap_or(0))

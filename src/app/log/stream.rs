@@ -108,10 +108,16 @@ pub fn row_of(run: i64, catalog: &Catalog, e: &LogEvent) -> Option<LogRow> {
             command,
             outcome,
             ts,
+            origin,
         } => (
             *ts,
             LogKind::Command,
-            command_text(command.name(), &command.argument(), outcome),
+            command_text(
+                command.name(),
+                &command.argument(),
+                outcome,
+                origin.as_str(),
+            ),
         ),
         Audit::TradingStateChanged {
             from,
@@ -124,6 +130,7 @@ pub fn row_of(run: i64, catalog: &Catalog, e: &LogEvent) -> Option<LogRow> {
             LogKind::State,
             state_text(from.as_str(), to.as_str(), cause),
         ),
+        Audit::Alert { text, ts, .. } => (*ts, LogKind::Alert, text.clone()),
         _ => return None,
     };
     Some(LogRow {

@@ -240,7 +240,8 @@ pub(super) fn approved_text(
 pub fn command_words(name: &str, argument: &str) -> String {
     match name {
         "approve" | "reject" if !argument.is_empty() => format!("{name} #{argument}"),
-        "kill_switch" => "kill switch".to_string(),
+        "kill_switch" if argument.is_empty() => "kill switch".to_string(),
+        "kill_switch" => format!("kill trigger {}", argument.replace('_', " ")),
         "rearm" => "re-arm".to_string(),
         "set_approval_mode" => format!("approval mode {argument}").trim_end().to_string(),
         _ if argument.is_empty() => name.replace('_', " "),
@@ -252,8 +253,20 @@ pub fn command_words(name: &str, argument: &str) -> String {
 /// say it. The outcome is the engine's (`engine/control.rs`); where it only
 /// repeats the command it is shortened, and an approval the engine took
 /// reads as what it is: the intent went to the risk gate, whose verdict per
-/// account follows as APPROVED or REFUSED rows.
-pub fn command_text(name: &str, argument: &str, outcome: &str) -> String {
+/// account follows as APPROVED or REFUSED rows. `origin` is
+/// `CommandOrigin::as_str()`, as stored: a command that did not come from a
+/// key says where it came from (`pause → REDUCING (via API)`).
+pub fn command_text(name: &str, argument: &str, outcome: &str, origin: &str) -> String {
+    let text = command_outcome_text(name, argument, outcome);
+    match origin {
+        "api" => format!("{text} (via API)"),
+        "monitor" => format!("{text} (automatic)"),
+        _ => text,
+    }
+}
+
+/// [`command_text`] without the origin.
+fn command_outcome_text(name: &str, argument: &str, outcome: &str) -> String {
     let words = command_words(name, argument);
     match (name, outcome) {
         ("approve", "approved") => format!("{words} → sent to the risk gate"),
@@ -336,7 +349,11 @@ mod tests {
             ),
         ];
         for (name, arg, outcome, text) in cases {
-            assert_eq!(command_text(name, arg, outcome), text);
+            assert_eq!(command_text(name, arg, outcome, "key"), text);
+            assert_eq!(
+                command_text(name, arg, outcome, "api"),
+                format!("{text} (via API)")
+            );
         }
     }
 

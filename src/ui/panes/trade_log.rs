@@ -25,6 +25,7 @@ fn color(kind: LogKind) -> Color {
         LogKind::Refused => Color::Red,
         LogKind::Command => Color::Magenta,
         LogKind::State => Color::Yellow,
+        LogKind::Alert => Color::LightRed,
     }
 }
 

@@ -1,7 +1,7 @@
 //! What the engine records: every decision, order, fill, trade, command and
 //! state change. The store persists these; the cockpit shows them.
 
-use super::event::Command;
+use super::event::{Command, CommandOrigin};
 use crate::domain::{
     AccountId, Fill, InstrumentId, Opportunity, OpportunityId, OpportunityKind, OpportunityStatus,
     Order, OrderId, OrderStatus, Side, Timestamp, VenueId,
@@ -104,6 +104,18 @@ pub enum Audit {
         command: Command,
         /// What came of it.
         outcome: String,
+        ts: Timestamp,
+        /// Who sent it.
+        origin: CommandOrigin,
+    },
+    /// An alert rule fired (`[alerts]`, the run's monitor): recorded in the
+    /// same stream as what the engine does, so the log and the database
+    /// keep it in order. The engine itself never raises one.
+    Alert {
+        /// The rule's name (`feed_down`, `daily_loss`, `kill_switch`, …).
+        rule: String,
+        /// What is wrong, with its numbers.
+        text: String,
         ts: Timestamp,
     },
 }

@@ -1,15 +1,20 @@
 //! Operator commands, the kill switch, the trading state, and time.
 
 use super::trading::ApprovedBy;
-use super::{Audit, Command, Engine};
+use super::{Audit, Command, CommandOrigin, Engine};
 use crate::approval::ApprovalMode;
 use crate::domain::{ExitReason, OpportunityStatus, OrderPurpose, time::DAY};
 use crate::execution::ExecutionRequest;
 use crate::risk::TradingState;
 use crate::risk::config::PauseState;
 
+/// The outcome of approving or rejecting an id that is not pending (never
+/// was, or already decided, expired or vanished): the control API answers
+/// 404 for it.
+pub const NOT_PENDING: &str = "not pending (already decided or expired)";
+
 impl Engine {
-    pub(super) fn on_command(&mut self, command: Command) {
+    pub(super) fn on_command(&mut self, command: Command, origin: CommandOrigin) {
         // The command is recorded before what it causes, whatever it causes.
         let first = self.outbox.audits.len();
         let outcome = match command {
@@ -17,7 +22,7 @@ impl Engine {
                 if self.approve(id, ApprovedBy::Operator) {
                     "approved".to_string()
                 } else {
-                    "not pending (already decided or expired)".to_string()
+                    NOT_PENDING.to_string()
                 }
             }
             Command::ApproveShown { id, shown } => {
@@ -32,7 +37,7 @@ impl Engine {
                 match moved {
                     Some(why) => format!("refused (changed_since_shown): {why}"),
                     None if self.approve(id, ApprovedBy::Operator) => "approved".to_string(),
-                    None => "not pending (already decided or expired)".to_string(),
+                    None => NOT_PENDING.to_string(),
                 }
             }
             Command::Reject(id) => {
@@ -42,7 +47,7 @@ impl Engine {
                 {
                     "rejected".to_string()
                 } else {
-                    "not pending (already decided or expired)".to_string()
+                    NOT_PENDING.to_string()
                 }
             }
             Command::Pause => {
@@ -68,8 +73,16 @@ impl Engine {
                 }
             }
             Command::KillSwitch => {
-                self.engage_kill_switch();
+                self.engage_kill_switch("kill switch");
                 "HALTED; cancelling every order and flattening every position".to_string()
+            }
+            Command::TriggerKill(trigger) => {
+                let cause = format!("kill switch (trigger: {})", trigger.as_str());
+                self.engage_kill_switch(&cause);
+                format!(
+                    "HALTED by trigger {}; cancelling every order and flattening every position",
+                    trigger.as_str()
+                )
             }
             Command::Rearm => {
                 if self.kill.latched {
@@ -99,6 +112,7 @@ impl Engine {
                 command,
                 outcome,
                 ts: self.clock,
+                origin,
             },
         );
     }
@@ -121,13 +135,14 @@ impl Engine {
 
     /// HALTED at once, latched; every working order cancelled; every
     /// position flattened (flattening bypasses the gate: it only reduces risk).
-    fn engage_kill_switch(&mut self) {
+    /// `cause` names who engaged it (`kill switch`, or a trigger).
+    fn engage_kill_switch(&mut self, cause: &str) {
         if !self.kill.latched {
             self.kill.clear_retries();
         }
         self.kill.latched = true;
         self.kill.engaged_at = Some(self.clock);
-        self.set_state(TradingState::Halted, "kill switch");
+        self.set_state(TradingState::Halted, cause);
         let cancels: Vec<_> = self
             .working
             .values()

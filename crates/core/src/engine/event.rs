@@ -35,6 +35,39 @@ pub enum Command {
     Rearm,
     /// Change how opportunities are approved.
     SetApprovalMode(ApprovalMode),
+    /// The kill switch, engaged by an automatic trigger (`[kill_triggers]`)
+    /// rather than a person: the same latched HALT, with the trigger named.
+    TriggerKill(KillTrigger),
+}
+
+/// The condition that engaged the kill switch on its own
+/// (`[kill_triggers]`, evaluated by the run's monitor).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KillTrigger {
+    /// An account lost more than the configured share of its start-of-day equity.
+    DailyLoss,
+    /// More entries today, over every account, than configured.
+    Trades,
+    /// An account's open positions are worth more than the configured share of its equity.
+    PositionValue,
+    /// A market-data feed down too long while positions are open.
+    FeedDown,
+    /// A broker unreachable too long while its account holds positions.
+    BrokerDown,
+}
+
+impl KillTrigger {
+    /// Short name, as stored and as `[kill_triggers]` keys read.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KillTrigger::DailyLoss => "daily_loss",
+            KillTrigger::Trades => "trades",
+            KillTrigger::PositionValue => "position_value",
+            KillTrigger::FeedDown => "feed_down",
+            KillTrigger::BrokerDown => "broker_down",
+        }
+    }
 }
 
 impl Command {
@@ -45,7 +78,7 @@ impl Command {
             Command::Reject(_) => "reject",
             Command::Pause => "pause",
             Command::Resume => "resume",
-            Command::KillSwitch => "kill_switch",
+            Command::KillSwitch | Command::TriggerKill(_) => "kill_switch",
             Command::Rearm => "rearm",
             Command::SetApprovalMode(_) => "set_approval_mode",
         }
@@ -57,7 +90,45 @@ impl Command {
                 id.0.to_string()
             }
             Command::SetApprovalMode(m) => m.as_str().to_string(),
+            Command::TriggerKill(t) => t.as_str().to_string(),
             _ => String::new(),
+        }
+    }
+}
+
+/// Where an operator command came from: recorded with the command in the
+/// audit (and the store's `commands.origin`), so the log says who acted.
+/// The engine treats every origin alike: a command from the control API is
+/// the same command a key sends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandOrigin {
+    /// A key or click in the cockpit (and scripts, tests, headless flags).
+    #[default]
+    Key,
+    /// The local control API (`omni-tui ctl`, HTTP clients).
+    Api,
+    /// The run's own monitor (an automatic kill trigger).
+    Monitor,
+}
+
+impl CommandOrigin {
+    /// Short name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommandOrigin::Key => "key",
+            CommandOrigin::Api => "api",
+            CommandOrigin::Monitor => "monitor",
+        }
+    }
+
+    /// The origin a stored name stands for; an unknown name reads as a key
+    /// (what every command was before origins were stored).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "api" => CommandOrigin::Api,
+            "monitor" => CommandOrigin::Monitor,
+            _ => CommandOrigin::Key,
         }
     }
 }
@@ -73,6 +144,9 @@ pub enum EngineEvent {
         /// When it was issued.
         ts: Timestamp,
         command: Command,
+        /// Who sent it.
+        #[serde(default)]
+        origin: CommandOrigin,
     },
     /// Time passes with no other input (TTL expiry, day rollover).
     Timer(Timestamp),

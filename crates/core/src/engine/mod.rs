@@ -17,8 +17,9 @@ pub mod sink;
 mod trading;
 
 pub use audit::{Audit, Decision};
+pub use control::NOT_PENDING;
 pub use counters::{PerKind, RunCounters};
-pub use event::{Command, EngineEvent};
+pub use event::{Command, CommandOrigin, EngineEvent, KillTrigger};
 pub use restore::RestoredState;
 pub use sink::{AuditSink, CountingSink, NullSink, SinkError};
 
@@ -291,7 +292,9 @@ impl Engine {
         match event {
             EngineEvent::Market(m) => self.on_market(&m),
             EngineEvent::Execution(r) => self.on_report(r),
-            EngineEvent::Command { command, .. } => self.on_command(command),
+            EngineEvent::Command {
+                command, origin, ..
+            } => self.on_command(command, origin),
             EngineEvent::Timer(_) => {}
         }
         if self.kill.latched {

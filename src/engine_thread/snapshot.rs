@@ -3,7 +3,7 @@
 //! opportunity recomputed only when what it depends on has changed.
 
 use crate::app::snapshot::{
-    AccountRow, Candle, ChartRow, EnsembleRow, GatePreview, LimitRow, ModelRow, OppRow,
+    AccountRow, Candle, ChartRow, EnsembleRow, GatePreview, LimitRow, ModelRow, OppRow, OrderRow,
     PositionRow, QuoteRow, Snapshot,
 };
 use omni_core::domain::{Opportunity, OpportunityId, Quote, time::MILLI, time::SECOND};
@@ -319,6 +319,26 @@ impl SnapshotBuilder {
             })
             .collect();
 
+        let orders = engine
+            .working_orders()
+            .values()
+            .map(|o| OrderRow {
+                id: o.id.0,
+                account: cat.account(o.account).name.clone(),
+                instrument: cat.instrument(o.instrument).name.clone(),
+                venue: cat.venue(o.venue).name.clone(),
+                side: o.side,
+                order_type: o.order_type.as_str(),
+                qty: o.qty,
+                filled_qty: o.filled_qty,
+                limit_price: o.limit_price,
+                stop_price: o.stop_price,
+                status: o.status.as_str(),
+                purpose: o.purpose.as_str(),
+                opportunity: o.opportunity.map(|i| i.0),
+            })
+            .collect();
+
         Snapshot {
             version,
             now,
@@ -330,6 +350,9 @@ impl SnapshotBuilder {
             limits,
             accounts,
             positions,
+            orders,
+            counters: engine.counters().clone(),
+            events_per_sec: 0.0,
             trading_state: Some(engine.trading_state()),
             kill_latched: engine.kill_latched(),
             approval_mode: Some(engine.approval_mode()),

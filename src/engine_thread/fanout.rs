@@ -3,8 +3,9 @@
 //! and the driver calls the sink before any order in the batch reaches a
 //! broker, so an order is recorded before it is sent.
 
+use super::audit_log::AuditLog;
 use crate::app::log::LogEvent;
-use omni_core::domain::{BinaryContract, OrderId, OrderPurpose};
+use omni_core::domain::{BinaryContract, Catalog, OrderId, OrderPurpose};
 use omni_core::engine::{Audit, AuditSink, SinkError};
 use omni_store::{StoreError, StoreHandle};
 use std::collections::HashMap;
@@ -30,6 +31,11 @@ pub struct FanOutSink {
     /// Each order still working: a fill's row names its purpose and, for a
     /// binary contract, the contract.
     working: HashMap<OrderId, Working>,
+    /// The outcome of the last command recorded, until taken: the control
+    /// API answers a command with it.
+    outcome: Option<String>,
+    /// The log file's account of the run, if asked for.
+    audit_log: Option<AuditLog>,
 }
 
 impl FanOutSink {
@@ -41,11 +47,28 @@ impl FanOutSink {
             log,
             count: 0,
             working: HashMap::new(),
+            outcome: None,
+            audit_log: None,
         }
     }
 
+    /// Also writes each batch to the log (`tracing`).
+    #[must_use]
+    pub fn with_audit_log(mut self, catalog: Catalog) -> Self {
+        self.audit_log = Some(AuditLog::new(catalog));
+        self
+    }
+
+    /// The outcome of the last command recorded since the last call.
+    pub fn take_outcome(&mut self) -> Option<String> {
+        self.outcome.take()
+    }
+
     /// Flushes the store and stops its writer.
-    pub fn close(self) -> Result<(), StoreError> {
+    pub fn close(mut self) -> Result<(), StoreError> {
+        if let Some(l) = self.audit_log.as_mut() {
+            l.summarize();
+        }
         self.store.close()
     }
 }
@@ -97,6 +120,15 @@ impl AuditSink for FanOutSink {
                         contract: w.and_then(|w| contract_of(w, &audits[i + 1..])),
                     });
                 }
+                Audit::Command { outcome, .. } => {
+                    self.outcome = Some(outcome.clone());
+                    events.push(LogEvent {
+                        seq,
+                        audit: a.clone(),
+                        purpose: None,
+                        contract: None,
+                    });
+                }
                 // A terminal order takes no more fills.
                 Audit::OrderChanged { id, status, .. } if status.is_terminal() => {
                     self.working.remove(id);
@@ -111,6 +143,9 @@ impl AuditSink for FanOutSink {
             }
         }
         self.count += audits.len() as i64;
+        if let Some(l) = self.audit_log.as_mut() {
+            l.log(audits);
+        }
         self.store.record(audits)?;
         if !events.is_empty() {
             // A closed receiver means the UI has stopped: nothing to tell.

@@ -4,20 +4,26 @@
 //! store, then the trade log's to the UI. The UI never waits on it and it
 //! never waits on the UI.
 
-use super::fanout::FanOutSink;
-use super::snapshot::SnapshotBuilder;
+pub mod audit_log;
+pub mod fanout;
+pub mod snapshot;
+
 use crate::app::Pace;
 use crate::app::log::LogEvent;
 use crate::app::snapshot::{FeedRow, MAX_SPEED, ReplayStatus, Snapshot};
+use crate::metrics::{EngineMetrics, LatencyProbe};
+use crate::monitor::MonitorRun;
+use fanout::FanOutSink;
 use omni_core::domain::Timestamp;
 use omni_core::domain::time::SECOND;
 use omni_core::driver::Driver;
-use omni_core::engine::Command;
 use omni_core::engine::sink::SinkError;
+use omni_core::engine::{Command, CommandOrigin};
 use omni_core::market::MarketSource;
 use omni_feeds::replay::ReplayProgress;
 use omni_feeds::{FeedStats, ReceiveClock, WallClock};
 use omni_store::StoreHandle;
+use snapshot::SnapshotBuilder;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::thread::JoinHandle;
@@ -65,10 +71,74 @@ pub enum Pacing {
     Live(ReceiveClock),
 }
 
+/// How often the monitor looks, in wall time.
+const MONITOR_EVERY: Duration = Duration::from_secs(1);
+
 enum Request {
-    Command(Command),
+    /// A command, where it came from, and who waits for its outcome.
+    Command(
+        Command,
+        CommandOrigin,
+        Option<tokio::sync::oneshot::Sender<String>>,
+    ),
     Pace(Pace),
     Stop,
+}
+
+/// A handle on the engine thread for others than the UI (the control
+/// API): it sends commands and reads snapshots, and may be cloned.
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Request>,
+    /// The engine's newest snapshot.
+    pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    /// Latency, alerts, webhook deliveries.
+    pub metrics: Arc<EngineMetrics>,
+}
+
+impl EngineHandle {
+    /// Sends a command from `origin` and waits for the engine's outcome
+    /// (the text the log shows after the command). `None` if the engine
+    /// thread has stopped.
+    pub async fn command(&self, c: Command, origin: CommandOrigin) -> Option<String> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.tx.send(Request::Command(c, origin, Some(tx))).ok()?;
+        rx.await.ok()
+    }
+
+    /// The newest snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshots.borrow().clone()
+    }
+
+    /// The newest snapshot once the engine has published one, waiting up
+    /// to `wait` for the first; `None` if none came (the engine is still
+    /// running up, or has stopped).
+    pub async fn published(&self, wait: Duration) -> Option<Arc<Snapshot>> {
+        let mut rx = self.snapshots.clone();
+        let first = tokio::time::timeout(wait, rx.wait_for(|s| s.version > 0)).await;
+        match first {
+            Ok(Ok(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// What a run adds to the bare engine thread: the monitor, and where the
+/// thread's own figures go.
+pub struct Extras {
+    /// Alerts and kill triggers; `None`: none (tests of pacing).
+    pub monitor: Option<MonitorRun>,
+    pub metrics: Arc<EngineMetrics>,
+}
+
+impl Default for Extras {
+    fn default() -> Self {
+        Self {
+            monitor: None,
+            metrics: Arc::new(EngineMetrics::default()),
+        }
+    }
 }
 
 /// The UI's handle on the engine thread.
@@ -76,6 +146,8 @@ pub struct EngineThread {
     tx: mpsc::Sender<Request>,
     /// The engine's newest snapshot (a watch channel keeps only the latest).
     pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    /// Latency, alerts, webhook deliveries.
+    pub metrics: Arc<EngineMetrics>,
     /// The trade log's audit records, in the order the engine made them.
     pub log: mpsc::Receiver<Vec<LogEvent>>,
     /// This run's id in the store.
@@ -107,19 +179,58 @@ impl EngineThread {
         Self::spawn_with_wall(driver, store, pacing, source, feeds, wall)
     }
 
+    /// [`spawn`](Self::spawn) with a monitor and shared figures.
+    pub fn spawn_with<M: MarketSource + Send + 'static>(
+        driver: Driver<M>,
+        store: StoreHandle,
+        pacing: Pacing,
+        source: String,
+        feeds: Vec<Arc<FeedStats>>,
+        extras: Extras,
+    ) -> Self {
+        let wall = Arc::new(Monotonic(Instant::now()));
+        Self::spawn_full(driver, store, pacing, source, feeds, wall, extras)
+    }
+
     /// [`spawn`](Self::spawn), with scaled pacing measuring elapsed wall
     /// time on `wall` (only differences of its readings count): a test
     /// moves it by hand to check the pace exactly. The thread still sleeps
     /// on the real clock, at most [`TICK`] at a time, so it sees a moved
     /// clock within a tick.
     pub fn spawn_with_wall<M: MarketSource + Send + 'static>(
-        mut driver: Driver<M>,
+        driver: Driver<M>,
         store: StoreHandle,
         pacing: Pacing,
         source: String,
         feeds: Vec<Arc<FeedStats>>,
         wall: Arc<dyn WallClock>,
     ) -> Self {
+        Self::spawn_full(
+            driver,
+            store,
+            pacing,
+            source,
+            feeds,
+            wall,
+            Extras::default(),
+        )
+    }
+
+    /// Every option: the wall clock and the extras.
+    pub fn spawn_full<M: MarketSource + Send + 'static>(
+        mut driver: Driver<M>,
+        store: StoreHandle,
+        pacing: Pacing,
+        source: String,
+        feeds: Vec<Arc<FeedStats>>,
+        wall: Arc<dyn WallClock>,
+        extras: Extras,
+    ) -> Self {
+        let Extras {
+            mut monitor,
+            metrics,
+        } = extras;
+        driver.set_probe(Some(Box::new(LatencyProbe::new(metrics.clone()))));
         let (tx, rx) = mpsc::channel();
         let (snap_tx, snap_rx) = watch::channel(Arc::new(Snapshot::default()));
         let (log_tx, log_rx) = mpsc::channel();
@@ -127,7 +238,8 @@ impl EngineThread {
         let join = std::thread::Builder::new()
             .name("engine".into())
             .spawn(move || -> anyhow::Result<()> {
-                let mut sink = FanOutSink::new(store, log_tx);
+                let mut sink =
+                    FanOutSink::new(store, log_tx).with_audit_log(driver.engine.catalog().clone());
                 let mut builder = SnapshotBuilder::new();
                 let mut clock = match pacing {
                     Pacing::Scaled {
@@ -149,6 +261,10 @@ impl EngineThread {
                 let mut version = 0u64;
                 let mut last_publish = Instant::now() - TICK;
                 let mut rates = FeedRates::new(&feeds);
+                let mut last_check = Instant::now();
+                // (when, market events then) for the events-per-second figure.
+                let mut rate_mark = (Instant::now(), driver.market_events());
+                let mut events_per_sec = 0.0;
                 // A request that woke the thread from its sleep.
                 let mut woke: Option<Request> = None;
                 let result = loop {
@@ -163,8 +279,13 @@ impl EngineThread {
                     let mut next = woke.take().map_or_else(|| rx.try_recv(), Ok);
                     loop {
                         match next {
-                            Ok(Request::Command(c)) => {
-                                driver.command_at(driver.engine.clock(), c, &mut sink)?;
+                            Ok(Request::Command(c, origin, reply)) => {
+                                driver.command_from(driver.engine.clock(), c, origin, &mut sink)?;
+                                let outcome = sink.take_outcome();
+                                if let Some(reply) = reply {
+                                    // The asker may have given up: nothing to tell.
+                                    let _ = reply.send(outcome.unwrap_or_default());
+                                }
                             }
                             Ok(Request::Pace(p)) => {
                                 clock.pace(p, wall.now(), driver.engine.clock());
@@ -187,6 +308,21 @@ impl EngineThread {
                         // The end: show it at once.
                         last_publish = Instant::now() - TICK;
                     }
+                    if let Some(m) = monitor.as_mut()
+                        && last_check.elapsed() >= MONITOR_EVERY
+                    {
+                        last_check = Instant::now();
+                        let health: Vec<_> = feeds.iter().map(|f| f.health()).collect();
+                        if !m.check(&mut driver, &health, now, &mut sink)?.is_empty() {
+                            last_publish = Instant::now() - TICK;
+                        }
+                    }
+                    let dt = rate_mark.0.elapsed();
+                    if dt >= Duration::from_secs(1) {
+                        let n = driver.market_events();
+                        events_per_sec = n.saturating_sub(rate_mark.1) as f64 / dt.as_secs_f64();
+                        rate_mark = (Instant::now(), n);
+                    }
                     if last_publish.elapsed() >= TICK {
                         version += 1;
                         let mut snap = builder.build(&driver.engine, version, &source);
@@ -196,6 +332,7 @@ impl EngineThread {
                                 crate::summary::quarantined_of(&driver.engine, &r.health.venue);
                         }
                         snap.replay = clock.status();
+                        snap.events_per_sec = events_per_sec;
                         snap_tx.send_replace(Arc::new(snap));
                         last_publish = Instant::now();
                     }
@@ -213,16 +350,26 @@ impl EngineThread {
         Self {
             tx,
             snapshots: snap_rx,
+            metrics,
             log: log_rx,
             run_id,
             join,
         }
     }
 
-    /// Sends an operator command.
+    /// A handle for the control API.
+    pub fn handle(&self) -> EngineHandle {
+        EngineHandle {
+            tx: self.tx.clone(),
+            snapshots: self.snapshots.clone(),
+            metrics: self.metrics.clone(),
+        }
+    }
+
+    /// Sends an operator command, as a key sends it.
     pub fn send(&self, c: Command) -> anyhow::Result<()> {
         self.tx
-            .send(Request::Command(c))
+            .send(Request::Command(c, CommandOrigin::Key, None))
             .map_err(|_| anyhow::anyhow!("the engine thread has stopped"))
     }
 

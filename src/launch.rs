@@ -167,5 +167,10 @@ pub fn control_api(
     let path = token::token_path(&cfg.token_file)?;
     let token = token::load_or_create(&path)?;
     let server = ControlServer::start(addr, token, engine.handle())?;
+    // Where `ctl` finds an instance that asked for any port.
+    let at = token::addr_path(&path);
+    if let Err(e) = std::fs::write(&at, format!("{}\n", server.addr())) {
+        tracing::warn!(file = %at.display(), error = %e, "the API's address could not be written");
+    }
     Ok((server, path))
 }

@@ -9,6 +9,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod app;
+pub mod backtest;
 pub mod cli;
 pub mod cockpit;
 pub mod config;

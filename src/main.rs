@@ -98,6 +98,8 @@ enum Cmd {
     },
     /// Speak to a running instance (serve, or the cockpit with [control] enabled).
     Ctl(cli::ctl::CtlArgs),
+    /// Past data through the live engine: metrics, curves, walk-forward folds, sweeps.
+    Backtest(cli::backtest::BacktestArgs),
     /// Print the closed trades from the database, with totals per account.
     Trades(cli::trades::TradesArgs),
     /// Train the horizon models on historical bars and write their files.
@@ -246,6 +248,7 @@ fn main() -> ExitCode {
                 }),
             })
         }
+        Some(Cmd::Backtest(args)) => cli::backtest::run(cli.config.as_deref(), &args),
         Some(Cmd::Ctl(args)) => cli::ctl::run(cli.config.as_deref(), &args),
         Some(Cmd::Trades(args)) => cli::trades::run(cli.db.as_deref(), &args),
         Some(Cmd::Bench {

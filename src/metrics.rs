@@ -23,7 +23,6 @@ pub struct LatencyHistogram {
     /// Per bucket (not cumulative); the last is above every bound.
     buckets: [AtomicU64; LATENCY_BOUNDS_NS.len() + 1],
     sum_ns: AtomicU64,
-    count: AtomicU64,
 }
 
 impl LatencyHistogram {
@@ -35,7 +34,6 @@ impl LatencyHistogram {
             .unwrap_or(LATENCY_BOUNDS_NS.len());
         self.buckets[i].fetch_add(1, Ordering::Relaxed);
         self.sum_ns.fetch_add(ns, Ordering::Relaxed);
-        self.count.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Cumulative counts per bound (`le`), then the total, the sum in
@@ -47,7 +45,9 @@ impl LatencyHistogram {
             total += n.load(Ordering::Relaxed);
             out.push((*b, total));
         }
-        let count = self.count.load(Ordering::Relaxed);
+        // The count is the buckets' own total, so `+Inf` is never below a
+        // bound even when an observation lands between the reads.
+        let count = total + self.buckets[LATENCY_BOUNDS_NS.len()].load(Ordering::Relaxed);
         (out, self.sum_ns.load(Ordering::Relaxed), count)
     }
 }

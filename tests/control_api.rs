@@ -118,9 +118,17 @@ fn commands_from_the_api_enter_the_engine_in_order_with_the_keys() {
     let (status, body) = post("/v1/kill");
     assert_eq!(status, 200);
     assert!(body.contains("HALTED"), "{body}");
+    // Resuming over a latched kill switch: the engine refuses, 409.
+    let (status, body) = post("/v1/resume");
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body.contains("refused: the kill switch is latched"),
+        "{body}"
+    );
     // Re-arming is the cockpit's, typed.
     let (status, body) = post("/v1/rearm");
     assert_eq!(status, 403, "{body}");
+    assert!(body.contains("omni-tui --db"), "{body}");
     // An id that is not pending: 404 with the engine's outcome.
     let (status, body) = post("/v1/approve/987654");
     assert_eq!(status, 404);
@@ -146,6 +154,7 @@ fn commands_from_the_api_enter_the_engine_in_order_with_the_keys() {
         ("resume", "", "api"),
         ("pause", "", "key"),
         ("kill_switch", "", "api"),
+        ("resume", "", "api"),
         ("approve", "987654", "api"),
     ];
     let got: Vec<(&str, &str, &str)> = rows
@@ -158,6 +167,18 @@ fn commands_from_the_api_enter_the_engine_in_order_with_the_keys() {
     let texts: Vec<&str> = log.iter().map(|r| r.text.as_str()).collect();
     assert!(texts.contains(&"resume → ACTIVE (via API)"), "{texts:?}");
     assert!(texts.contains(&"pause → REDUCING"), "{texts:?}");
+}
+
+/// A child process killed when the test ends, however it ends.
+struct KillOnDrop(Option<std::process::Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
 }
 
 /// `omni-tui` in `dir`, with its state and data there and nothing of the
@@ -197,13 +218,16 @@ fn ctl_speaks_to_a_running_service_which_stops_cleanly_on_sigterm() {
     assert_eq!(code, 2);
     assert!(err.contains("no token file at"), "{err}");
 
-    let mut serve = omni(d)
+    let serve = omni(d)
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(d.join("serve.db"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("serve starts");
+    // Killed if the test fails before it stops the service itself.
+    let mut serve = KillOnDrop(Some(serve));
+    let serve = serve.0.as_mut().expect("child");
     let mut line = String::new();
     BufReader::new(serve.stdout.take().expect("stdout"))
         .read_line(&mut line)
@@ -225,6 +249,13 @@ fn ctl_speaks_to_a_running_service_which_stops_cleanly_on_sigterm() {
 
     let (code, out, err) = ctl(d, &url, &["status"]);
     assert_eq!(code, 0, "{err}");
+    // Without a scheme, http:// is meant; never another machine.
+    let bare = url.trim_start_matches("http://");
+    let (code, _, err) = ctl(d, bare, &["status"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = ctl(d, "http://192.0.2.1:8787", &["status"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not this machine"), "{err}");
     assert!(
         out.starts_with("DEMO  ACTIVE  approval MANUAL  kill switch off"),
         "{out}"
@@ -247,7 +278,7 @@ fn ctl_speaks_to_a_running_service_which_stops_cleanly_on_sigterm() {
     assert!(out.starts_with("kill switch → HALTED"), "{out}");
     // Wrong token: refused.
     let bad = d.join("bad.token");
-    std::fs::write(&bad, "nope\n").expect("write");
+    std::fs::write(&bad, format!("{}\n", "0".repeat(64))).expect("write");
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o600)).expect("chmod");
@@ -329,4 +360,24 @@ fn serve_refuses_to_listen_beyond_loopback() {
         "{err}"
     );
     assert!(out.stdout.is_empty(), "no ready line");
+}
+
+#[test]
+fn a_client_that_never_finishes_its_request_cannot_hold_a_stop() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (engine, _) = demo(dir.path(), "");
+    let token = token::load_or_create(&dir.path().join("t")).expect("token");
+    let server = ControlServer::start(any_port(), token, engine.handle()).expect("server");
+    let mut slow = std::net::TcpStream::connect(server.addr()).expect("connect");
+    write!(slow, "GET /v1/health HTTP/1.1\r\nHost: x\r\n").expect("half a request");
+    std::thread::sleep(Duration::from_millis(100));
+    let t = Instant::now();
+    server.stop();
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "stop took {:?}",
+        t.elapsed()
+    );
+    engine.stop().expect("engine");
 }

@@ -59,18 +59,32 @@ pub struct CtlArgs {
 pub fn run(config: Option<&Path>, args: &CtlArgs) -> anyhow::Result<()> {
     let loaded = setup::load_config(config)?;
     let control = &loaded.config.control;
-    let base = match &args.url {
-        Some(u) => u.trim_end_matches('/').to_string(),
-        None => format!(
-            "http://{}",
-            control
-                .listen_addr()
-                .map_err(|e| anyhow::anyhow!("[control] listen: {}", e.message))?
-        ),
-    };
     let path = match &args.token_file {
         Some(p) => p.clone(),
         None => token::token_path(&control.token_file)?,
+    };
+    let base = match &args.url {
+        Some(u) => loopback_url(u)?,
+        None => {
+            let mut addr = control
+                .listen_addr()
+                .map_err(|e| anyhow::anyhow!("[control] listen: {}", e.message))?;
+            // Port 0: the instance wrote the port it got beside its token.
+            if addr.port() == 0 {
+                let file = token::addr_path(&path);
+                let text = std::fs::read_to_string(&file).map_err(|_| {
+                    anyhow::anyhow!(
+                        "[control] listen has port 0 and {} does not say which port the instance got: is it running? (or give --url)",
+                        file.display()
+                    )
+                })?;
+                addr = text
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("{}: not an address", file.display()))?;
+            }
+            format!("http://{addr}")
+        }
     };
     if !path.exists() {
         anyhow::bail!(
@@ -82,7 +96,11 @@ pub fn run(config: Option<&Path>, args: &CtlArgs) -> anyhow::Result<()> {
     let client = Client {
         base,
         token,
-        http: reqwest::Client::builder().timeout(TIMEOUT).build()?,
+        // Never through a proxy: the token is for this machine only.
+        http: reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .no_proxy()
+            .build()?,
         runtime: tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?,
@@ -106,9 +124,71 @@ pub fn run(config: Option<&Path>, args: &CtlArgs) -> anyhow::Result<()> {
                 positions_text(&v)
             }
         }
-        CtlCommand::Orders => client.get("/v1/orders")?.to_string(),
-        CtlCommand::Opportunities => client.get("/v1/opportunities")?.to_string(),
-        CtlCommand::Feeds => client.get("/v1/feeds")?.to_string(),
+        CtlCommand::Orders => {
+            let v = client.get("/v1/orders")?;
+            if args.json {
+                v.to_string()
+            } else {
+                rows_text(
+                    &v,
+                    "no working orders",
+                    &[
+                        ("ID", "id", true),
+                        ("ACCOUNT", "account", false),
+                        ("INSTRUMENT", "instrument", false),
+                        ("VENUE", "venue", false),
+                        ("SIDE", "side", false),
+                        ("TYPE", "order_type", false),
+                        ("QTY", "qty", true),
+                        ("FILLED", "filled_qty", true),
+                        ("STATUS", "status", false),
+                        ("PURPOSE", "purpose", false),
+                    ],
+                )
+            }
+        }
+        CtlCommand::Opportunities => {
+            let v = client.get("/v1/opportunities")?;
+            if args.json {
+                v.to_string()
+            } else {
+                rows_text(
+                    &v,
+                    "no pending opportunities",
+                    &[
+                        ("ID", "id", true),
+                        ("KIND", "kind", false),
+                        ("INSTRUMENT", "instrument", false),
+                        ("TTL S", "expires_in_secs", true),
+                        ("GATE OK", "gate_approves", true),
+                        ("OF", "routed_accounts", true),
+                        ("AUTO", "auto_would_approve", false),
+                        ("FIRST REFUSAL", "gate_refusal", false),
+                    ],
+                )
+            }
+        }
+        CtlCommand::Feeds => {
+            let v = client.get("/v1/feeds")?;
+            if args.json {
+                v.to_string()
+            } else {
+                rows_text(
+                    &v,
+                    "no feeds (the demo market has none)",
+                    &[
+                        ("VENUE", "venue", false),
+                        ("STATE", "state", false),
+                        ("AGE S", "age_secs", true),
+                        ("MSG/S", "messages_per_sec", true),
+                        ("MESSAGES", "messages", true),
+                        ("DROPPED", "dropped", true),
+                        ("RECONNECTS", "reconnects", true),
+                        ("LAST ERROR", "last_error", false),
+                    ],
+                )
+            }
+        }
         c => {
             let path = match c {
                 CtlCommand::Pause => "/v1/pause".to_string(),
@@ -127,13 +207,18 @@ pub fn run(config: Option<&Path>, args: &CtlArgs) -> anyhow::Result<()> {
             if args.json {
                 v.to_string()
             } else {
-                // In the log's words (`pause → REDUCING`).
-                crate::app::log::command_text(
+                // In the log's words (`pause → REDUCING`), then the gate's
+                // verdict per account for an approval.
+                let mut text = crate::app::log::command_text(
                     s(&v, "command"),
                     s(&v, "argument"),
                     s(&v, "outcome"),
                     "key",
-                )
+                );
+                for verdict in v["verdicts"].as_array().into_iter().flatten() {
+                    text.push_str(&format!("\n  {}", verdict.as_str().unwrap_or("")));
+                }
+                text
             }
         }
     };
@@ -192,8 +277,68 @@ impl Client {
             .or_else(|| v.get("error"))
             .and_then(Value::as_str)
             .unwrap_or("no reason given");
-        anyhow::bail!("{path}: {} ({})", why, status.as_u16())
+        let verdicts: Vec<&str> = v["verdicts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        if verdicts.is_empty() {
+            anyhow::bail!("{path}: {} ({})", why, status.as_u16())
+        }
+        anyhow::bail!(
+            "{path}: {} ({}); {}",
+            why,
+            status.as_u16(),
+            verdicts.join("; ")
+        )
     }
+}
+
+/// `--url` as a base URL: `http://` is added when no scheme is given, and
+/// only a loopback host is accepted (the token never leaves the machine).
+fn loopback_url(u: &str) -> anyhow::Result<String> {
+    let full = if u.contains("://") {
+        u.to_string()
+    } else {
+        format!("http://{u}")
+    };
+    let url = reqwest::Url::parse(&full)
+        .map_err(|_| anyhow::anyhow!("--url {u}: not a URL such as http://127.0.0.1:8787"))?;
+    anyhow::ensure!(
+        url.scheme() == "http",
+        "--url {u}: the API speaks plain http on this machine"
+    );
+    let host = url.host_str().unwrap_or("");
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let local = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    anyhow::ensure!(
+        local,
+        "--url {u}: not this machine; the token is only sent to 127.0.0.1, ::1 or localhost (use an SSH tunnel)"
+    );
+    Ok(full.trim_end_matches('/').to_string())
+}
+
+/// Rows of objects as a table of the given (header, key, right-aligned)
+/// columns; `empty` when there are none.
+fn rows_text(v: &Value, empty: &str, cols: &[(&str, &str, bool)]) -> String {
+    let rows: Vec<Vec<String>> = v
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| cols.iter().map(|(_, k, _)| t(r, k)).collect())
+                .collect()
+        })
+        .unwrap_or_default();
+    if rows.is_empty() {
+        return empty.to_string();
+    }
+    let header: Vec<&str> = cols.iter().map(|(h, _, _)| *h).collect();
+    let right: Vec<bool> = cols.iter().map(|(_, _, r)| *r).collect();
+    table(&header, &rows, &right)
 }
 
 /// A string field, or "".

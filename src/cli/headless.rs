@@ -5,6 +5,7 @@
 use crate::config::LoadedConfig;
 use crate::config::MarketSource as Source;
 use crate::engine_thread::audit_log::Logged;
+use crate::monitor::MonitorRun;
 use crate::setup;
 use crate::signals::StopSignals;
 use crate::summary::Summary;
@@ -18,6 +19,7 @@ use omni_core::engine::Command;
 use omni_core::market::MarketSource;
 use omni_feeds::FeedHealth;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Options of the headless run.
@@ -74,6 +76,13 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
     let started = Instant::now();
     // Every order, fill, command and state change to the log file too.
     let mut logged = Logged::new(&mut store, loaded.catalog.clone());
+    // Alerts and kill triggers run here too.
+    let mut monitor = MonitorRun::new(
+        loaded.config.alerts.clone(),
+        loaded.config.kill_triggers.clone(),
+        Arc::new(crate::metrics::EngineMetrics::default()),
+        "HEADLESS",
+    )?;
     let sink = &mut logged;
     let source = if args.replay.is_some() {
         Source::Replay
@@ -83,7 +92,7 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
     let (summary, feeds): (Summary, Vec<FeedHealth>) = match source {
         Source::Demo => {
             let mut d = setup::demo_driver(&loaded, seed, restored)?;
-            let s = run_to_end(&mut d, sink, mode, args, None, &signals)?;
+            let s = run_to_end(&mut d, sink, mode, args, None, &signals, &mut monitor, &[])?;
             (s, Vec::new())
         }
         Source::Replay => {
@@ -96,7 +105,16 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
                 _ => None,
             };
             let mut d = setup::driver(&loaded, seed, restored, replay)?;
-            let s = run_to_end(&mut d, sink, mode, args, until, &signals)?;
+            let s = run_to_end(
+                &mut d,
+                sink,
+                mode,
+                args,
+                until,
+                &signals,
+                &mut monitor,
+                &stats,
+            )?;
             let feeds = stats
                 .iter()
                 .map(|f| f.health())
@@ -108,7 +126,17 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
             let secs = args
                 .duration
                 .ok_or_else(|| anyhow::anyhow!("a live source needs --duration SECS"))?;
-            run_live(&loaded, seed, restored, sink, mode, args, secs, &signals)?
+            run_live(
+                &loaded,
+                seed,
+                restored,
+                sink,
+                mode,
+                args,
+                secs,
+                &signals,
+                &mut monitor,
+            )?
         }
     };
     let elapsed = started.elapsed();
@@ -143,6 +171,7 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
 
 /// A source replayed as fast as the CPU allows: to its end, to `--events`,
 /// or to `until` in market time.
+#[allow(clippy::too_many_arguments)]
 fn run_to_end<M: MarketSource>(
     driver: &mut Driver<M>,
     store: &mut dyn AuditSink,
@@ -150,14 +179,25 @@ fn run_to_end<M: MarketSource>(
     args: &HeadlessArgs,
     until: Option<Timestamp>,
     signals: &StopSignals,
+    monitor: &mut MonitorRun,
+    feeds: &[Arc<omni_feeds::FeedStats>],
 ) -> anyhow::Result<Summary> {
     driver.command(Command::SetApprovalMode(mode), store)?;
+    // The monitor looks once a second of market time: the run stays a
+    // function of its inputs.
+    let mut next_check = driver.engine.clock().plus(SECOND);
     while driver.market_events() < args.events && signals.received().is_none() {
         if until.is_some_and(|u| driver.next_market_ts().is_none_or(|t| t > u)) {
             break;
         }
         if !driver.step(store)? {
             break;
+        }
+        let clock = driver.engine.clock();
+        if clock >= next_check {
+            let health: Vec<FeedHealth> = feeds.iter().map(|f| f.health()).collect();
+            monitor.check(driver, &health, clock, store)?;
+            next_check = clock.plus(SECOND);
         }
         if args.kill_after == Some(driver.market_events()) {
             driver.command(Command::KillSwitch, store)?;
@@ -178,6 +218,7 @@ fn run_live(
     args: &HeadlessArgs,
     secs: f64,
     signals: &StopSignals,
+    monitor: &mut MonitorRun,
 ) -> anyhow::Result<(Summary, Vec<FeedHealth>)> {
     let (feeds, source) = omni_feeds::live::start(
         &loaded.config.feeds,
@@ -193,11 +234,17 @@ fn run_live(
     driver.command_at(now(), Command::SetApprovalMode(mode), store)?;
     let t0 = Instant::now();
     let mut killed = false;
+    let mut last_check = Instant::now();
     while t0.elapsed().as_secs_f64() < secs
         && driver.market_events() < args.events
         && signals.received().is_none()
     {
         driver.run_until(now(), 100_000, store)?;
+        if last_check.elapsed() >= Duration::from_secs(1) {
+            last_check = Instant::now();
+            let health: Vec<FeedHealth> = stats.iter().map(|f| f.health()).collect();
+            monitor.check(&mut driver, &health, now(), store)?;
+        }
         if !killed && args.kill_after.is_some_and(|k| driver.market_events() >= k) {
             driver.command_at(now(), Command::KillSwitch, store)?;
             killed = true;

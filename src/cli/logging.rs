@@ -34,13 +34,18 @@ pub fn to_file(format: LogFormat) -> Option<WorkerGuard> {
     let dir = path.parent()?;
     std::fs::create_dir_all(dir).ok()?;
     let appender = tracing_appender::rolling::never(dir, "omni-tui.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // Not lossy: under a burst the writer waits rather than drop an audit line.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(appender);
     init(writer, format).then_some(guard)
 }
 
 /// Logs to stderr (the service).
 pub fn to_stderr(format: LogFormat) -> Option<WorkerGuard> {
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     init(writer, format).then_some(guard)
 }
 

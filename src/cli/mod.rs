@@ -1,6 +1,7 @@
 //! Command-line subcommands. `anyhow` lives here, at the edge.
 
 pub mod args;
+pub mod backtest;
 pub mod bench;
 pub mod bench_api;
 pub mod bench_frame;

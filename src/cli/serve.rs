@@ -52,7 +52,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             break;
         }
         if first.has_changed().is_err() {
-            break;
+            api.stop();
+            return started
+                .stop()
+                .and_then(|()| anyhow::bail!("the engine stopped before it published its state"));
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -85,8 +88,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         }
         std::thread::sleep(POLL);
     };
-    api.stop();
+    // The engine stops first: a stop signal means stop trading now; the
+    // API then answers 503 to whatever is still asking.
     let stopped = started.stop();
+    api.stop();
     tracing::info!("service stopped");
     match (result, stopped) {
         (Err(e), Ok(())) => Err(e),

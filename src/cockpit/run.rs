@@ -100,10 +100,12 @@ pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
     ratatui::restore();
+    // The engine first (trading stops now), then the API (at most its
+    // grace period for requests under way).
+    let stopped = started.stop();
     if let Some(api) = api {
         api.stop();
     }
-    let stopped = started.stop();
     tracing::info!("cockpit stopped");
     match result {
         Ok(Some(signal)) => {

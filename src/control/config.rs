@@ -12,7 +12,8 @@ pub struct ControlConfig {
     /// Serve the API from the cockpit too (`serve` always does).
     pub enabled: bool,
     /// Address to listen on: a loopback address only, since the API speaks
-    /// plain HTTP (port 0: any free port, written to the state directory).
+    /// plain HTTP (port 0: any free port, written to `control.addr` beside
+    /// the token, where `ctl` reads it).
     pub listen: String,
     /// The token file ("": `control.token` in the state directory). Made
     /// with mode 0600 if missing; refused if group or others may read it.

@@ -223,14 +223,7 @@ pub fn render(s: &Snapshot, m: &EngineMetrics) -> String {
     for f in &s.feeds {
         use omni_feeds::FeedState;
         let up = matches!(f.health.state, FeedState::Connected | FeedState::Replay);
-        o.sample(
-            "omni_feed_up",
-            &[
-                ("venue", &f.health.venue),
-                ("state", f.health.state.as_str()),
-            ],
-            u8::from(up),
-        );
+        o.sample("omni_feed_up", &[("venue", &f.health.venue)], u8::from(up));
     }
     o.family(
         "omni_feed_age_seconds",

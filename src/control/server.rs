@@ -38,9 +38,13 @@ struct Api {
 /// A running control API; [`ControlServer::stop`] ends it.
 pub struct ControlServer {
     addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    shutdown: Option<tokio::sync::watch::Sender<bool>>,
     join: Option<JoinHandle<()>>,
 }
+
+/// Longest a stop waits for requests under way (a client that never
+/// finishes its request must not hold the process).
+const STOP_GRACE: Duration = Duration::from_secs(2);
 
 impl ControlServer {
     /// Listens on `addr` (port 0: any free port; [`Self::addr`] says
@@ -54,7 +58,7 @@ impl ControlServer {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (tx, rx) = tokio::sync::watch::channel(false);
         let app = router(Api {
             engine,
             token: Arc::new(token),
@@ -70,13 +74,26 @@ impl ControlServer {
                             return;
                         }
                     };
+                    let stopping = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+                        let _ = rx.wait_for(|s| *s).await;
+                    };
                     let served = axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = rx.await;
-                        })
-                        .await;
-                    if let Err(e) = served {
-                        tracing::error!(error = %e, "control API stopped");
+                        .with_graceful_shutdown(stopping(rx.clone()));
+                    // Requests under way get STOP_GRACE; then the runtime
+                    // is dropped with whatever is left.
+                    let deadline = async {
+                        stopping(rx).await;
+                        tokio::time::sleep(STOP_GRACE).await;
+                    };
+                    tokio::select! {
+                        served = served => {
+                            if let Err(e) = served {
+                                tracing::error!(error = %e, "control API stopped");
+                            }
+                        }
+                        () = deadline => {
+                            tracing::warn!("control API: requests still open after the grace period were dropped");
+                        }
                     }
                 });
             })?;
@@ -93,14 +110,14 @@ impl ControlServer {
         self.addr
     }
 
-    /// Stops serving: requests under way finish first.
+    /// Stops serving: requests under way get two seconds to finish.
     pub fn stop(mut self) {
         self.halt();
     }
 
     fn halt(&mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
         if let Some(j) = self.join.take() {
             let _ = j.join();
@@ -147,7 +164,11 @@ async fn authenticate(State(api): State<Api>, req: Request, next: Next) -> Respo
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(|v| {
+            // The scheme is case-insensitive (RFC 9110).
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(token)
+        });
     let refusal = match presented {
         None => Some("missing bearer token (Authorization: Bearer <token from the token file>)"),
         Some(t) if !api.token.matches(t.trim()) => Some("wrong token"),
@@ -174,6 +195,13 @@ const FIRST_SNAPSHOT: Duration = Duration::from_secs(5);
 /// The engine's state to answer from, or the 503 that says there is none
 /// yet: a read never answers with an empty, made-up state.
 async fn snapshot(api: &Api) -> Result<Arc<Snapshot>, Response> {
+    if api.engine.snapshots.has_changed().is_err() {
+        // The engine thread has gone: its last state is no longer true.
+        return Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the engine has stopped",
+        ));
+    }
     api.engine.published(FIRST_SNAPSHOT).await.ok_or_else(|| {
         error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -191,8 +219,11 @@ async fn read<T: serde::Serialize>(api: &Api, view: impl Fn(&Snapshot) -> T) -> 
 }
 
 async fn health(State(api): State<Api>) -> Response {
-    let running = api.engine.snapshots.has_changed().is_ok();
-    read(&api, |s| views::health(s, running)).await
+    if api.engine.snapshots.has_changed().is_err() {
+        let body = serde_json::json!({ "status": "stopped" });
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    }
+    read(&api, |s| views::health(s, true)).await
 }
 
 async fn state(State(api): State<Api>) -> Response {
@@ -249,16 +280,24 @@ async fn act(api: &Api, c: Command) -> Response {
     );
     match api.engine.command(c, CommandOrigin::Api).await {
         None => error(StatusCode::SERVICE_UNAVAILABLE, "the engine has stopped"),
-        Some(outcome) => {
-            let status = if outcome == NOT_PENDING {
+        Some(reply) => {
+            // 404: nothing pending by that id; 409: the engine refused
+            // (resume while latched), or the gate refused the approval on
+            // every account it routes to.
+            let refused = reply.outcome.starts_with("refused")
+                || (!reply.verdicts.is_empty() && reply.approved == 0);
+            let status = if reply.outcome == NOT_PENDING {
                 StatusCode::NOT_FOUND
+            } else if refused {
+                StatusCode::CONFLICT
             } else {
                 StatusCode::OK
             };
             let body = json!({
                 "command": c.name(),
                 "argument": c.argument(),
-                "outcome": outcome,
+                "outcome": reply.outcome,
+                "verdicts": reply.verdicts,
             });
             (status, axum::Json(body)).into_response()
         }
@@ -280,7 +319,7 @@ async fn kill(State(api): State<Api>) -> Response {
 async fn rearm() -> Response {
     error(
         StatusCode::FORBIDDEN,
-        "re-arming is typed in the cockpit (R, then the confirmation), never sent from outside",
+        "re-arming is typed in the cockpit, never sent from outside: stop the service, run `omni-tui --db <its database>`, press R and type the confirmation, quit, start the service again",
     )
 }
 

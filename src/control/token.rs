@@ -20,8 +20,10 @@ pub enum TokenError {
     TooOpen { path: String, mode: u32 },
     #[error("{path}: {why}")]
     Io { path: String, why: String },
-    #[error("{path}: empty; delete it and a run makes a new token")]
-    Empty { path: String },
+    #[error(
+        "{path}: holds {len} characters, fewer than {MIN_LEN}: too short to be a secret (delete it, and the next run makes a new token)"
+    )]
+    TooShort { path: String, len: usize },
     #[error("no state directory for the token file: set [control] token_file")]
     NoStateDir,
 }
@@ -68,6 +70,15 @@ impl Token {
     }
 }
 
+/// Shortest token a file may hold: anything shorter is too easy to guess.
+pub const MIN_LEN: usize = 32;
+
+/// Where a running instance writes the address it listens on (beside its
+/// token), so `ctl` finds it when `[control] listen` asks for any port.
+pub fn addr_path(token: &Path) -> PathBuf {
+    token.with_file_name("control.addr")
+}
+
 /// Where the token lives: `token_file` if set, else
 /// `$XDG_STATE_HOME/omni-tui/control.token` (the data directory where
 /// there is no state directory).
@@ -93,9 +104,10 @@ pub fn load(path: &Path) -> Result<Token, TokenError> {
     check_private(path)?;
     let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
     let token = text.trim();
-    if token.is_empty() {
-        return Err(TokenError::Empty {
+    if token.len() < MIN_LEN {
+        return Err(TokenError::TooShort {
             path: path.display().to_string(),
+            len: token.len(),
         });
     }
     Ok(Token(token.to_string()))
@@ -111,13 +123,24 @@ pub fn load_or_create(path: &Path) -> Result<Token, TokenError> {
                 std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
             }
             let token = Token::generate().map_err(|e| io(path, e))?;
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            let mut f = opts.open(path).map_err(|e| io(path, e))?;
-            writeln!(f, "{}", token.0).map_err(|e| io(path, e))?;
-            Ok(token)
+            // Written whole to a private temporary file, then linked into
+            // place: a reader never sees a half-written token, and of two
+            // instances starting at once the second reads the first's.
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".control.token.")
+                .tempfile_in(dir)
+                .map_err(|e| io(path, e))?;
+            writeln!(tmp, "{}", token.0).map_err(|e| io(path, e))?;
+            tmp.as_file().sync_all().map_err(|e| io(path, e))?;
+            match std::fs::hard_link(tmp.path(), path) {
+                Ok(()) => Ok(token),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load(path),
+                Err(e) => Err(io(path, e)),
+            }
         }
         Err(e) => Err(io(path, e)),
     }
@@ -145,6 +168,20 @@ fn check_private(_path: &Path) -> Result<(), TokenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_token_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t");
+        std::fs::write(&path, "abc\n").expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        }
+        let e = load(&path).expect_err("short").to_string();
+        assert!(e.contains("3 characters, fewer than 32"), "{e}");
+    }
 
     #[test]
     fn a_token_never_prints_and_compares_exactly() {

@@ -45,7 +45,6 @@ pub struct State {
     pub orders: u64,
     pub fills: u64,
     pub trades: u64,
-    pub realized_pnl: Decimal,
 }
 
 #[derive(Debug, Serialize)]
@@ -203,7 +202,6 @@ pub fn state(s: &Snapshot) -> State {
         orders: s.counters.orders,
         fills: s.counters.fills,
         trades: s.counters.trades,
-        realized_pnl: s.counters.realized_pnl,
     }
 }
 

@@ -7,6 +7,7 @@ use super::audit_log::AuditLog;
 use crate::app::log::LogEvent;
 use omni_core::domain::{BinaryContract, Catalog, OrderId, OrderPurpose};
 use omni_core::engine::{Audit, AuditSink, SinkError};
+use omni_core::risk::Verdict;
 use omni_store::{StoreError, StoreHandle};
 use std::collections::HashMap;
 use std::sync::mpsc;
@@ -22,6 +23,17 @@ struct Working {
     binary: Option<BinaryContract>,
 }
 
+/// What a command came to: the engine's outcome and, for an approval, the
+/// gate's verdict on each routed account.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommandReply {
+    pub outcome: String,
+    /// `spot-a: APPROVED, size 0.01`, `spot-b: REFUSED halted: …`.
+    pub verdicts: Vec<String>,
+    /// How many of the verdicts approved.
+    pub approved: usize,
+}
+
 /// Hands every batch to the store and the trade log's records to the UI.
 pub struct FanOutSink {
     store: StoreHandle,
@@ -31,9 +43,12 @@ pub struct FanOutSink {
     /// Each order still working: a fill's row names its purpose and, for a
     /// binary contract, the contract.
     working: HashMap<OrderId, Working>,
-    /// The outcome of the last command recorded, until taken: the control
-    /// API answers a command with it.
-    outcome: Option<String>,
+    /// The outcome of the last command recorded, with the gate's verdicts
+    /// that followed it in the same batch, until taken: the control API
+    /// answers a command with it.
+    outcome: Option<CommandReply>,
+    /// Account names by id, for the verdicts' words.
+    accounts: Vec<String>,
     /// The log file's account of the run, if asked for.
     audit_log: Option<AuditLog>,
 }
@@ -48,6 +63,7 @@ impl FanOutSink {
             count: 0,
             working: HashMap::new(),
             outcome: None,
+            accounts: Vec::new(),
             audit_log: None,
         }
     }
@@ -55,12 +71,13 @@ impl FanOutSink {
     /// Also writes each batch to the log (`tracing`).
     #[must_use]
     pub fn with_audit_log(mut self, catalog: Catalog) -> Self {
+        self.accounts = catalog.accounts.iter().map(|a| a.name.clone()).collect();
         self.audit_log = Some(AuditLog::new(catalog));
         self
     }
 
     /// The outcome of the last command recorded since the last call.
-    pub fn take_outcome(&mut self) -> Option<String> {
+    pub fn take_outcome(&mut self) -> Option<CommandReply> {
         self.outcome.take()
     }
 
@@ -120,8 +137,35 @@ impl AuditSink for FanOutSink {
                         contract: w.and_then(|w| contract_of(w, &audits[i + 1..])),
                     });
                 }
+                Audit::Decision(d) if self.outcome.is_some() => {
+                    let name = self
+                        .accounts
+                        .get(d.account.index())
+                        .map_or("?", String::as_str);
+                    if let Some(r) = self.outcome.as_mut() {
+                        r.verdicts.push(match &d.verdict {
+                            Verdict::Approved => {
+                                r.approved += 1;
+                                format!("{name}: APPROVED, size {}", d.qty)
+                            }
+                            Verdict::Refused(why) => {
+                                format!("{name}: REFUSED {}: {}", why.reason.as_str(), why.detail)
+                            }
+                        });
+                    }
+                    events.push(LogEvent {
+                        seq,
+                        audit: a.clone(),
+                        purpose: None,
+                        contract: None,
+                    });
+                }
                 Audit::Command { outcome, .. } => {
-                    self.outcome = Some(outcome.clone());
+                    self.outcome = Some(CommandReply {
+                        outcome: outcome.clone(),
+                        verdicts: Vec::new(),
+                        approved: 0,
+                    });
                     events.push(LogEvent {
                         seq,
                         audit: a.clone(),

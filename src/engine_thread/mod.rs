@@ -79,7 +79,7 @@ enum Request {
     Command(
         Command,
         CommandOrigin,
-        Option<tokio::sync::oneshot::Sender<String>>,
+        Option<tokio::sync::oneshot::Sender<fanout::CommandReply>>,
     ),
     Pace(Pace),
     Stop,
@@ -100,7 +100,7 @@ impl EngineHandle {
     /// Sends a command from `origin` and waits for the engine's outcome
     /// (the text the log shows after the command). `None` if the engine
     /// thread has stopped.
-    pub async fn command(&self, c: Command, origin: CommandOrigin) -> Option<String> {
+    pub async fn command(&self, c: Command, origin: CommandOrigin) -> Option<fanout::CommandReply> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.tx.send(Request::Command(c, origin, Some(tx))).ok()?;
         rx.await.ok()

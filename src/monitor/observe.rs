@@ -2,7 +2,8 @@
 //! the engine, each broker's own positions (asked, not assumed), and the
 //! feeds' states.
 
-use super::rules::{AccountObs, BrokerObs, FeedObs, Observation};
+use super::rules::{AccountObs, BrokerObs, FeedObs, Observation, SILENT_SECS};
+use omni_core::domain::time::SECOND;
 use omni_core::domain::{AccountId, Catalog, Timestamp};
 use omni_core::driver::Driver;
 use omni_core::execution::{BrokerError, BrokerPosition};
@@ -71,6 +72,19 @@ pub fn observe<M: MarketSource>(
             }
         })
         .collect();
+    // Open positions per venue that quotes their instrument.
+    let exposed_on = |venue: &str| -> usize {
+        let Some(v) = catalog.venues.iter().find(|v| v.name == venue) else {
+            return 0;
+        };
+        engine
+            .portfolio()
+            .positions
+            .values()
+            .filter(|p| !p.is_flat() && catalog.instrument(p.key.instrument).venues.contains(&v.id))
+            .count()
+    };
+    let silent_after = SILENT_SECS * SECOND;
     Observation {
         now,
         kill_latched: engine.kill_latched(),
@@ -78,9 +92,18 @@ pub fn observe<M: MarketSource>(
         feeds: feeds
             .iter()
             .filter(|f| f.state != FeedState::Replay && f.state != FeedState::Idle)
-            .map(|f| FeedObs {
-                venue: f.venue.clone(),
-                live: f.state == FeedState::Connected,
+            .map(|f| {
+                let last = Timestamp(f.last_message_ns);
+                // Connected, but nothing for a while: down since its last
+                // frame (or since it connected, if none came).
+                let silent = f.state == FeedState::Connected
+                    && (f.last_message_ns == 0 || now.since(last) > silent_after);
+                FeedObs {
+                    venue: f.venue.clone(),
+                    live: f.state == FeedState::Connected && !silent,
+                    silent_since: (silent && f.last_message_ns > 0).then_some(last),
+                    exposed: exposed_on(&f.venue),
+                }
             })
             .collect(),
     }

@@ -5,8 +5,10 @@
 //!
 //! An alert fires once when its condition starts and again only after the
 //! condition has cleared, so a feed that stays down is one alert, not one
-//! a second. A kill trigger fires only while the kill switch is not
-//! latched: once engaged, re-arming is the operator's.
+//! a second. A kill trigger is the same: it fires when its condition
+//! starts (and the kill switch is not latched already), and after the
+//! operator re-arms it does not fire again until its condition has
+//! cleared: re-arming over a standing condition is the operator's call.
 
 use super::config::{AlertsConfig, KillTriggersConfig};
 use omni_core::domain::Timestamp;
@@ -73,11 +75,29 @@ pub enum BrokerObs {
 }
 
 /// One market-data feed at a check.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FeedObs {
     pub venue: String,
     /// Connected and receiving.
     pub live: bool,
+    /// When its last frame arrived, if it is connected but silent past
+    /// [`SILENT_SECS`]: down since then.
+    pub silent_since: Option<Timestamp>,
+    /// Open positions on instruments this venue quotes: what its silence
+    /// puts at risk.
+    pub exposed: usize,
+}
+
+/// A connected feed with no frame for this long counts as down: a socket
+/// that stays open while nothing arrives is not a live feed.
+pub const SILENT_SECS: i64 = 30;
+
+/// Open positions a down feed of `venue` puts at risk.
+fn exposed_on(obs: &Observation, venue: &str) -> usize {
+    obs.feeds
+        .iter()
+        .find(|f| f.venue == venue)
+        .map_or(0, |f| f.exposed)
 }
 
 /// An alert: the rule that fired and what is wrong, with its numbers.
@@ -112,6 +132,9 @@ pub struct Monitor {
     /// Alerts firing now, by key (`rule:subject`): not raised again until
     /// their condition clears.
     firing: BTreeSet<String>,
+    /// Kill triggers whose condition held at the last check: one fires
+    /// again only after its condition has cleared.
+    tripped: BTreeSet<KillTrigger>,
 }
 
 /// Whole seconds from `since` to `now`.
@@ -133,6 +156,7 @@ impl Monitor {
             broker_down_since: BTreeMap::new(),
             mismatches: BTreeMap::new(),
             firing: BTreeSet::new(),
+            tripped: BTreeSet::new(),
         }
     }
 
@@ -155,8 +179,14 @@ impl Monitor {
             }
         }
         self.firing = keys;
+        let holding = self.kill_triggers(obs);
+        let fresh = holding
+            .iter()
+            .find(|(t, _)| !self.tripped.contains(t))
+            .cloned();
+        self.tripped = holding.into_iter().map(|(t, _)| t).collect();
         if !obs.kill_latched
-            && let Some((trigger, why)) = self.kill_trigger(obs)
+            && let Some((trigger, why)) = fresh
         {
             raised.alerts.push(Alert {
                 rule: "kill_trigger",
@@ -174,9 +204,9 @@ impl Monitor {
             if f.live {
                 self.feed_down_since.remove(&f.venue);
             } else {
-                self.feed_down_since
-                    .entry(f.venue.clone())
-                    .or_insert(obs.now);
+                let since = f.silent_since.unwrap_or(obs.now);
+                let at = self.feed_down_since.entry(f.venue.clone()).or_insert(since);
+                *at = (*at).min(since);
             }
         }
         for a in &obs.accounts {
@@ -204,11 +234,11 @@ impl Monitor {
     /// Every alert whose condition holds now, keyed.
     fn alert_rules(&self, obs: &Observation, out: &mut Vec<(String, Alert)>) {
         let cfg = &self.alerts;
-        let open: usize = obs.accounts.iter().map(|a| a.open_positions).sum();
-        if cfg.feed_down_secs > 0 && open > 0 {
+        if cfg.feed_down_secs > 0 {
             for (venue, since) in &self.feed_down_since {
+                let open = exposed_on(obs, venue);
                 let down = secs(*since, obs.now);
-                if down >= i64::from(cfg.feed_down_secs) {
+                if open > 0 && down >= i64::from(cfg.feed_down_secs) {
                     out.push((
                         format!("feed_down:{venue}"),
                         Alert {
@@ -298,8 +328,14 @@ impl Monitor {
         }
     }
 
-    /// The first kill trigger whose condition holds, and why.
-    fn kill_trigger(&self, obs: &Observation) -> Option<(KillTrigger, String)> {
+    /// Every kill trigger whose condition holds, each once, and why.
+    fn kill_triggers(&self, obs: &Observation) -> Vec<(KillTrigger, String)> {
+        let mut out: Vec<(KillTrigger, String)> = Vec::new();
+        let mut hold = |t: KillTrigger, why: String| {
+            if !out.iter().any(|(x, _)| *x == t) {
+                out.push((t, why));
+            }
+        };
         let k = &self.kill;
         let hundred = Decimal::ONE_HUNDRED;
         if k.daily_loss_pct > Decimal::ZERO {
@@ -310,7 +346,7 @@ impl Monitor {
                 let lost = a.start_of_day_equity - a.equity;
                 let lost_pct = lost * hundred / a.start_of_day_equity;
                 if lost_pct >= k.daily_loss_pct {
-                    return Some((
+                    hold(
                         KillTrigger::DailyLoss,
                         format!(
                             "{} lost {} {} today, {}% of its start-of-day equity (limit {}%)",
@@ -320,19 +356,19 @@ impl Monitor {
                             lost_pct.round_dp(2),
                             k.daily_loss_pct
                         ),
-                    ));
+                    );
                 }
             }
         }
-        if k.max_trades > 0 && obs.trades_today() >= k.max_trades {
-            return Some((
+        if k.max_trades > 0 && obs.trades_today() > k.max_trades {
+            hold(
                 KillTrigger::Trades,
                 format!(
                     "{} entries today over every account (limit {})",
                     obs.trades_today(),
                     k.max_trades
                 ),
-            ));
+            );
         }
         if k.max_position_value_pct > Decimal::ZERO {
             for a in &obs.accounts {
@@ -348,7 +384,7 @@ impl Monitor {
                     } else {
                         "all".to_string()
                     };
-                    return Some((
+                    hold(
                         KillTrigger::PositionValue,
                         format!(
                             "{} holds {} {} in positions, {share} of its equity {} (limit {}%)",
@@ -358,21 +394,21 @@ impl Monitor {
                             a.equity.round_dp(2),
                             k.max_position_value_pct
                         ),
-                    ));
+                    );
                 }
             }
         }
-        if k.feed_down_secs > 0 && obs.exposed() {
+        if k.feed_down_secs > 0 {
             for (venue, since) in &self.feed_down_since {
                 let down = secs(*since, obs.now);
-                if down >= i64::from(k.feed_down_secs) {
-                    return Some((
+                if exposed_on(obs, venue) > 0 && down >= i64::from(k.feed_down_secs) {
+                    hold(
                         KillTrigger::FeedDown,
                         format!(
                             "feed {venue} down for {down} s with positions open (limit {} s)",
                             k.feed_down_secs
                         ),
-                    ));
+                    );
                 }
             }
         }
@@ -384,18 +420,18 @@ impl Monitor {
                 if let Some(since) = self.broker_down_since.get(&a.name) {
                     let down = secs(*since, obs.now);
                     if down >= i64::from(k.broker_down_secs) {
-                        return Some((
+                        hold(
                             KillTrigger::BrokerDown,
                             format!(
                                 "{}: broker unreachable for {down} s with {} position(s) open (limit {} s)",
                                 a.name, a.open_positions, k.broker_down_secs
                             ),
-                        ));
+                        );
                     }
                 }
             }
         }
-        None
+        out
     }
 }
 
@@ -447,10 +483,17 @@ mod tests {
         }
     }
 
+    /// The binance feed, live or not, with `exposed` positions on what it quotes.
     fn feed(live: bool) -> Vec<FeedObs> {
+        feed_with(live, 0)
+    }
+
+    fn feed_with(live: bool, exposed: usize) -> Vec<FeedObs> {
         vec![FeedObs {
             venue: "binance".into(),
             live,
+            exposed,
+            ..FeedObs::default()
         }]
     }
 
@@ -461,51 +504,43 @@ mod tests {
     #[test]
     fn a_feed_down_alerts_after_its_time_only_while_exposed_and_once() {
         let mut m = Monitor::new(alerts_on(), triggers_off());
-        let mut exposed = account("spot");
-        exposed.open_positions = 2;
-        // Down but flat: no alert, however long.
-        assert!(
-            m.check(&at(0, vec![account("spot")], feed(false)))
-                .alerts
-                .is_empty()
-        );
-        assert!(
-            m.check(&at(40, vec![account("spot")], feed(false)))
-                .alerts
-                .is_empty()
-        );
+        let a = || vec![account("spot")];
+        // Down but nothing open on what it quotes: no alert, however long.
+        assert!(m.check(&at(0, a(), feed(false))).alerts.is_empty());
+        assert!(m.check(&at(40, a(), feed(false))).alerts.is_empty());
         // Exposed: the down time counts from when it went down.
-        let r = m.check(&at(41, vec![exposed.clone()], feed(false)));
+        let r = m.check(&at(41, a(), feed_with(false, 2)));
         assert_eq!(rules(&r), ["feed_down"]);
         assert_eq!(
             r.alerts[0].text,
             "feed binance down for 41 s with 2 positions open"
         );
         // Still down: not again.
-        assert!(
-            m.check(&at(42, vec![exposed.clone()], feed(false)))
-                .alerts
-                .is_empty()
-        );
+        assert!(m.check(&at(42, a(), feed_with(false, 2))).alerts.is_empty());
         // Back, then down again: a new episode, a new alert after 30 s.
-        assert!(
-            m.check(&at(43, vec![exposed.clone()], feed(true)))
-                .alerts
-                .is_empty()
-        );
-        assert!(
-            m.check(&at(50, vec![exposed.clone()], feed(false)))
-                .alerts
-                .is_empty()
-        );
-        assert!(
-            m.check(&at(79, vec![exposed.clone()], feed(false)))
-                .alerts
-                .is_empty()
-        );
+        assert!(m.check(&at(43, a(), feed_with(true, 2))).alerts.is_empty());
+        assert!(m.check(&at(50, a(), feed_with(false, 2))).alerts.is_empty());
+        assert!(m.check(&at(79, a(), feed_with(false, 2))).alerts.is_empty());
         assert_eq!(
-            rules(&m.check(&at(80, vec![exposed], feed(false)))),
+            rules(&m.check(&at(80, a(), feed_with(false, 2)))),
             ["feed_down"]
+        );
+    }
+
+    #[test]
+    fn a_connected_feed_that_went_silent_is_down_since_its_last_frame() {
+        let mut m = Monitor::new(alerts_on(), triggers_off());
+        let silent = vec![FeedObs {
+            venue: "kraken".into(),
+            live: false,
+            silent_since: Some(Timestamp::from_secs(1_700_000_000)),
+            exposed: 1,
+        }];
+        let r = m.check(&at(35, vec![account("spot")], silent));
+        assert_eq!(rules(&r), ["feed_down"]);
+        assert_eq!(
+            r.alerts[0].text,
+            "feed kraken down for 35 s with 1 position open"
         );
     }
 
@@ -638,15 +673,43 @@ mod tests {
         };
         let (mut a, mut b) = (account("a"), account("b"));
         a.trades_today = 6;
-        b.trades_today = 3;
+        b.trades_today = 4;
+        // The limit itself is allowed; one more is not.
         assert_eq!(
             trigger(k.clone(), &at(0, vec![a.clone(), b.clone()], vec![])),
             None
         );
-        b.trades_today = 4;
+        b.trades_today = 5;
         let (t, why) = trigger(k, &at(0, vec![a, b], vec![])).expect("fires");
         assert_eq!(t, KillTrigger::Trades);
-        assert_eq!(why, "10 entries today over every account (limit 10)");
+        assert_eq!(why, "11 entries today over every account (limit 10)");
+    }
+
+    #[test]
+    fn after_a_re_arm_a_standing_trigger_waits_for_its_condition_to_clear() {
+        let k = KillTriggersConfig {
+            max_trades: 1,
+            ..triggers_off()
+        };
+        let quiet = AlertsConfig {
+            kill_switch: false,
+            ..alerts_on()
+        };
+        let mut m = Monitor::new(quiet, k);
+        let mut a = account("spot");
+        a.trades_today = 2;
+        let mut o = at(0, vec![a.clone()], vec![]);
+        assert!(m.check(&o).kill.is_some());
+        o.kill_latched = true;
+        assert_eq!(m.check(&o).kill, None, "latched: nothing to do");
+        // Re-armed, the condition still standing: no new kill.
+        o.kill_latched = false;
+        assert_eq!(m.check(&o).kill, None);
+        // A new day clears it; the next breach fires again.
+        a.trades_today = 0;
+        assert_eq!(m.check(&at(1, vec![a.clone()], vec![])).kill, None);
+        a.trades_today = 2;
+        assert!(m.check(&at(2, vec![a], vec![])).kill.is_some());
     }
 
     #[test]
@@ -683,12 +746,10 @@ mod tests {
             ..alerts_on()
         };
         let mut m = Monitor::new(quiet, k);
-        let flat = account("spot");
-        let mut exposed = account("spot");
-        exposed.open_positions = 1;
-        assert_eq!(m.check(&at(0, vec![flat.clone()], feed(false))).kill, None);
-        assert_eq!(m.check(&at(100, vec![flat], feed(false))).kill, None);
-        let r = m.check(&at(100, vec![exposed.clone()], feed(false)));
+        let a = || vec![account("spot")];
+        assert_eq!(m.check(&at(0, a(), feed(false))).kill, None);
+        assert_eq!(m.check(&at(100, a(), feed(false))).kill, None);
+        let r = m.check(&at(100, a(), feed_with(false, 1)));
         let (t, why) = r.kill.expect("fires");
         assert_eq!(t, KillTrigger::FeedDown);
         assert_eq!(
@@ -699,7 +760,7 @@ mod tests {
             |a| a.rule == "kill_trigger" && a.text == format!("kill trigger feed_down: {why}")
         ));
         // Latched: the trigger does not fire again.
-        let mut latched = at(101, vec![exposed], feed(false));
+        let mut latched = at(101, a(), feed_with(false, 1));
         latched.kill_latched = true;
         assert_eq!(m.check(&latched).kill, None);
     }

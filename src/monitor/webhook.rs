@@ -28,8 +28,13 @@ pub struct AlertBody {
 
 /// The sender's handle: dropping it ends the thread once the queue is sent.
 pub struct Webhook {
-    tx: mpsc::Sender<AlertBody>,
+    tx: Option<mpsc::Sender<AlertBody>>,
+    /// Closed when the sender thread has posted everything queued.
+    done: mpsc::Receiver<()>,
 }
+
+/// Longest an exit waits for queued alerts to be posted.
+const DRAIN: Duration = Duration::from_secs(5);
 
 /// The URL as it may be logged: scheme, host and port only (a webhook's
 /// path and query often carry its secret).
@@ -45,6 +50,7 @@ impl Webhook {
     pub fn start(url: &str, metrics: Arc<EngineMetrics>) -> anyhow::Result<Self> {
         let url = reqwest::Url::parse(url)?;
         let (tx, rx) = mpsc::channel::<AlertBody>();
+        let (done_tx, done) = mpsc::channel::<()>();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -52,6 +58,8 @@ impl Webhook {
         std::thread::Builder::new()
             .name("webhook".into())
             .spawn(move || {
+                // Dropped when the thread ends: the owner's wait is over.
+                let _done = done_tx;
                 let shown = redacted(&url);
                 while let Ok(body) = rx.recv() {
                     let json = match serde_json::to_vec(&body) {
@@ -94,12 +102,23 @@ impl Webhook {
                     }
                 }
             })?;
-        Ok(Self { tx })
+        Ok(Self { tx: Some(tx), done })
     }
 
     /// Queues one alert.
     pub fn send(&self, body: AlertBody) {
         // The thread only ends when this handle is dropped.
-        let _ = self.tx.send(body);
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(body);
+        }
+    }
+}
+
+impl Drop for Webhook {
+    /// Lets the alerts already queued go out (an alert raised just before
+    /// a stop is the one that matters), waiting at most [`DRAIN`].
+    fn drop(&mut self) {
+        self.tx.take();
+        let _ = self.done.recv_timeout(DRAIN);
     }
 }

@@ -179,11 +179,6 @@ CREATE TABLE alerts (
 "#,
 ];
 
-/// The first version whose `commands` say where each came from (a reader
-/// of an older database, read-only so not migrated, reads them as `key`)
-/// and that keeps `alerts` (an older one has none).
-pub const COMMAND_ORIGIN_VERSION: i64 = 5;
-
 /// The first version whose `trades` keep a contract's direction, strike and
 /// settle price; a reader of an older database (read-only, so not migrated)
 /// reads them as NULL.

@@ -42,7 +42,7 @@ pub enum Command {
 
 /// The condition that engaged the kill switch on its own
 /// (`[kill_triggers]`, evaluated by the run's monitor).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KillTrigger {
     /// An account lost more than the configured share of its start-of-day equity.

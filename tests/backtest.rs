@@ -83,6 +83,21 @@ fn the_same_inputs_and_seed_give_a_byte_identical_report() {
         .map(|k| k["trades"]["trades"].as_u64().unwrap_or(0))
         .sum();
     assert_eq!(per_kind, trades);
+    // Each kind's curve ends at its capital plus its realised P&L.
+    let d = |v: &serde_json::Value| -> rust_decimal::Decimal {
+        v.as_str().and_then(|s| s.parse().ok()).expect("a decimal string")
+    };
+    for k in r["by_kind"].as_array().expect("kinds") {
+        let ret = &k["returns"];
+        if k["trades"]["trades"].as_u64() > Some(0) {
+            assert_eq!(
+                d(&ret["end_equity"]) - d(&ret["start_equity"]),
+                d(&k["trades"]["net_pnl"]),
+                "{}",
+                k["kind"]
+            );
+        }
+    }
     for key in [
         "total_return",
         "sharpe",

@@ -66,6 +66,10 @@ pub struct AccountReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct KindReport {
     pub kind: String,
+    /// Return figures of the kind's own curve: the starting equity of the
+    /// accounts that traded it, plus the P&L of its closed trades as they
+    /// close (positions still open at a sample are not in it).
+    pub returns: ReturnFigures,
     pub trades: TradeFigures,
 }
 
@@ -128,6 +132,31 @@ fn share(v: &[bool]) -> f64 {
     }
 }
 
+/// A kind's curve: the starting equity of the accounts its trades were on,
+/// plus its realised P&L at each sample.
+fn kind_curve(o: &Outcome, trades: &[&ClosedTrade]) -> Vec<Decimal> {
+    let mut accounts: Vec<usize> = trades.iter().map(|t| t.account.index()).collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let capital: Decimal = accounts
+        .iter()
+        .filter_map(|a| o.equity.get(*a).and_then(|e| e.first()))
+        .sum();
+    let mut closed: Vec<(Timestamp, Decimal)> = trades.iter().map(|t| (t.closed, t.pnl)).collect();
+    closed.sort_by_key(|(t, _)| *t);
+    let (mut i, mut pnl) = (0, Decimal::ZERO);
+    o.times
+        .iter()
+        .map(|t| {
+            while i < closed.len() && closed[i].0 <= *t {
+                pnl += closed[i].1;
+                i += 1;
+            }
+            capital + pnl
+        })
+        .collect()
+}
+
 /// Builds the report of `o`.
 pub fn build(catalog: &Catalog, setup: Setup, o: &Outcome) -> Report {
     let samples = o.times.len();
@@ -157,30 +186,20 @@ pub fn build(catalog: &Catalog, setup: Setup, o: &Outcome) -> Report {
             }
         })
         .collect();
+    let kind_report = |name: &str, of: &dyn Fn(&ClosedTrade) -> bool| {
+        let mine: Vec<&ClosedTrade> = o.trades.iter().filter(|t| of(t)).collect();
+        KindReport {
+            kind: name.to_string(),
+            returns: metrics::returns(&kind_curve(o, &mine), STEP_SECS),
+            trades: metrics::trades(&mine.iter().map(|t| outcome_of(t)).collect::<Vec<_>>()),
+        }
+    };
     let mut by_kind: Vec<KindReport> = OpportunityKind::ALL
         .iter()
-        .map(|&k| KindReport {
-            kind: k.as_str().to_string(),
-            trades: metrics::trades(
-                &o.trades
-                    .iter()
-                    .filter(|t| t.kind == Some(k))
-                    .map(outcome_of)
-                    .collect::<Vec<_>>(),
-            ),
-        })
+        .map(|&k| kind_report(k.as_str(), &|t: &ClosedTrade| t.kind == Some(k)))
         .collect();
-    let other: Vec<TradeOutcome> = o
-        .trades
-        .iter()
-        .filter(|t| t.kind.is_none())
-        .map(outcome_of)
-        .collect();
-    if !other.is_empty() {
-        by_kind.push(KindReport {
-            kind: "other".into(),
-            trades: metrics::trades(&other),
-        });
+    if o.trades.iter().any(|t| t.kind.is_none()) {
+        by_kind.push(kind_report("other", &|t: &ClosedTrade| t.kind.is_none()));
     }
     // Buy and hold of each instrument that traded, from its first mark.
     let traded: Vec<_> = catalog
@@ -403,6 +422,13 @@ pub fn text(r: &Report) -> String {
             s,
             "{}",
             returns_row(&format!("  {} ({})", a.name, a.currency), &a.returns)
+        );
+    }
+    for k in r.by_kind.iter().filter(|k| k.trades.trades > 0) {
+        let _ = writeln!(
+            s,
+            "{}",
+            returns_row(&format!("  {} trades", k.kind), &k.returns)
         );
     }
     for h in &r.buy_and_hold {

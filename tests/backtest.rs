@@ -85,7 +85,9 @@ fn the_same_inputs_and_seed_give_a_byte_identical_report() {
     assert_eq!(per_kind, trades);
     // Each kind's curve ends at its capital plus its realised P&L.
     let d = |v: &serde_json::Value| -> rust_decimal::Decimal {
-        v.as_str().and_then(|s| s.parse().ok()).expect("a decimal string")
+        v.as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("a decimal string")
     };
     for k in r["by_kind"].as_array().expect("kinds") {
         let ret = &k["returns"];

@@ -30,6 +30,11 @@ pub struct ServeArgs {
 /// so it exits 0; a failure to flush the store does not.
 pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let signals = StopSignals::install()?;
+    // Refused before anything starts: no run is opened in the database.
+    if let Some(a) = args.listen {
+        crate::control::config::loopback_only(a)
+            .map_err(|why| anyhow::anyhow!("--listen: {why}"))?;
+    }
     let mut loaded = setup::load_config(args.config.as_deref())?;
     let started = launch::start(
         &mut loaded,

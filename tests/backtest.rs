@@ -243,7 +243,7 @@ fn a_sweep_ranks_every_combination_and_each_row_reproduces_by_its_command() {
 #[test]
 fn wrong_input_is_said_in_a_sentence() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 9] = [
         (&["--bars", "DOGE/USD=x.csv"], "no instrument `DOGE/USD`"),
         (&["--bars", "BTC/USDT"], "expected INSTRUMENT=FILE"),
         (
@@ -259,6 +259,15 @@ fn wrong_input_is_said_in_a_sentence() {
             "--rank luck: one of",
         ),
         (&["--set", "risk.no_such=1"], "no_such"),
+        (
+            &["--sweep", "market.demo.basis_bps=1,2"],
+            "the market section decides the input",
+        ),
+        (
+            &["--sweep", "risk.max_position_pct=5,25", "--folds", "3"],
+            "--folds and --plot are for one run",
+        ),
+        (&["--folds", "1"], "--folds 1: at least 2"),
     ];
     for (args, want) in cases {
         let (code, _, err) = backtest(dir.path(), args);
@@ -266,4 +275,40 @@ fn wrong_input_is_said_in_a_sentence() {
         assert!(err.contains(want), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
+}
+
+#[test]
+fn wider_bars_are_refused_and_empty_folds_are_reported_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let five = fixtures().join("binance_spot");
+    let file = std::fs::read_dir(&five)
+        .expect("fixture dir")
+        .filter_map(Result::ok)
+        .flat_map(|d| {
+            std::fs::read_dir(d.path())
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+        })
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with("_5m.csv"));
+    if let Some(file) = file {
+        let spec = format!("BTC/USDT={}", file.display());
+        let (code, _, err) = backtest(dir.path(), &["--bars", &spec]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("M5 bars; a backtest takes minute bars"),
+            "{err}"
+        );
+    }
+    // 400 folds of six hours: most hold no bar; they are said, not fatal.
+    let mut args: Vec<&str> = SHORT.to_vec();
+    args.extend(["--approve", "all", "--folds", "400", "--json"]);
+    let (code, out, err) = backtest(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    let folds = v["walk_forward"]["folds"].as_array().expect("folds");
+    assert_eq!(folds.len(), 400);
+    assert!(folds.iter().any(|f| f["empty"] == true));
+    assert!(folds.iter().any(|f| f["empty"] == false));
 }

@@ -1,7 +1,7 @@
 //! Bar files as a market source, by a model stated in a few lines. Each bar
 //! is walked as four mids: its open at the bar's start, then the extreme
-//! nearer the open (the low of a bar that closed up, the high of one that
-//! closed down) a third of the way in, the other extreme two thirds in, and
+//! nearer the open (the high on a tie) a third of the way in, the other
+//! extreme two thirds in, and
 //! the close at its end, where the bar itself is delivered too, as a
 //! venue's completed bar. At each of those instants every venue that lists
 //! the instrument quotes the mid with the series' spread (`spread_bps` of
@@ -46,7 +46,7 @@ pub struct BarSource {
 
 impl BarSource {
     /// The events of `series` up to `to` (bar close times, inclusive;
-    /// `None`: no bound), those before `from` as history.
+    /// `None`: no bound); bars that open before `from` as history.
     pub fn new(series: &[BarSeries], from: Option<Timestamp>, to: Option<Timestamp>) -> Self {
         let mut events: Vec<(Timestamp, usize, MarketEvent)> = Vec::new();
         for (si, s) in series.iter().enumerate() {
@@ -66,14 +66,19 @@ impl BarSource {
                     close: b.close,
                     volume: b.volume,
                 };
-                if from.is_some_and(|f| close_ts < f) {
+                // A bar that opened before `from` is history: no quote of
+                // it is live, so nothing trades before `from`.
+                if from.is_some_and(|f| b.ts < f) {
                     events.push((close_ts, si, MarketEvent::History(bar)));
                     continue;
                 }
-                let (first, second) = if b.close >= b.open {
-                    (b.low, b.high)
-                } else {
+                // The extreme nearer the open first (the high on a tie): the
+                // order never depends on where the bar closed, so the path
+                // does not tell the engine the close before its time.
+                let (first, second) = if b.high - b.open <= b.open - b.low {
                     (b.high, b.low)
+                } else {
+                    (b.low, b.high)
                 };
                 let third = width / 3;
                 let path = [
@@ -208,6 +213,29 @@ mod tests {
         }
     }
 
+    fn one_venue(bars: Vec<HistBar>) -> BarSeries {
+        BarSeries {
+            instrument: InstrumentId(0),
+            timeframe: Timeframe::M1,
+            bars,
+            quotes: vec![QuoteModel {
+                venue: VenueId(0),
+                half_spread: Decimal::ZERO,
+                top_qty: dec!(1),
+            }],
+            tick: dec!(0.01),
+        }
+    }
+
+    fn mids(s: BarSeries) -> Vec<(i64, Decimal)> {
+        BarSource::new(&[s], None, None)
+            .filter_map(|e| match e {
+                MarketEvent::Quote(q) => Some((q.ts.nanos() / 1_000_000_000, q.bid)),
+                _ => None,
+            })
+            .collect()
+    }
+
     #[test]
     fn a_bar_is_walked_open_near_extreme_far_extreme_close() {
         let up = HistBar {
@@ -218,26 +246,9 @@ mod tests {
             close: dec!(104),
             volume: dec!(1),
         };
-        let s = BarSeries {
-            instrument: InstrumentId(0),
-            timeframe: Timeframe::M1,
-            bars: vec![up],
-            quotes: vec![QuoteModel {
-                venue: VenueId(0),
-                half_spread: Decimal::ZERO,
-                top_qty: dec!(1),
-            }],
-            tick: dec!(0.01),
-        };
-        let mids: Vec<(i64, Decimal)> = BarSource::new(&[s], None, None)
-            .filter_map(|e| match e {
-                MarketEvent::Quote(q) => Some((q.ts.nanos() / 1_000_000_000, q.bid)),
-                _ => None,
-            })
-            .collect();
-        // A bar that closed up went to its low first.
+        // The low (2 away) is nearer the open than the high (5 away).
         assert_eq!(
-            mids,
+            mids(one_venue(vec![up])),
             vec![
                 (0, dec!(100)),
                 (20, dec!(98)),
@@ -245,14 +256,26 @@ mod tests {
                 (60, dec!(104))
             ]
         );
+        // Closing down instead changes nothing but the close: the path
+        // never tells the close before its time.
+        let down = HistBar {
+            close: dec!(99),
+            ..up
+        };
+        assert_eq!(
+            mids(one_venue(vec![down])),
+            vec![
+                (0, dec!(100)),
+                (20, dec!(98)),
+                (40, dec!(105)),
+                (60, dec!(99))
+            ]
+        );
     }
 
     #[test]
     fn each_instant_quotes_every_venue_and_the_bar_comes_at_its_close() {
         let s = BarSeries {
-            instrument: InstrumentId(0),
-            timeframe: Timeframe::M1,
-            bars: vec![bar(0, dec!(100)), bar(1, dec!(101))],
             quotes: vec![
                 QuoteModel {
                     venue: VenueId(0),
@@ -265,7 +288,7 @@ mod tests {
                     top_qty: dec!(1),
                 },
             ],
-            tick: dec!(0.01),
+            ..one_venue(vec![bar(0, dec!(100)), bar(1, dec!(101))])
         };
         let src = BarSource::new(std::slice::from_ref(&s), None, None);
         assert_eq!(src.peek_ts(), Some(Timestamp::from_secs(0)));
@@ -284,11 +307,16 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // Bounds are on close times; what closes before `from` is history.
+        // A bar that opened before `from` is history, with no quote.
         let cut: Vec<MarketEvent> =
-            BarSource::new(&[s], Some(Timestamp::from_secs(120)), None).collect();
+            BarSource::new(&[s], Some(Timestamp::from_secs(60)), None).collect();
         assert_eq!(cut.len(), 10);
         assert!(matches!(cut[0], MarketEvent::History(b) if b.close == dec!(100)));
+        assert!(
+            cut[1..]
+                .iter()
+                .all(|e| !matches!(e, MarketEvent::History(_)))
+        );
         assert!(matches!(cut[7], MarketEvent::Bar(b) if b.close == dec!(101)));
     }
 }

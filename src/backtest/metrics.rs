@@ -42,11 +42,14 @@ pub struct ReturnFigures {
     /// mean(step returns) / sd(step returns) × √(steps per year), risk-free 0.
     pub sharpe: f64,
     /// mean(step returns) / downside deviation × √(steps per year), where
-    /// the downside deviation is √(mean(min(r, 0)²)) over every step.
-    pub sortino: f64,
+    /// the downside deviation is √(mean(min(r, 0)²)) over every step;
+    /// `None` when no step lost (unbounded for a rising curve, 0 / 0 for a
+    /// flat one).
+    pub sortino: Option<f64>,
     /// Largest fall from a running peak, as a share of the peak (0.1 = 10 %).
     pub max_drawdown: f64,
-    /// Longest time below a running peak, seconds.
+    /// Longest time below a running peak, seconds: from the peak to the
+    /// first sample back at it (or to the end, if it never came back).
     pub max_drawdown_secs: i64,
     /// annual return / max drawdown (`None` without an annual return or
     /// without a drawdown).
@@ -116,18 +119,28 @@ pub fn returns(equity: &[Decimal], step_secs: i64) -> ReturnFigures {
     }
     let down = (r.iter().map(|x| x.min(0.0).powi(2)).sum::<f64>() / n).sqrt();
     if down > 0.0 {
-        out.sortino = mean / down * per_year.sqrt();
+        out.sortino = Some(mean / down * per_year.sqrt());
     }
     let (mut peak, mut peak_i) = (f(start), 0usize);
     let mut longest = 0usize;
+    let mut under = false;
     for (i, e) in equity.iter().map(|e| f(*e)).enumerate() {
         if e >= peak {
+            // Back at (or above) the peak: the time under water ends here.
+            if under {
+                longest = longest.max(i - peak_i);
+                under = false;
+            }
             peak = e;
             peak_i = i;
         } else {
+            under = true;
             out.max_drawdown = out.max_drawdown.max(1.0 - e / peak);
-            longest = longest.max(i - peak_i);
         }
+    }
+    // Still under water at the end.
+    if under {
+        longest = longest.max(equity.len() - 1 - peak_i);
     }
     out.max_drawdown_secs = longest as i64 * step_secs;
     if out.max_drawdown > 0.0 {
@@ -199,10 +212,14 @@ mod tests {
         assert!(close(r.volatility, sd * per_year.sqrt()));
         assert!(close(r.sharpe, mean / sd * per_year.sqrt()));
         let down = (0.01f64 / 3.0).sqrt();
-        assert!(close(r.sortino, mean / down * per_year.sqrt()));
-        // Peak 110, trough 99: 10 %, one step below the peak.
+        assert!(close(
+            r.sortino.expect("a losing step"),
+            mean / down * per_year.sqrt()
+        ));
+        // Peak 110, trough 99: 10 %, from the peak (step 1) to the new
+        // high (step 3).
         assert!(close(r.max_drawdown, 0.1));
-        assert_eq!(r.max_drawdown_secs, 10 * 86_400);
+        assert_eq!(r.max_drawdown_secs, 2 * 10 * 86_400);
         // Thirty days: (1.21)^(365/30) − 1.
         let annual = r.annual_return.expect("30 days are annualised");
         assert!(close(annual, 1.21f64.powf(365.0 / 30.0) - 1.0));
@@ -216,14 +233,10 @@ mod tests {
         assert_eq!((r.annual_return, r.calmar), (None, None));
         let flat = returns(&[dec!(50); 5], 60);
         assert_eq!(
-            (
-                flat.total_return,
-                flat.sharpe,
-                flat.sortino,
-                flat.max_drawdown
-            ),
-            (0.0, 0.0, 0.0, 0.0)
+            (flat.total_return, flat.sharpe, flat.max_drawdown),
+            (0.0, 0.0, 0.0)
         );
+        assert_eq!(flat.sortino, None);
         assert_eq!(returns(&[], 60), ReturnFigures::default());
     }
 
@@ -239,10 +252,24 @@ mod tests {
             dec!(11),
         ];
         let r = returns(&eq, 60);
-        // 10 → 8 is 20 %; 10 → 7 is 30 %. Below 10 from step 1 to 3 (3
-        // steps), then step 5 (1 step, below the peak reached at step 4).
+        // 10 → 8 is 20 %; 10 → 7 is 30 %. Under water from step 0 to its
+        // recovery at step 4 (4 steps), then from step 4 to step 6 (2).
         assert!(close(r.max_drawdown, 0.3));
-        assert_eq!(r.max_drawdown_secs, 3 * 60);
+        assert_eq!(r.max_drawdown_secs, 4 * 60);
+        // 10, 9, 10: one step down, back at the second step.
+        assert_eq!(
+            returns(&[dec!(10), dec!(9), dec!(10)], 60).max_drawdown_secs,
+            120
+        );
+        // Never back: to the end.
+        assert_eq!(
+            returns(&[dec!(10), dec!(9), dec!(9.5)], 60).max_drawdown_secs,
+            120
+        );
+        // A flat curve is never under water.
+        assert_eq!(returns(&[dec!(5); 4], 60).max_drawdown_secs, 0);
+        // A curve that never loses has no Sortino.
+        assert_eq!(returns(&[dec!(1), dec!(2), dec!(3)], 60).sortino, None);
     }
 
     fn t(pnl: Decimal) -> TradeOutcome {

@@ -28,6 +28,8 @@ pub struct Fold {
     pub trades: usize,
     pub win_rate: f64,
     pub net_pnl: rust_decimal::Decimal,
+    /// No market data fell in this fold: its figures are zeros.
+    pub empty: bool,
 }
 
 /// The spread of the folds' figures.
@@ -41,13 +43,19 @@ pub struct FoldSpread {
     pub positive: usize,
 }
 
-/// Min, median, max.
+/// Min, median (the mean of the middle two for an even count), max.
 fn spread(mut v: Vec<f64>) -> [f64; 3] {
     if v.is_empty() {
         return [0.0; 3];
     }
     v.sort_by(f64::total_cmp);
-    [v[0], v[v.len() / 2], v[v.len() - 1]]
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    [v[0], median, v[n - 1]]
 }
 
 /// Splits `[from, to]` into `n` equal spans of time and runs each afresh
@@ -68,7 +76,24 @@ pub fn walk_forward(
         let a = from.plus(width * k as i64);
         // Folds share no event: each ends a nanosecond before the next.
         let b = if k + 1 == n { to } else { a.plus(width - 1) };
-        let o = run::run(loaded, input, Some(a), Some(b), mode, seed)?;
+        let o = match run::run(loaded, input, Some(a), Some(b), mode, seed) {
+            Ok(o) => o,
+            Err(e) if e.is::<run::NoData>() => {
+                folds.push(Fold {
+                    from: report::time(a),
+                    to: report::time(b),
+                    total_return: 0.0,
+                    sharpe: 0.0,
+                    max_drawdown: 0.0,
+                    trades: 0,
+                    win_rate: 0.0,
+                    net_pnl: rust_decimal::Decimal::ZERO,
+                    empty: true,
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let r = report::build(
             &loaded.catalog,
             report::Setup {
@@ -88,11 +113,13 @@ pub fn walk_forward(
             trades: r.overall.trades.trades,
             win_rate: r.overall.trades.win_rate,
             net_pnl: r.overall.trades.net_pnl,
+            empty: false,
         });
     }
+    let full = || folds.iter().filter(|f| !f.empty);
     Ok(FoldSpread {
-        total_return: spread(folds.iter().map(|f| f.total_return).collect()),
-        sharpe: spread(folds.iter().map(|f| f.sharpe).collect()),
+        total_return: spread(full().map(|f| f.total_return).collect()),
+        sharpe: spread(full().map(|f| f.sharpe).collect()),
         positive: folds.iter().filter(|f| f.total_return > 0.0).count(),
         folds,
     })
@@ -113,6 +140,10 @@ pub fn parse_axis(arg: &str) -> anyhow::Result<SweepAxis> {
         .split_once('=')
         .ok_or_else(|| anyhow::anyhow!("--sweep {arg}: expected KEY=V1,V2,… (for example scanners.forex.min_confidence=0.55,0.6)"))?;
     let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).collect();
+    anyhow::ensure!(
+        !key.trim().starts_with("market."),
+        "{key}: the market section decides the input, which a sweep builds once; sweep settings of the engine, risk, scanners, paper broker or approval"
+    );
     anyhow::ensure!(
         !key.trim().is_empty() && !values.is_empty(),
         "--sweep {arg}: expected KEY=V1,V2,…"
@@ -159,11 +190,11 @@ pub fn configure(
     let mut table: toml::Table = toml::from_str(base_text)?;
     for (key, value) in sets {
         let parsed: toml::Table = toml::from_str(&format!("v = {value}"))
-            .map_err(|e| anyhow::anyhow!("--sweep {key}={value}: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("{key}={value}: {e}"))?;
         let v = parsed
             .get("v")
             .cloned()
-            .ok_or_else(|| anyhow::anyhow!("--sweep {key}={value}: no value"))?;
+            .ok_or_else(|| anyhow::anyhow!("{key}={value}: no value"))?;
         let mut t = &mut table;
         let parts: Vec<&str> = key.split('.').collect();
         for p in &parts[..parts.len() - 1] {
@@ -171,7 +202,9 @@ pub fn configure(
                 .entry(p.to_string())
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));
             t = entry.as_table_mut().ok_or_else(|| {
-                anyhow::anyhow!("--sweep {key}: `{p}` is not a table of the configuration")
+                anyhow::anyhow!(
+                    "{key}: `{p}` is not a table of the configuration (a list such as `venues` cannot be set by key)"
+                )
             })?;
         }
         t.insert(parts[parts.len() - 1].to_string(), v);
@@ -186,7 +219,7 @@ pub struct SweepRow {
     pub settings: Vec<(String, String)>,
     pub total_return: f64,
     pub sharpe: f64,
-    pub sortino: f64,
+    pub sortino: Option<f64>,
     pub max_drawdown: f64,
     pub calmar: Option<f64>,
     pub trades: usize,
@@ -213,16 +246,19 @@ impl SweepRow {
     }
 
     /// The figure `--rank` names; higher is better (drawdown is negated).
-    pub fn metric(&self, name: &str) -> Option<f64> {
+    /// `Some(None)`: the figure is undefined for this row (no losing step
+    /// for Sortino, no loss for profit factor, no annual return for
+    /// Calmar), which ranks last; `None`: no such metric.
+    pub fn metric(&self, name: &str) -> Option<Option<f64>> {
         Some(match name {
-            "total_return" | "return" => self.total_return,
-            "sharpe" => self.sharpe,
+            "total_return" | "return" => Some(self.total_return),
+            "sharpe" => Some(self.sharpe),
             "sortino" => self.sortino,
-            "calmar" => self.calmar.unwrap_or(f64::MIN),
-            "max_drawdown" | "drawdown" => -self.max_drawdown,
-            "win_rate" => self.win_rate,
-            "profit_factor" => self.profit_factor.unwrap_or(f64::INFINITY),
-            "trades" => self.trades as f64,
+            "calmar" => self.calmar,
+            "max_drawdown" | "drawdown" => Some(-self.max_drawdown),
+            "win_rate" => Some(self.win_rate),
+            "profit_factor" => self.profit_factor,
+            "trades" => Some(self.trades as f64),
             _ => return None,
         })
     }
@@ -288,6 +324,7 @@ mod tests {
     #[test]
     fn spreads_are_min_median_max() {
         assert_eq!(spread(vec![3.0, 1.0, 2.0]), [1.0, 2.0, 3.0]);
+        assert_eq!(spread(vec![4.0, 1.0]), [1.0, 2.5, 4.0]);
         assert_eq!(spread(vec![]), [0.0; 3]);
     }
 }

@@ -111,16 +111,25 @@ pub struct Report {
     pub trade_list: Vec<TradeRow>,
 }
 
-fn time(t: Timestamp) -> String {
+/// A time as the report writes it.
+pub fn time(t: Timestamp) -> String {
     t.to_datetime()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// A trade as the metrics read it. Turnover is the notional traded: entry
+/// and exit of a position, the stake (once) of a binary contract, whose
+/// "exit price" is its payout per unit, not a trade.
 fn outcome_of(t: &ClosedTrade) -> TradeOutcome {
+    let turnover = if t.contract.is_some() {
+        t.qty.abs() * t.entry_price
+    } else {
+        t.qty.abs() * (t.entry_price + t.exit_price)
+    };
     TradeOutcome {
         pnl: t.pnl,
         fees: t.fees,
-        turnover: t.qty.abs() * (t.entry_price + t.exit_price),
+        turnover,
     }
 }
 
@@ -311,8 +320,13 @@ fn returns_row(label: &str, r: &ReturnFigures) -> String {
         pct(r.total_return),
         maybe(r.annual_return, pct),
         ratio(r.sharpe),
-        ratio(r.sortino),
-        pct(-r.max_drawdown),
+        maybe(r.sortino, ratio),
+        // −0 would print as −0.00 %.
+        pct(if r.max_drawdown > 0.0 {
+            -r.max_drawdown
+        } else {
+            0.0
+        }),
         duration(r.max_drawdown_secs),
         maybe(r.calmar, ratio)
     )

@@ -64,6 +64,11 @@ impl<M: MarketSource> MarketSource for Bounded<M> {
     }
 }
 
+/// There is no market data to trade between the bounds.
+#[derive(Debug, thiserror::Error)]
+#[error("no market data between --from and --to")]
+pub struct NoData;
+
 /// What one run produced.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
@@ -145,7 +150,7 @@ fn drive<M: MarketSource>(
     seed: u64,
 ) -> anyhow::Result<Outcome> {
     let Some(first) = source.peek_ts() else {
-        anyhow::bail!("no market data between --from and --to");
+        return Err(NoData.into());
     };
     let mut driver = setup::driver(loaded, seed, RestoredState::default(), source)?;
     let mut sink = Trades::default();
@@ -157,10 +162,9 @@ fn drive<M: MarketSource>(
         }
         _ => first,
     };
-    anyhow::ensure!(
-        driver.next_market_ts().is_some(),
-        "no market data between --from and --to"
-    );
+    if driver.next_market_ts().is_none() {
+        return Err(NoData.into());
+    }
     let accounts = loaded.catalog.accounts.len();
     let instruments: Vec<InstrumentId> = loaded.catalog.instruments.iter().map(|i| i.id).collect();
     let mut out = Outcome {
@@ -231,6 +235,14 @@ pub fn load_bars(
             })?;
         let series = omni_research::history::load_series(path, *offset)
             .with_context(|| format!("--bars {instrument}={file}"))?;
+        // The engine builds its minute bars from the quotes; it takes a
+        // venue's own bars only at its scanners' timeframe (M1), and one
+        // wider bar would silence the minute scanners for the whole run.
+        anyhow::ensure!(
+            series.timeframe == omni_core::domain::Timeframe::M1,
+            "--bars {instrument}={file}: {} bars; a backtest takes minute bars (the scanners run on M1)",
+            series.timeframe.as_str()
+        );
         if !series.bad_rows.is_empty() {
             // Said, never silently dropped.
             eprintln!(

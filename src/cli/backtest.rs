@@ -170,6 +170,12 @@ pub fn run(config: Option<&Path>, args: &BacktestArgs) -> anyhow::Result<()> {
     if let (Some(f), Some(t)) = (from, to) {
         anyhow::ensure!(f < t, "--from must be before --to");
     }
+    if let Some(n) = args.folds {
+        anyhow::ensure!(
+            n >= 2,
+            "--folds {n}: at least 2 (one fold is the whole run)"
+        );
+    }
     let files: Vec<String> = match &input {
         Input::Recorded { files, .. } => files.iter().map(|f| f.display().to_string()).collect(),
         Input::Bars(_) if args.bars.is_empty() => loaded
@@ -193,17 +199,11 @@ pub fn run(config: Option<&Path>, args: &BacktestArgs) -> anyhow::Result<()> {
     };
 
     if !args.sweep.is_empty() {
-        return sweep(
-            &text,
-            &origin,
-            &dir,
-            &sets,
-            &input,
-            (from, to),
-            mode,
-            seed,
-            args,
+        anyhow::ensure!(
+            args.folds.is_none() && args.plot.is_none(),
+            "--sweep runs a table of results: --folds and --plot are for one run (run a row's command with them)"
         );
+        return sweep(&text, &origin, &dir, &sets, &input, (from, to), mode, args);
     }
 
     let started = Instant::now();
@@ -218,13 +218,9 @@ pub fn run(config: Option<&Path>, args: &BacktestArgs) -> anyhow::Result<()> {
     let report = report::build(&loaded.catalog, setup, &outcome);
     let folds = match args.folds {
         Some(n) => {
-            let span = match (from, to) {
-                (Some(f), Some(t)) => (f, t),
-                _ => {
-                    let (a, b) = run::span(&loaded, &input)?;
-                    (from.unwrap_or(a).max(a), to.unwrap_or(b).min(b))
-                }
-            };
+            // The folds split the data's span, within --from and --to.
+            let (a, b) = run::span(&loaded, &input)?;
+            let span = (from.unwrap_or(a).max(a), to.unwrap_or(b).min(b));
             Some(backtest::walk_forward(
                 &loaded, &input, span, n, mode, seed,
             )?)
@@ -262,6 +258,10 @@ fn folds_text(f: &backtest::FoldSpread) -> String {
         "win rate"
     );
     for x in &f.folds {
+        if x.empty {
+            s.push_str(&format!("{:<22} {:<22} no market data\n", x.from, x.to));
+            continue;
+        }
         s.push_str(&format!(
             "{:<22} {:<22} {:>+8.2}% {:>7.2} {:>+7.2}% {:>7} {:>8.1}%\n",
             x.from,
@@ -302,9 +302,22 @@ fn base_command() -> Vec<String> {
         if a.starts_with("--sweep=") || a.starts_with("--rank=") || a == "--json" {
             continue;
         }
-        out.push(a);
+        out.push(shell_quoted(&a));
     }
     out
+}
+
+/// `s` as a shell reads it back: bare when it is plain, else in single
+/// quotes.
+fn shell_quoted(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+%".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -316,7 +329,6 @@ fn sweep(
     input: &Input,
     (from, to): (Option<Timestamp>, Option<Timestamp>),
     mode: ApprovalMode,
-    seed: u64,
     args: &BacktestArgs,
 ) -> anyhow::Result<()> {
     let axes = args
@@ -360,6 +372,9 @@ fn sweep(
                         let Some((combo, loaded)) = configs.get(i) else {
                             break;
                         };
+                        // A row's seed is its configuration's unless --seed
+                        // says, as its printed command would run it.
+                        let seed = args.seed.unwrap_or(loaded.config.general.seed);
                         let r = run::run(loaded, input, from, to, mode, seed).map(|o| {
                             let setup = report::Setup {
                                 input: String::new(),
@@ -394,8 +409,9 @@ fn sweep(
     );
     // Best first; ties keep the grid's order.
     table.sort_by(|a, b| {
-        let (x, y) = (a.metric(&args.rank), b.metric(&args.rank));
-        y.unwrap_or(f64::MIN).total_cmp(&x.unwrap_or(f64::MIN))
+        // Undefined figures rank last.
+        let key = |r: &SweepRow| r.metric(&args.rank).flatten().unwrap_or(f64::NEG_INFINITY);
+        key(b).total_cmp(&key(a))
     });
     let command = base_command();
     let mut out = std::io::stdout().lock();
@@ -417,11 +433,11 @@ fn sweep(
             .join(" ");
         let _ = writeln!(
             out,
-            "{:>3}  {:>+8.2}% {:>7.2} {:>7.2} {:>+7.2}% {:>7} {:>7.1}%  {settings}",
+            "{:>3}  {:>+8.2}% {:>7.2} {:>7} {:>+7.2}% {:>7} {:>7.1}%  {settings}",
             i + 1,
             r.total_return * 100.0,
             r.sharpe,
-            r.sortino,
+            r.sortino.map_or("–".to_string(), |v| format!("{v:.2}")),
             -r.max_drawdown * 100.0,
             r.trades,
             r.win_rate * 100.0

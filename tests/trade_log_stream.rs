@@ -318,3 +318,30 @@ fn a_binary_round_trip_reads_the_same_streamed_and_stored() {
     // And the stream's rows are the store's, every one.
     assert_eq!(rows(&log), read_log(&reader, log.len()).expect("read"));
 }
+
+#[test]
+fn a_commands_verdicts_are_the_decisions_of_its_own_batch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let loaded = common::load("");
+    let (_, restored, store) =
+        setup::open_store(Some(&dir.path().join("v.db")), &loaded, "test", SEED).expect("store");
+    let (tx, _rx) = mpsc::channel();
+    let mut sink = FanOutSink::new(store, tx).with_audit_log(loaded.catalog.clone());
+    let mut driver = setup::demo_driver(&loaded, SEED, restored).expect("demo");
+    let start = driver.market().start();
+    // A command nobody takes the outcome of, then the auto-free flow of
+    // approve-all decisions: none of them is the command's.
+    driver
+        .command(
+            Command::SetApprovalMode(omni_core::approval::config::ApprovalMode::All),
+            &mut sink,
+        )
+        .expect("approve all");
+    driver
+        .run_until(start.plus(120 * SECOND), usize::MAX, &mut sink)
+        .expect("run");
+    let reply = sink.take_outcome().expect("the command's outcome");
+    assert_eq!(reply.outcome, "approval mode ALL");
+    assert!(reply.verdicts.is_empty(), "{:?}", reply.verdicts.len());
+    sink.close().expect("close");
+}

@@ -115,6 +115,10 @@ impl AuditSink for FanOutSink {
             return Ok(());
         }
         let mut events = Vec::new();
+        // A command's verdicts are the decisions of its own batch: later
+        // decisions (the auto policy's, a trigger's command nobody waits
+        // on) are not its.
+        let mut after_command = false;
         for (i, a) in audits.iter().enumerate() {
             let seq = self.count + 1 + i as i64;
             match a {
@@ -137,7 +141,7 @@ impl AuditSink for FanOutSink {
                         contract: w.and_then(|w| contract_of(w, &audits[i + 1..])),
                     });
                 }
-                Audit::Decision(d) if self.outcome.is_some() => {
+                Audit::Decision(d) if after_command => {
                     let name = self
                         .accounts
                         .get(d.account.index())
@@ -161,6 +165,7 @@ impl AuditSink for FanOutSink {
                     });
                 }
                 Audit::Command { outcome, .. } => {
+                    after_command = true;
                     self.outcome = Some(CommandReply {
                         outcome: outcome.clone(),
                         verdicts: Vec::new(),

@@ -68,12 +68,7 @@ pub fn start(
     let metrics = Arc::new(EngineMetrics::default());
     let monitor = |label: &str| -> anyhow::Result<Extras> {
         Ok(Extras {
-            monitor: Some(MonitorRun::new(
-                loaded.config.alerts.clone(),
-                loaded.config.kill_triggers.clone(),
-                metrics.clone(),
-                label,
-            )?),
+            monitor: Some(MonitorRun::for_run(&loaded.config, metrics.clone(), label)?),
             metrics: metrics.clone(),
         })
     };

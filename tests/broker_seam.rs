@@ -3,53 +3,16 @@
 //! engine's portfolio after a whole pipeline run.
 
 mod common;
+#[path = "common/unreachable.rs"]
+mod unreachable;
 
 use omni_core::approval::config::ApprovalMode;
-use omni_core::domain::{AccountId, Order, OrderId, OrderStatus, Timestamp};
+use omni_core::domain::{AccountId, OrderStatus};
 use omni_core::engine::{Audit, Command, RestoredState};
-use omni_core::execution::{
-    Balance, Broker, BrokerError, BrokerPosition, ExecutionReport, OpenOrder,
-};
 use omni_tui::setup;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-
-/// A broker whose connection is down: it takes nothing and answers nothing.
-struct Unreachable;
-
-impl Unreachable {
-    fn down() -> BrokerError {
-        BrokerError::Unavailable {
-            broker: "unreachable".into(),
-            reason: "connection refused".into(),
-        }
-    }
-}
-
-impl Broker for Unreachable {
-    fn name(&self) -> &str {
-        "unreachable"
-    }
-    fn submit(&mut self, _: &Order, _: Timestamp) -> Result<(), BrokerError> {
-        Err(Self::down())
-    }
-    fn cancel(&mut self, _: AccountId, _: OrderId, _: Timestamp) -> Result<(), BrokerError> {
-        Err(Self::down())
-    }
-    fn cancel_all(&mut self, _: AccountId, _: Timestamp) -> Result<usize, BrokerError> {
-        Err(Self::down())
-    }
-    fn open_orders(&self, _: AccountId) -> Result<Vec<OpenOrder>, BrokerError> {
-        Err(Self::down())
-    }
-    fn positions(&self, _: AccountId) -> Result<Vec<BrokerPosition>, BrokerError> {
-        Err(Self::down())
-    }
-    fn balances(&self, _: AccountId) -> Result<Vec<Balance>, BrokerError> {
-        Err(Self::down())
-    }
-    fn advance(&mut self, _: Timestamp, _: &mut Vec<ExecutionReport>) {}
-}
+use unreachable::Unreachable;
 
 #[test]
 fn a_broker_that_is_down_refuses_only_its_own_accounts_orders() {

@@ -7,6 +7,8 @@
 mod common;
 #[path = "common/http.rs"]
 mod http;
+#[path = "common/unreachable.rs"]
+mod unreachable;
 
 use omni_core::approval::config::ApprovalMode;
 use omni_core::domain::time::SECOND;
@@ -27,6 +29,7 @@ use omni_tui::setup;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+use unreachable::Unreachable;
 
 /// A broker that takes everything and remembers nothing: its books say
 /// flat whatever was traded.
@@ -55,41 +58,6 @@ impl Broker for Forgetful {
         Ok(Vec::new())
     }
     fn advance(&mut self, _: Timestamp, _: &mut Vec<ExecutionReport>) {}
-}
-
-/// A broker whose connection is down.
-struct Unreachable;
-
-impl Broker for Unreachable {
-    fn name(&self) -> &str {
-        "unreachable"
-    }
-    fn submit(&mut self, _: &Order, _: Timestamp) -> Result<(), BrokerError> {
-        Err(down())
-    }
-    fn cancel(&mut self, _: AccountId, _: OrderId, _: Timestamp) -> Result<(), BrokerError> {
-        Err(down())
-    }
-    fn cancel_all(&mut self, _: AccountId, _: Timestamp) -> Result<usize, BrokerError> {
-        Err(down())
-    }
-    fn open_orders(&self, _: AccountId) -> Result<Vec<OpenOrder>, BrokerError> {
-        Err(down())
-    }
-    fn positions(&self, _: AccountId) -> Result<Vec<BrokerPosition>, BrokerError> {
-        Err(down())
-    }
-    fn balances(&self, _: AccountId) -> Result<Vec<Balance>, BrokerError> {
-        Err(down())
-    }
-    fn advance(&mut self, _: Timestamp, _: &mut Vec<ExecutionReport>) {}
-}
-
-fn down() -> BrokerError {
-    BrokerError::Unavailable {
-        broker: "unreachable".into(),
-        reason: "connection refused".into(),
-    }
 }
 
 #[test]
@@ -164,13 +132,7 @@ fn a_kill_trigger_engages_the_latched_kill_switch_named_and_alerts_reach_the_web
     let driver = setup::demo_driver(&loaded, 5, restored).expect("demo");
     let from = driver.market().start().plus(PREROLL_SECS * SECOND);
     let metrics = Arc::new(EngineMetrics::default());
-    let monitor = MonitorRun::new(
-        loaded.config.alerts.clone(),
-        loaded.config.kill_triggers.clone(),
-        metrics.clone(),
-        "DEMO",
-    )
-    .expect("monitor");
+    let monitor = MonitorRun::for_run(&loaded.config, metrics.clone(), "DEMO").expect("monitor");
     let engine = EngineThread::spawn_with(
         driver,
         store,

@@ -47,13 +47,9 @@ fn demo_run(db: &Path, secs: i64) -> (i64, Vec<Vec<LogEvent>>) {
         .command(Command::KillSwitch, &mut sink)
         .expect("kill");
     // The monitor's alert about it goes down the same stream.
-    let mut monitor = MonitorRun::new(
-        loaded.config.alerts.clone(),
-        loaded.config.kill_triggers.clone(),
-        Arc::new(EngineMetrics::default()),
-        "DEMO",
-    )
-    .expect("monitor");
+    let mut monitor =
+        MonitorRun::for_run(&loaded.config, Arc::new(EngineMetrics::default()), "DEMO")
+            .expect("monitor");
     let now = driver.engine.clock();
     let raised = monitor
         .check(&mut driver, &[], now, &mut sink)

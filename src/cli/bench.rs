@@ -46,12 +46,11 @@ impl ProcessProbe for Timer {
     }
 }
 
-fn percentile(sorted: &[u32], p: f64) -> u32 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
+/// The `p` quantile (0–1) of sorted values, nearest rank; the default
+/// (zero) of an empty list. Every bench reports with it.
+pub fn percentile<T: Copy + Default>(sorted: &[T], p: f64) -> T {
+    let i = (sorted.len().saturating_sub(1) as f64 * p).round() as usize;
+    sorted.get(i).copied().unwrap_or_default()
 }
 
 /// Runs the demo pipeline (approve-all, paper broker, SQLite writer on a

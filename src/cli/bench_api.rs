@@ -10,14 +10,6 @@ use reqwest::Method;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-/// Percentile of sorted values.
-fn pct(sorted: &[u128], p: f64) -> u128 {
-    sorted
-        .get(((sorted.len().saturating_sub(1)) as f64 * p).round() as usize)
-        .copied()
-        .unwrap_or(0)
-}
-
 /// Runs `n` requests of each kind and prints p50 and p99 in µs.
 pub fn run(n: usize, config: Option<&std::path::Path>) -> anyhow::Result<()> {
     let dir = tempfile::Builder::new()
@@ -66,7 +58,12 @@ pub fn run(n: usize, config: Option<&std::path::Path>) -> anyhow::Result<()> {
                 }
             }
             times.sort_unstable();
-            out.push((label, pct(&times, 0.5), pct(&times, 0.99), bytes));
+            out.push((
+                label,
+                super::bench::percentile(&times, 0.5),
+                super::bench::percentile(&times, 0.99),
+                bytes,
+            ));
         }
         Ok::<_, anyhow::Error>(out)
     });

@@ -16,14 +16,6 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Percentile of sorted values.
-fn pct(sorted: &[u128], p: f64) -> u128 {
-    sorted
-        .get(((sorted.len().saturating_sub(1)) as f64 * p).round() as usize)
-        .copied()
-        .unwrap_or(0)
-}
-
 /// Builds snapshots from a demo session (some trading, some pending
 /// opportunities, open positions), then draws `frames` frames cycling
 /// through them so every frame has changes to diff and encode.
@@ -71,8 +63,8 @@ pub fn run(frames: usize, seed: u64, config: Option<&std::path::Path>) -> anyhow
     let (opps, positions) = (most(|s| s.opportunities.len()), most(|s| s.positions.len()));
     println!(
         "frame 200x50       {frames} frames: p50 {:.3} ms  p99 {:.3} ms  max {:.3} ms  (up to {} opportunities and {} positions on screen, {} log rows)",
-        pct(&times, 0.5) as f64 / 1e6,
-        pct(&times, 0.99) as f64 / 1e6,
+        super::bench::percentile(&times, 0.5) as f64 / 1e6,
+        super::bench::percentile(&times, 0.99) as f64 / 1e6,
         times.last().copied().unwrap_or(0) as f64 / 1e6,
         opps,
         positions,

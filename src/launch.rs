@@ -7,7 +7,6 @@ use crate::config::{LoadedConfig, MarketSource as Source};
 use crate::control::{ControlServer, token};
 use crate::engine_thread::{EngineThread, Extras, Pacing};
 use crate::metrics::EngineMetrics;
-use crate::monitor::MonitorRun;
 use crate::setup;
 use omni_core::domain::time::SECOND;
 use omni_core::market::MarketSource;
@@ -68,7 +67,7 @@ pub fn start(
     let metrics = Arc::new(EngineMetrics::default());
     let monitor = |label: &str| -> anyhow::Result<Extras> {
         Ok(Extras {
-            monitor: Some(MonitorRun::for_run(&loaded.config, metrics.clone(), label)?),
+            monitor: Some(loaded.config.monitor(metrics.clone(), label)?),
             metrics: metrics.clone(),
         })
     };

@@ -21,7 +21,6 @@ use omni_tui::app::snapshot::MAX_SPEED;
 use omni_tui::cockpit::run::PREROLL_SECS;
 use omni_tui::engine_thread::{EngineThread, Extras, Pacing};
 use omni_tui::metrics::EngineMetrics;
-use omni_tui::monitor::MonitorRun;
 use omni_tui::monitor::observe::observe;
 use omni_tui::monitor::rules::BrokerObs;
 use omni_tui::monitor::webhook::{AlertBody, Webhook};
@@ -132,7 +131,10 @@ fn a_kill_trigger_engages_the_latched_kill_switch_named_and_alerts_reach_the_web
     let driver = setup::demo_driver(&loaded, 5, restored).expect("demo");
     let from = driver.market().start().plus(PREROLL_SECS * SECOND);
     let metrics = Arc::new(EngineMetrics::default());
-    let monitor = MonitorRun::for_run(&loaded.config, metrics.clone(), "DEMO").expect("monitor");
+    let monitor = loaded
+        .config
+        .monitor(metrics.clone(), "DEMO")
+        .expect("monitor");
     let engine = EngineThread::spawn_with(
         driver,
         store,

@@ -14,7 +14,6 @@ use omni_tui::app::log::{
 };
 use omni_tui::engine_thread::fanout::FanOutSink;
 use omni_tui::metrics::EngineMetrics;
-use omni_tui::monitor::MonitorRun;
 use omni_tui::setup;
 use rust_decimal::Decimal;
 use std::path::Path;
@@ -47,9 +46,10 @@ fn demo_run(db: &Path, secs: i64) -> (i64, Vec<Vec<LogEvent>>) {
         .command(Command::KillSwitch, &mut sink)
         .expect("kill");
     // The monitor's alert about it goes down the same stream.
-    let mut monitor =
-        MonitorRun::for_run(&loaded.config, Arc::new(EngineMetrics::default()), "DEMO")
-            .expect("monitor");
+    let mut monitor = loaded
+        .config
+        .monitor(Arc::new(EngineMetrics::default()), "DEMO")
+        .expect("monitor");
     let now = driver.engine.clock();
     let raised = monitor
         .check(&mut driver, &[], now, &mut sink)

@@ -77,8 +77,7 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
     // Every order, fill, command and state change to the log file too.
     let mut logged = Logged::new(&mut store, loaded.catalog.clone());
     // Alerts and kill triggers run here too.
-    let mut monitor = MonitorRun::for_run(
-        &loaded.config,
+    let mut monitor = loaded.config.monitor(
         Arc::new(crate::metrics::EngineMetrics::default()),
         "HEADLESS",
     )?;

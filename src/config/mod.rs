@@ -115,6 +115,20 @@ impl Config {
         }
     }
 
+    /// The run's monitor, as `[alerts]` and `[kill_triggers]` ask.
+    pub fn monitor(
+        &self,
+        metrics: std::sync::Arc<crate::metrics::EngineMetrics>,
+        source: &str,
+    ) -> anyhow::Result<crate::monitor::MonitorRun> {
+        crate::monitor::MonitorRun::new(
+            self.alerts.clone(),
+            self.kill_triggers.clone(),
+            metrics,
+            source,
+        )
+    }
+
     /// Checks every section with its owner's rules (each number in its
     /// range) and builds the catalog. With `base_dir`, which resolves
     /// relative paths, every file and folder the run opens is read as the

@@ -103,20 +103,6 @@ impl MonitorRun {
         Ok(alerts)
     }
 
-    /// The monitor `config`'s `[alerts]` and `[kill_triggers]` ask for.
-    pub fn for_run(
-        config: &crate::config::Config,
-        metrics: Arc<EngineMetrics>,
-        source: &str,
-    ) -> anyhow::Result<Self> {
-        Self::new(
-            config.alerts.clone(),
-            config.kill_triggers.clone(),
-            metrics,
-            source,
-        )
-    }
-
     /// Whether alerts ring the terminal bell.
     pub fn bell(&self) -> bool {
         self.monitor.alerts_config().bell

@@ -124,7 +124,7 @@ pub fn start(
             let stats = feeds.stats.clone();
             live = Some(feeds);
             let pacing = Pacing::Live(source.clock());
-            let driver = setup::driver(loaded, seed, restored, source)?;
+            let driver = setup::live_driver(loaded, seed, restored, source, &db)?;
             let label = "LIVE".to_string();
             let extras = monitor(&label)?;
             let t = EngineThread::spawn_with(driver, store, pacing, label.clone(), stats, extras);
@@ -167,4 +167,44 @@ pub fn control_api(
         tracing::warn!(file = %at.display(), error = %e, "the API's address could not be written");
     }
     Ok((server, path))
+}
+
+/// Refuses to start accounts on real-money endpoints unless `--live` was
+/// given and the operator types `LIVE` when asked (on `out`, read from
+/// `input`). Accounts on a venue's test service, and paper accounts, need
+/// neither.
+pub fn confirm_live(
+    loaded: &LoadedConfig,
+    allowed: bool,
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    use omni_core::domain::AccountMode;
+    let live: Vec<String> = loaded
+        .catalog
+        .accounts
+        .iter()
+        .filter(|a| a.mode == AccountMode::Live)
+        .map(|a| format!("{} ({})", a.name, a.broker.as_str()))
+        .collect();
+    if live.is_empty() {
+        return Ok(());
+    }
+    let names = live.join(", ");
+    anyhow::ensure!(
+        allowed,
+        "{names} trade real money (a non-test endpoint in [brokers]); start with --live to allow it"
+    );
+    write!(
+        out,
+        "REAL MONEY: {names} will send orders to a live venue.\nType LIVE to go on: "
+    )?;
+    out.flush()?;
+    let mut answer = String::new();
+    input.read_line(&mut answer)?;
+    anyhow::ensure!(
+        answer.trim_end_matches(['\r', '\n']) == "LIVE",
+        "not confirmed (typed something other than LIVE); nothing was started"
+    );
+    Ok(())
 }

@@ -16,6 +16,7 @@ pub mod config;
 pub mod control;
 pub mod engine_thread;
 pub mod launch;
+pub mod live;
 pub mod metrics;
 pub mod monitor;
 pub mod setup;

@@ -18,6 +18,9 @@ struct Cli {
     /// SQLite database (default: $XDG_DATA_HOME/omni-tui/omni.db; headless: a temporary one).
     #[arg(long, global = true)]
     db: Option<PathBuf>,
+    /// Allow accounts on real-money endpoints (you are asked to type LIVE).
+    #[arg(long, global = true)]
+    live: bool,
     /// Log lines as text or as JSON objects (the log file; serve: stderr).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -184,6 +187,7 @@ fn main() -> ExitCode {
                 json,
                 duration,
                 replay: None,
+                live: cli.live,
             })
             .map(|_| ())
         }
@@ -212,6 +216,7 @@ fn main() -> ExitCode {
                     json,
                     duration: None,
                     replay: Some((files, venue)),
+                    live: cli.live,
                 })
                 .map(|_| ())
             } else {
@@ -219,6 +224,7 @@ fn main() -> ExitCode {
                 omni_tui::cockpit::run(&omni_tui::cockpit::CockpitArgs {
                     config: cli.config,
                     db: cli.db,
+                    live: cli.live,
                     replay: Some(omni_tui::cockpit::run::ReplayArgs {
                         files,
                         venue,
@@ -240,6 +246,7 @@ fn main() -> ExitCode {
             cli::serve::run(&cli::serve::ServeArgs {
                 config: cli.config,
                 db: cli.db,
+                live: cli.live,
                 listen,
                 replay: (!replay.is_empty()).then_some(omni_tui::cockpit::run::ReplayArgs {
                     files: replay,
@@ -302,6 +309,7 @@ fn main() -> ExitCode {
                 config: cli.config,
                 db: cli.db,
                 replay: None,
+                live: cli.live,
             })
         }
     };

@@ -74,12 +74,35 @@ pub fn demo_driver(
 }
 
 /// The engine (restored, with its models) and each account's broker,
-/// driven by any market source.
+/// driven by any market source. Accounts on live brokers are refused: they
+/// run only on the venues' own prices ([`live_driver`]).
 pub fn driver<M: MarketSource>(
     loaded: &LoadedConfig,
     seed: u64,
     restored: RestoredState,
     market: M,
+) -> anyhow::Result<Driver<M>> {
+    driver_with(loaded, seed, restored, market, None)
+}
+
+/// [`driver`] for a live market source: accounts on live brokers connect
+/// to their venues, journaling their orders in the run's database `db`.
+pub fn live_driver<M: MarketSource>(
+    loaded: &LoadedConfig,
+    seed: u64,
+    restored: RestoredState,
+    market: M,
+    db: &Path,
+) -> anyhow::Result<Driver<M>> {
+    driver_with(loaded, seed, restored, market, Some(db))
+}
+
+fn driver_with<M: MarketSource>(
+    loaded: &LoadedConfig,
+    seed: u64,
+    restored: RestoredState,
+    market: M,
+    live_db: Option<&Path>,
 ) -> anyhow::Result<Driver<M>> {
     let cfg = &loaded.config;
     let mut engine = Engine::new(&cfg.engine(), &loaded.catalog);
@@ -96,7 +119,7 @@ pub fn driver<M: MarketSource>(
                 .map_or(50, |c| c.order_latency_ms)
         })
         .collect();
-    let brokers = brokers(loaded, &engine, latencies, seed);
+    let brokers = brokers(loaded, &engine, latencies, seed, live_db)?;
     Ok(Driver::new(engine, brokers, market))
 }
 
@@ -105,13 +128,22 @@ pub fn driver<M: MarketSource>(
 /// (restored) cash and positions so the two agree from the first event;
 /// open binary contracts are handed back too (keyed by their buying
 /// order's id, with their struck terms), so they settle at expiry and can
-/// be sold back.
-fn brokers(loaded: &LoadedConfig, engine: &Engine, latencies: Vec<u64>, seed: u64) -> BrokerMap {
+/// be sold back. Each live account gets its own order manager
+/// ([`crate::live::start`]); keys are read here, and a paper account never
+/// reads any.
+fn brokers(
+    loaded: &LoadedConfig,
+    engine: &Engine,
+    latencies: Vec<u64>,
+    seed: u64,
+    live_db: Option<&Path>,
+) -> anyhow::Result<BrokerMap> {
     let catalog = &loaded.catalog;
     let cfg = &loaded.config;
     let mut paper = PaperBroker::new(catalog, &cfg.paper, &cfg.scanners.binary, latencies, seed);
     let portfolio = engine.portfolio();
     let mut paper_accounts = Vec::new();
+    let mut map = BrokerMap::new();
     for (account, info) in catalog.accounts.iter().enumerate() {
         match info.broker {
             BrokerKind::Paper => {
@@ -122,10 +154,21 @@ fn brokers(loaded: &LoadedConfig, engine: &Engine, latencies: Vec<u64>, seed: u6
                 paper.open_account(info.id, &info.currency, cash);
                 paper_accounts.push(info.id);
             }
+            BrokerKind::Binance | BrokerKind::Alpaca => {
+                let Some(db) = live_db else {
+                    anyhow::bail!(
+                        "account `{}` trades on {}: it runs only on the venues' own prices (market.source = \"live\"), not in a replay, backtest or benchmark",
+                        info.name,
+                        info.broker.as_str()
+                    );
+                };
+                let broker = crate::live::start(loaded, info, db)?;
+                map.add(broker, &[info.id]);
+            }
         }
     }
     for p in portfolio.positions.values() {
-        if p.qty.is_zero() {
+        if p.qty.is_zero() || !paper_accounts.contains(&p.key.account) {
             continue;
         }
         match (p.key.contract, p.binary) {
@@ -143,9 +186,8 @@ fn brokers(loaded: &LoadedConfig, engine: &Engine, latencies: Vec<u64>, seed: u6
             (_, None) => {}
         }
     }
-    let mut map = BrokerMap::new();
     map.add(Box::new(paper), &paper_accounts);
-    map
+    Ok(map)
 }
 
 /// A replay of the configuration's `[market.replay]` files, or of `files`

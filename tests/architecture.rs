@@ -137,6 +137,8 @@ fn crates() -> Vec<(&'static str, PathBuf)> {
         ("omni-store", root.join("crates/store")),
         ("omni-sim", root.join("crates/sim")),
         ("omni-research", root.join("crates/research")),
+        ("omni-live", root.join("crates/live")),
+        ("omni-mockvenue", root.join("crates/mockvenue")),
         ("omni-tui", root.to_path_buf()),
     ]
 }
@@ -201,6 +203,7 @@ fn crates_depend_one_way_toward_the_core() {
             "omni-tui" => &[
                 "omni-core",
                 "omni-feeds",
+                "omni-live",
                 "omni-store",
                 "omni-sim",
                 "omni-research",

@@ -312,3 +312,67 @@ fn forex_entry_carries_stops_and_the_stop_loss_exits() {
     assert_eq!(t.reason, ExitReason::StopLoss);
     assert!(t.pnl < d("0"));
 }
+
+#[test]
+fn a_live_account_is_flat_only_when_its_venue_says_so_after_the_last_trade() {
+    let mut loaded = common::load("");
+    let spot_a = loaded.catalog.account_by_name("spot-a").expect("spot-a");
+    loaded.catalog.accounts[spot_a.index()].broker = omni_core::domain::BrokerKind::Binance;
+    let engine = omni_core::engine::Engine::new(&loaded.config.engine(), &loaded.catalog);
+    let mut h = Harness { engine, loaded };
+    let venue_state =
+        |open_orders, positions, unreachable: Option<&str>, ms| ExecutionReport::VenueState {
+            account: spot_a,
+            open_orders,
+            positions,
+            unreachable: unreachable.map(str::to_string),
+            ts: at(ms),
+        };
+    let progress = |h: &Harness| {
+        h.engine
+            .kill_progress()
+            .into_iter()
+            .find(|p| p.account == spot_a)
+            .expect("spot-a")
+    };
+
+    // A venue report from before the kill switch says nothing about after.
+    h.report(venue_state(0, 0, None, 50));
+    let out = h.cmd(Command::KillSwitch, 100);
+    // Only the live account's venue is asked to cancel everything,
+    // including orders this engine never knew.
+    let all: Vec<_> = out
+        .requests
+        .iter()
+        .filter_map(|r| match r {
+            ExecutionRequest::CancelAll { account } => Some(*account),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(all, vec![spot_a]);
+    let p = progress(&h);
+    assert!(p.live && p.venue.is_none() && !p.is_flat(), "{p:?}");
+    // Paper accounts with an empty book are flat on the engine's word.
+    let paper = h.account("spot-b");
+    assert!(
+        h.engine
+            .kill_progress()
+            .iter()
+            .any(|p| p.account == paper && !p.live && p.is_flat())
+    );
+
+    // The venue cannot be asked: never flat.
+    h.report(venue_state(
+        0,
+        0,
+        Some("binance unreachable: connection refused"),
+        200,
+    ));
+    assert!(!progress(&h).is_flat());
+    // The venue still holds an order we never placed: not flat.
+    h.report(venue_state(1, 0, None, 300));
+    assert!(!progress(&h).is_flat());
+    // The venue says flat: flat.
+    h.report(venue_state(0, 0, None, 400));
+    assert!(progress(&h).is_flat(), "{:?}", progress(&h));
+}

@@ -356,3 +356,53 @@ fn a_database_of_the_previous_version_gains_the_contract_columns() {
         (Some(struck.direction), Some(struck.strike), Some(d("1.2")))
     );
 }
+
+#[test]
+fn a_live_accounts_working_orders_survive_a_restart_and_still_book_their_fills() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.db");
+    let mut h = Harness::new("");
+    let mut audits: Vec<Audit> = Vec::new();
+    let mut keep = |o: common::Out| audits.extend(o.audits);
+    keep(h.quote("binance", "BTC/USDT", "100000.00", "100000.10", "1.0", 0));
+    let o = h.quote("kraken", "BTC/USDT", "100800.00", "100800.50", "0.5", 0);
+    let id = o.opened()[0];
+    keep(o);
+    keep(h.cmd(Command::Approve(id), 10));
+    let conn = omni_store::open(&path).expect("open");
+    let mut w = StoreWriter::begin_run(conn, &h.loaded.catalog, "test", 7, "test").expect("run");
+    w.apply_batch([audits.as_slice()]).expect("write");
+    drop(w);
+
+    // The restart finds spot-b on a live venue: its two legs may still
+    // fill there; spot-a's lived in the paper broker's memory.
+    let spot_b = h.account("spot-b");
+    let mut catalog = h.loaded.catalog.clone();
+    catalog.accounts[spot_b.index()].broker = omni_core::domain::BrokerKind::Binance;
+    let conn = omni_store::open(&path).expect("reopen");
+    let restored = omni_store::load_state(&conn, &catalog).expect("load");
+    let ids: Vec<u64> = restored.working.iter().map(|o| o.id.0).collect();
+    assert_eq!(ids, vec![3, 4]);
+    assert!(restored.working.iter().all(|o| o.account == spot_b));
+    let lost: Vec<i64> = conn
+        .prepare("SELECT id FROM orders WHERE note LIKE 'lost at restart%' ORDER BY id")
+        .expect("query")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("ids");
+    assert_eq!(lost, vec![1, 2]);
+
+    let mut fresh = Engine::new(&h.loaded.config.engine(), &catalog);
+    fresh.restore(restored);
+    assert_eq!(fresh.working_orders().len(), 2);
+    // The venue's fill of a restored order is booked.
+    fresh.process(omni_core::engine::EngineEvent::Execution(fill(
+        3,
+        "B3",
+        "0.01874",
+        "100000.10",
+        100,
+    )));
+    assert_eq!(fresh.portfolio().open_count(), 1);
+}

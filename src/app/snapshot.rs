@@ -153,6 +153,12 @@ pub struct AccountRow {
     /// After a kill switch: the broker's last refusal of this account's
     /// flatten, with how often and when it is tried again.
     pub flatten_refusal: Option<String>,
+    /// After a kill switch: no working order and no position, and for a
+    /// live account the venue itself says so.
+    pub flat: bool,
+    /// After a kill switch, for a live account: what its venue last said
+    /// (`flat`, its open orders and positions, or why it cannot be asked).
+    pub venue: Option<String>,
 }
 
 /// One 1-minute candle for the chart.
@@ -303,10 +309,9 @@ impl Snapshot {
         out
     }
 
-    /// True once every account has no working order and no position.
+    /// True once every account has no working order and no position (a
+    /// live account: confirmed by its venue).
     pub fn all_flat(&self) -> bool {
-        self.accounts
-            .iter()
-            .all(|a| a.working_orders == 0 && a.open_positions == 0)
+        self.accounts.iter().all(|a| a.flat)
     }
 }

@@ -18,7 +18,7 @@ use omni_core::engine::AuditSink;
 use omni_core::engine::Command;
 use omni_core::market::MarketSource;
 use omni_feeds::FeedHealth;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -45,6 +45,9 @@ pub struct HeadlessArgs {
     pub duration: Option<f64>,
     /// Replay these files instead of the configured source.
     pub replay: Option<(Vec<PathBuf>, Option<String>)>,
+    /// `--live`: accounts on real-money endpoints may start (after a
+    /// typed confirmation read from stdin).
+    pub live: bool,
 }
 
 /// Runs and prints the summary. Timing goes to stderr, never into the JSON.
@@ -54,6 +57,12 @@ pub struct HeadlessArgs {
 pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
     let signals = StopSignals::install()?;
     let mut loaded = setup::load_config(args.config.as_deref())?;
+    crate::launch::confirm_live(
+        &loaded,
+        args.live,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stderr(),
+    )?;
     if args.replay.is_some() {
         setup::on_real_data(&mut loaded);
     }
@@ -134,6 +143,7 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
                 secs,
                 &signals,
                 &mut monitor,
+                &db,
             )?
         }
     };
@@ -217,6 +227,7 @@ fn run_live(
     secs: f64,
     signals: &StopSignals,
     monitor: &mut MonitorRun,
+    db: &Path,
 ) -> anyhow::Result<(Summary, Vec<FeedHealth>)> {
     let (feeds, source) = omni_feeds::live::start(
         &loaded.config.feeds,
@@ -227,7 +238,7 @@ fn run_live(
     let stats = feeds.stats.clone();
     // Market time is the clock that stamped the events: whatever arrived is due.
     let clock = source.clock();
-    let mut driver = setup::driver(loaded, seed, restored, source)?;
+    let mut driver = setup::live_driver(loaded, seed, restored, source, db)?;
     let now = || clock.now();
     driver.command_at(now(), Command::SetApprovalMode(mode), store)?;
     let t0 = Instant::now();

@@ -23,6 +23,9 @@ pub struct ServeArgs {
     pub listen: Option<SocketAddr>,
     /// Replay these files instead of the configured source.
     pub replay: Option<ReplayArgs>,
+    /// `--live`: accounts on real-money endpoints may start (after a
+    /// typed confirmation read from stdin).
+    pub live: bool,
 }
 
 /// Runs until a stop signal; then stops the API, the engine (flushing the
@@ -36,6 +39,12 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             .map_err(|why| anyhow::anyhow!("--listen: {why}"))?;
     }
     let mut loaded = setup::load_config(args.config.as_deref())?;
+    launch::confirm_live(
+        &loaded,
+        args.live,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stderr(),
+    )?;
     let started = launch::start(
         &mut loaded,
         args.replay.as_ref(),

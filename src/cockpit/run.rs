@@ -26,6 +26,9 @@ pub struct CockpitArgs {
     pub db: Option<PathBuf>,
     /// Replay these files instead of the configured source.
     pub replay: Option<ReplayArgs>,
+    /// `--live`: accounts on real-money endpoints may start (after a
+    /// typed confirmation).
+    pub live: bool,
 }
 
 pub use crate::app::snapshot::MAX_SPEED;
@@ -40,6 +43,12 @@ pub use crate::launch::{PREROLL_SECS, ReplayArgs};
 pub fn run(args: &CockpitArgs) -> anyhow::Result<()> {
     let signals = StopSignals::install()?;
     let mut loaded = setup::load_config(args.config.as_deref())?;
+    crate::launch::confirm_live(
+        &loaded,
+        args.live,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stderr(),
+    )?;
     need_terminal(
         std::io::stdin().is_terminal(),
         std::io::stdout().is_terminal(),

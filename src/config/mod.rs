@@ -61,6 +61,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// Conditions that engage the kill switch on their own.
     pub kill_triggers: KillTriggersConfig,
+    /// Live accounts' endpoints and key sources, by account name.
+    pub brokers: omni_live::config::BrokersConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -129,6 +131,47 @@ impl Config {
         )
     }
 
+    /// Checks `[brokers]` and marks each live account TEST (the venue's
+    /// test service) or LIVE (real money). Live accounts trade on real
+    /// prices only: the demo market's and a replay's prices are not the
+    /// venue's, so an order sized on them would be wrong.
+    fn live_accounts(&self, catalog: &mut Catalog) -> Result<(), Invalid> {
+        let accounts: Vec<(String, omni_core::domain::BrokerKind)> = self
+            .accounts
+            .iter()
+            .map(|a| (a.name.clone(), a.broker))
+            .collect();
+        omni_live::config::validate(&self.brokers, &accounts)?;
+        for (i, a) in self.accounts.iter().enumerate() {
+            if !a.broker.is_live() {
+                continue;
+            }
+            if self.market.source != MarketSource::Live {
+                return Err(omni_core::validation::bad(
+                    format!("accounts[{i}].broker"),
+                    format!(
+                        "account `{}` trades on {}, which needs the venues' own prices: set market.source = \"live\"",
+                        a.name,
+                        a.broker.as_str()
+                    ),
+                )
+                .because("market.source"));
+            }
+            let test = self
+                .brokers
+                .get(&a.name)
+                .is_some_and(|e| e.is_test(a.broker));
+            if let Some(info) = catalog.accounts.get_mut(i) {
+                info.mode = if test {
+                    AccountMode::Test
+                } else {
+                    AccountMode::Live
+                };
+            }
+        }
+        Ok(())
+    }
+
     /// Checks every section with its owner's rules (each number in its
     /// range) and builds the catalog. With `base_dir`, which resolves
     /// relative paths, every file and folder the run opens is read as the
@@ -145,12 +188,13 @@ impl Config {
             MarketSource::Live => (AccountMode::Paper, FeedUse::Live),
             MarketSource::Replay => (AccountMode::Paper, FeedUse::Replay),
         };
-        let catalog = omni_core::domain::build_catalog(
+        let mut catalog = omni_core::domain::build_catalog(
             &self.venues,
             &self.instruments,
             &self.accounts,
             mode,
         )?;
+        self.live_accounts(&mut catalog)?;
         omni_core::router::config::validate_routes(&self.routes, &catalog)?;
         omni_core::scanners::config::validate(&self.scanners, &catalog)?;
         omni_core::risk::config::validate(&self.risk)?;

@@ -65,6 +65,9 @@ pub struct Account {
     /// After a kill switch: the broker's last refusal of a flatten order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flatten_refusal: Option<String>,
+    /// After a kill switch, for a live account: what its venue last said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub venue: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -223,6 +226,7 @@ pub fn accounts(s: &Snapshot) -> Vec<Account> {
             working_orders: a.working_orders,
             open_positions: a.open_positions,
             flatten_refusal: a.flatten_refusal.clone(),
+            venue: a.venue.clone(),
         })
         .collect()
 }

@@ -291,6 +291,14 @@ impl SnapshotBuilder {
                     .iter()
                     .find(|k| k.account == a.id)
                     .and_then(|k| k.last_refusal.clone()),
+                flat: kill
+                    .iter()
+                    .find(|k| k.account == a.id)
+                    .is_some_and(|k| k.is_flat()),
+                venue: kill
+                    .iter()
+                    .find(|k| k.account == a.id && k.live)
+                    .map(|k| venue_note(k.venue.as_ref())),
             });
         }
 
@@ -371,4 +379,20 @@ impl SnapshotBuilder {
 /// One snapshot without a preview cache (tests, the frame benchmark).
 pub fn build(engine: &Engine, version: u64, source: &str) -> Snapshot {
     SnapshotBuilder::new().build(engine, version, source)
+}
+
+/// What a live venue last said of an account after a kill switch, in a
+/// few words for the banner.
+fn venue_note(report: Option<&omni_core::engine::VenueReport>) -> String {
+    match report {
+        None => "waiting for the venue to confirm".to_string(),
+        Some(r) => match &r.unreachable {
+            Some(why) => format!("venue unreachable ({why}); retrying"),
+            None if r.open_orders == 0 && r.positions == 0 => "venue confirms flat".to_string(),
+            None => format!(
+                "venue: {} open orders, {} positions",
+                r.open_orders, r.positions
+            ),
+        },
+    }
 }

@@ -65,11 +65,12 @@ impl Theme {
         }
     }
 
-    /// Account mode badge: DEMO yellow, PAPER blue, LIVE red.
+    /// Account mode badge: DEMO yellow, PAPER blue, TEST magenta, LIVE red.
     pub fn mode(&self, m: AccountMode) -> Style {
         let c = match m {
             AccountMode::Demo => Color::Yellow,
             AccountMode::Paper => Color::Blue,
+            AccountMode::Test => Color::Magenta,
             AccountMode::Live => Color::Red,
         };
         self.fg(c).add_modifier(Modifier::BOLD)

@@ -31,17 +31,43 @@ fn text_rows(
 /// (a latched one is `"1"`).
 pub const KILL_OFF: &str = "0";
 
-/// Loads what a restart needs. Orders still working when the last run
-/// stopped are marked CANCELLED: the paper broker's book lived in memory
-/// and is gone, so they can never fill.
+/// Loads what a restart needs. Paper accounts' orders still working when
+/// the last run stopped are marked CANCELLED: the paper broker's book
+/// lived in memory and is gone, so they can never fill. A live account's
+/// are handed back as working: the venue may still fill or cancel them,
+/// and its order manager asks it which.
 pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState, StoreError> {
     let e = sql(conn);
-    conn.execute(
-        "UPDATE orders SET status = 'CANCELLED', note = 'lost at restart: the paper broker keeps no state'
-         WHERE status IN ('PENDING', 'OPEN', 'PARTIAL')",
-        [],
-    )
-    .map_err(&e)?;
+    let live: Vec<&str> = catalog
+        .accounts
+        .iter()
+        .filter(|a| a.broker.is_live())
+        .map(|a| a.name.as_str())
+        .collect();
+    let working = working_live_orders(conn, catalog, &live)?;
+    let mut stmt = conn
+        .prepare(
+            "UPDATE orders SET status = 'CANCELLED', note = 'lost at restart: the paper broker keeps no state'
+             WHERE status IN ('PENDING', 'OPEN', 'PARTIAL') AND id = ?1",
+        )
+        .map_err(&e)?;
+    let open: Vec<(i64, String)> = {
+        let mut q = conn
+            .prepare(
+                "SELECT id, account FROM orders WHERE status IN ('PENDING', 'OPEN', 'PARTIAL')",
+            )
+            .map_err(&e)?;
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(&e)?
+            .collect::<Result<_, _>>()
+            .map_err(&e)?
+    };
+    for (id, account) in open {
+        if !live.contains(&account.as_str()) {
+            stmt.execute(params![id]).map_err(&e)?;
+        }
+    }
+    drop(stmt);
     let meta = |key: &str| -> Result<Option<String>, StoreError> {
         conn.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
             r.get(0)
@@ -50,6 +76,7 @@ pub fn load_state(conn: &Connection, catalog: &Catalog) -> Result<RestoredState,
         .map_err(&e)
     };
     let mut s = RestoredState {
+        working,
         trading_state: meta("trading_state")?.and_then(|v| TradingState::parse(&v)),
         // Fail closed: only the store's own "off" (or no flag at all, a
         // new database) restores unlatched; anything else is a latch.
@@ -415,4 +442,116 @@ pub fn account_names(conn: &Connection) -> Result<Vec<String>, StoreError> {
         .collect::<Result<_, _>>()
         .map_err(&e)?;
     Ok(names)
+}
+
+/// Working orders of the `live` accounts, as the engine tracks them.
+fn working_live_orders(
+    conn: &Connection,
+    catalog: &Catalog,
+    live: &[&str],
+) -> Result<Vec<omni_core::domain::Order>, StoreError> {
+    use omni_core::domain::{Order, OrderId, OrderStatus, Timestamp};
+    let e = sql(conn);
+    if live.is_empty() {
+        return Ok(Vec::new());
+    }
+    let corrupt = |message: String| StoreError::Corrupt {
+        table: "orders",
+        message,
+    };
+    // Enums are stored under their serde names.
+    fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+        serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+    }
+    let dec = |id: i64, what: &str, v: &str| {
+        Decimal::from_str(v).map_err(|x| corrupt(format!("order {id}: {what} `{v}`: {x}")))
+    };
+    let mut q = conn
+        .prepare(
+            "SELECT id, account, instrument, venue, side, type, tif, qty, limit_price,
+                    reference_price, status, filled_qty, avg_fill_price, fees, purpose,
+                    exit_reason, opportunity_id, position_contract, created_ts, updated_ts
+             FROM orders WHERE status IN ('PENDING', 'OPEN', 'PARTIAL') ORDER BY id",
+        )
+        .map_err(&e)?;
+    type Row = (
+        i64,
+        [String; 7],
+        Option<String>,
+        [String; 6],
+        (Option<String>, Option<i64>, i64, i64, i64),
+    );
+    let rows: Vec<Row> = q
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                [
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ],
+                r.get(8)?,
+                [
+                    r.get(9)?,
+                    r.get(10)?,
+                    r.get(11)?,
+                    r.get(12)?,
+                    r.get(13)?,
+                    r.get(14)?,
+                ],
+                (r.get(15)?, r.get(16)?, r.get(17)?, r.get(18)?, r.get(19)?),
+            ))
+        })
+        .map_err(&e)?
+        .collect::<Result<_, _>>()
+        .map_err(&e)?;
+    let mut out = Vec::new();
+    for (id, [account, instrument, venue, side, kind, tif, qty], limit, nums, rest) in rows {
+        if !live.contains(&account.as_str()) {
+            continue;
+        }
+        let [reference, status, filled, avg, fees, purpose] = nums;
+        let (exit_reason, opportunity, contract, created, updated) = rest;
+        let (Some(a), Some(i), Some(v)) = (
+            catalog.account_by_name(&account),
+            catalog.instrument_by_name(&instrument),
+            catalog.venue_by_name(&venue),
+        ) else {
+            continue; // renamed or removed from the config
+        };
+        let bad = |what: &str, v: &str| corrupt(format!("order {id}: {what} `{v}`"));
+        out.push(Order {
+            id: OrderId(u64::try_from(id).map_err(|_| bad("id", &id.to_string()))?),
+            account: a,
+            instrument: i,
+            venue: v,
+            side: parse(&side).ok_or_else(|| bad("side", &side))?,
+            order_type: parse(&kind).ok_or_else(|| bad("type", &kind))?,
+            tif: parse(&tif).ok_or_else(|| bad("tif", &tif))?,
+            qty: dec(id, "qty", &qty)?,
+            limit_price: limit.as_deref().map(|l| dec(id, "limit", l)).transpose()?,
+            stop_price: None,
+            reference_price: dec(id, "reference", &reference)?,
+            status: OrderStatus::parse(&status).ok_or_else(|| bad("status", &status))?,
+            filled_qty: dec(id, "filled", &filled)?,
+            avg_fill_price: dec(id, "average", &avg)?,
+            fees: dec(id, "fees", &fees)?,
+            purpose: parse(&purpose).ok_or_else(|| bad("purpose", &purpose))?,
+            exit_reason: exit_reason.as_deref().and_then(parse),
+            opportunity: opportunity
+                .and_then(|o| u64::try_from(o).ok())
+                .map(omni_core::domain::OpportunityId),
+            binary: None,
+            position_contract: u64::try_from(contract).unwrap_or(0),
+            stop_loss: None,
+            take_profit: None,
+            created: Timestamp::from_nanos(created),
+            updated: Timestamp::from_nanos(updated),
+        });
+    }
+    Ok(out)
 }

@@ -22,7 +22,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
             parts.push("every account flat (broker confirmed)".into());
         } else {
             for a in &snap.accounts {
-                if a.working_orders == 0 && a.open_positions == 0 {
+                if a.flat {
                     parts.push(format!("{} flat", a.name));
                 } else {
                     let mut s = format!(
@@ -31,6 +31,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                     );
                     if let Some(why) = &a.flatten_refusal {
                         s.push_str(&format!(" ({why})"));
+                    }
+                    if let Some(venue) = &a.venue {
+                        s.push_str(&format!(" ({venue})"));
                     }
                     parts.push(s);
                 }

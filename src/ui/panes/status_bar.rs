@@ -74,7 +74,12 @@ fn parts(app: &AppState, theme: &Theme, width: u16) -> Vec<Part> {
             modes.push(Span::styled(a.mode.as_str(), theme.mode(a.mode)));
         }
     } else {
-        for m in [AccountMode::Live, AccountMode::Paper, AccountMode::Demo] {
+        for m in [
+            AccountMode::Live,
+            AccountMode::Test,
+            AccountMode::Paper,
+            AccountMode::Demo,
+        ] {
             let n = snap.accounts.iter().filter(|a| a.mode == m).count();
             if n > 0 {
                 if !modes.is_empty() {

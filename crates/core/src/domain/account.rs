@@ -59,16 +59,20 @@ pub enum AccountMode {
     Demo,
     /// Paper broker on real market data.
     Paper,
-    /// A live broker (this build ships only the paper broker).
+    /// A live broker on its test or paper service: real orders at a
+    /// venue, no real money.
+    Test,
+    /// A live broker on a real-money endpoint.
     Live,
 }
 
 impl AccountMode {
-    /// Upper-case name: `DEMO`, `PAPER` or `LIVE`.
+    /// Upper-case name: `DEMO`, `PAPER`, `TEST` or `LIVE`.
     pub fn as_str(self) -> &'static str {
         match self {
             AccountMode::Demo => "DEMO",
             AccountMode::Paper => "PAPER",
+            AccountMode::Test => "TEST",
             AccountMode::Live => "LIVE",
         }
     }

@@ -65,6 +65,10 @@ pub struct AccountConfig {
 pub enum BrokerKind {
     /// The simulated venue in-process: fees, slippage, latency, partial fills.
     Paper,
+    /// Binance Spot (its testnet unless `[brokers.<account>]` says otherwise).
+    Binance,
+    /// Alpaca (its paper service unless `[brokers.<account>]` says otherwise).
+    Alpaca,
 }
 
 impl BrokerKind {
@@ -72,7 +76,14 @@ impl BrokerKind {
     pub fn as_str(self) -> &'static str {
         match self {
             BrokerKind::Paper => "paper",
+            BrokerKind::Binance => "binance",
+            BrokerKind::Alpaca => "alpaca",
         }
+    }
+
+    /// True for a broker outside this process (orders reach a venue).
+    pub fn is_live(self) -> bool {
+        !matches!(self, BrokerKind::Paper)
     }
 }
 

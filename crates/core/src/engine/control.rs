@@ -154,6 +154,17 @@ impl Engine {
             })
             .collect();
         self.outbox.requests.extend(cancels);
+        // A live venue may hold orders this engine never knew (placed by
+        // hand, or lost in a crash): its broker cancels every one and
+        // reports the venue's state until it is flat.
+        let live: Vec<_> = self
+            .catalog
+            .accounts
+            .iter()
+            .filter(|a| a.broker.is_live())
+            .map(|a| ExecutionRequest::CancelAll { account: a.id })
+            .collect();
+        self.outbox.requests.extend(live);
         self.kill_maintain();
     }
 

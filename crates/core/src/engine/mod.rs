@@ -129,12 +129,36 @@ pub struct KillProgress {
     /// the kill switch fired, with the count and the wait before the next
     /// try; `None` if none was refused.
     pub last_refusal: Option<String>,
+    /// For an account on a live venue: what the venue last said since the
+    /// kill switch fired and since this account last traded (`None`: it
+    /// has not answered yet). Paper accounts: `None`, and not needed.
+    pub venue: Option<VenueReport>,
+    /// True for an account on a live venue, whose "flat" needs the venue's
+    /// word.
+    pub live: bool,
+}
+
+/// A live venue's last report of an account ([`ExecutionReport::VenueState`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VenueReport {
+    pub ts: Timestamp,
+    pub open_orders: u32,
+    pub positions: u32,
+    /// Why the venue could not be asked.
+    pub unreachable: Option<String>,
 }
 
 impl KillProgress {
-    /// True once the broker has confirmed no orders and no positions.
+    /// True once the broker has confirmed no orders and no positions (for
+    /// a live account: the venue itself, asked after the last trade).
     pub fn is_flat(&self) -> bool {
-        self.working_orders == 0 && self.open_positions == 0
+        let book_flat = self.working_orders == 0 && self.open_positions == 0;
+        let venue_flat = !self.live
+            || self
+                .venue
+                .as_ref()
+                .is_some_and(|v| v.unreachable.is_none() && v.open_orders == 0 && v.positions == 0);
+        book_flat && venue_flat
     }
 }
 
@@ -163,6 +187,11 @@ pub struct Engine {
     closing: BTreeMap<PositionKey, OrderId>,
     arb_groups: Vec<ArbGroup>,
     fill_ids: HashSet<String>,
+    /// Live venues' last reports, per account.
+    venue_reports: BTreeMap<AccountId, VenueReport>,
+    /// When each account last sent an order or booked a fill: a venue
+    /// report older than that says nothing about the account now.
+    last_activity: BTreeMap<AccountId, Timestamp>,
     state: TradingState,
     kill: KillSwitch,
     next_order_id: u64,
@@ -222,6 +251,8 @@ impl Engine {
             closing: BTreeMap::new(),
             arb_groups: Vec::new(),
             fill_ids: HashSet::new(),
+            venue_reports: BTreeMap::new(),
+            last_activity: BTreeMap::new(),
             state: TradingState::Active,
             kill: KillSwitch::default(),
             next_order_id: 1,
@@ -491,11 +522,23 @@ impl Engine {
         self.catalog
             .accounts
             .iter()
-            .map(|a| KillProgress {
-                account: a.id,
-                working_orders: self.working.values().filter(|o| o.account == a.id).count(),
-                open_positions: self.portfolio.of_account(a.id).count(),
-                last_refusal: self.kill.last_refusal.get(&a.id).cloned(),
+            .map(|a| {
+                let since = self
+                    .kill
+                    .engaged_at
+                    .max(self.last_activity.get(&a.id).copied());
+                KillProgress {
+                    account: a.id,
+                    working_orders: self.working.values().filter(|o| o.account == a.id).count(),
+                    open_positions: self.portfolio.of_account(a.id).count(),
+                    last_refusal: self.kill.last_refusal.get(&a.id).cloned(),
+                    venue: self
+                        .venue_reports
+                        .get(&a.id)
+                        .filter(|r| since.is_none_or(|t| r.ts >= t))
+                        .cloned(),
+                    live: a.broker.is_live(),
+                }
             })
             .collect()
     }

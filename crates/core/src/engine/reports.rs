@@ -63,6 +63,24 @@ impl Engine {
                 settle_price,
                 ts,
             } => self.on_binary_settled(order_id, price, settle_price, ts),
+            ExecutionReport::VenueState {
+                account,
+                open_orders,
+                positions,
+                unreachable,
+                ts,
+            } => {
+                let report = super::VenueReport {
+                    ts,
+                    open_orders,
+                    positions,
+                    unreachable,
+                };
+                if self.venue_reports.get(&account) != Some(&report) {
+                    self.state_version += 1;
+                }
+                self.venue_reports.insert(account, report);
+            }
         }
     }
 
@@ -155,6 +173,7 @@ impl Engine {
             self.set_state(crate::risk::TradingState::Halted, &cause);
             return;
         }
+        self.last_activity.insert(o.account, ts);
         let prev = o.filled_qty;
         o.filled_qty += qty;
         o.avg_fill_price = (o.avg_fill_price * prev + price * qty) / o.filled_qty;

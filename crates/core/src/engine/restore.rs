@@ -23,6 +23,9 @@ pub struct RestoredState {
     pub next_opportunity_id: u64,
     /// Fill trade ids already applied (so a replayed fill is not applied twice).
     pub fill_ids: Vec<String>,
+    /// Orders of live accounts still working when the last run stopped:
+    /// the venue may fill or cancel them yet.
+    pub working: Vec<crate::domain::Order>,
     /// The latest time the store recorded (the engine's clock when the
     /// last run wrote its last record); `None` for a fresh database. A
     /// demo resumes from it ([`Engine::resume_clock`]).
@@ -102,6 +105,14 @@ impl Engine {
         self.next_order_id = self.next_order_id.max(s.next_order_id);
         self.next_opportunity_id = self.next_opportunity_id.max(s.next_opportunity_id);
         self.fill_ids.extend(s.fill_ids);
+        for o in s.working {
+            if o.account.index() < self.catalog.accounts.len()
+                && o.instrument.index() < self.catalog.instruments.len()
+                && o.venue.index() < self.catalog.venues.len()
+            {
+                self.working.insert(o.id, o);
+            }
+        }
         for (i, k, w, l) in s.learning {
             if i.index() < self.catalog.instruments.len() {
                 self.learning.insert((i, k), (w, l));

@@ -442,6 +442,7 @@ impl Engine {
         // Every order counts against the account's per-minute throttle when
         // it is sent, whatever its purpose; the window leaves it a minute on.
         self.account_risk[n.account.index()].record_order(self.clock);
+        self.last_activity.insert(n.account, self.clock);
         self.next_deadline = self.next_deadline.min(self.clock.plus(MINUTE));
         // The audit (and so the store) sees the order before the broker does.
         self.outbox.audits.push(Audit::OrderCreated(order.clone()));

@@ -113,6 +113,21 @@ impl BrokerMap {
                     });
                 }
             }
+            ExecutionRequest::CancelAll { account } => {
+                let result = self
+                    .broker_mut(*account)
+                    .and_then(|b| b.cancel_all(*account, now));
+                // A venue that could not be asked is not flat.
+                if let Err(e) = result {
+                    out.push(ExecutionReport::VenueState {
+                        account: *account,
+                        open_orders: 0,
+                        positions: 0,
+                        unreachable: Some(e.to_string()),
+                        ts: now,
+                    });
+                }
+            }
         }
     }
 

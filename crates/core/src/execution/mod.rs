@@ -22,6 +22,11 @@ pub enum ExecutionRequest {
         account: AccountId,
         venue: VenueId,
     },
+    /// Cancel every open order of a live account at its venue, including
+    /// orders this engine does not know (placed by hand, or before a
+    /// crash), and keep reporting the venue's state
+    /// ([`ExecutionReport::VenueState`]) until it is flat: the kill switch.
+    CancelAll { account: AccountId },
 }
 
 /// What a broker reports about an order. Reports enter the engine on the
@@ -66,6 +71,18 @@ pub enum ExecutionReport {
         ts: Timestamp,
         reason: String,
     },
+    /// What a live venue reports of an account: how many orders it holds
+    /// open (ours or not) and how many positions above the account's
+    /// baseline; or that it could not be asked. The kill switch says a
+    /// live account is flat only on such a report.
+    VenueState {
+        account: AccountId,
+        open_orders: u32,
+        positions: u32,
+        /// Why the venue could not be asked (the counts are then unknown).
+        unreachable: Option<String>,
+        ts: Timestamp,
+    },
     /// A binary contract settled at expiry.
     BinarySettled {
         /// The order that bought it.
@@ -87,19 +104,8 @@ impl ExecutionReport {
             | ExecutionReport::Expired { ts, .. }
             | ExecutionReport::Rejected { ts, .. }
             | ExecutionReport::CancelRejected { ts, .. }
+            | ExecutionReport::VenueState { ts, .. }
             | ExecutionReport::BinarySettled { ts, .. } => *ts,
-        }
-    }
-    /// The order it is about.
-    pub fn order_id(&self) -> OrderId {
-        match self {
-            ExecutionReport::Accepted { order_id, .. }
-            | ExecutionReport::Filled { order_id, .. }
-            | ExecutionReport::Cancelled { order_id, .. }
-            | ExecutionReport::Expired { order_id, .. }
-            | ExecutionReport::Rejected { order_id, .. }
-            | ExecutionReport::CancelRejected { order_id, .. }
-            | ExecutionReport::BinarySettled { order_id, .. } => *order_id,
         }
     }
 }

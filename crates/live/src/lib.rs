@@ -1,0 +1,16 @@
+//! Live brokers: the order manager that gives every live venue the same
+//! guarantees (persist before send, one client id per order, fills applied
+//! once, reconciliation, a kill switch that says "flat" only when the
+//! venue does), its SQLite journal, and the venue adapters.
+
+pub mod alpaca;
+pub mod api;
+pub mod binance;
+pub mod config;
+pub mod journal;
+pub mod manager;
+pub mod secret;
+
+pub use api::{ApiError, PlaceRequest, StreamEvent, VenueApi, VenueOrder, VenueOrderState};
+pub use manager::{LiveBroker, LiveInstrument, LiveSettings};
+pub use secret::{Credentials, KeySource, Secret};

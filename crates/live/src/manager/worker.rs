@@ -1,0 +1,712 @@
+//! The order manager's worker: runs the adapter's requests and its stream
+//! on its own thread and turns what the venue says into journal rows and
+//! engine reports.
+
+use super::{Command, InstrumentMap, LiveSettings, Shared, lock};
+use crate::api::{ApiError, PlaceRequest, StreamEvent, VenueApi, VenueFill, VenueOrder};
+use crate::journal::{Journal, JournalFill, JournalState};
+use omni_core::domain::{OrderId, Timestamp};
+use omni_core::execution::ExecutionReport;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Longest wait between two queries of an order whose outcome is unknown.
+pub const RESOLVE_MAX: Duration = Duration::from_secs(5);
+/// How many consecutive "no such order" answers, over at least
+/// [`ABSENT_FOR`], mean the order never reached the venue.
+const ABSENT_ANSWERS: u32 = 3;
+const ABSENT_FOR: Duration = Duration::from_secs(2);
+/// Sends of one order at most (the first and one resend under the same
+/// client id after the venue said it never had it).
+const MAX_SENDS: u32 = 2;
+/// Longest wait between two stream connections.
+const STREAM_BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// After a kill switch: first wait between two rounds of "cancel what is
+/// open, ask again", doubled while the venue cannot be reached, up to
+/// [`KILL_WAIT_MAX`].
+const KILL_WAIT: Duration = Duration::from_secs(1);
+const KILL_WAIT_MAX: Duration = Duration::from_secs(30);
+
+/// Puts the engine's time on a report handed over now.
+pub fn stamp(r: &mut ExecutionReport, now: Timestamp) {
+    match r {
+        ExecutionReport::Accepted { ts, .. }
+        | ExecutionReport::Filled { ts, .. }
+        | ExecutionReport::Cancelled { ts, .. }
+        | ExecutionReport::Expired { ts, .. }
+        | ExecutionReport::Rejected { ts, .. }
+        | ExecutionReport::CancelRejected { ts, .. }
+        | ExecutionReport::VenueState { ts, .. }
+        | ExecutionReport::BinarySettled { ts, .. } => *ts = now,
+    }
+}
+
+/// An order whose outcome is being found out by query.
+#[derive(Clone, Debug)]
+struct Unresolved {
+    order_id: OrderId,
+    req: PlaceRequest,
+    next_at: Instant,
+    wait: Duration,
+    /// Consecutive "no such order" answers, and since when.
+    absent: u32,
+    absent_since: Option<Instant>,
+}
+
+pub(super) struct Worker<A> {
+    api: Arc<A>,
+    settings: LiveSettings,
+    journal: Journal,
+    map: InstrumentMap,
+    shared: Arc<Mutex<Shared>>,
+    /// Engine order id by client id, for this run's and the journal's
+    /// unfinished orders.
+    orders: BTreeMap<String, OrderId>,
+    /// Orders already reported accepted (a stream update and a place answer
+    /// both say so; the engine hears it once).
+    accepted: BTreeSet<String>,
+    unresolved: Vec<Unresolved>,
+    prepared: bool,
+    /// After a kill switch, until the venue reports no open order and no
+    /// position: the next round and the wait after it.
+    kill: Option<(Instant, Duration)>,
+    /// When this run started (journal time): orders journaled since are
+    /// this run's, and are left to `place` until it has sent them.
+    started_ms: i64,
+    /// Client ids `place` has handled in this run.
+    placed: BTreeSet<String>,
+}
+
+/// Wall time, ms since the epoch (the journal's clock).
+pub(super) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl<A: VenueApi> Worker<A> {
+    pub(super) fn new(
+        api: A,
+        settings: LiveSettings,
+        journal: Journal,
+        map: InstrumentMap,
+        shared: Arc<Mutex<Shared>>,
+    ) -> Self {
+        Self {
+            api: Arc::new(api),
+            settings,
+            journal,
+            map,
+            shared,
+            orders: BTreeMap::new(),
+            accepted: BTreeSet::new(),
+            unresolved: Vec::new(),
+            prepared: false,
+            kill: None,
+            started_ms: now_ms(),
+            placed: BTreeSet::new(),
+        }
+    }
+
+    /// Runs until `Stop` or until the broker is dropped.
+    pub(super) fn run(mut self, rx: mpsc::UnboundedReceiver<Command>) {
+        let rt = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                lock(&self.shared).view.error = Some(format!("no runtime: {e}"));
+                return;
+            }
+        };
+        rt.block_on(self.serve(rx));
+    }
+
+    fn report(&self, r: ExecutionReport) {
+        lock(&self.shared).reports.push(r);
+    }
+
+    fn journal_error(&self, e: &crate::journal::JournalError) {
+        tracing::error!(venue = self.api.name(), "{e}");
+        lock(&self.shared).view.error = Some(e.to_string());
+    }
+
+    async fn serve(&mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
+        let (stream_tx, mut stream_rx) = mpsc::channel(1024);
+        let api = self.api.clone();
+        let stream = tokio::spawn(async move {
+            let mut wait = Duration::from_millis(500);
+            loop {
+                let started = Instant::now();
+                api.stream(stream_tx.clone()).await;
+                if stream_tx.is_closed() {
+                    return;
+                }
+                // A connection that lived a while starts the backoff over.
+                if started.elapsed() > STREAM_BACKOFF_MAX {
+                    wait = Duration::from_millis(500);
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(STREAM_BACKOFF_MAX);
+            }
+        });
+        self.adopt_journal();
+        self.prepare().await;
+        self.reconcile().await;
+        let _ = self.refresh().await;
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        let mut last_refresh = Instant::now();
+        loop {
+            tokio::select! {
+                cmd = rx.recv() => match cmd {
+                    None | Some(Command::Stop) => break,
+                    Some(cmd) => self.command(cmd).await,
+                },
+                Some(ev) = stream_rx.recv() => self.stream_event(ev).await,
+                _ = tick.tick() => {
+                    self.resolve_due().await;
+                    if self.kill.is_some_and(|(at, _)| at <= Instant::now()) {
+                        self.kill_round().await;
+                        last_refresh = Instant::now();
+                    }
+                    if last_refresh.elapsed() >= self.settings.refresh {
+                        last_refresh = Instant::now();
+                        if !self.prepared {
+                            self.prepare().await;
+                        }
+                        let _ = self.refresh().await;
+                    }
+                }
+            }
+        }
+        stream.abort();
+    }
+
+    /// Learns the journal's unfinished orders (from an earlier run) so
+    /// their updates find their engine order ids, and queues them for a
+    /// query: they may have filled or ended while nobody listened.
+    fn adopt_journal(&mut self) {
+        match self.journal.unfinished(self.api.name()) {
+            Ok(rows) => {
+                for o in rows {
+                    if o.account != self.settings.account.0 {
+                        continue;
+                    }
+                    self.orders.insert(o.client_id.clone(), OrderId(o.order_id));
+                }
+            }
+            Err(e) => self.journal_error(&e),
+        }
+    }
+
+    async fn prepare(&mut self) {
+        match self.api.prepare(&self.map.symbols()).await {
+            Ok(()) => self.prepared = true,
+            Err(e) => {
+                tracing::warn!(venue = self.api.name(), "prepare: {e}");
+                lock(&self.shared).view.error = Some(format!("prepare: {e}"));
+            }
+        }
+    }
+
+    /// Fetches the venue's open orders, holdings and cash; records the
+    /// baseline the first time an account is seen; reports the venue's
+    /// state to the engine. Returns the open orders and positions, or why
+    /// the venue could not be asked.
+    async fn refresh(&mut self) -> Result<(u32, u32), String> {
+        let api = self.api.clone();
+        let (orders, holdings, cash) = tokio::join!(api.open_orders(), api.holdings(), api.cash());
+        let result = match (orders, holdings, cash) {
+            (Ok(open_orders), Ok(holdings), Ok(cash)) => {
+                let name = self.api.name();
+                let account = self.settings.account.0;
+                let baseline = match self.journal.baseline(name, account) {
+                    Ok(Some(b)) => Ok(b),
+                    Ok(None) => {
+                        let base: Vec<(String, Decimal)> =
+                            holdings.iter().map(|h| (h.symbol.clone(), h.qty)).collect();
+                        self.journal
+                            .set_baseline(name, account, &base)
+                            .map(|()| base)
+                    }
+                    Err(e) => Err(e),
+                };
+                match baseline {
+                    Ok(baseline) => {
+                        let positions =
+                            self.map
+                                .positions(self.settings.account, &holdings, &baseline);
+                        let counts = (
+                            u32::try_from(open_orders.len()).unwrap_or(u32::MAX),
+                            u32::try_from(positions.len()).unwrap_or(u32::MAX),
+                        );
+                        let mut s = lock(&self.shared);
+                        s.view.open_orders = open_orders;
+                        s.view.holdings = holdings;
+                        s.view.cash = cash;
+                        s.view.at = Some(Instant::now());
+                        s.view.error = None;
+                        Ok(counts)
+                    }
+                    Err(e) => {
+                        self.journal_error(&e);
+                        Err(e.to_string())
+                    }
+                }
+            }
+            (a, b, c) => {
+                let e = a.err().or(b.err()).or(c.err());
+                let reason = e.map_or_else(String::new, |e| e.to_string());
+                lock(&self.shared).view.error = Some(reason.clone());
+                Err(reason)
+            }
+        };
+        let (open_orders, positions, unreachable) = match &result {
+            Ok((o, p)) => (*o, *p, None),
+            Err(e) => (0, 0, Some(e.clone())),
+        };
+        self.report(ExecutionReport::VenueState {
+            account: self.settings.account,
+            open_orders,
+            positions,
+            unreachable,
+            ts: Timestamp(0),
+        });
+        result
+    }
+
+    /// One round of the kill switch: cancel every open order at the venue
+    /// (ours or not), then ask again. Rounds go on, a second apart, until
+    /// the venue reports no open order and no position; while it cannot be
+    /// reached the wait doubles up to [`KILL_WAIT_MAX`].
+    async fn kill_round(&mut self) {
+        let Some((_, wait)) = self.kill else {
+            return;
+        };
+        let cancelled = match self.api.cancel_all().await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::info!(venue = self.api.name(), "kill switch: {n} orders cancelled");
+                }
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        self.reconcile().await;
+        let state = self.refresh().await;
+        self.kill = match (cancelled, state) {
+            (Ok(()), Ok((0, 0))) => {
+                tracing::info!(
+                    venue = self.api.name(),
+                    "kill switch: the venue reports flat"
+                );
+                None
+            }
+            (Ok(()), Ok(_)) => Some((Instant::now() + KILL_WAIT, KILL_WAIT)),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(
+                    venue = self.api.name(),
+                    "kill switch: {e}; again in {wait:?}"
+                );
+                lock(&self.shared).view.error = Some(format!("kill switch: {e}"));
+                let next = (wait * 2).min(KILL_WAIT_MAX);
+                Some((Instant::now() + wait, next))
+            }
+        };
+    }
+
+    async fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Place {
+                order_id,
+                req,
+                reference,
+            } => self.place(order_id, req, reference).await,
+            Command::Cancel {
+                order_id,
+                symbol,
+                client_id,
+            } => match self.api.cancel(&symbol, &client_id).await {
+                Ok(()) => {
+                    // The cancel is confirmed by the stream or a query; ask
+                    // now so a silent stream does not leave it working.
+                    self.query_and_apply(&symbol, &client_id).await;
+                }
+                Err(e) => {
+                    self.report(ExecutionReport::CancelRejected {
+                        order_id,
+                        ts: Timestamp(0),
+                        reason: e.to_string(),
+                    });
+                    self.query_and_apply(&symbol, &client_id).await;
+                }
+            },
+            Command::CancelAll => {
+                self.kill = Some((Instant::now(), KILL_WAIT));
+                self.kill_round().await;
+            }
+            Command::Stop => {}
+        }
+    }
+
+    async fn place(&mut self, order_id: OrderId, mut req: PlaceRequest, reference: Decimal) {
+        let name = self.api.name();
+        self.orders.insert(req.client_id.clone(), order_id);
+        self.placed.insert(req.client_id.clone());
+        if !self.prepared {
+            self.prepare().await;
+        }
+        if let Err(why) = self.api.conform(&mut req, reference) {
+            self.finish_rejected(order_id, &req.client_id, &format!("not sent: {why}"));
+            return;
+        }
+        if let Err(e) = self.journal.sent(&req.client_id, now_ms()) {
+            // Counting the send failed: the journal cannot be trusted to
+            // say this order exists, so it is not sent.
+            self.journal_error(&e);
+            self.finish_rejected(order_id, &req.client_id, &format!("not sent: {e}"));
+            return;
+        }
+        match self.api.place(&req).await {
+            Ok(o) => self.apply_order(&o).await,
+            Err(ApiError::OutcomeUnknown(why)) => {
+                tracing::warn!(venue = name, client_id = %req.client_id, "outcome unknown: {why}");
+                self.unresolved(order_id, req);
+            }
+            Err(ApiError::DuplicateClientId) => {
+                // Already placed (an earlier send landed): find it.
+                self.unresolved(order_id, req);
+            }
+            Err(e) => {
+                self.finish_rejected(order_id, &req.client_id, &e.to_string());
+            }
+        }
+    }
+
+    fn unresolved(&mut self, order_id: OrderId, req: PlaceRequest) {
+        let wait = self.settings.resolve_first;
+        self.unresolved.push(Unresolved {
+            order_id,
+            req,
+            next_at: Instant::now() + wait,
+            wait,
+            absent: 0,
+            absent_since: None,
+        });
+    }
+
+    fn finish_rejected(&mut self, order_id: OrderId, client_id: &str, reason: &str) {
+        if let Err(e) = self.journal.update(
+            client_id,
+            JournalState::Rejected,
+            None,
+            None,
+            Some(reason),
+            now_ms(),
+        ) {
+            self.journal_error(&e);
+        }
+        self.report(ExecutionReport::Rejected {
+            order_id,
+            ts: Timestamp(0),
+            reason: reason.to_string(),
+        });
+    }
+
+    /// Queries every order whose outcome is unknown and due.
+    async fn resolve_due(&mut self) {
+        let now = Instant::now();
+        let due: Vec<Unresolved> = {
+            let (due, wait): (Vec<_>, Vec<_>) = std::mem::take(&mut self.unresolved)
+                .into_iter()
+                .partition(|u| u.next_at <= now);
+            self.unresolved = wait;
+            due
+        };
+        for mut u in due {
+            match self.api.query(&u.req.symbol, &u.req.client_id).await {
+                Ok(Some(o)) => self.apply_order(&o).await,
+                Ok(None) => {
+                    u.absent += 1;
+                    let since = *u.absent_since.get_or_insert(now);
+                    let sends = self
+                        .journal
+                        .order(&u.req.client_id)
+                        .ok()
+                        .flatten()
+                        .map_or(MAX_SENDS, |o| o.sends);
+                    if u.absent >= ABSENT_ANSWERS && since.elapsed() >= ABSENT_FOR {
+                        if sends < MAX_SENDS {
+                            // The venue never had it: send it again under
+                            // the same client id, so a late first send is
+                            // refused as a duplicate, never placed twice.
+                            self.place(u.order_id, u.req, Decimal::ZERO).await;
+                        } else {
+                            self.finish_rejected(
+                                u.order_id,
+                                &u.req.client_id,
+                                "the venue never received it (no such order after resending)",
+                            );
+                        }
+                        continue;
+                    }
+                    self.retry_later(u);
+                }
+                Err(e) => {
+                    tracing::warn!(venue = self.api.name(), client_id = %u.req.client_id, "query: {e}");
+                    u.absent = 0;
+                    u.absent_since = None;
+                    self.retry_later(u);
+                }
+            }
+        }
+    }
+
+    fn retry_later(&mut self, mut u: Unresolved) {
+        u.wait = (u.wait * 2).min(RESOLVE_MAX);
+        u.next_at = Instant::now() + u.wait;
+        self.unresolved.push(u);
+    }
+
+    /// Queries one order and applies what the venue says.
+    async fn query_and_apply(&mut self, symbol: &str, client_id: &str) {
+        if let Ok(Some(o)) = self.api.query(symbol, client_id).await {
+            self.apply_order(&o).await;
+        }
+    }
+
+    /// Queries every unfinished order of the journal (after a start or a
+    /// reconnect: the stream does not replay what was missed).
+    async fn reconcile(&mut self) {
+        let rows = match self.journal.unfinished(self.api.name()) {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.journal_error(&e);
+                return;
+            }
+        };
+        for o in rows {
+            if o.account != self.settings.account.0 {
+                continue;
+            }
+            if self
+                .unresolved
+                .iter()
+                .any(|u| u.req.client_id == o.client_id)
+            {
+                continue;
+            }
+            // This run's order not yet sent: its `Place` is still queued.
+            if o.created_ms >= self.started_ms && !self.placed.contains(&o.client_id) {
+                continue;
+            }
+            match self.api.query(&o.symbol, &o.client_id).await {
+                Ok(Some(v)) => self.apply_order(&v).await,
+                Ok(None) if o.state == JournalState::InFlight => {
+                    // Persisted but perhaps never sent (a crash between the
+                    // commit and the send): resolved by query, never by a
+                    // new id; rejected once the venue keeps saying absent.
+                    let order_id = OrderId(o.order_id);
+                    self.orders.insert(o.client_id.clone(), order_id);
+                    let wait = self.settings.resolve_first;
+                    self.unresolved.push(Unresolved {
+                        order_id,
+                        req: PlaceRequest {
+                            client_id: o.client_id.clone(),
+                            symbol: o.symbol.clone(),
+                            side: if o.side == "SELL" {
+                                omni_core::domain::Side::Sell
+                            } else {
+                                omni_core::domain::Side::Buy
+                            },
+                            kind: omni_core::domain::OrderType::Market,
+                            tif: omni_core::domain::TimeInForce::Ioc,
+                            qty: o.qty,
+                            limit: o.limit,
+                            stop: None,
+                            take_profit: None,
+                            stop_loss: None,
+                        },
+                        next_at: Instant::now() + wait,
+                        wait,
+                        absent: 1,
+                        absent_since: Some(Instant::now()),
+                    });
+                    // An order from an earlier run is never sent again: its
+                    // intent is stale. Mark it as sent to the limit.
+                    for _ in o.sends..MAX_SENDS {
+                        let _ = self.journal.sent(&o.client_id, now_ms());
+                    }
+                }
+                Ok(None) => {
+                    self.finish_rejected(
+                        OrderId(o.order_id),
+                        &o.client_id,
+                        "the venue has no such order",
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!(venue = self.api.name(), "reconcile {}: {e}", o.client_id);
+                }
+            }
+        }
+    }
+
+    /// Applies an order's state as the venue reports it: journal first,
+    /// then the engine's report; fetches executions the journal lacks.
+    async fn apply_order(&mut self, o: &VenueOrder) {
+        let Some(&order_id) = self.orders.get(&o.client_id) else {
+            // Not an order of ours: seen in the open orders, cancelled by K.
+            return;
+        };
+        self.unresolved.retain(|u| u.req.client_id != o.client_id);
+        let known = self.journal.order(&o.client_id).ok().flatten();
+        if let Err(e) = self.journal.update(
+            &o.client_id,
+            o.state.into(),
+            Some(&o.venue_id),
+            Some(o.filled),
+            o.reason.as_deref(),
+            now_ms(),
+        ) {
+            self.journal_error(&e);
+        }
+        if o.state != crate::api::VenueOrderState::Rejected
+            && self.accepted.insert(o.client_id.clone())
+        {
+            self.report(ExecutionReport::Accepted {
+                order_id,
+                ts: Timestamp(0),
+            });
+        }
+        // Executions the journal has not applied: fetch them by query.
+        let applied: Decimal = self
+            .journal
+            .fills_of(&o.client_id)
+            .map(|f| f.iter().map(|f| f.qty).sum())
+            .unwrap_or(Decimal::ZERO);
+        if o.filled > applied {
+            match self.api.fills(&o.symbol, &o.venue_id).await {
+                Ok(fills) => {
+                    for f in fills {
+                        self.apply_fill(&f, Some(&o.client_id));
+                    }
+                }
+                Err(e) => tracing::warn!(venue = self.api.name(), "fills of {}: {e}", o.client_id),
+            }
+        }
+        let was_terminal = known.is_some_and(|k| k.state.is_terminal());
+        if was_terminal {
+            return;
+        }
+        let reason = o.reason.clone().unwrap_or_default();
+        match o.state {
+            crate::api::VenueOrderState::Cancelled => self.report(ExecutionReport::Cancelled {
+                order_id,
+                ts: Timestamp(0),
+                reason: if reason.is_empty() {
+                    "cancelled".into()
+                } else {
+                    reason
+                },
+            }),
+            crate::api::VenueOrderState::Expired => self.report(ExecutionReport::Expired {
+                order_id,
+                ts: Timestamp(0),
+            }),
+            crate::api::VenueOrderState::Rejected => self.report(ExecutionReport::Rejected {
+                order_id,
+                ts: Timestamp(0),
+                reason: if reason.is_empty() {
+                    "rejected by the venue".into()
+                } else {
+                    reason
+                },
+            }),
+            _ => {}
+        }
+    }
+
+    /// Records an execution once and reports it; one already recorded, or
+    /// of an order that is not ours, is not reported.
+    fn apply_fill(&mut self, f: &VenueFill, client_id: Option<&str>) {
+        let Some(client_id) = client_id.or(f.client_id.as_deref()).map(str::to_string) else {
+            return;
+        };
+        let Some(&order_id) = self.orders.get(&client_id) else {
+            tracing::info!(
+                venue = self.api.name(),
+                "fill {} of an order not ours",
+                f.trade_id
+            );
+            return;
+        };
+        let fee = self.fee_in_currency(f);
+        let row = JournalFill {
+            broker: self.api.name().to_string(),
+            trade_id: f.trade_id.clone(),
+            client_id: client_id.clone(),
+            qty: f.qty,
+            price: f.price,
+            fee,
+            ts_ms: f.ts_ms,
+        };
+        match self.journal.record_fill(&row) {
+            Ok(true) => self.report(ExecutionReport::Filled {
+                order_id,
+                trade_id: format!("{}:{}", self.api.name(), f.trade_id),
+                qty: f.qty,
+                price: f.price,
+                fee,
+                ts: Timestamp(0),
+                contract: None,
+            }),
+            Ok(false) => {}
+            Err(e) => self.journal_error(&e),
+        }
+    }
+
+    /// The fee in the account's currency: as charged when in it, valued at
+    /// the fill price when charged in the base asset, else 0 (a fee in a
+    /// third asset, such as BNB, is not valued here; the venue's balances
+    /// show it).
+    fn fee_in_currency(&self, f: &VenueFill) -> Decimal {
+        if f.fee.is_zero() || f.fee_asset.is_empty() || f.fee_asset == self.settings.currency {
+            return f.fee;
+        }
+        if f.symbol.starts_with(&f.fee_asset) {
+            return f.fee.checked_mul(f.price).unwrap_or(Decimal::ZERO);
+        }
+        tracing::info!(
+            venue = self.api.name(),
+            "fee {} {} on trade {} not valued in {}",
+            f.fee,
+            f.fee_asset,
+            f.trade_id,
+            self.settings.currency
+        );
+        Decimal::ZERO
+    }
+
+    async fn stream_event(&mut self, ev: StreamEvent) {
+        match ev {
+            StreamEvent::Connected => {
+                lock(&self.shared).view.stream_up = true;
+                // Whatever happened while the stream was down is fetched.
+                self.reconcile().await;
+            }
+            StreamEvent::Order(o) => self.apply_order(&o).await,
+            StreamEvent::Fill(f) => self.apply_fill(&f, None),
+            StreamEvent::Disconnected(why) => {
+                tracing::warn!(venue = self.api.name(), "private stream down: {why}");
+                let mut s = lock(&self.shared);
+                s.view.stream_up = false;
+                s.view.stream_reconnects += 1;
+            }
+        }
+    }
+}

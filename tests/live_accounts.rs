@@ -1,0 +1,349 @@
+//! Accounts on live brokers, through the binary: a Binance account on a
+//! local Binance mock (with market data from a local Binance feed), the
+//! kill switch cancelling an order the database never knew, keys that
+//! never reach the database, the log or the output, paper accounts that
+//! never call a broker, and the configuration's refusals.
+
+#[path = "common/ws_venue.rs"]
+mod ws_venue;
+
+use omni_mockvenue::binance::MockBinance;
+use serde_json::Value;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tokio::net::TcpListener;
+
+const KEY: &str = "CANARYKEY7f3a9c";
+const SECRET: &str = "CANARYSECRET0b1d2e";
+
+fn capture_frames(n: usize) -> Vec<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/data/ws_captures/binance_spot/spot_btcusdt_20240808.gz");
+    let f = std::fs::File::open(path).expect("capture");
+    std::io::BufReader::new(flate2::read::GzDecoder::new(f))
+        .lines()
+        .map(|l| l.expect("line"))
+        .filter_map(|l| l.split_once(' ').map(|(_, j)| j.to_string()))
+        .filter(|j| j.contains("@bookTicker"))
+        .take(n)
+        .collect()
+}
+
+fn omni(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_omni-tui"))
+        .current_dir(dir)
+        .env("XDG_CONFIG_HOME", dir.join("cfg"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("OMNI_TEST_BN_KEY", KEY)
+        .env("OMNI_TEST_BN_SECRET", SECRET)
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A live run on the local feed with `accounts` (TOML) and `extra`.
+fn config(dir: &Path, feed_port: u16, accounts: &str, extra: &str) -> PathBuf {
+    let cfg = format!(
+        r#"[market]
+source = "live"
+
+[feeds.binance]
+url = "ws://127.0.0.1:{feed_port}"
+symbols = ["BTC/USDT"]
+[feeds.kraken]
+enabled = false
+[feeds.bybit]
+enabled = false
+
+{accounts}
+
+[[routes]]
+kind = "arbitrage"
+instruments = ["BTC/USDT"]
+accounts = ["bn-test"]
+
+{extra}
+"#
+    );
+    let p = dir.join("live.toml");
+    std::fs::write(&p, cfg).expect("config");
+    p
+}
+
+const BINANCE_ACCOUNT: &str = r#"[[accounts]]
+name = "bn-test"
+type = "spot"
+profile = "balanced"
+currency = "USDT"
+balance = 10000
+broker = "binance"
+"#;
+
+const PAPER_ACCOUNT: &str = r#"[[accounts]]
+name = "bn-test"
+type = "spot"
+profile = "balanced"
+currency = "USDT"
+balance = 10000
+broker = "paper"
+"#;
+
+fn brokers(mock: &MockBinance) -> String {
+    format!(
+        r#"[brokers.bn-test]
+rest_url = "{}"
+stream_url = "{}"
+key_env = "OMNI_TEST_BN_KEY"
+secret_env = "OMNI_TEST_BN_SECRET"
+"#,
+        mock.rest_url(),
+        mock.ws_url()
+    )
+}
+
+/// Every file under `dir`, read as bytes.
+fn files(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out);
+        } else if let Ok(bytes) = std::fs::read(&p) {
+            out.push((p, bytes));
+        }
+    }
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn the_kill_switch_cancels_at_the_venue_what_the_database_never_knew_and_keys_stay_secret() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let feed_port = listener.local_addr().expect("addr").port();
+    let frames = capture_frames(400);
+    let script: ws_venue::MakeScript =
+        std::sync::Arc::new(move || ws_venue::every_5ms(frames.clone()));
+    rt.spawn(ws_venue::serve(
+        listener,
+        Some(r#"{"result":null,"id":1}"#),
+        script,
+    ));
+    let mock = rt.block_on(MockBinance::start(KEY, SECRET));
+    // Coins the account had before omni-tui: not a position to flatten.
+    mock.set_balance("BTC", "0.5".parse().unwrap());
+    // Orders made by hand on the venue's site: omni-tui never placed them.
+    let hand = [
+        mock.place_direct(
+            "BTCUSDT",
+            "BUY",
+            "0.01".parse().unwrap(),
+            "40000".parse().unwrap(),
+        )
+        .expect("placed"),
+        mock.place_direct(
+            "BTCUSDT",
+            "SELL",
+            "0.001".parse().unwrap(),
+            "90000".parse().unwrap(),
+        )
+        .expect("placed"),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = config(dir.path(), feed_port, BINANCE_ACCOUNT, &brokers(&mock));
+    let (ok, out, err) = omni(
+        dir.path(),
+        &[
+            "--config",
+            cfg.to_str().expect("utf8"),
+            "headless",
+            "--duration",
+            "4",
+            "--kill-after",
+            "50",
+            "--json",
+            "--db",
+            "live.db",
+        ],
+    );
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["accounts"][0]["mode"], "TEST", "{v}");
+    assert_eq!(v["trading_state"], "HALTED", "{v}");
+    for id in &hand {
+        let o = mock
+            .orders()
+            .into_iter()
+            .find(|o| &o.client_id == id)
+            .expect("order");
+        assert_eq!(o.status, "CANCELED", "{id} left working at the venue");
+    }
+    assert!(mock.requests("DELETE /api/v3/openOrders") >= 1);
+    // The account's holdings before the first trade are recorded, so a
+    // coin it already had is never "a position to flatten".
+    let conn = rusqlite::Connection::open(dir.path().join("live.db")).expect("db");
+    let baseline: i64 = conn
+        .query_row("SELECT COUNT(*) FROM live_baseline", [], |r| r.get(0))
+        .expect("baseline table");
+    assert!(baseline >= 1);
+    drop(conn);
+
+    // Neither key appears in any file the run wrote (database, WAL, log),
+    // nor in its output.
+    let mut written = Vec::new();
+    files(dir.path(), &mut written);
+    assert!(written.iter().any(|(p, _)| p.ends_with("live.db")));
+    for (path, bytes) in &written {
+        for canary in [KEY, SECRET] {
+            assert!(!contains(bytes, canary), "{} holds a key", path.display());
+        }
+    }
+    for canary in [KEY, SECRET] {
+        assert!(!out.contains(canary) && !err.contains(canary));
+    }
+    drop(rt);
+}
+
+#[test]
+fn paper_accounts_never_call_a_broker_even_with_keys_present() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let feed_port = listener.local_addr().expect("addr").port();
+    let frames = capture_frames(200);
+    let script: ws_venue::MakeScript =
+        std::sync::Arc::new(move || ws_venue::every_5ms(frames.clone()));
+    rt.spawn(ws_venue::serve(
+        listener,
+        Some(r#"{"result":null,"id":1}"#),
+        script,
+    ));
+    let mock = rt.block_on(MockBinance::start(KEY, SECRET));
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The keys are in the environment (omni() sets them); the account is paper.
+    let cfg = config(dir.path(), feed_port, PAPER_ACCOUNT, "");
+    let (ok, out, err) = omni(
+        dir.path(),
+        &[
+            "--config",
+            cfg.to_str().expect("utf8"),
+            "headless",
+            "--duration",
+            "2",
+            "--kill-after",
+            "20",
+            "--approve",
+            "all",
+            "--json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["accounts"][0]["mode"], "PAPER");
+    assert_eq!(mock.total_requests(), 0);
+    assert_eq!(mock.subscribers(), 0);
+    drop(rt);
+}
+
+#[test]
+fn live_accounts_are_refused_off_live_prices_without_keys_or_on_real_money_without_live() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p.to_str().expect("utf8").to_string()
+    };
+    let entry = r#"
+[brokers.bn-test]
+key_env = "OMNI_TEST_BN_KEY"
+secret_env = "OMNI_TEST_BN_SECRET"
+"#;
+    let routes = r#"
+[[routes]]
+kind = "arbitrage"
+instruments = ["BTC/USDT"]
+accounts = ["bn-test"]
+"#;
+    // On the demo market: its prices are not the venue's.
+    let demo = write("demo.toml", &format!("{BINANCE_ACCOUNT}{routes}{entry}"));
+    let (ok, _, err) = omni(dir.path(), &["--config", &demo, "config"]);
+    assert!(!ok);
+    assert!(
+        err.contains("demo.toml")
+            && err.contains("accounts[0].broker")
+            && err.contains("market.source"),
+        "{err}"
+    );
+    // No [brokers] entry.
+    let bare = write(
+        "bare.toml",
+        &format!("[market]\nsource = \"live\"\n{BINANCE_ACCOUNT}{routes}"),
+    );
+    let (ok, _, err) = omni(dir.path(), &["--config", &bare, "config"]);
+    assert!(!ok);
+    assert!(err.contains("[brokers.bn-test]"), "{err}");
+    // A real-money endpoint: refused without --live, and without typing LIVE.
+    let real = write(
+        "real.toml",
+        &format!(
+            "[market]\nsource = \"live\"\n{BINANCE_ACCOUNT}{routes}{entry}rest_url = \"https://api.binance.com\"\nstream_url = \"wss://ws-api.binance.com/ws-api/v3\"\n"
+        ),
+    );
+    let (ok, _, err) = omni(
+        dir.path(),
+        &["--config", &real, "headless", "--duration", "1"],
+    );
+    assert!(!ok);
+    assert!(err.contains("--live") && err.contains("bn-test"), "{err}");
+    let run = Command::new(env!("CARGO_BIN_EXE_omni-tui"))
+        .current_dir(dir.path())
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .args(["--config", &real, "--live", "headless", "--duration", "1"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    use std::io::Write;
+    let mut run = run;
+    run.stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"yes\n")
+        .expect("answer");
+    let out = run.wait_with_output().expect("waits");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("REAL MONEY") && err.contains("not confirmed"),
+        "{err}"
+    );
+    // A key file others may read is refused at start, naming the file.
+    let keys = dir.path().join("bn.keys");
+    std::fs::write(&keys, format!("key = {KEY}\nsecret = {SECRET}\n")).expect("keys");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let loose = write(
+        "loose.toml",
+        &format!(
+            "[market]\nsource = \"live\"\n{BINANCE_ACCOUNT}{routes}[brokers.bn-test]\nkeys_file = \"bn.keys\"\nrest_url = \"http://127.0.0.1:9\"\nstream_url = \"ws://127.0.0.1:9\"\n"
+        ),
+    );
+    let (ok, out, err) = omni(
+        dir.path(),
+        &["--config", &loose, "headless", "--duration", "1"],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("bn.keys") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(!err.contains(KEY) && !err.contains(SECRET) && !out.contains(SECRET));
+}

@@ -363,6 +363,35 @@ fn order_rate_limit() {
 }
 
 #[test]
+fn unreconciled() {
+    // spot-a on a live venue that has not reported yet: a missing report
+    // is not flat, so nothing new goes.
+    let mut loaded = common::load("");
+    let spot_a = loaded.catalog.account_by_name("spot-a").expect("spot-a");
+    loaded.catalog.accounts[spot_a.index()].broker = omni_core::domain::BrokerKind::Binance;
+    let engine = omni_core::engine::Engine::new(&loaded.config.engine(), &loaded.catalog);
+    let mut h = Harness { engine, loaded };
+    h.quote("binance", "BTC/USDT", "100000.00", "100000.10", "1.0", 0);
+    let id = h
+        .quote("kraken", "BTC/USDT", "100800.00", "100800.50", "0.5", 0)
+        .opened()[0];
+    let out = h.cmd(Command::Approve(id), 10);
+    let d = out
+        .decisions()
+        .into_iter()
+        .find(|d| d.account == spot_a)
+        .expect("spot-a decided")
+        .clone();
+    match d.verdict {
+        omni_core::risk::Verdict::Refused(r) => {
+            assert_eq!(r.reason, R::Unreconciled);
+            assert!(r.detail.contains("waiting for the venue"), "{}", r.detail);
+        }
+        v => panic!("{v:?}"),
+    }
+}
+
+#[test]
 fn the_cases_above_cover_every_reason() {
     // Keep this list in step with the tests above: a new reason needs a test.
     let covered: BTreeSet<R> = [
@@ -386,6 +415,7 @@ fn the_cases_above_cover_every_reason() {
         R::PropMaxDrawdown,
         R::SizeTooSmall,
         R::OrderRateLimit,
+        R::Unreconciled,
     ]
     .into();
     let all: BTreeSet<R> = R::ALL.iter().copied().collect();
@@ -417,7 +447,7 @@ fn every_rule_of_the_table_can_refuse_and_every_reason_has_a_rule() {
     use omni_core::risk::rules::RULES;
     assert_eq!(
         RULES.len(),
-        14,
+        15,
         "{:?}",
         RULES.iter().map(|r| r.name).collect::<Vec<_>>()
     );

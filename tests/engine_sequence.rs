@@ -320,14 +320,16 @@ fn a_live_account_is_flat_only_when_its_venue_says_so_after_the_last_trade() {
     loaded.catalog.accounts[spot_a.index()].broker = omni_core::domain::BrokerKind::Binance;
     let engine = omni_core::engine::Engine::new(&loaded.config.engine(), &loaded.catalog);
     let mut h = Harness { engine, loaded };
-    let venue_state =
-        |open_orders, positions, unreachable: Option<&str>, ms| ExecutionReport::VenueState {
+    let h_btc = h.inst("BTC/USDT");
+    let venue_state = |open_orders, positions: usize, unreachable: Option<&str>, ms| {
+        ExecutionReport::VenueState {
             account: spot_a,
             open_orders,
-            positions,
+            positions: vec![(h_btc, d("0.1")); positions],
             unreachable: unreachable.map(str::to_string),
             ts: at(ms),
-        };
+        }
+    };
     let progress = |h: &Harness| {
         h.engine
             .kill_progress()
@@ -375,4 +377,67 @@ fn a_live_account_is_flat_only_when_its_venue_says_so_after_the_last_trade() {
     // The venue says flat: flat.
     h.report(venue_state(0, 0, None, 400));
     assert!(progress(&h).is_flat(), "{:?}", progress(&h));
+}
+
+#[test]
+fn a_live_account_takes_no_new_exposure_until_its_venue_agrees_with_the_book() {
+    let mut loaded = common::load("");
+    let spot_a = loaded.catalog.account_by_name("spot-a").expect("spot-a");
+    loaded.catalog.accounts[spot_a.index()].broker = omni_core::domain::BrokerKind::Binance;
+    let engine = omni_core::engine::Engine::new(&loaded.config.engine(), &loaded.catalog);
+    let mut h = Harness { engine, loaded };
+    let btc = h.inst("BTC/USDT");
+    let spot_b = h.account("spot-b");
+    let state = |positions: Vec<(omni_core::domain::InstrumentId, rust_decimal::Decimal)>, ms| {
+        ExecutionReport::VenueState {
+            account: spot_a,
+            open_orders: 0,
+            positions,
+            unreachable: None,
+            ts: at(ms),
+        }
+    };
+    let verdicts =
+        |out: &common::Out| -> Vec<(omni_core::domain::AccountId, Option<RefusalReason>)> {
+            out.decisions()
+                .iter()
+                .map(|d| (d.account, d.verdict.reason()))
+                .collect()
+        };
+
+    // Before the venue has said anything: a missing report is not flat.
+    assert_eq!(
+        h.engine.account_blocked(spot_a),
+        Some("waiting for the venue's first report")
+    );
+    let id = dislocation(&mut h, 0).opened()[0];
+    let out = h.cmd(Command::Approve(id), 10);
+    assert_eq!(
+        verdicts(&out),
+        vec![(spot_a, Some(RefusalReason::Unreconciled)), (spot_b, None)]
+    );
+
+    // The venue holds coins the book never bought: blocked, and said so.
+    let out = h.report(state(vec![(btc, d("0.5"))], 20));
+    let text = format!("{:?}", out.audits);
+    assert!(
+        text.contains("spot-a: new entries blocked: the venue holds 0.5 BTC/USDT, the book none"),
+        "{text}"
+    );
+    assert_eq!(
+        h.engine.account_blocked(spot_a),
+        Some("the venue holds 0.5 BTC/USDT, the book none")
+    );
+
+    // The venue agrees (flat, like the book): new entries may go again.
+    let out = h.report(state(Vec::new(), 30));
+    assert!(format!("{:?}", out.audits).contains("unblocked"));
+    assert_eq!(h.engine.account_blocked(spot_a), None);
+    let id = dislocation(&mut h, 40_000).opened()[0];
+    let out = h.cmd(Command::Approve(id), 40_010);
+    assert!(
+        verdicts(&out).contains(&(spot_a, None)),
+        "{:?}",
+        verdicts(&out)
+    );
 }

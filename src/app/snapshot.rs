@@ -159,6 +159,9 @@ pub struct AccountRow {
     /// After a kill switch, for a live account: what its venue last said
     /// (`flat`, its open orders and positions, or why it cannot be asked).
     pub venue: Option<String>,
+    /// A live account that takes no new exposure, and why (its venue has
+    /// not reported yet, or disagrees with the book).
+    pub blocked: Option<String>,
 }
 
 /// One 1-minute candle for the chart.

@@ -68,6 +68,9 @@ pub struct Account {
     /// After a kill switch, for a live account: what its venue last said.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub venue: Option<String>,
+    /// A live account taking no new exposure, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -227,6 +230,7 @@ pub fn accounts(s: &Snapshot) -> Vec<Account> {
             open_positions: a.open_positions,
             flatten_refusal: a.flatten_refusal.clone(),
             venue: a.venue.clone(),
+            blocked: a.blocked.clone(),
         })
         .collect()
 }

@@ -299,6 +299,7 @@ impl SnapshotBuilder {
                     .iter()
                     .find(|k| k.account == a.id && k.live)
                     .map(|k| venue_note(k.venue.as_ref())),
+                blocked: engine.account_blocked(a.id).map(str::to_string),
             });
         }
 

@@ -459,8 +459,7 @@ fn raw_order(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawOrder> {
 
 impl RawOrder {
     fn parse(self) -> Result<JournalOrder, JournalError> {
-        let state =
-            JournalState::parse(&self.state).ok_or_else(|| JournalError::Corrupt(self.state))?;
+        let state = JournalState::parse(&self.state).ok_or(JournalError::Corrupt(self.state))?;
         Ok(JournalOrder {
             client_id: self.client_id,
             order_id: u64::try_from(self.order_id)

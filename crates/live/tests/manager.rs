@@ -350,10 +350,10 @@ async fn the_kill_switch_cancels_orders_we_never_placed_and_flat_comes_from_the_
                 r,
                 ExecutionReport::VenueState {
                     open_orders: 0,
-                    positions: 0,
+                    positions,
                     unreachable: None,
                     ..
-                }
+                } if positions.is_empty()
             )
         })
     })

@@ -11,6 +11,7 @@ mod control;
 pub mod counters;
 pub mod event;
 mod market;
+mod reconcile;
 mod reports;
 pub mod restore;
 pub mod sink;
@@ -143,7 +144,8 @@ pub struct KillProgress {
 pub struct VenueReport {
     pub ts: Timestamp,
     pub open_orders: u32,
-    pub positions: u32,
+    /// Positions the venue reports (above the account's baseline).
+    pub positions: usize,
     /// Why the venue could not be asked.
     pub unreachable: Option<String>,
 }
@@ -189,6 +191,9 @@ pub struct Engine {
     fill_ids: HashSet<String>,
     /// Live venues' last reports, per account.
     venue_reports: BTreeMap<AccountId, VenueReport>,
+    /// Live accounts whose book disagrees with their venue (or whose venue
+    /// has not reported yet), with why: they take no new exposure.
+    blocked: BTreeMap<AccountId, String>,
     /// When each account last sent an order or booked a fill: a venue
     /// report older than that says nothing about the account now.
     last_activity: BTreeMap<AccountId, Timestamp>,
@@ -233,7 +238,7 @@ impl Engine {
             .iter()
             .map(|a| AccountRisk::new(0, a.initial_balance))
             .collect();
-        Self {
+        let mut engine = Self {
             book: QuoteBook::new(catalog),
             guard: MarketGuard::new(config.quarantine.clone(), catalog),
             bars: (0..n)
@@ -252,6 +257,7 @@ impl Engine {
             arb_groups: Vec::new(),
             fill_ids: HashSet::new(),
             venue_reports: BTreeMap::new(),
+            blocked: BTreeMap::new(),
             last_activity: BTreeMap::new(),
             state: TradingState::Active,
             kill: KillSwitch::default(),
@@ -269,7 +275,9 @@ impl Engine {
             clock: Timestamp(i64::MIN),
             catalog: catalog.clone(),
             config: config.clone(),
-        }
+        };
+        engine.block_live_accounts();
+        engine
     }
 
     /// Gives the engine its horizon models (loaded by the caller: the engine
@@ -508,6 +516,9 @@ impl Engine {
 
     /// LOW, MEDIUM, HIGH or BLOCKED for an account.
     pub fn risk_level(&self, account: AccountId) -> crate::risk::RiskLevel {
+        if self.blocked.contains_key(&account) {
+            return crate::risk::RiskLevel::Blocked;
+        }
         let risk = &self.account_risk[account.index()];
         crate::risk::level(
             self.gate.config(),

@@ -70,10 +70,13 @@ impl Engine {
                 unreachable,
                 ts,
             } => {
+                if unreachable.is_none() {
+                    self.reconcile_account(account, &positions, ts);
+                }
                 let report = super::VenueReport {
                     ts,
                     open_orders,
-                    positions,
+                    positions: positions.len(),
                     unreachable,
                 };
                 if self.venue_reports.get(&account) != Some(&report) {

@@ -242,6 +242,7 @@ impl Engine {
             book: &self.book,
             catalog: &self.catalog,
             guard: &self.guard,
+            unreconciled: self.blocked.get(&account).map(String::as_str),
         }
     }
 

@@ -122,7 +122,7 @@ impl BrokerMap {
                     out.push(ExecutionReport::VenueState {
                         account: *account,
                         open_orders: 0,
-                        positions: 0,
+                        positions: Vec::new(),
                         unreachable: Some(e.to_string()),
                         ts: now,
                     });

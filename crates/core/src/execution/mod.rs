@@ -72,13 +72,15 @@ pub enum ExecutionReport {
         reason: String,
     },
     /// What a live venue reports of an account: how many orders it holds
-    /// open (ours or not) and how many positions above the account's
-    /// baseline; or that it could not be asked. The kill switch says a
-    /// live account is flat only on such a report.
+    /// open (ours or not) and its positions above the account's baseline;
+    /// or that it could not be asked. The kill switch says a live account
+    /// is flat only on such a report, and a book that disagrees with it
+    /// blocks the account's new entries.
     VenueState {
         account: AccountId,
         open_orders: u32,
-        positions: u32,
+        /// Signed quantity per instrument, non-zero only.
+        positions: Vec<(crate::domain::InstrumentId, Decimal)>,
         /// Why the venue could not be asked (the counts are then unknown).
         unreachable: Option<String>,
         ts: Timestamp,

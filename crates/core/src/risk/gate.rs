@@ -66,6 +66,9 @@ pub struct GateContext<'a> {
     pub catalog: &'a crate::domain::Catalog,
     /// The cross-venue reference prices the collar checks against.
     pub guard: &'a crate::market::MarketGuard,
+    /// Why a live account's book and venue disagree (or the venue has not
+    /// reported yet); `None` for an account in agreement, and for paper.
+    pub unreconciled: Option<&'a str>,
 }
 
 /// The gate: limits from config, sessions per asset class.

@@ -76,6 +76,9 @@ refusal_reasons! {
     /// The intent's orders (one per leg) would take the account over its
     /// orders in the rolling minute.
     OrderRateLimit => "order_rate_limit",
+    /// A live account whose venue has not reported yet, or reports
+    /// positions the book does not hold: no new exposure until they agree.
+    Unreconciled => "unreconciled",
 }
 
 impl RefusalReason {

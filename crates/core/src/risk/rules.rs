@@ -25,6 +25,10 @@ pub const RULES: &[Rule] = &[
         check: trading_state,
     },
     Rule {
+        name: "venue reconciliation",
+        check: reconciled,
+    },
+    Rule {
         name: "signal direction",
         check: direction,
     },
@@ -95,6 +99,14 @@ fn trading_state(_: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<R
         }),
         TradingState::Active => None,
     }
+}
+
+fn reconciled(_: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    let why = c.unreconciled?;
+    adds_exposure(i, c).map(|adds| Refusal {
+        reason: R::Unreconciled,
+        detail: format!("account blocked ({why}): {adds}"),
+    })
 }
 
 /// Why an intent is not purely risk-reducing, or `None` when it only shrinks

@@ -5,7 +5,7 @@
 use super::{Command, InstrumentMap, LiveSettings, Shared, lock};
 use crate::api::{ApiError, PlaceRequest, StreamEvent, VenueApi, VenueFill, VenueOrder};
 use crate::journal::{Journal, JournalFill, JournalState};
-use omni_core::domain::{OrderId, Timestamp};
+use omni_core::domain::{InstrumentId, OrderId, Timestamp};
 use omni_core::execution::ExecutionReport;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -217,7 +217,7 @@ impl<A: VenueApi> Worker<A> {
     /// baseline the first time an account is seen; reports the venue's
     /// state to the engine. Returns the open orders and positions, or why
     /// the venue could not be asked.
-    async fn refresh(&mut self) -> Result<(u32, u32), String> {
+    async fn refresh(&mut self) -> Result<(u32, Vec<(InstrumentId, Decimal)>), String> {
         let api = self.api.clone();
         let (orders, holdings, cash) = tokio::join!(api.open_orders(), api.holdings(), api.cash());
         let result = match (orders, holdings, cash) {
@@ -242,7 +242,10 @@ impl<A: VenueApi> Worker<A> {
                                 .positions(self.settings.account, &holdings, &baseline);
                         let counts = (
                             u32::try_from(open_orders.len()).unwrap_or(u32::MAX),
-                            u32::try_from(positions.len()).unwrap_or(u32::MAX),
+                            positions
+                                .iter()
+                                .map(|p| (p.instrument, p.qty))
+                                .collect::<Vec<_>>(),
                         );
                         let mut s = lock(&self.shared);
                         s.view.open_orders = open_orders;
@@ -266,8 +269,8 @@ impl<A: VenueApi> Worker<A> {
             }
         };
         let (open_orders, positions, unreachable) = match &result {
-            Ok((o, p)) => (*o, *p, None),
-            Err(e) => (0, 0, Some(e.clone())),
+            Ok((o, p)) => (*o, p.clone(), None),
+            Err(e) => (0, Vec::new(), Some(e.clone())),
         };
         self.report(ExecutionReport::VenueState {
             account: self.settings.account,
@@ -299,7 +302,7 @@ impl<A: VenueApi> Worker<A> {
         self.reconcile().await;
         let state = self.refresh().await;
         self.kill = match (cancelled, state) {
-            (Ok(()), Ok((0, 0))) => {
+            (Ok(()), Ok((0, p))) if p.is_empty() => {
                 tracing::info!(
                     venue = self.api.name(),
                     "kill switch: the venue reports flat"

@@ -7,18 +7,15 @@ mod common;
 mod screen;
 
 use common::{Harness, at, d};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use omni_core::domain::{Bar, OpportunityKind, Side, Timeframe};
+use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use omni_core::domain::{Bar, OpportunityKind, Timeframe};
 use omni_core::engine::Command;
 use omni_core::engine::EngineEvent;
 use omni_core::market::MarketEvent;
-use omni_core::portfolio::{Position, PositionKey};
 use omni_tui::app::{self, AppState, Pane, keymap};
-use omni_tui::engine_thread::snapshot;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
-use screen::{render, screen};
-use std::sync::Arc;
+use screen::{press, render, screen};
 
 /// The cell where `text` starts on screen: (column, row).
 fn find(lines: &[String], text: &str) -> (u16, u16) {
@@ -64,32 +61,13 @@ fn busy_with(overlay: &str) -> Harness {
         h.feed(EngineEvent::Market(MarketEvent::History(bar)));
         open = close;
     }
-    let key = PositionKey {
-        account: h.account("margin-fx"),
-        instrument: h.inst("EUR/USD"),
-        contract: 0,
-    };
-    let mut p = Position::new(key, h.venue("oanda"), at(0));
-    p.apply(Side::Buy, d("2000"), d("1.10000"), d("0"), at(0));
-    p.stop_loss = Some(d("1.09700"));
-    p.take_profit = Some(d("1.10300"));
-    h.engine.restore(omni_core::engine::RestoredState {
-        positions: vec![p],
-        ..Default::default()
-    });
+    h.fx_long(Some("1.09700"), Some("1.10300"));
     h.fx_quote(1000, d("1.10100"));
     h
 }
 
 fn app_of(h: &Harness, w: u16, ht: u16) -> AppState {
-    let mut app = AppState::new(false, "test.db".into());
-    app.area = Rect::new(0, 0, w, ht);
-    app.set_snapshot(Arc::new(snapshot::build(&h.engine, 1, "DEMO")));
-    app
-}
-
-fn press(app: &mut AppState, c: KeyCode) -> Option<Command> {
-    keymap::action_for(app, KeyEvent::new(c, KeyModifiers::NONE)).and_then(|a| app::update(app, a))
+    screen::app_at(&h.engine, w, ht)
 }
 
 fn mouse(app: &mut AppState, kind: MouseEventKind, x: u16, y: u16) -> Option<Command> {

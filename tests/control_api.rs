@@ -135,6 +135,16 @@ fn commands_from_the_api_enter_the_engine_in_order_with_the_keys() {
     assert!(body.contains("not pending"), "{body}");
     let (status, body) = post("/v1/reject/x");
     assert_eq!(status, 400, "{body}");
+    // Cancelling an order that is not working: 404, the engine's words.
+    let (status, body) = post("/v1/orders/987654/cancel");
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body.contains("not working (already filled, cancelled or unknown)"),
+        "{body}"
+    );
+    let (status, body) = post("/v1/orders/x/cancel");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("not an order id"), "{body}");
     let (_, body) = http::request("GET", addr, "/v1/state", Some(&secret));
     assert!(body.contains(r#""trading_state":"HALTED""#), "{body}");
     assert!(body.contains(r#""kill_latched":true"#), "{body}");
@@ -156,6 +166,7 @@ fn commands_from_the_api_enter_the_engine_in_order_with_the_keys() {
         ("kill_switch", "", "api"),
         ("resume", "", "api"),
         ("approve", "987654", "api"),
+        ("cancel_order", "987654", "api"),
     ];
     let got: Vec<(&str, &str, &str)> = rows
         .iter()

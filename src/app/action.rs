@@ -44,6 +44,15 @@ pub enum Action {
     ToggleAuto,
     /// Focus (or leave) the trade log.
     FocusLog,
+    /// Show the working orders in the Positions pane, focused; again, the
+    /// positions (`o`).
+    ShowOrders,
+    /// The Positions pane's other tab (Tab, Shift-Tab while it has focus).
+    SwitchBook,
+    /// Ask to cancel the selected working order (`c`).
+    CancelOrder,
+    /// Ask to close the selected position at market (`x`).
+    ClosePosition,
     /// Show or hide the key list.
     Help,
     /// Quit (asks first when positions are open).

@@ -6,10 +6,13 @@ use omni_core::domain::OpportunityKind;
 
 /// The key table shown by `?` (and in the README).
 pub const KEYS: &[(&str, &str)] = &[
-    ("↑/↓ k/j", "move: opportunity, Market row (chart), log rows"),
+    (
+        "↑/↓ k/j",
+        "move: opportunity, Market row (chart), positions, log",
+    ),
     (
         "Tab Shift-Tab 1 2 3",
-        "opportunity tab (in the log: its filter)",
+        "opportunity tab (log: its filter; Positions: orders)",
     ),
     ("a or Enter", "approve the selected opportunity as shown"),
     ("r", "reject the selected opportunity"),
@@ -21,6 +24,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("f / F", "focus the next / previous pane (or click it)"),
     ("z", "zoom the focused pane (again or Esc: back)"),
     ("l", "trade log: PgUp/PgDn Home/End, / search, Tab filter"),
+    ("o", "working orders in the Positions pane (Tab: positions)"),
+    ("c", "cancel the selected working order (asks first)"),
+    ("x", "close the selected position at market (asks first)"),
     ("P < >", "replay or demo clock: pause, slower, faster"),
     ("?", "this help"),
     ("q", "quit (asks first when positions are open)"),
@@ -61,7 +67,7 @@ pub fn action_for(app: &AppState, key: KeyEvent) -> Option<Action> {
                 _ => None,
             };
         }
-        Overlay::ConfirmQuit | Overlay::ConfirmAuto => {
+        o if o.is_question() => {
             return match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => Some(Action::Answer(true)),
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
@@ -71,7 +77,7 @@ pub fn action_for(app: &AppState, key: KeyEvent) -> Option<Action> {
             };
         }
         Overlay::Help => return Some(Action::Help),
-        Overlay::None => {}
+        _ => {}
     }
     // The log's search prompt takes every other key while it is open; with
     // focus, the log's own keys (scroll, filter, search) come first.
@@ -88,6 +94,9 @@ pub fn action_for(app: &AppState, key: KeyEvent) -> Option<Action> {
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::PageUp => Action::PageUp,
         KeyCode::PageDown => Action::PageDown,
+        // With the Positions pane focused, Tab switches its own tabs (as
+        // the trade log's Tab switches its filter).
+        KeyCode::Tab | KeyCode::BackTab if app.focus == Pane::Positions => Action::SwitchBook,
         KeyCode::Tab => Action::NextTab,
         KeyCode::BackTab => Action::PrevTab,
         // Digit n shows the n-th kind's tab.
@@ -109,6 +118,9 @@ pub fn action_for(app: &AppState, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('R') => Action::RearmStart,
         KeyCode::Char('A') => Action::ToggleAuto,
         KeyCode::Char('l') => Action::FocusLog,
+        KeyCode::Char('o') => Action::ShowOrders,
+        KeyCode::Char('c') => Action::CancelOrder,
+        KeyCode::Char('x') => Action::ClosePosition,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Esc => Action::Cancel,

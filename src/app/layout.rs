@@ -247,6 +247,35 @@ pub fn opportunities_parts(area: Rect) -> [Rect; 3] {
     .areas(inner)
 }
 
+/// The parts of the Positions pane: its tab row (positions, working
+/// orders), the table, and a line about the selected row when there is
+/// room for it (none on a pane of fewer than six inner rows).
+pub fn book_parts(area: Rect) -> [Rect; 3] {
+    let inner = inner(area);
+    let footer = u16::from(inner.height >= 6);
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(footer),
+    ])
+    .areas(inner)
+}
+
+/// The Positions pane's tab titles, in tab order: each with its count.
+pub fn book_titles(app: &AppState) -> Vec<String> {
+    let snap = &app.snapshot;
+    super::book_view::BookTab::ALL
+        .iter()
+        .map(|t| {
+            let n = match t {
+                super::book_view::BookTab::Positions => snap.positions.len(),
+                super::book_view::BookTab::Orders => snap.orders.len(),
+            };
+            format!("{} ({n})", t.title())
+        })
+        .collect()
+}
+
 /// A bordered pane's inside.
 pub fn inner(area: Rect) -> Rect {
     Rect {

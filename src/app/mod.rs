@@ -3,6 +3,7 @@
 //! state or becomes an engine [`Command`](omni_core::engine::Command).
 
 pub mod action;
+pub mod book_view;
 pub mod keymap;
 pub mod layout;
 pub mod log;
@@ -10,6 +11,7 @@ pub mod log_view;
 pub mod notice;
 pub mod snapshot;
 pub mod update;
+mod update_book;
 
 pub use action::{Action, Pace};
 pub use log::{LogRow, TradeLog};
@@ -78,6 +80,26 @@ pub enum Overlay {
     ConfirmAuto,
     /// Typing the re-arm word.
     Rearm(String),
+    /// "Cancel this order?", with the order as it was shown when `c` was
+    /// pressed: `y` cancels exactly that id.
+    ConfirmCancel(snapshot::OrderRow),
+    /// "Close this position at market?", with the position as it was shown
+    /// when `x` was pressed: `y` sends its quantity as shown, and the
+    /// engine refuses if it has changed since.
+    ConfirmClose(snapshot::PositionRow),
+}
+
+impl Overlay {
+    /// A yes/no question (`y`, `n` or Esc answer it).
+    pub fn is_question(&self) -> bool {
+        matches!(
+            self,
+            Overlay::ConfirmQuit
+                | Overlay::ConfirmAuto
+                | Overlay::ConfirmCancel(_)
+                | Overlay::ConfirmClose(_)
+        )
+    }
 }
 
 /// The word the operator types to re-arm after a kill switch.
@@ -112,6 +134,9 @@ pub struct AppState {
     /// The Market row the arrows picked while the Market pane had focus:
     /// its instrument is charted.
     pub market_row: usize,
+    /// The Positions pane's tab (positions or working orders) and the row
+    /// selected on each.
+    pub book: book_view::BookView,
     pub overlay: Overlay,
     /// Trade log rows, newest first.
     pub log: TradeLog,
@@ -149,6 +174,7 @@ impl AppState {
             zoomed: false,
             recent: vec![Pane::Opportunities],
             market_row: 0,
+            book: book_view::BookView::default(),
             overlay: Overlay::None,
             log: TradeLog::default(),
             log_view: log_view::LogView::default(),
@@ -265,6 +291,7 @@ impl AppState {
     /// a selection its first row.
     pub fn set_snapshot(&mut self, snapshot: Arc<Snapshot>) {
         self.snapshot = snapshot;
+        self.book.settle(&self.snapshot);
         for &kind in OpportunityKind::ALL {
             if self.selected.contains_key(&kind) {
                 continue;

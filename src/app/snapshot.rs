@@ -4,8 +4,8 @@
 
 use omni_core::approval::config::ApprovalMode;
 use omni_core::domain::{
-    AccountMode, BetaBelief, Direction, InstrumentId, OpportunityDetail, OpportunityId,
-    OpportunityKind, Side, Timestamp,
+    AccountId, AccountMode, BetaBelief, Direction, InstrumentId, OpportunityDetail, OpportunityId,
+    OpportunityKind, OrderId, Side, Timestamp,
 };
 use omni_core::ensemble::Combined;
 use omni_core::risk::{RefusalReason, RiskLevel, TradingState};
@@ -102,10 +102,18 @@ impl LimitRow {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PositionRow {
+    /// The position's key (account, instrument, contract): what the
+    /// cockpit's selection holds and a close names.
+    pub account_id: AccountId,
+    pub instrument_id: InstrumentId,
+    /// The buying order's id for a binary contract, 0 otherwise.
+    pub contract: u64,
     pub account: String,
     pub instrument: String,
+    /// The venue it was opened on, where a close is sent.
+    pub venue: String,
     /// BUY (long) or SELL (short).
     pub side: Side,
     /// Absolute quantity (stake for binary).
@@ -120,6 +128,14 @@ pub struct PositionRow {
     pub binary: Option<(Direction, Decimal, i64)>,
     /// Decimal places for prices.
     pub dp: u32,
+}
+
+impl PositionRow {
+    /// The quantity with its sign (negative short), as
+    /// `Command::ClosePosition` carries what was shown.
+    pub fn signed_qty(&self) -> Decimal {
+        self.qty * self.side.sign()
+    }
 }
 
 /// One account for the Accounts pane, the status bar and the kill banner.
@@ -220,8 +236,9 @@ pub struct ReplayStatus {
     pub ended: bool,
 }
 
-/// A working order, for the control API.
-#[derive(Clone, Debug, PartialEq)]
+/// A working order, for the Orders view of the Positions pane and the
+/// control API.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderRow {
     pub id: u64,
     pub account: String,
@@ -240,6 +257,15 @@ pub struct OrderRow {
     pub purpose: &'static str,
     /// The opportunity it trades, if any.
     pub opportunity: Option<u64>,
+    /// When the engine created it (market time): its age is `now` minus this.
+    pub created: Timestamp,
+}
+
+impl OrderRow {
+    /// The order's id, as a command names it.
+    pub fn order_id(&self) -> OrderId {
+        OrderId(self.id)
+    }
 }
 
 /// Everything the cockpit draws from the engine.

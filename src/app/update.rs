@@ -1,7 +1,7 @@
 //! Applying an action: local UI changes, or a command for the engine.
 
 use super::log_view::LogAction;
-use super::{Action, AppState, Overlay, Pane, REARM_WORD, layout};
+use super::{Action, AppState, Overlay, Pane, REARM_WORD, layout, update_book};
 use omni_core::approval::ShownTerms;
 use omni_core::approval::config::ApprovalMode;
 use omni_core::domain::OpportunityKind;
@@ -18,6 +18,14 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
         }
         Action::Down if app.focus == Pane::Market => {
             app.market_row = (app.market_row + 1).min(snap.quotes.len().saturating_sub(1));
+            None
+        }
+        Action::Up if app.focus == Pane::Positions => {
+            app.book.select(&snap, -1);
+            None
+        }
+        Action::Down if app.focus == Pane::Positions => {
+            app.book.select(&snap, 1);
             None
         }
         Action::Up => {
@@ -162,6 +170,22 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
                 Some(Command::SetApprovalMode(ApprovalMode::Manual))
             }
         },
+        Action::ShowOrders => {
+            update_book::show_orders(app);
+            None
+        }
+        Action::SwitchBook => {
+            app.book.show(&snap, app.book.tab.other());
+            None
+        }
+        Action::CancelOrder => {
+            update_book::ask_cancel(app);
+            None
+        }
+        Action::ClosePosition => {
+            update_book::ask_close(app);
+            None
+        }
         Action::FocusLog => {
             app.focus_on(match app.focus {
                 Pane::TradeLog => Pane::Opportunities,
@@ -193,6 +217,14 @@ pub fn update(app: &mut AppState, action: Action) -> Option<Command> {
                 }
                 Overlay::ConfirmAuto => {
                     app.say("approval stays MANUAL");
+                    None
+                }
+                Overlay::ConfirmCancel(row) if yes => {
+                    Some(update_book::cancel_confirmed(app, &row))
+                }
+                Overlay::ConfirmClose(row) if yes => Some(update_book::close_confirmed(app, &row)),
+                Overlay::ConfirmCancel(_) | Overlay::ConfirmClose(_) => {
+                    app.say("nothing sent");
                     None
                 }
                 _ => {
@@ -323,6 +355,7 @@ fn click(app: &mut AppState, x: u16, y: u16) {
                 }
             }
         }
+        Pane::Positions => update_book::click(app, area, x, y),
         Pane::Market => {
             let inner = layout::inner(area);
             if y > inner.y {
@@ -346,6 +379,10 @@ fn wheel(app: &mut AppState, x: u16, y: u16, up: bool) {
     };
     match pane {
         Pane::Opportunities => app.select(if up { -1 } else { 1 }),
+        Pane::Positions => {
+            let snap = app.snapshot.clone();
+            app.book.select(&snap, if up { -1 } else { 1 });
+        }
         Pane::Market => {
             app.market_row = if up {
                 app.market_row.saturating_sub(1)

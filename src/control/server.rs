@@ -7,7 +7,8 @@
 //!   `/v1/orders`, `/v1/opportunities`, `/v1/feeds`: JSON;
 //! - `GET /metrics`: Prometheus text;
 //! - `POST /v1/pause`, `/v1/resume`, `/v1/kill`, `/v1/approve/{id}`,
-//!   `/v1/reject/{id}`: the command, answered with the engine's outcome;
+//!   `/v1/reject/{id}`, `/v1/orders/{id}/cancel`: the command, answered
+//!   with the engine's outcome;
 //!   `/v1/rearm` is refused (403): re-arming is typed in the cockpit.
 
 use super::token::Token;
@@ -20,8 +21,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use omni_core::domain::OpportunityId;
-use omni_core::engine::{Command, CommandOrigin, NOT_PENDING};
+use omni_core::domain::{OpportunityId, OrderId};
+use omni_core::engine::{Command, CommandOrigin, NOT_PENDING, NOT_WORKING};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -147,6 +148,7 @@ fn router(api: Api) -> Router {
         .route("/v1/rearm", post(rearm))
         .route("/v1/approve/{id}", post(approve))
         .route("/v1/reject/{id}", post(reject))
+        .route("/v1/orders/{id}/cancel", post(cancel_order))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(api.clone(), authenticate))
         .with_state(api)
@@ -270,7 +272,8 @@ async fn metrics(State(api): State<Api>) -> Response {
 }
 
 /// Sends `c` from the API and answers with the engine's outcome: 200, or
-/// 404 for an approval or rejection of an id that is not pending, or 503
+/// 404 for an approval or rejection of an id that is not pending (or a
+/// cancel of an order that is not working), 409 when refused, or 503
 /// if the engine has stopped.
 async fn act(api: &Api, c: Command) -> Response {
     tracing::info!(
@@ -286,7 +289,7 @@ async fn act(api: &Api, c: Command) -> Response {
             // every account it routes to.
             let refused = reply.outcome.starts_with("refused")
                 || (!reply.verdicts.is_empty() && reply.approved == 0);
-            let status = if reply.outcome == NOT_PENDING {
+            let status = if reply.outcome == NOT_PENDING || reply.outcome == NOT_WORKING {
                 StatusCode::NOT_FOUND
             } else if refused {
                 StatusCode::CONFLICT
@@ -342,5 +345,15 @@ async fn reject(State(api): State<Api>, Path(raw): Path<String>) -> Response {
     match raw.parse::<u64>() {
         Ok(id) => act(&api, Command::Reject(OpportunityId(id))).await,
         Err(_) => bad_id(&raw),
+    }
+}
+
+async fn cancel_order(State(api): State<Api>, Path(raw): Path<String>) -> Response {
+    match raw.parse::<u64>() {
+        Ok(id) => act(&api, Command::CancelOrder(OrderId(id))).await,
+        Err(_) => error(
+            StatusCode::BAD_REQUEST,
+            &format!("`{raw}` is not an order id (a whole number, as in GET /v1/orders)"),
+        ),
     }
 }

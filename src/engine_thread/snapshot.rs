@@ -311,8 +311,12 @@ impl SnapshotBuilder {
                 let inst = cat.instrument(p.key.instrument);
                 let mark = engine.position_mark(p);
                 PositionRow {
+                    account_id: p.key.account,
+                    instrument_id: p.key.instrument,
+                    contract: p.key.contract,
                     account: cat.account(p.key.account).name.clone(),
                     instrument: inst.name.clone(),
+                    venue: cat.venue(p.venue).name.clone(),
                     side: p.side(),
                     qty: p.qty.abs(),
                     avg: p.avg_price,
@@ -345,6 +349,7 @@ impl SnapshotBuilder {
                 status: o.status.as_str(),
                 purpose: o.purpose.as_str(),
                 opportunity: o.opportunity.map(|i| i.0),
+                created: o.created,
             })
             .collect();
 

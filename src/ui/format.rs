@@ -55,6 +55,23 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// As many of `parts` as fit in `width` characters, whole and in order,
+/// joined by ` · `: a narrow pane loses the last parts, never half of one.
+pub fn fit_parts(parts: &[String], width: usize) -> String {
+    let mut out = String::new();
+    for p in parts {
+        let sep = if out.is_empty() { 0 } else { 3 };
+        if out.chars().count() + sep + p.chars().count() > width {
+            break;
+        }
+        if sep > 0 {
+            out.push_str(" · ");
+        }
+        out.push_str(p);
+    }
+    out
+}
+
 /// The currency an instrument is quoted in: what follows the `/` of its
 /// name (`BTC/USDT` → `USDT`).
 pub fn quote_currency(instrument: &str) -> &str {

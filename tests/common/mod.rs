@@ -204,6 +204,30 @@ impl Harness {
     }
 
     /// One EUR/USD quote around `mid` at `ms`.
+    /// margin-fx long 2000 EUR/USD from 1.10000 on oanda, with these
+    /// exits, restored as if from a store (no quote yet).
+    pub fn fx_long(&mut self, stop_loss: Option<&str>, take_profit: Option<&str>) {
+        let key = omni_core::portfolio::PositionKey {
+            account: self.account("margin-fx"),
+            instrument: self.inst("EUR/USD"),
+            contract: 0,
+        };
+        let mut p = omni_core::portfolio::Position::new(key, self.venue("oanda"), at(0));
+        p.apply(
+            omni_core::domain::Side::Buy,
+            d("2000"),
+            d("1.10000"),
+            d("0"),
+            at(0),
+        );
+        p.stop_loss = stop_loss.map(d);
+        p.take_profit = take_profit.map(d);
+        self.engine.restore(omni_core::engine::RestoredState {
+            positions: vec![p],
+            ..Default::default()
+        });
+    }
+
     pub fn fx_quote(&mut self, ms: i64, mid: Decimal) -> Out {
         let bid = (mid - d("0.00004")).to_string();
         let ask = (mid + d("0.00004")).to_string();

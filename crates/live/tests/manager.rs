@@ -4,9 +4,11 @@
 //! restart reconciliation, and the kill switch's venue-confirmed flat.
 //! Everything on 127.0.0.1.
 
+#[path = "support/order.rs"]
+mod support;
+
 use omni_core::domain::{
-    AccountId, InstrumentId, Order, OrderId, OrderPurpose, OrderStatus, OrderType, Side,
-    TimeInForce, Timestamp, VenueId,
+    AccountId, InstrumentId, Order, OrderId, OrderType, Side, TimeInForce, Timestamp, VenueId,
 };
 use omni_core::execution::{Broker, ExecutionReport};
 use omni_live::binance::{BinanceConfig, BinanceSpot};
@@ -58,32 +60,7 @@ fn settings(db: &Path) -> LiveSettings {
 }
 
 fn order(id: u64, side: Side, kind: OrderType, qty: &str, limit: Option<&str>) -> Order {
-    Order {
-        id: OrderId(id),
-        account: ACCOUNT,
-        instrument: BTC,
-        venue: BINANCE,
-        side,
-        order_type: kind,
-        tif: TimeInForce::Gtc,
-        qty: d(qty),
-        limit_price: limit.map(d),
-        stop_price: None,
-        reference_price: d("60000"),
-        status: OrderStatus::Pending,
-        filled_qty: Decimal::ZERO,
-        avg_fill_price: Decimal::ZERO,
-        fees: Decimal::ZERO,
-        purpose: OrderPurpose::Entry,
-        exit_reason: None,
-        opportunity: None,
-        binary: None,
-        position_contract: 0,
-        stop_loss: None,
-        take_profit: None,
-        created: Timestamp(0),
-        updated: Timestamp(0),
-    }
+    support::order(id, 0, side, kind, d(qty), limit.map(d), d("60000"))
 }
 
 /// Reports handed over until `done` holds of them (or the time is up).

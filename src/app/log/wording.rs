@@ -235,7 +235,8 @@ pub(super) fn approved_text(
 
 /// An operator command in the operator's words, as the key table says
 /// them: `kill switch`, `re-arm`, `pause`, `resume`, `approve #19`,
-/// `reject #19`, `approval mode AUTO`. `name` and `argument` are
+/// `reject #19`, `approval mode AUTO`, `cancel order #12`, `close
+/// position` (its outcome names the position). `name` and `argument` are
 /// `Command::name()` and `Command::argument()`, as stored.
 pub fn command_words(name: &str, argument: &str) -> String {
     match name {
@@ -243,6 +244,10 @@ pub fn command_words(name: &str, argument: &str) -> String {
         "kill_switch" if argument.is_empty() => "kill switch".to_string(),
         "kill_switch" => format!("kill trigger {}", argument.replace('_', " ")),
         "rearm" => "re-arm".to_string(),
+        "cancel_order" if !argument.is_empty() => format!("cancel order #{argument}"),
+        // The argument is the quantity shown; the outcome names the
+        // account, the instrument and what was sent.
+        "close_position" => "close position".to_string(),
         "set_approval_mode" => format!("approval mode {argument}").trim_end().to_string(),
         _ if argument.is_empty() => name.replace('_', " "),
         _ => format!("{} {argument}", name.replace('_', " ")),
@@ -276,6 +281,10 @@ fn command_outcome_text(name: &str, argument: &str, outcome: &str) -> String {
         }
         ("resume", "resumed") => format!("{words} → ACTIVE"),
         ("kill_switch", o) => format!("{words} → {o}"),
+        ("cancel_order", o) if o.starts_with("cancel sent for #") => {
+            format!("{words} → cancel sent")
+        }
+        ("close_position", o) if o.starts_with("sent #") => format!("{words} → {o}"),
         ("rearm", o) if o.starts_with("re-armed: ") => {
             format!("{words} → {}", &o["re-armed: ".len()..])
         }
@@ -346,6 +355,30 @@ mod tests {
                 "AUTO",
                 "approval mode AUTO",
                 "approval mode AUTO",
+            ),
+            (
+                "cancel_order",
+                "12",
+                "cancel sent for #12",
+                "cancel order #12 → cancel sent",
+            ),
+            (
+                "cancel_order",
+                "12",
+                "not working (already filled, cancelled or unknown)",
+                "cancel order #12: not working (already filled, cancelled or unknown)",
+            ),
+            (
+                "close_position",
+                "-0.5",
+                "sent #15: BUY 0.5 BTC/USDT at market on binance for spot-a",
+                "close position → sent #15: BUY 0.5 BTC/USDT at market on binance for spot-a",
+            ),
+            (
+                "close_position",
+                "0.5",
+                "refused (changed_since_shown): spot-a BTC/USDT is now 0.7, not 0.5 as shown",
+                "close position: refused (changed_since_shown): spot-a BTC/USDT is now 0.7, not 0.5 as shown",
             ),
         ];
         for (name, arg, outcome, text) in cases {

@@ -3,9 +3,11 @@
 pub mod accounts;
 pub mod banner;
 pub mod chart;
+pub mod confirm;
 pub mod ensemble;
 pub mod market;
 pub mod opportunities;
+pub mod orders;
 pub mod overlay;
 pub mod positions;
 pub mod risk;

@@ -1,5 +1,6 @@
 //! Popups: the key list, the quit question, the re-arm prompt, and the
-//! message for a terminal that is too small.
+//! message for a terminal that is too small (the cancel and close
+//! questions are drawn by `confirm`).
 
 use crate::app::keymap::KEYS;
 use crate::app::{AppState, Overlay, REARM_WORD};
@@ -109,6 +110,8 @@ pub fn draw(f: &mut Frame, app: &AppState, theme: &Theme) {
                 r,
             );
         }
+        Overlay::ConfirmCancel(o) => super::confirm::draw_cancel(f, o, theme),
+        Overlay::ConfirmClose(p) => super::confirm::draw_close(f, p, theme),
         Overlay::Rearm(typed) => {
             let r = centered(area, 60, 4);
             f.render_widget(Clear, r);

@@ -1,16 +1,19 @@
-//! The Positions pane: every open position on every account. A binary
-//! contract is a bet UP or DOWN on a strike: its size is the stake and its
-//! prices are per unit staked.
+//! The Positions pane: every open position on every account, and on its
+//! second tab every working order (`orders`). A binary contract is a bet
+//! UP or DOWN on a strike: its size is the stake and its prices are per
+//! unit staked.
 
+use crate::app::book_view::BookTab;
 use crate::app::snapshot::PositionRow;
-use crate::app::{AppState, Pane};
+use crate::app::{AppState, Pane, layout};
 use crate::ui::format;
 use crate::ui::theme::Theme;
 use omni_core::domain::Side;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Color;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph};
+use ratatui::widgets::{Block, Cell, Paragraph, TableState, Tabs};
 use rust_decimal::Decimal;
 
 type Column = crate::ui::columns::Column<PositionRow>;
@@ -109,6 +112,8 @@ fn columns(width: u16) -> &'static [&'static Column] {
     )
 }
 
+/// The pane: its tabs (open positions, working orders), the shown tab's
+/// table with the selected row highlighted, and a line about that row.
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let snap = &app.snapshot;
     let block = crate::ui::pane_block(
@@ -117,16 +122,76 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         Line::from(Span::styled("Positions", theme.bold())),
         theme,
     );
-    let inner = block.inner(area);
-    if snap.positions.is_empty() {
-        f.render_widget(block, area);
-        f.render_widget(
-            Paragraph::new(Span::styled("no open positions", theme.dim())),
-            inner,
-        );
-        return;
+    f.render_widget(block, area);
+    let [tabs_area, table_area, footer_area] = layout::book_parts(area);
+    let titles: Vec<Line> = layout::book_titles(app)
+        .into_iter()
+        .map(Line::from)
+        .collect();
+    let selected_tab = BookTab::ALL
+        .iter()
+        .position(|t| *t == app.book.tab)
+        .unwrap_or(0);
+    f.render_widget(
+        Tabs::new(titles)
+            .select(selected_tab)
+            .highlight_style(theme.selected().patch(theme.bold()))
+            .divider("│"),
+        tabs_area,
+    );
+    // The offset the mouse's hit-test assumes (`layout::table_offset`).
+    let selected = app.book.selected_index(snap);
+    let visible = usize::from(table_area.height.saturating_sub(1));
+    let mut state = TableState::default().with_offset(layout::table_offset(selected, visible));
+    state.select(selected);
+    let block = Block::new();
+    let width = usize::from(footer_area.width);
+    let (table, empty, footer) = match app.book.tab {
+        BookTab::Positions => {
+            let cols = columns(table_area.width);
+            let table = crate::ui::columns::table(&snap.positions, cols, Vec::new(), block, theme);
+            let footer = app.book.selected_position(snap).map(|p| {
+                let verb = if p.binary.is_some() {
+                    "settles at expiry".to_string()
+                } else {
+                    format!("x closes: {}", super::confirm::close_words(p))
+                };
+                let who = format!("{} {} on {}", p.account, p.instrument, p.venue);
+                format::fit_parts(&[who, verb], width)
+            });
+            (table, "no open positions · o: working orders", footer)
+        }
+        BookTab::Orders => {
+            let rows = super::orders::shown(snap);
+            let cols = super::orders::columns(table_area.width);
+            let footer = selected
+                .and_then(|i| rows.get(i))
+                .map(|s| super::orders::detail(s, width));
+            let table = crate::ui::columns::table(&rows, cols, Vec::new(), block, theme);
+            (table, "no working orders · Tab: positions", footer)
+        }
+    };
+    f.render_stateful_widget(
+        table.row_highlight_style(theme.selected()),
+        table_area,
+        &mut state,
+    );
+    let total = app.book.len(snap);
+    crate::ui::rows_shown(f, area, state.offset(), visible, total, theme);
+    if total == 0 {
+        let mut a = table_area;
+        a.y += 1;
+        a.height = a.height.saturating_sub(1);
+        f.render_widget(Paragraph::new(Span::styled(empty, theme.dim())), a);
     }
-    let cols = columns(inner.width);
-    let table = crate::ui::columns::table(&snap.positions, cols, Vec::new(), block, theme);
-    f.render_widget(table, area);
+    let footer = match footer {
+        Some(text) => Span::raw(text),
+        // The selection never jumps to another row: say it is gone.
+        None if total > 0 => Span::styled(
+            "the selected row is no longer listed · j/k to pick another",
+            theme.fg(Color::Yellow),
+        ),
+        None => Span::styled("Tab: positions / orders · o: orders · ? help", theme.dim()),
+    };
+    f.render_widget(Paragraph::new(footer), footer_area);
 }

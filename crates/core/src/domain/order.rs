@@ -147,6 +147,8 @@ pub enum ExitReason {
     Unwind,
     /// An opposite signal's entry closed it.
     Signal,
+    /// The operator closed it by hand (`Command::ClosePosition`).
+    Operator,
 }
 
 impl ExitReason {
@@ -160,6 +162,7 @@ impl ExitReason {
             ExitReason::Arbitrage => "arbitrage",
             ExitReason::Unwind => "unwind",
             ExitReason::Signal => "signal",
+            ExitReason::Operator => "operator",
         }
     }
 }

@@ -105,6 +105,12 @@ impl Engine {
                 self.approval_mode = mode;
                 format!("approval mode {}", mode.as_str())
             }
+            Command::CancelOrder(id) => self.operator_cancel(id),
+            Command::ClosePosition {
+                account,
+                instrument,
+                qty,
+            } => self.operator_close(account, instrument, qty),
         };
         self.outbox.audits.insert(
             first,

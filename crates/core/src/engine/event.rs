@@ -3,9 +3,10 @@
 
 use crate::approval::ShownTerms;
 use crate::approval::config::ApprovalMode;
-use crate::domain::{OpportunityId, Timestamp};
+use crate::domain::{AccountId, InstrumentId, OpportunityId, OrderId, Timestamp};
 use crate::execution::ExecutionReport;
 use crate::market::MarketEvent;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// A request from the operator (or a script) to the engine.
@@ -38,6 +39,25 @@ pub enum Command {
     /// The kill switch, engaged by an automatic trigger (`[kill_triggers]`)
     /// rather than a person: the same latched HALT, with the trigger named.
     TriggerKill(KillTrigger),
+    /// Cancel one working order (the cockpit's `c`, `POST
+    /// /v1/orders/{id}/cancel`): a cancel request to its account's broker.
+    /// Refused for a kill-switch flatten, which must stay working; an id
+    /// that is not working is answered with [`super::NOT_WORKING`]. Only
+    /// reduces risk, so it is taken while paused or halted.
+    CancelOrder(OrderId),
+    /// Close one position at market (the cockpit's `x`), as it was shown:
+    /// `qty` is the signed quantity on screen (positive long, negative
+    /// short), and the engine refuses when the position is no longer that
+    /// (the approval-acts-on-what-was-shown principle), when an exit for
+    /// it is already in flight, while the kill switch is latched (it is
+    /// already flattening everything), and for a binary contract (it
+    /// settles at expiry; only the kill switch sells one back).
+    ClosePosition {
+        account: AccountId,
+        instrument: InstrumentId,
+        /// The signed quantity shown when the key was pressed.
+        qty: Decimal,
+    },
 }
 
 /// The condition that engaged the kill switch on its own
@@ -81,6 +101,8 @@ impl Command {
             Command::KillSwitch | Command::TriggerKill(_) => "kill_switch",
             Command::Rearm => "rearm",
             Command::SetApprovalMode(_) => "set_approval_mode",
+            Command::CancelOrder(_) => "cancel_order",
+            Command::ClosePosition { .. } => "close_position",
         }
     }
     /// The argument as text, as stored.
@@ -91,6 +113,10 @@ impl Command {
             }
             Command::SetApprovalMode(m) => m.as_str().to_string(),
             Command::TriggerKill(t) => t.as_str().to_string(),
+            Command::CancelOrder(id) => id.0.to_string(),
+            // The names are the catalog's (the outcome says them); what the
+            // operator saw, and the engine compared, is the quantity.
+            Command::ClosePosition { qty, .. } => qty.to_string(),
             _ => String::new(),
         }
     }

@@ -11,6 +11,7 @@ mod control;
 pub mod counters;
 pub mod event;
 mod market;
+mod operator;
 mod reconcile;
 mod reports;
 pub mod restore;
@@ -21,6 +22,7 @@ pub use audit::{Audit, Decision};
 pub use control::NOT_PENDING;
 pub use counters::{PerKind, RunCounters};
 pub use event::{Command, CommandOrigin, EngineEvent, KillTrigger};
+pub use operator::NOT_WORKING;
 pub use restore::RestoredState;
 pub use sink::{AuditSink, CountingSink, NullSink, SinkError};
 

@@ -68,6 +68,9 @@ pub struct LiveSettings {
     /// First wait between queries of an order whose outcome is unknown;
     /// doubled each try up to [`worker::RESOLVE_MAX`].
     pub resolve_first: Duration,
+    /// How long the venue must keep saying "no such order" (three answers
+    /// at least) before an order is taken as never received.
+    pub absent_for: Duration,
 }
 
 impl LiveSettings {
@@ -87,6 +90,7 @@ impl LiveSettings {
             refresh: Duration::from_secs(10),
             stale_after: Duration::from_secs(60),
             resolve_first: Duration::from_millis(250),
+            absent_for: Duration::from_secs(2),
         }
     }
 }

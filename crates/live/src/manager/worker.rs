@@ -16,9 +16,8 @@ use tokio::sync::mpsc;
 /// Longest wait between two queries of an order whose outcome is unknown.
 pub const RESOLVE_MAX: Duration = Duration::from_secs(5);
 /// How many consecutive "no such order" answers, over at least
-/// [`ABSENT_FOR`], mean the order never reached the venue.
+/// `LiveSettings::absent_for`, mean the order never reached the venue.
 const ABSENT_ANSWERS: u32 = 3;
-const ABSENT_FOR: Duration = Duration::from_secs(2);
 /// Sends of one order at most (the first and one resend under the same
 /// client id after the venue said it never had it).
 const MAX_SENDS: u32 = 2;
@@ -178,7 +177,13 @@ impl<A: VenueApi> Worker<A> {
                         if !self.prepared {
                             self.prepare().await;
                         }
-                        let _ = self.refresh().await;
+                        // Then orders left unfinished (an execution not
+                        // yet fetched, a stream that missed an update) are
+                        // brought up to date against the fresh open orders.
+                        if self.refresh().await.is_ok() {
+                            let open = lock(&self.shared).view.open_orders.clone();
+                            self.reconcile_with(Some(open)).await;
+                        }
                     }
                 }
             }
@@ -299,8 +304,11 @@ impl<A: VenueApi> Worker<A> {
             }
             Err(e) => Err(e.to_string()),
         };
-        self.reconcile().await;
         let state = self.refresh().await;
+        if state.is_ok() {
+            let open = lock(&self.shared).view.open_orders.clone();
+            self.reconcile_with(Some(open)).await;
+        }
         self.kill = match (cancelled, state) {
             (Ok(()), Ok((0, p))) if p.is_empty() => {
                 tracing::info!(
@@ -328,7 +336,15 @@ impl<A: VenueApi> Worker<A> {
                 order_id,
                 req,
                 reference,
-            } => self.place(order_id, req, reference).await,
+            } => {
+                self.place(order_id, req, reference).await;
+                // After a kill switch the orders placed are the flatten
+                // orders: ask the venue again now rather than a second on.
+                if let Some((at, wait)) = self.kill.as_mut() {
+                    *at = Instant::now();
+                    *wait = KILL_WAIT;
+                }
+            }
             Command::Cancel {
                 order_id,
                 symbol,
@@ -442,7 +458,7 @@ impl<A: VenueApi> Worker<A> {
                         .ok()
                         .flatten()
                         .map_or(MAX_SENDS, |o| o.sends);
-                    if u.absent >= ABSENT_ANSWERS && since.elapsed() >= ABSENT_FOR {
+                    if u.absent >= ABSENT_ANSWERS && since.elapsed() >= self.settings.absent_for {
                         if sends < MAX_SENDS {
                             // The venue never had it: send it again under
                             // the same client id, so a late first send is
@@ -485,6 +501,16 @@ impl<A: VenueApi> Worker<A> {
     /// Queries every unfinished order of the journal (after a start or a
     /// reconnect: the stream does not replay what was missed).
     async fn reconcile(&mut self) {
+        let open = self.api.open_orders().await.ok();
+        self.reconcile_with(open).await;
+    }
+
+    /// Brings the journal's unfinished orders up to date with the venue:
+    /// an order the venue lists as open with the journal's filled quantity
+    /// (and every execution recorded) needs nothing; any other is queried
+    /// by its client id, so the cost follows what changed, not how many
+    /// orders rest. `open` is the venue's open orders when just fetched.
+    async fn reconcile_with(&mut self, open: Option<Vec<VenueOrder>>) {
         let rows = match self.journal.unfinished(self.api.name()) {
             Ok(rows) => rows,
             Err(e) => {
@@ -505,6 +531,36 @@ impl<A: VenueApi> Worker<A> {
             }
             // This run's order not yet sent: its `Place` is still queued.
             if o.created_ms >= self.started_ms && !self.placed.contains(&o.client_id) {
+                continue;
+            }
+            // An earlier run's order that was never sent: each send is
+            // counted in the journal before the request leaves, so none
+            // left. It is not sent now either (its moment has passed).
+            if o.state == JournalState::InFlight && o.sends == 0 {
+                self.orders.insert(o.client_id.clone(), OrderId(o.order_id));
+                self.finish_rejected(
+                    OrderId(o.order_id),
+                    &o.client_id,
+                    "never sent: the previous run stopped before sending it",
+                );
+                continue;
+            }
+            if let Some(v) = open
+                .as_ref()
+                .and_then(|open| open.iter().find(|v| v.client_id == o.client_id))
+            {
+                let applied: Decimal = self
+                    .journal
+                    .fills_of(&o.client_id)
+                    .map(|f| f.iter().map(|f| f.qty).sum())
+                    .unwrap_or(Decimal::ZERO);
+                let current = o.state != JournalState::InFlight
+                    && v.filled == o.filled
+                    && applied >= v.filled;
+                if !current {
+                    self.orders.insert(o.client_id.clone(), OrderId(o.order_id));
+                    self.apply_order(&v.clone()).await;
+                }
                 continue;
             }
             match self.api.query(&o.symbol, &o.client_id).await {
@@ -559,8 +615,12 @@ impl<A: VenueApi> Worker<A> {
         }
     }
 
-    /// Applies an order's state as the venue reports it: journal first,
-    /// then the engine's report; fetches executions the journal lacks.
+    /// Applies an order's state as the venue reports it. Executions come
+    /// first: those the journal lacks are fetched and recorded, and only
+    /// when every one the venue counts is recorded does the journal (and
+    /// the engine) hear that the order ended. Otherwise it stays unfinished
+    /// and is asked about again, so a crash between the two never leaves a
+    /// finished order with a fill missing.
     async fn apply_order(&mut self, o: &VenueOrder) {
         let Some(&order_id) = self.orders.get(&o.client_id) else {
             // Not an order of ours: seen in the open orders, cancelled by K.
@@ -568,16 +628,6 @@ impl<A: VenueApi> Worker<A> {
         };
         self.unresolved.retain(|u| u.req.client_id != o.client_id);
         let known = self.journal.order(&o.client_id).ok().flatten();
-        if let Err(e) = self.journal.update(
-            &o.client_id,
-            o.state.into(),
-            Some(&o.venue_id),
-            Some(o.filled),
-            o.reason.as_deref(),
-            now_ms(),
-        ) {
-            self.journal_error(&e);
-        }
         if o.state != crate::api::VenueOrderState::Rejected
             && self.accepted.insert(o.client_id.clone())
         {
@@ -586,13 +636,12 @@ impl<A: VenueApi> Worker<A> {
                 ts: Timestamp(0),
             });
         }
-        // Executions the journal has not applied: fetch them by query.
-        let applied: Decimal = self
-            .journal
-            .fills_of(&o.client_id)
-            .map(|f| f.iter().map(|f| f.qty).sum())
-            .unwrap_or(Decimal::ZERO);
-        if o.filled > applied {
+        let applied = |j: &Journal| -> Decimal {
+            j.fills_of(&o.client_id)
+                .map(|f| f.iter().map(|f| f.qty).sum())
+                .unwrap_or(Decimal::ZERO)
+        };
+        if o.filled > applied(&self.journal) {
             match self.api.fills(&o.symbol, &o.venue_id).await {
                 Ok(fills) => {
                     for f in fills {
@@ -602,8 +651,24 @@ impl<A: VenueApi> Worker<A> {
                 Err(e) => tracing::warn!(venue = self.api.name(), "fills of {}: {e}", o.client_id),
             }
         }
+        let complete = applied(&self.journal) >= o.filled;
+        let state = match (complete, o.state.is_terminal()) {
+            (true, _) | (false, false) => o.state.into(),
+            // Ended at the venue, but an execution is not recorded yet.
+            (false, true) => JournalState::PartiallyFilled,
+        };
+        if let Err(e) = self.journal.update(
+            &o.client_id,
+            state,
+            Some(&o.venue_id),
+            Some(o.filled),
+            o.reason.as_deref(),
+            now_ms(),
+        ) {
+            self.journal_error(&e);
+        }
         let was_terminal = known.is_some_and(|k| k.state.is_terminal());
-        if was_terminal {
+        if was_terminal || !complete {
             return;
         }
         let reason = o.reason.clone().unwrap_or_default();

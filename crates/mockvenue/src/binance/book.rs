@@ -133,7 +133,9 @@ pub struct Book {
     next_client: u64,
 }
 
-fn sym(base: &str, quote: &str, price: Decimal) -> MockSymbol {
+/// A symbol with the mock's usual filters (tick 0.01, step 0.00001,
+/// minimum notional 5).
+pub(crate) fn sym(base: &str, quote: &str, price: Decimal) -> MockSymbol {
     MockSymbol {
         symbol: format!("{base}{quote}"),
         base: base.into(),

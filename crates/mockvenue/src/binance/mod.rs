@@ -193,6 +193,13 @@ impl MockBinance {
         self.shared.skew_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// Lists another symbol (`base` + `quote`) at `price`, with the same
+    /// filters as the others.
+    pub fn add_symbol(&self, base: &str, quote: &str, price: Decimal) {
+        let s = book::sym(base, quote, price);
+        lock(&self.shared.book).symbols.insert(s.symbol.clone(), s);
+    }
+
     /// Where market orders of `symbol` fill.
     pub fn set_price(&self, symbol: &str, price: Decimal) {
         if let Some(s) = lock(&self.shared.book).symbols.get_mut(symbol) {

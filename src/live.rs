@@ -86,6 +86,7 @@ fn instruments(loaded: &LoadedConfig, info: &AccountInfo) -> Vec<LiveInstrument>
             venue: own
                 .filter(|v| i.venues.contains(v))
                 .unwrap_or_else(|| i.primary_venue()),
+            min_qty: i.min_qty,
         })
         .collect()
 }

@@ -441,3 +441,82 @@ fn a_live_account_takes_no_new_exposure_until_its_venue_agrees_with_the_book() {
         verdicts(&out)
     );
 }
+
+#[test]
+fn a_fee_kept_in_the_coin_shrinks_the_position_once_and_crumbs_below_the_minimum_are_dust() {
+    let mut h = Harness::new("");
+    let out = dislocation(&mut h, 0);
+    let id = out.opened()[0];
+    h.cmd(Command::Approve(id), 100);
+    h.report(fill(1, "0.01499", "100000.10", "1.5", 150));
+    let spot_a = h.account("spot-a");
+    let btc = h.inst("BTC/USDT");
+    let key = omni_core::portfolio::PositionKey {
+        account: spot_a,
+        instrument: btc,
+        contract: 0,
+    };
+    let fee = |ms| ExecutionReport::FeeInKind {
+        account: spot_a,
+        instrument: btc,
+        trade_id: "T1-150".into(),
+        qty: d("0.00001499"),
+        ts: at(ms),
+    };
+    let out = h.report(fee(151));
+    assert!(
+        out.audits
+            .iter()
+            .any(|a| matches!(a, Audit::PositionChanged(p) if p.qty == d("0.01497501")))
+    );
+    // The same execution's fee again changes nothing.
+    h.report(fee(152));
+    let p = h
+        .engine
+        .portfolio()
+        .positions
+        .get(&key)
+        .expect("position")
+        .clone();
+    assert_eq!(p.qty, d("0.01497501"));
+    assert_eq!(p.avg_price, d("100000.10"), "no P&L moves with the fee");
+
+    // The kill switch sells whole lots; the crumb left is dust: not
+    // flattened again, not counted as open.
+    // The other legs (and the unwind the uneven legs start) end first.
+    while let Some(id) = h.engine.working_orders().keys().next().copied() {
+        h.report(ExecutionReport::Cancelled {
+            order_id: id,
+            ts: at(160),
+            reason: "cancelled".into(),
+        });
+    }
+    let out = h.cmd(Command::KillSwitch, 200);
+    let flatten = out.submits()[0].clone();
+    assert_eq!(flatten.qty, d("0.01497501"));
+    h.report(fill(flatten.id.0, "0.01497", "99990", "0", 250));
+    h.report(ExecutionReport::Cancelled {
+        order_id: flatten.id,
+        ts: at(250),
+        reason: "the venue took 0.01497 of 0.01497501".into(),
+    });
+    let p = h
+        .engine
+        .portfolio()
+        .positions
+        .get(&key)
+        .expect("crumb")
+        .clone();
+    assert_eq!(p.qty, d("0.00000501"));
+    assert!(h.engine.is_dust(&p));
+    let out = h.feed(omni_core::engine::EngineEvent::Timer(at(5_000)));
+    assert!(out.submits().is_empty(), "dust is not flattened");
+    let a = h
+        .engine
+        .kill_progress()
+        .into_iter()
+        .find(|k| k.account == spot_a)
+        .expect("spot-a");
+    assert_eq!(a.open_positions, 0);
+    assert!(a.is_flat(), "{a:?}");
+}

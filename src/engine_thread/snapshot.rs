@@ -286,7 +286,11 @@ impl SnapshotBuilder {
                     .values()
                     .filter(|o| o.account == a.id)
                     .count(),
-                open_positions: engine.portfolio().of_account(a.id).count(),
+                open_positions: engine
+                    .portfolio()
+                    .of_account(a.id)
+                    .filter(|p| !engine.is_dust(p))
+                    .count(),
                 flatten_refusal: kill
                     .iter()
                     .find(|k| k.account == a.id)

@@ -100,10 +100,6 @@ fn main() {
     };
     let mock = rt.block_on(MockBinance::start(KEY, SECRET));
     mock.set_balance("USDT", d("100000000"));
-    // Fees in the quote asset (as with BNB or quote-fee accounts): a fee
-    // taken in the coin bought leaves less than the book holds, which the
-    // order manager does not reconcile yet (see the README).
-    mock.set_fee_rate(Decimal::ZERO);
     for (base, price) in SYMBOLS {
         mock.add_symbol(base, "USDT", d(price));
         mock.set_price(&format!("{base}USDT"), d(price));
@@ -122,6 +118,7 @@ fn main() {
             id: InstrumentId(i as u16),
             name: format!("{base}/USDT"),
             venue: VenueId(0),
+            min_qty: d("0.00001"),
         })
         .collect();
     let mut settings = LiveSettings::new(
@@ -197,9 +194,11 @@ fn main() {
 
     // Kill switch → venue-confirmed flat.
     let mut flats = Vec::new();
+    // The book per instrument, as the engine keeps it: what was bought
+    // less the fee the venue kept in the coin, less what was sold.
+    let mut book = [Decimal::ZERO; 5];
     for _ in 0..rounds {
         mock.set_used_weight(0);
-        let mut held = Vec::new();
         for inst in 0..5u16 {
             let n = next();
             let qty = (d("50") / d(SYMBOLS[inst as usize].1)).round_dp(5);
@@ -210,7 +209,8 @@ fn main() {
                 eprintln!("not sent: {e}");
                 std::process::exit(1);
             }
-            held.push((inst, qty));
+            // The mock keeps 0.1 % of the coin bought as its fee.
+            book[inst as usize] += qty - qty * d("0.001");
         }
         if !until(
             &mut b,
@@ -242,12 +242,15 @@ fn main() {
             let _ = b.cancel(AccountId(0), *o, Timestamp(1));
         }
         let _ = b.cancel_all(AccountId(0), Timestamp(1));
-        for (inst, qty) in &held {
+        for (inst, held) in book.iter_mut().enumerate() {
             let n = next();
             let _ = b.submit(
-                &order(n, *inst, Side::Sell, OrderType::Market, *qty, None),
+                &order(n, inst as u16, Side::Sell, OrderType::Market, *held, None),
                 Timestamp(1),
             );
+            // The venue sells whole lots; the crumb below one stays.
+            let step = d("0.00001");
+            *held -= (*held / step).floor() * step;
         }
         if until(
             &mut b,

@@ -447,10 +447,7 @@ async fn a_5xx_is_outcome_unknown_with_the_order_placed() {
 
 #[tokio::test]
 async fn a_closed_port_is_unreachable() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = omni_mockvenue::closed_port();
     let a = Alpaca::new(AlpacaConfig {
         rest_url: format!("http://127.0.0.1:{port}"),
         stream_url: format!("ws://127.0.0.1:{port}/stream"),

@@ -505,12 +505,9 @@ async fn a_1007_is_outcome_unknown() {
 
 #[tokio::test]
 async fn an_unreachable_venue_is_unreachable() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
     let mock = MockBinance::start(KEY, SECRET).await;
     let mut cfg = config(&mock, KEY, SECRET);
-    cfg.rest_url = format!("http://127.0.0.1:{port}");
+    cfg.rest_url = format!("http://127.0.0.1:{}", omni_mockvenue::closed_port());
     let api = BinanceSpot::new(cfg).unwrap();
     assert!(matches!(
         api.holdings().await,

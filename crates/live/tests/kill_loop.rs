@@ -51,6 +51,7 @@ fn broker(rest: &str, ws: &str, db: &Path) -> LiveBroker {
             id: InstrumentId(0),
             name: "BTC/USDT".into(),
             venue: VenueId(0),
+            min_qty: d("0.00001"),
         }],
         db.to_path_buf(),
     );

@@ -9,3 +9,25 @@
 
 pub mod alpaca;
 pub mod binance;
+
+/// A port on 127.0.0.1 where nothing listens (a connection is refused),
+/// checked by trying it. Another test may still bind it later; the check
+/// only makes that unlikely, so tests use it at once.
+pub fn closed_port() -> u16 {
+    loop {
+        let port = match std::net::TcpListener::bind("127.0.0.1:0") {
+            Ok(l) => l.local_addr().map(|a| a.port()).unwrap_or(0),
+            Err(_) => 0,
+        };
+        if port == 0 {
+            continue;
+        }
+        let refused = matches!(
+            std::net::TcpStream::connect(("127.0.0.1", port)),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
+        );
+        if refused {
+            return port;
+        }
+    }
+}

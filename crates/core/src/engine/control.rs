@@ -197,7 +197,7 @@ impl Engine {
                     .and_then(|id| self.working.get(id))
                     .is_some_and(|o| o.purpose == OrderPurpose::Flatten);
                 let waiting = self.kill.retry_at.get(&p.key).is_some_and(|t| now < *t);
-                !p.is_flat() && !in_flight && !waiting
+                !p.is_flat() && !self.is_dust(p) && !in_flight && !waiting
             })
             .map(|p| {
                 let reference = self.position_mark(p);

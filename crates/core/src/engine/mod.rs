@@ -516,6 +516,16 @@ impl Engine {
         )
     }
 
+    /// True for a position smaller than its instrument's minimum quantity:
+    /// no order can trade it (a venue's rounding or a fee taken in the
+    /// coin leaves such crumbs), so the kill switch neither flattens nor
+    /// waits for it.
+    pub fn is_dust(&self, p: &Position) -> bool {
+        p.key.contract == 0
+            && !p.qty.is_zero()
+            && p.qty.abs() < self.catalog.instrument(p.key.instrument).min_qty
+    }
+
     /// LOW, MEDIUM, HIGH or BLOCKED for an account.
     pub fn risk_level(&self, account: AccountId) -> crate::risk::RiskLevel {
         if self.blocked.contains_key(&account) {
@@ -543,7 +553,11 @@ impl Engine {
                 KillProgress {
                     account: a.id,
                     working_orders: self.working.values().filter(|o| o.account == a.id).count(),
-                    open_positions: self.portfolio.of_account(a.id).count(),
+                    open_positions: self
+                        .portfolio
+                        .of_account(a.id)
+                        .filter(|p| !self.is_dust(p))
+                        .count(),
                     last_refusal: self.kill.last_refusal.get(&a.id).cloned(),
                     venue: self
                         .venue_reports

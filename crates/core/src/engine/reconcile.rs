@@ -36,7 +36,7 @@ impl Engine {
         let book: BTreeMap<InstrumentId, Decimal> = self
             .portfolio
             .of_account(account)
-            .filter(|p| p.key.contract == 0 && !p.qty.is_zero())
+            .filter(|p| p.key.contract == 0 && !p.qty.is_zero() && !self.is_dust(p))
             .map(|p| (p.key.instrument, p.qty))
             .collect();
         let venue: BTreeMap<InstrumentId, Decimal> = venue

@@ -63,6 +63,13 @@ impl Engine {
                 settle_price,
                 ts,
             } => self.on_binary_settled(order_id, price, settle_price, ts),
+            ExecutionReport::FeeInKind {
+                account,
+                instrument,
+                trade_id,
+                qty,
+                ts,
+            } => self.on_fee_in_kind(account, instrument, trade_id, qty, ts),
             ExecutionReport::VenueState {
                 account,
                 open_orders,
@@ -119,6 +126,44 @@ impl Engine {
         if status.is_terminal() {
             self.finish_order(id);
         }
+    }
+
+    /// A fee kept in the instrument: the position shrinks by it, once per
+    /// execution; an implausible amount is counted and ignored.
+    fn on_fee_in_kind(
+        &mut self,
+        account: crate::domain::AccountId,
+        instrument: crate::domain::InstrumentId,
+        trade_id: String,
+        qty: Decimal,
+        ts: Timestamp,
+    ) {
+        if !self.fill_ids.insert(format!("{trade_id}#fee")) {
+            self.counters.duplicate_fills += 1;
+            return;
+        }
+        let key = PositionKey {
+            account,
+            instrument,
+            contract: 0,
+        };
+        let Some(p) = self.portfolio.positions.get_mut(&key) else {
+            self.counters.unknown_reports += 1;
+            return;
+        };
+        if qty <= Decimal::ZERO || !plausible::qty(qty) {
+            self.counters.unknown_reports += 1;
+            return;
+        }
+        p.take_fee_in_kind(qty, ts);
+        let p = p.clone();
+        if p.is_flat() {
+            self.portfolio.positions.remove(&key);
+            self.outbox.audits.push(Audit::PositionRemoved(key));
+        } else {
+            self.outbox.audits.push(Audit::PositionChanged(p));
+        }
+        self.state_version += 1;
     }
 
     fn finish_order(&mut self, id: OrderId) {

@@ -85,6 +85,20 @@ pub enum ExecutionReport {
         unreachable: Option<String>,
         ts: Timestamp,
     },
+    /// A venue kept part of what a buy delivered as its fee (Binance's
+    /// default: the fee in the asset received). The fill's fee was already
+    /// charged in money; this is the same fee in the instrument's units,
+    /// so the position holds what the venue holds. Applied once per
+    /// execution (`trade_id`).
+    FeeInKind {
+        account: AccountId,
+        instrument: crate::domain::InstrumentId,
+        /// The execution it belongs to.
+        trade_id: String,
+        /// Units of the instrument the venue kept.
+        qty: Decimal,
+        ts: Timestamp,
+    },
     /// A binary contract settled at expiry.
     BinarySettled {
         /// The order that bought it.
@@ -107,6 +121,7 @@ impl ExecutionReport {
             | ExecutionReport::Rejected { ts, .. }
             | ExecutionReport::CancelRejected { ts, .. }
             | ExecutionReport::VenueState { ts, .. }
+            | ExecutionReport::FeeInKind { ts, .. }
             | ExecutionReport::BinarySettled { ts, .. } => *ts,
         }
     }

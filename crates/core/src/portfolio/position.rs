@@ -180,6 +180,20 @@ impl Position {
         effect
     }
 
+    /// Takes `qty` units out of the position without a trade: a fee the
+    /// venue kept in the instrument itself. The average price stays (the
+    /// fee was charged in money when the fill was booked, so no P&L moves);
+    /// never past flat.
+    pub fn take_fee_in_kind(&mut self, qty: Decimal, ts: Timestamp) {
+        let taken = qty.abs().min(self.qty.abs());
+        if self.qty > Decimal::ZERO {
+            self.qty -= taken;
+        } else {
+            self.qty += taken;
+        }
+        self.updated = ts;
+    }
+
     /// Unrealised P&L at `mark`.
     pub fn unrealized(&self, mark: Decimal) -> Decimal {
         (mark - self.avg_price) * self.qty

@@ -27,6 +27,8 @@ struct Row {
     symbol: String,
     /// Names a holding of this instrument may carry.
     holding_names: Vec<String>,
+    /// Below this a holding is dust.
+    min_qty: Decimal,
 }
 
 impl InstrumentMap {
@@ -45,6 +47,7 @@ impl InstrumentMap {
                     venue: i.venue,
                     symbol,
                     holding_names,
+                    min_qty: i.min_qty,
                 }
             })
             .collect();
@@ -119,7 +122,7 @@ impl InstrumentMap {
                 .find(|(asset, _)| asset == &h.symbol)
                 .map_or(Decimal::ZERO, |(_, q)| *q);
             let qty = h.qty - base;
-            if qty.is_zero() {
+            if qty.is_zero() || qty.abs() < r.min_qty {
                 continue;
             }
             out.push(BrokerPosition {

@@ -49,6 +49,9 @@ pub struct LiveInstrument {
     pub name: String,
     /// The venue it trades on in the catalog.
     pub venue: VenueId,
+    /// The catalog's minimum quantity: a holding smaller than it cannot be
+    /// traded and is dust, not a position.
+    pub min_qty: rust_decimal::Decimal,
 }
 
 /// How one live account is run.

@@ -39,6 +39,7 @@ pub fn stamp(r: &mut ExecutionReport, now: Timestamp) {
         | ExecutionReport::Rejected { ts, .. }
         | ExecutionReport::CancelRejected { ts, .. }
         | ExecutionReport::VenueState { ts, .. }
+        | ExecutionReport::FeeInKind { ts, .. }
         | ExecutionReport::BinarySettled { ts, .. } => *ts = now,
     }
 }
@@ -667,12 +668,25 @@ impl<A: VenueApi> Worker<A> {
         ) {
             self.journal_error(&e);
         }
-        let was_terminal = known.is_some_and(|k| k.state.is_terminal());
+        let was_terminal = known.as_ref().is_some_and(|k| k.state.is_terminal());
         if was_terminal || !complete {
             return;
         }
         let reason = o.reason.clone().unwrap_or_default();
+        let ordered = known.as_ref().map_or(o.qty, |k| k.qty);
         match o.state {
+            // The venue's filters rounded the order down: it is done, and
+            // the engine hears that the rest will never fill.
+            crate::api::VenueOrderState::Filled if o.qty < ordered => {
+                self.report(ExecutionReport::Cancelled {
+                    order_id,
+                    ts: Timestamp(0),
+                    reason: format!(
+                        "the venue took {} of {} (rounded to its lot size)",
+                        o.qty, ordered
+                    ),
+                })
+            }
             crate::api::VenueOrderState::Cancelled => self.report(ExecutionReport::Cancelled {
                 order_id,
                 ts: Timestamp(0),
@@ -723,19 +737,44 @@ impl<A: VenueApi> Worker<A> {
             fee,
             ts_ms: f.ts_ms,
         };
+        let trade_id = format!("{}:{}", self.api.name(), f.trade_id);
         match self.journal.record_fill(&row) {
-            Ok(true) => self.report(ExecutionReport::Filled {
-                order_id,
-                trade_id: format!("{}:{}", self.api.name(), f.trade_id),
-                qty: f.qty,
-                price: f.price,
-                fee,
-                ts: Timestamp(0),
-                contract: None,
-            }),
+            Ok(true) => {
+                self.report(ExecutionReport::Filled {
+                    order_id,
+                    trade_id: trade_id.clone(),
+                    qty: f.qty,
+                    price: f.price,
+                    fee,
+                    ts: Timestamp(0),
+                    contract: None,
+                });
+                // A fee kept in the coin bought: the venue holds that much
+                // less than the fill's quantity, and so must the book.
+                if let Some((instrument, _)) = self.map.instrument(&f.symbol)
+                    && self.fee_in_base(f)
+                {
+                    self.report(ExecutionReport::FeeInKind {
+                        account: self.settings.account,
+                        instrument,
+                        trade_id,
+                        qty: f.fee,
+                        ts: Timestamp(0),
+                    });
+                }
+            }
             Ok(false) => {}
             Err(e) => self.journal_error(&e),
         }
+    }
+
+    /// True when the fee was taken in the instrument's own base asset
+    /// (`BTC` on a `BTCUSDT` buy), not in money.
+    fn fee_in_base(&self, f: &VenueFill) -> bool {
+        !f.fee.is_zero()
+            && !f.fee_asset.is_empty()
+            && f.fee_asset != self.settings.currency
+            && f.symbol.starts_with(&f.fee_asset)
     }
 
     /// The fee in the account's currency: as charged when in it, valued at

@@ -1,0 +1,197 @@
+//! The order manager over the real Alpaca adapter against the local Alpaca
+//! mock: an order journaled and filled once (a fill the stream sends twice
+//! included), positions reported from the venue, and the kill switch
+//! cancelling an order made by hand, flat only when the venue says so.
+
+#[path = "support/order.rs"]
+mod support;
+
+use omni_core::domain::{AccountId, InstrumentId, OrderId, OrderType, Side, Timestamp, VenueId};
+use omni_core::execution::{Broker, ExecutionReport};
+use omni_live::alpaca::{Alpaca, AlpacaConfig};
+use omni_live::journal::{Journal, JournalState};
+use omni_live::{Credentials, LiveBroker, LiveInstrument, LiveSettings, Secret};
+use omni_mockvenue::alpaca::MockAlpaca;
+use rust_decimal::Decimal;
+use std::time::{Duration, Instant};
+
+const KEY: &str = "PKMGRTEST";
+const SECRET: &str = "alpaca-manager-secret";
+
+fn d(s: &str) -> Decimal {
+    s.parse().expect("decimal")
+}
+
+fn start(mock: &MockAlpaca, db: &std::path::Path) -> LiveBroker {
+    let api = Alpaca::new(AlpacaConfig {
+        rest_url: mock.rest_url(),
+        stream_url: mock.stream_url(),
+        request_timeout: Duration::from_secs(5),
+        ..AlpacaConfig::paper(Credentials {
+            key: Secret::new(KEY),
+            secret: Secret::new(SECRET),
+        })
+    })
+    .expect("adapter");
+    let mut s = LiveSettings::new(
+        AccountId(0),
+        "USD",
+        vec![LiveInstrument {
+            id: InstrumentId(0),
+            name: "AAPL".into(),
+            venue: VenueId(0),
+            min_qty: d("1"),
+        }],
+        db.to_path_buf(),
+    );
+    s.refresh = Duration::from_millis(200);
+    LiveBroker::start(api, s).expect("broker")
+}
+
+async fn reports_until(
+    b: &mut LiveBroker,
+    within: Duration,
+    done: impl Fn(&[ExecutionReport]) -> bool,
+) -> Vec<ExecutionReport> {
+    let start = Instant::now();
+    let mut all = Vec::new();
+    while start.elapsed() < within {
+        b.advance(Timestamp(1), &mut all);
+        if done(&all) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    all
+}
+
+fn fills(r: &[ExecutionReport]) -> Vec<(OrderId, Decimal, Decimal)> {
+    r.iter()
+        .filter_map(|r| match r {
+            ExecutionReport::Filled {
+                order_id,
+                qty,
+                price,
+                ..
+            } => Some((*order_id, *qty, *price)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn flat(r: &ExecutionReport) -> bool {
+    matches!(r, ExecutionReport::VenueState { open_orders: 0, positions, unreachable: None, .. } if positions.is_empty())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alpaca_order_is_journaled_filled_once_and_the_kill_switch_ends_venue_flat() {
+    let mock = MockAlpaca::start(KEY, SECRET).await;
+    mock.set_price("AAPL", d("187.23"));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("omni.db");
+    let mut b = start(&mock, &db);
+    // The start-up report: nothing held (the baseline).
+    reports_until(&mut b, Duration::from_secs(5), |r| r.iter().any(flat)).await;
+
+    mock.duplicate_next_fill();
+    let buy = support::order(
+        1,
+        0,
+        Side::Buy,
+        OrderType::Market,
+        d("3"),
+        None,
+        d("187.23"),
+    );
+    b.submit(&buy, Timestamp(1)).unwrap();
+    let reports = reports_until(&mut b, Duration::from_secs(10), |r| {
+        r.iter().any(
+            |r| matches!(r, ExecutionReport::VenueState { positions, .. } if positions.len() == 1),
+        )
+    })
+    .await;
+    let later = reports_until(&mut b, Duration::from_millis(500), |_| false).await;
+    let mut booked = fills(&reports);
+    booked.extend(fills(&later));
+    assert_eq!(
+        booked,
+        vec![(OrderId(1), d("3"), d("187.23"))],
+        "{reports:?}"
+    );
+    assert!(reports.iter().any(|r| matches!(
+        r,
+        ExecutionReport::VenueState { positions, .. } if positions == &vec![(InstrumentId(0), d("3"))]
+    )));
+    let j = Journal::open(&db).unwrap();
+    let o = &j.orders("alpaca").unwrap()[0];
+    assert_eq!(
+        (o.state, o.filled, o.sends),
+        (JournalState::Filled, d("3"), 1)
+    );
+
+    // A resting order of ours and one made by hand on Alpaca's site.
+    let rest = support::order(
+        2,
+        0,
+        Side::Buy,
+        OrderType::Limit,
+        d("1"),
+        Some(d("150")),
+        d("150"),
+    );
+    b.submit(&rest, Timestamp(1)).unwrap();
+    reports_until(&mut b, Duration::from_secs(5), |r| {
+        r.iter().any(|r| {
+            matches!(
+                r,
+                ExecutionReport::Accepted {
+                    order_id: OrderId(2),
+                    ..
+                }
+            )
+        })
+    })
+    .await;
+    mock.place_direct(serde_json::json!({
+        "symbol": "AAPL", "qty": "1", "side": "buy", "type": "limit",
+        "time_in_force": "gtc", "limit_price": "100", "client_order_id": "by-hand"
+    }))
+    .unwrap();
+
+    // K, as the engine sends it: cancel ours, cancel everything at the
+    // venue, sell the position.
+    b.cancel(AccountId(0), OrderId(2), Timestamp(1)).unwrap();
+    b.cancel_all(AccountId(0), Timestamp(1)).unwrap();
+    let sell = support::order(
+        3,
+        0,
+        Side::Sell,
+        OrderType::Market,
+        d("3"),
+        None,
+        d("187.23"),
+    );
+    b.submit(&sell, Timestamp(1)).unwrap();
+    let reports = reports_until(&mut b, Duration::from_secs(10), |r| r.iter().any(flat)).await;
+    assert!(reports.iter().any(flat), "never flat: {reports:?}");
+    // Nothing reported flat while the venue still held something.
+    let first_flat = reports.iter().position(flat).unwrap_or(usize::MAX);
+    assert!(
+        reports[..first_flat].iter().any(|r| matches!(
+            r,
+            ExecutionReport::Cancelled {
+                order_id: OrderId(2),
+                ..
+            }
+        )),
+        "{reports:?}"
+    );
+    let truth = mock.truth();
+    assert!(
+        truth
+            .orders
+            .iter()
+            .all(|o| o.status != "new" && o.status != "accepted")
+    );
+    assert!(truth.positions.iter().all(|p| p.qty.is_zero()));
+}

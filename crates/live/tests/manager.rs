@@ -488,3 +488,108 @@ async fn after_a_crash_journaled_orders_are_resolved_by_query_and_never_resent()
         JournalState::Rejected
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kill_switch_under_load_ends_flat_only_when_everything_is_gone() {
+    // Ten resting orders, one of them partly filled, an open position, an
+    // order made by hand, and submits still queued when K comes.
+    let mock = funded_mock().await;
+    mock.set_balance("USDT", d("1000000"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = LiveBroker::start(
+        api(&mock, Duration::from_secs(5)),
+        settings(&dir.path().join("db")),
+    )
+    .unwrap();
+    reports_until(&mut broker, Duration::from_secs(5), |r| {
+        r.iter()
+            .any(|r| matches!(r, ExecutionReport::VenueState { .. }))
+    })
+    .await;
+    broker
+        .submit(
+            &order(1, Side::Buy, OrderType::Market, "0.05", None),
+            Timestamp(1),
+        )
+        .unwrap();
+    for id in 2..12 {
+        broker
+            .submit(
+                &order(id, Side::Buy, OrderType::Limit, "0.01", Some("50000")),
+                Timestamp(1),
+            )
+            .unwrap();
+    }
+    reports_until(&mut broker, Duration::from_secs(10), |r| {
+        r.iter().any(|r| {
+            matches!(
+                r,
+                ExecutionReport::Accepted {
+                    order_id: OrderId(11),
+                    ..
+                }
+            )
+        })
+    })
+    .await;
+    let partly = mock
+        .orders()
+        .into_iter()
+        .find(|o| o.client_id.starts_with("om0-5-"))
+        .expect("order 5")
+        .client_id;
+    mock.fill(&partly, d("0.004"), d("50000")).unwrap();
+    mock.place_direct("BTCUSDT", "BUY", d("0.02"), d("40000"))
+        .unwrap();
+    // Two more submits are queued behind a slow answer when K comes.
+    mock.fault(Fault::Delay(300));
+    for id in 12..14 {
+        broker
+            .submit(
+                &order(id, Side::Buy, OrderType::Limit, "0.01", Some("50000")),
+                Timestamp(1),
+            )
+            .unwrap();
+    }
+    // K, as the engine sends it: a cancel per working order, cancel-all,
+    // then a market sell of what the book holds (0.05 + 0.004, less the
+    // 0.1 % the venue kept in BTC).
+    for id in 2..14 {
+        broker.cancel(ACCOUNT, OrderId(id), Timestamp(2)).unwrap();
+    }
+    broker.cancel_all(ACCOUNT, Timestamp(2)).unwrap();
+    broker
+        .submit(
+            &order(14, Side::Sell, OrderType::Market, "0.053946", None),
+            Timestamp(2),
+        )
+        .unwrap();
+    let reports = reports_until(&mut broker, Duration::from_secs(15), |r| {
+        r.iter().any(|r| {
+            matches!(r, ExecutionReport::VenueState { open_orders: 0, positions, unreachable: None, .. } if positions.is_empty())
+        }) && mock.orders().iter().all(|o| !o.is_open())
+    })
+    .await;
+    let first_flat = reports.iter().position(|r| {
+        matches!(r, ExecutionReport::VenueState { open_orders: 0, positions, unreachable: None, .. } if positions.is_empty())
+    });
+    assert!(first_flat.is_some(), "never flat: {reports:?}");
+    // Every order at the venue ended; nothing was left working, ours or not.
+    let open: Vec<_> = mock.orders().into_iter().filter(|o| o.is_open()).collect();
+    assert!(open.is_empty(), "{open:?}");
+    // The orders queued behind K were placed and then cancelled by a later
+    // round, or cancelled before placing: none filled.
+    for id in [12u64, 13] {
+        let prefix = format!("om0-{id}-");
+        let filled: Decimal = mock
+            .orders()
+            .iter()
+            .filter(|o| o.client_id.starts_with(&prefix))
+            .map(|o| o.executed)
+            .sum();
+        assert_eq!(filled, Decimal::ZERO, "order {id} filled after K");
+    }
+    // The venue holds only dust of BTC now.
+    let btc = mock.balance("BTC");
+    assert!(btc.free + btc.locked < d("0.00001"), "{btc:?}");
+}

@@ -520,3 +520,28 @@ fn a_fee_kept_in_the_coin_shrinks_the_position_once_and_crumbs_below_the_minimum
     assert_eq!(a.open_positions, 0);
     assert!(a.is_flat(), "{a:?}");
 }
+
+#[test]
+fn an_execution_handed_over_again_after_a_restart_takes_neither_its_fill_nor_its_fee_twice() {
+    let mut h = Harness::new("");
+    let out = dislocation(&mut h, 0);
+    let id = out.opened()[0];
+    h.cmd(Command::Approve(id), 100);
+    // The store had already booked T1-150 before the restart.
+    h.engine.restore(omni_core::engine::RestoredState {
+        fill_ids: vec!["T1-150".into()],
+        ..Default::default()
+    });
+    let out = h.report(fill(1, "0.01499", "100000.10", "1.5", 150));
+    assert!(out.audits.is_empty());
+    let spot_a = h.account("spot-a");
+    let out = h.report(ExecutionReport::FeeInKind {
+        account: spot_a,
+        instrument: h.inst("BTC/USDT"),
+        trade_id: "T1-150".into(),
+        qty: d("0.00001499"),
+        ts: at(151),
+    });
+    assert!(out.audits.is_empty(), "{:?}", out.audits);
+    assert_eq!(h.engine.counters().duplicate_fills, 2);
+}

@@ -111,6 +111,9 @@ pub struct JournalFill {
     pub price: Decimal,
     /// Fee in the account's currency.
     pub fee: Decimal,
+    /// The same fee in the instrument's units when the venue kept it in
+    /// the coin bought (0 otherwise).
+    pub fee_in_kind: Decimal,
     pub ts_ms: i64,
 }
 
@@ -156,6 +159,7 @@ CREATE TABLE IF NOT EXISTS live_fills (
     qty       TEXT NOT NULL,
     price     TEXT NOT NULL,
     fee       TEXT NOT NULL,
+    fee_in_kind TEXT NOT NULL DEFAULT '0',
     ts_ms     INTEGER NOT NULL,
     PRIMARY KEY (broker, trade_id)
 );
@@ -268,8 +272,9 @@ impl Journal {
     /// or the same fill seen again by a query).
     pub fn record_fill(&self, f: &JournalFill) -> Result<bool, JournalError> {
         let n = self.conn.execute(
-            "INSERT OR IGNORE INTO live_fills (broker, trade_id, client_id, qty, price, fee, ts_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT OR IGNORE INTO live_fills
+                 (broker, trade_id, client_id, qty, price, fee, fee_in_kind, ts_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 f.broker,
                 f.trade_id,
@@ -277,6 +282,7 @@ impl Journal {
                 f.qty.to_string(),
                 f.price.to_string(),
                 f.fee.to_string(),
+                f.fee_in_kind.to_string(),
                 f.ts_ms
             ],
         )?;
@@ -341,11 +347,41 @@ impl Journal {
 
     /// Executions applied for one order.
     pub fn fills_of(&self, client_id: &str) -> Result<Vec<JournalFill>, JournalError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT broker, trade_id, client_id, qty, price, fee, ts_ms FROM live_fills
-             WHERE client_id = ?1 ORDER BY ts_ms, trade_id",
+        self.fills_where("client_id = ?1", params![client_id])
+    }
+
+    /// Executions of `broker`'s orders on `account` recorded at or after
+    /// `since_ms` (venue time), with the engine order each belongs to.
+    pub fn fills_since(
+        &self,
+        broker: &str,
+        account: u16,
+        since_ms: i64,
+    ) -> Result<Vec<(u64, JournalFill)>, JournalError> {
+        let fills = self.fills_where(
+            "broker = ?1 AND ts_ms >= ?2 AND client_id IN
+                 (SELECT client_id FROM live_orders WHERE broker = ?1 AND account = ?3)",
+            params![broker, since_ms, account],
         )?;
-        let rows = stmt.query_map(params![client_id], |r| {
+        let mut out = Vec::with_capacity(fills.len());
+        for f in fills {
+            if let Some(o) = self.order(&f.client_id)? {
+                out.push((o.order_id, f));
+            }
+        }
+        Ok(out)
+    }
+
+    fn fills_where(
+        &self,
+        condition: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<JournalFill>, JournalError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT broker, trade_id, client_id, qty, price, fee, fee_in_kind, ts_ms
+             FROM live_fills WHERE {condition} ORDER BY ts_ms, trade_id"
+        ))?;
+        let rows = stmt.query_map(args, |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -353,11 +389,12 @@ impl Journal {
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
                 r.get::<_, String>(5)?,
-                r.get::<_, i64>(6)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, i64>(7)?,
             ))
         })?;
         rows.map(|r| {
-            let (broker, trade_id, client_id, qty, price, fee, ts_ms) = r?;
+            let (broker, trade_id, client_id, qty, price, fee, fee_in_kind, ts_ms) = r?;
             Ok(JournalFill {
                 broker,
                 trade_id,
@@ -365,6 +402,7 @@ impl Journal {
                 qty: dec(qty)?,
                 price: dec(price)?,
                 fee: dec(fee)?,
+                fee_in_kind: dec(fee_in_kind)?,
                 ts_ms,
             })
         })
@@ -561,6 +599,7 @@ mod tests {
             qty: dec!(0.01),
             price: dec!(4000.00000001),
             fee: dec!(0.04),
+            fee_in_kind: Decimal::ZERO,
             ts_ms: 10,
         };
         assert!(j.record_fill(&f).unwrap());

@@ -593,3 +593,44 @@ async fn the_kill_switch_under_load_ends_flat_only_when_everything_is_gone() {
     let btc = mock.balance("BTC");
     assert!(btc.free + btc.locked < d("0.00001"), "{btc:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_hands_the_engine_the_journals_recent_executions_again() {
+    // The engine's store may have lost a fill the journal committed (a
+    // crash between the two): the restart hands it over again, with its
+    // fee in kind; the engine ignores what it already has, by trade id.
+    let mock = funded_mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let mut first = LiveBroker::start(api(&mock, Duration::from_secs(5)), settings(&db)).unwrap();
+    first
+        .submit(
+            &order(1, Side::Buy, OrderType::Market, "0.01", None),
+            Timestamp(1),
+        )
+        .unwrap();
+    let before = reports_until(&mut first, Duration::from_secs(10), |r| {
+        !fills(r).is_empty()
+    })
+    .await;
+    let trade = fills(&before)[0].0.clone();
+    drop(first);
+    let posts = mock.requests("POST /api/v3/order");
+
+    let mut again = LiveBroker::start(api(&mock, Duration::from_secs(5)), settings(&db)).unwrap();
+    let after = reports_until(&mut again, Duration::from_secs(5), |r| {
+        r.iter()
+            .any(|r| matches!(r, ExecutionReport::FeeInKind { .. }))
+    })
+    .await;
+    assert_eq!(
+        fills(&after),
+        vec![(trade.clone(), d("0.01"), d("60000"))],
+        "{after:?}"
+    );
+    assert!(after.iter().any(|r| matches!(
+        r,
+        ExecutionReport::FeeInKind { trade_id, qty, .. } if *trade_id == trade && *qty == d("0.00001")
+    )));
+    assert_eq!(mock.requests("POST /api/v3/order"), posts, "nothing sent");
+}

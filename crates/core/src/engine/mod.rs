@@ -191,6 +191,10 @@ pub struct Engine {
     closing: BTreeMap<PositionKey, OrderId>,
     arb_groups: Vec<ArbGroup>,
     fill_ids: HashSet<String>,
+    /// Trade ids booked by this engine (not restored from a store): a fee
+    /// in kind applies only to one of these, so a restart that hands an
+    /// execution over again never takes its fee twice.
+    fresh_fills: HashSet<String>,
     /// Live venues' last reports, per account.
     venue_reports: BTreeMap<AccountId, VenueReport>,
     /// Live accounts whose book disagrees with their venue (or whose venue
@@ -258,6 +262,7 @@ impl Engine {
             closing: BTreeMap::new(),
             arb_groups: Vec::new(),
             fill_ids: HashSet::new(),
+            fresh_fills: HashSet::new(),
             venue_reports: BTreeMap::new(),
             blocked: BTreeMap::new(),
             last_activity: BTreeMap::new(),

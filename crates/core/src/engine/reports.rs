@@ -138,7 +138,9 @@ impl Engine {
         qty: Decimal,
         ts: Timestamp,
     ) {
-        if !self.fill_ids.insert(format!("{trade_id}#fee")) {
+        // Only for an execution this engine booked, once.
+        if !self.fresh_fills.contains(&trade_id) || !self.fill_ids.insert(format!("{trade_id}#fee"))
+        {
             self.counters.duplicate_fills += 1;
             return;
         }
@@ -222,6 +224,7 @@ impl Engine {
             return;
         }
         self.last_activity.insert(o.account, ts);
+        self.fresh_fills.insert(trade_id.clone());
         let prev = o.filled_qty;
         o.filled_qty += qty;
         o.avg_fill_price = (o.avg_fill_price * prev + price * qty) / o.filled_qty;

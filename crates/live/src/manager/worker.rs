@@ -21,6 +21,9 @@ const ABSENT_ANSWERS: u32 = 3;
 /// Sends of one order at most (the first and one resend under the same
 /// client id after the venue said it never had it).
 const MAX_SENDS: u32 = 2;
+/// How far back a restart hands the journal's executions to the engine
+/// again (those it already has are ignored by trade id).
+const REPLAY_FILLS: Duration = Duration::from_secs(24 * 3600);
 /// Longest wait between two stream connections.
 const STREAM_BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// After a kill switch: first wait between two rounds of "cancel what is
@@ -155,6 +158,7 @@ impl<A: VenueApi> Worker<A> {
             }
         });
         self.adopt_journal();
+        self.replay_recent_fills();
         self.prepare().await;
         self.reconcile().await;
         let _ = self.refresh().await;
@@ -206,6 +210,54 @@ impl<A: VenueApi> Worker<A> {
                 }
             }
             Err(e) => self.journal_error(&e),
+        }
+    }
+
+    /// Hands the engine again every execution the journal recorded in the
+    /// last [`REPLAY_FILLS`]: one the engine's store lost in a crash (the
+    /// journal commits first) is booked now; the others it already has, by
+    /// trade id, and ignores (with their fees in kind).
+    fn replay_recent_fills(&mut self) {
+        let since = now_ms().saturating_sub(REPLAY_FILLS.as_millis() as i64);
+        let name = self.api.name();
+        let fills = match self
+            .journal
+            .fills_since(name, self.settings.account.0, since)
+        {
+            Ok(f) => f,
+            Err(e) => {
+                self.journal_error(&e);
+                return;
+            }
+        };
+        for (order_id, f) in fills {
+            let trade_id = format!("{name}:{}", f.trade_id);
+            self.report(ExecutionReport::Filled {
+                order_id: OrderId(order_id),
+                trade_id: trade_id.clone(),
+                qty: f.qty,
+                price: f.price,
+                fee: f.fee,
+                ts: Timestamp(0),
+                contract: None,
+            });
+            let symbol = self
+                .journal
+                .order(&f.client_id)
+                .ok()
+                .flatten()
+                .map(|o| o.symbol);
+            if let Some((instrument, _)) = symbol.and_then(|s| self.map.instrument(&s))
+                && !f.fee_in_kind.is_zero()
+            {
+                self.report(ExecutionReport::FeeInKind {
+                    account: self.settings.account,
+                    instrument,
+                    trade_id,
+                    qty: f.fee_in_kind,
+                    ts: Timestamp(0),
+                });
+            }
         }
     }
 
@@ -728,6 +780,11 @@ impl<A: VenueApi> Worker<A> {
             return;
         };
         let fee = self.fee_in_currency(f);
+        let fee_in_kind = if self.fee_in_base(f) {
+            f.fee
+        } else {
+            Decimal::ZERO
+        };
         let row = JournalFill {
             broker: self.api.name().to_string(),
             trade_id: f.trade_id.clone(),
@@ -735,6 +792,7 @@ impl<A: VenueApi> Worker<A> {
             qty: f.qty,
             price: f.price,
             fee,
+            fee_in_kind,
             ts_ms: f.ts_ms,
         };
         let trade_id = format!("{}:{}", self.api.name(), f.trade_id);
@@ -752,13 +810,13 @@ impl<A: VenueApi> Worker<A> {
                 // A fee kept in the coin bought: the venue holds that much
                 // less than the fill's quantity, and so must the book.
                 if let Some((instrument, _)) = self.map.instrument(&f.symbol)
-                    && self.fee_in_base(f)
+                    && !fee_in_kind.is_zero()
                 {
                     self.report(ExecutionReport::FeeInKind {
                         account: self.settings.account,
                         instrument,
                         trade_id,
-                        qty: f.fee,
+                        qty: fee_in_kind,
                         ts: Timestamp(0),
                     });
                 }

@@ -30,6 +30,22 @@ fn capture_frames(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// A local Binance market feed sending `n` captured bookTicker frames 5 ms
+/// apart after the subscription; returns its port.
+fn binance_feed(rt: &tokio::runtime::Runtime, n: usize) -> u16 {
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let frames = capture_frames(n);
+    let script: ws_venue::MakeScript =
+        std::sync::Arc::new(move || ws_venue::every_5ms(frames.clone()));
+    rt.spawn(ws_venue::serve(
+        listener,
+        Some(r#"{"result":null,"id":1}"#),
+        script,
+    ));
+    port
+}
+
 fn omni(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_omni-tui"))
         .current_dir(dir)
@@ -127,16 +143,7 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 #[test]
 fn the_kill_switch_cancels_at_the_venue_what_the_database_never_knew_and_keys_stay_secret() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).expect("bind");
-    let feed_port = listener.local_addr().expect("addr").port();
-    let frames = capture_frames(400);
-    let script: ws_venue::MakeScript =
-        std::sync::Arc::new(move || ws_venue::every_5ms(frames.clone()));
-    rt.spawn(ws_venue::serve(
-        listener,
-        Some(r#"{"result":null,"id":1}"#),
-        script,
-    ));
+    let feed_port = binance_feed(&rt, 400);
     let mock = rt.block_on(MockBinance::start(KEY, SECRET));
     // Coins the account had before omni-tui: not a position to flatten.
     mock.set_balance("BTC", "0.5".parse().unwrap());
@@ -215,16 +222,7 @@ fn the_kill_switch_cancels_at_the_venue_what_the_database_never_knew_and_keys_st
 #[test]
 fn paper_accounts_never_call_a_broker_even_with_keys_present() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).expect("bind");
-    let feed_port = listener.local_addr().expect("addr").port();
-    let frames = capture_frames(200);
-    let script: ws_venue::MakeScript =
-        std::sync::Arc::new(move || ws_venue::every_5ms(frames.clone()));
-    rt.spawn(ws_venue::serve(
-        listener,
-        Some(r#"{"result":null,"id":1}"#),
-        script,
-    ));
+    let feed_port = binance_feed(&rt, 200);
     let mock = rt.block_on(MockBinance::start(KEY, SECRET));
     let dir = tempfile::tempdir().expect("tempdir");
     // The keys are in the environment (omni() sets them); the account is paper.

@@ -350,6 +350,15 @@ impl Journal {
         self.fills_where("client_id = ?1", params![client_id])
     }
 
+    /// Quantity of the order's executions recorded so far (0 when the
+    /// journal cannot be read: the order then looks incomplete and is
+    /// asked about again, which is the safe side).
+    pub fn recorded_qty(&self, client_id: &str) -> Decimal {
+        self.fills_of(client_id)
+            .map(|f| f.iter().map(|f| f.qty).sum())
+            .unwrap_or(Decimal::ZERO)
+    }
+
     /// Executions of `broker`'s orders on `account` recorded at or after
     /// `since_ms` (venue time), with the engine order each belongs to.
     pub fn fills_since(

@@ -125,4 +125,20 @@ impl ExecutionReport {
             | ExecutionReport::BinarySettled { ts, .. } => *ts,
         }
     }
+
+    /// Its time, to set (a live broker stamps what it hands over with the
+    /// engine's time).
+    pub fn ts_mut(&mut self) -> &mut Timestamp {
+        match self {
+            ExecutionReport::Accepted { ts, .. }
+            | ExecutionReport::Filled { ts, .. }
+            | ExecutionReport::Cancelled { ts, .. }
+            | ExecutionReport::Expired { ts, .. }
+            | ExecutionReport::Rejected { ts, .. }
+            | ExecutionReport::CancelRejected { ts, .. }
+            | ExecutionReport::VenueState { ts, .. }
+            | ExecutionReport::FeeInKind { ts, .. }
+            | ExecutionReport::BinarySettled { ts, .. } => ts,
+        }
+    }
 }

@@ -429,7 +429,7 @@ impl Broker for LiveBroker {
     fn advance(&mut self, until: Timestamp, out: &mut Vec<ExecutionReport>) {
         let mut shared = lock(&self.shared);
         for mut r in shared.reports.drain(..) {
-            worker::stamp(&mut r, until);
+            *r.ts_mut() = until;
             out.push(r);
         }
     }

@@ -32,21 +32,6 @@ const STREAM_BACKOFF_MAX: Duration = Duration::from_secs(30);
 const KILL_WAIT: Duration = Duration::from_secs(1);
 const KILL_WAIT_MAX: Duration = Duration::from_secs(30);
 
-/// Puts the engine's time on a report handed over now.
-pub fn stamp(r: &mut ExecutionReport, now: Timestamp) {
-    match r {
-        ExecutionReport::Accepted { ts, .. }
-        | ExecutionReport::Filled { ts, .. }
-        | ExecutionReport::Cancelled { ts, .. }
-        | ExecutionReport::Expired { ts, .. }
-        | ExecutionReport::Rejected { ts, .. }
-        | ExecutionReport::CancelRejected { ts, .. }
-        | ExecutionReport::VenueState { ts, .. }
-        | ExecutionReport::FeeInKind { ts, .. }
-        | ExecutionReport::BinarySettled { ts, .. } => *ts = now,
-    }
-}
-
 /// An order whose outcome is being found out by query.
 #[derive(Clone, Debug)]
 struct Unresolved {
@@ -602,11 +587,7 @@ impl<A: VenueApi> Worker<A> {
                 .as_ref()
                 .and_then(|open| open.iter().find(|v| v.client_id == o.client_id))
             {
-                let applied: Decimal = self
-                    .journal
-                    .fills_of(&o.client_id)
-                    .map(|f| f.iter().map(|f| f.qty).sum())
-                    .unwrap_or(Decimal::ZERO);
+                let applied = self.journal.recorded_qty(&o.client_id);
                 let current = o.state != JournalState::InFlight
                     && v.filled == o.filled
                     && applied >= v.filled;
@@ -689,12 +670,7 @@ impl<A: VenueApi> Worker<A> {
                 ts: Timestamp(0),
             });
         }
-        let applied = |j: &Journal| -> Decimal {
-            j.fills_of(&o.client_id)
-                .map(|f| f.iter().map(|f| f.qty).sum())
-                .unwrap_or(Decimal::ZERO)
-        };
-        if o.filled > applied(&self.journal) {
+        if o.filled > self.journal.recorded_qty(&o.client_id) {
             match self.api.fills(&o.symbol, &o.venue_id).await {
                 Ok(fills) => {
                     for f in fills {
@@ -704,7 +680,7 @@ impl<A: VenueApi> Worker<A> {
                 Err(e) => tracing::warn!(venue = self.api.name(), "fills of {}: {e}", o.client_id),
             }
         }
-        let complete = applied(&self.journal) >= o.filled;
+        let complete = self.journal.recorded_qty(&o.client_id) >= o.filled;
         let state = match (complete, o.state.is_terminal()) {
             (true, _) | (false, false) => o.state.into(),
             // Ended at the venue, but an execution is not recorded yet.

@@ -327,6 +327,8 @@ fn a_live_account_is_flat_only_when_its_venue_says_so_after_the_last_trade() {
             open_orders,
             positions: vec![(h_btc, d("0.1")); positions],
             unreachable: unreachable.map(str::to_string),
+            cash: None,
+            other_positions: 0,
             ts: at(ms),
         }
     };
@@ -394,6 +396,8 @@ fn a_live_account_takes_no_new_exposure_until_its_venue_agrees_with_the_book() {
             open_orders: 0,
             positions,
             unreachable: None,
+            cash: None,
+            other_positions: 0,
             ts: at(ms),
         }
     };
@@ -440,6 +444,94 @@ fn a_live_account_takes_no_new_exposure_until_its_venue_agrees_with_the_book() {
         "{:?}",
         verdicts(&out)
     );
+}
+
+#[test]
+fn a_live_accounts_cash_is_the_venues_once_book_and_venue_agree() {
+    let mut loaded = common::load("");
+    let spot_a = loaded.catalog.account_by_name("spot-a").expect("spot-a");
+    loaded.catalog.accounts[spot_a.index()].broker = omni_core::domain::BrokerKind::Binance;
+    let engine = omni_core::engine::Engine::new(&loaded.config.engine(), &loaded.catalog);
+    let mut h = Harness { engine, loaded };
+    let btc = h.inst("BTC/USDT");
+    let state = |positions: Vec<(omni_core::domain::InstrumentId, rust_decimal::Decimal)>,
+                 cash: &str,
+                 ms| ExecutionReport::VenueState {
+        account: spot_a,
+        open_orders: 0,
+        positions,
+        unreachable: None,
+        cash: Some(d(cash)),
+        other_positions: 0,
+        ts: at(ms),
+    };
+    let cash = |h: &Harness| h.engine.portfolio().balances[spot_a.index()].cash;
+    let configured = cash(&h);
+    assert_ne!(configured, d("2500"));
+
+    // The first report: the venue's cash replaces the configured balance,
+    // said in the log, and the day starts from it (no phantom loss).
+    let out = h.report(state(Vec::new(), "2500", 10));
+    assert_eq!(cash(&h), d("2500"));
+    let text = format!("{:?}", out.audits);
+    assert!(
+        text.contains(&format!(
+            "spot-a: cash {configured} -> 2500 USDT, as the venue reports"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("AccountChanged"),
+        "the store keeps it: {text}"
+    );
+    let risk = h.engine.account_risk(spot_a);
+    assert_eq!(
+        (risk.start_of_day_equity, risk.peak_equity),
+        (d("2500"), d("2500"))
+    );
+    // Stored with the account, so a restart does not move the day's start
+    // again (the day's loss so far stays counted).
+    assert!(risk.venue_cash_seen);
+
+    // A buy: while it works the venue's cash is not read; filled, the
+    // venue's cash is what is left after paying, and agrees with the book.
+    let id = dislocation(&mut h, 20).opened()[0];
+    let out = h.cmd(Command::Approve(id), 100);
+    // Sized from the venue's cash, not the configured balance.
+    assert_eq!(out.submits()[0].qty, d("0.00187"));
+    let paid = state(Vec::new(), "1000", 120);
+    h.report(paid);
+    assert_eq!(cash(&h), d("2500"), "not while an order works");
+    h.report(fill(1, "0.00187", "100000.10", "1.5", 150));
+    while let Some(id) = h.engine.working_orders().keys().next().copied() {
+        h.report(ExecutionReport::Cancelled {
+            order_id: id,
+            ts: at(160),
+            reason: "cancelled".into(),
+        });
+    }
+    assert_eq!(cash(&h), d("2498.5"));
+    // 2500 - 0.00187 x 100000.10 - 1.5
+    let out = h.report(state(vec![(btc, d("0.00187"))], "2311.499813", 200));
+    assert_eq!(cash(&h), d("2498.5"));
+    assert!(
+        !format!("{:?}", out.audits).contains("cash"),
+        "nothing to adopt"
+    );
+
+    // A fee the book did not see (paid in a third asset, 0.25 of USDT
+    // value taken from the quote balance here): adopted and said.
+    let out = h.report(state(vec![(btc, d("0.00187"))], "2311.249813", 300));
+    assert_eq!(cash(&h), d("2498.25"));
+    assert!(
+        format!("{:?}", out.audits).contains("spot-a: cash 2498.5 -> 2498.25 USDT"),
+        "{:?}",
+        out.audits
+    );
+
+    // Positions that disagree: the cash cannot be explained, and stays.
+    h.report(state(vec![(btc, d("0.02"))], "0", 400));
+    assert_eq!(cash(&h), d("2498.25"));
 }
 
 #[test]

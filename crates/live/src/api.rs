@@ -130,6 +130,19 @@ pub struct VenueCash {
     pub amount: Decimal,
     /// What the venue reports as equity, where it reports one.
     pub equity: Option<Decimal>,
+    /// Margin in use and still available, where the venue reports them
+    /// (a margin or forex account).
+    pub margin_used: Option<Decimal>,
+    pub margin_available: Option<Decimal>,
+}
+
+/// What a close of holdings by the venue's own means started: the closing
+/// orders (named by the venue's client ids when the venue makes them) and
+/// each holding left open, with why.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FlattenOutcome {
+    pub orders: Vec<VenueOrder>,
+    pub left: Vec<(String, String)>,
 }
 
 /// What a venue's private stream delivers.
@@ -245,14 +258,26 @@ pub trait VenueApi: Send + Sync + 'static {
     /// venue reports as already gone count as done.
     fn cancel_all(&self) -> impl Future<Output = Result<usize, ApiError>> + Send;
 
+    /// True when the venue closes positions itself (Alpaca
+    /// `DELETE /v2/positions`, OANDA's position close): the kill switch
+    /// then closes every position of the account with [`Self::flatten`]
+    /// instead of sending the engine's own flatten orders, and the account
+    /// is flat only when the venue holds no position at all. False on a
+    /// spot venue, where a "position" is a balance and the engine's market
+    /// sells are the venue's own means.
+    fn closes_positions(&self) -> bool {
+        false
+    }
+
     /// Closes these holdings by the venue's own means (Alpaca
-    /// `DELETE /v2/positions`; on a spot venue, market orders selling the
-    /// given quantities, which the caller has already measured against the
-    /// account's baseline). Returns what could not be closed, with why.
+    /// `DELETE /v2/positions?cancel_orders=true`; on a spot venue, market
+    /// orders selling the given quantities, which the caller has already
+    /// measured against the account's baseline). Returns the closing
+    /// orders it started and what could not be closed, with why.
     fn flatten(
         &self,
         holdings: &[VenueHolding],
-    ) -> impl Future<Output = Result<Vec<(String, String)>, ApiError>> + Send;
+    ) -> impl Future<Output = Result<FlattenOutcome, ApiError>> + Send;
 
     /// Runs the private stream until it ends: connects, authenticates,
     /// subscribes, sends [`StreamEvent::Connected`], then every update,

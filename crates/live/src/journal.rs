@@ -163,6 +163,10 @@ CREATE TABLE IF NOT EXISTS live_fills (
     ts_ms     INTEGER NOT NULL,
     PRIMARY KEY (broker, trade_id)
 );
+CREATE TABLE IF NOT EXISTS live_closes (
+    client_id TEXT PRIMARY KEY,
+    covers    TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS live_baseline (
     broker  TEXT NOT NULL,
     account INTEGER NOT NULL,
@@ -439,6 +443,68 @@ impl Journal {
             .map(|(a, q)| Ok((a, dec(q)?)))
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
+    }
+
+    /// Forgets the account's baseline: from now on every holding at the
+    /// venue is a position (the kill switch on a venue that closes every
+    /// position of the account). The empty baseline stays recorded.
+    pub fn clear_baseline(&self, broker: &str, account: u16) -> Result<(), JournalError> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "DELETE FROM live_baseline WHERE broker = ?1 AND account = ?2",
+            params![broker, account],
+        )?;
+        tx.execute(
+            "INSERT INTO live_baseline (broker, account, asset, qty) VALUES (?1, ?2, '', '0')",
+            params![broker, account],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a closing order the venue made (`close`, under the venue's
+    /// client id, for the engine order of `covers`) and ends the engine's
+    /// own order `covers`, which was never sent: its fills come through
+    /// `close`. One transaction, so a restart sees both or neither.
+    pub fn link_close(
+        &self,
+        close: &JournalOrder,
+        covers: &str,
+        now_ms: i64,
+    ) -> Result<(), JournalError> {
+        let tx = self.conn.unchecked_transaction()?;
+        self.insert(close, now_ms)?;
+        tx.execute(
+            "INSERT INTO live_closes (client_id, covers) VALUES (?1, ?2)",
+            params![close.client_id, covers],
+        )?;
+        tx.execute(
+            "UPDATE live_orders SET state = 'CANCELLED', reason = ?2, updated_ms = ?3
+             WHERE client_id = ?1",
+            params![
+                covers,
+                format!("closed by the venue's own order {}", close.client_id),
+                now_ms
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The engine's order a venue closing order stands for, when it is one.
+    pub fn covered_by(&self, client_id: &str) -> Result<Option<JournalOrder>, JournalError> {
+        let covers: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT covers FROM live_closes WHERE client_id = ?1",
+                params![client_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match covers {
+            Some(c) => self.order(&c),
+            None => Ok(None),
+        }
     }
 
     /// Records the baseline once (a row per asset; an empty account gets a

@@ -11,6 +11,8 @@ pub mod journal;
 pub mod manager;
 pub mod secret;
 
-pub use api::{ApiError, PlaceRequest, StreamEvent, VenueApi, VenueOrder, VenueOrderState};
+pub use api::{
+    ApiError, FlattenOutcome, PlaceRequest, StreamEvent, VenueApi, VenueOrder, VenueOrderState,
+};
 pub use manager::{LiveBroker, LiveInstrument, LiveSettings};
 pub use secret::{Credentials, KeySource, Secret};

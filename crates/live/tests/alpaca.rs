@@ -636,7 +636,22 @@ async fn flatten_reports_the_position_alpaca_did_not_close() {
         Endpoint::ClosePositions,
         Fault::HeldForOrders("BTC/USD".into()),
     );
-    let failed = a.flatten(&holdings).await.unwrap();
+    let out = a.flatten(&holdings).await.unwrap();
+    assert_eq!(
+        out.orders.len(),
+        1,
+        "AAPL's closing order: {:?}",
+        out.orders
+    );
+    assert_eq!(
+        (
+            out.orders[0].symbol.as_str(),
+            out.orders[0].side,
+            out.orders[0].qty
+        ),
+        ("AAPL", Side::Sell, dec!(5))
+    );
+    let failed = out.left;
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(failed[0].0, "BTC/USD");
     assert!(

@@ -618,9 +618,11 @@ async fn flatten_sells_holdings_and_reports_dust() {
     mock.set_balance("ETH", dec!(0.001));
     let holdings = api.holdings().await.unwrap();
     assert_eq!(holdings.len(), 2);
-    let left = api.flatten(&holdings).await.unwrap();
+    let out = api.flatten(&holdings).await.unwrap();
+    assert_eq!(out.orders.len(), 1, "the BTC sell");
+    assert_eq!(out.orders[0].symbol, "BTCUSDT");
     assert_eq!(
-        left,
+        out.left,
         vec![(
             "ETH".to_string(),
             "dust: NOTIONAL: 3 below minNotional 5".to_string()

@@ -11,7 +11,7 @@ use omni_core::execution::{Broker, ExecutionReport};
 use omni_live::alpaca::{Alpaca, AlpacaConfig};
 use omni_live::journal::{Journal, JournalState};
 use omni_live::{Credentials, LiveBroker, LiveInstrument, LiveSettings, Secret};
-use omni_mockvenue::alpaca::MockAlpaca;
+use omni_mockvenue::alpaca::{Endpoint, MockAlpaca};
 use rust_decimal::Decimal;
 use std::time::{Duration, Instant};
 
@@ -80,7 +80,7 @@ fn fills(r: &[ExecutionReport]) -> Vec<(OrderId, Decimal, Decimal)> {
 }
 
 fn flat(r: &ExecutionReport) -> bool {
-    matches!(r, ExecutionReport::VenueState { open_orders: 0, positions, unreachable: None, .. } if positions.is_empty())
+    matches!(r, ExecutionReport::VenueState { open_orders: 0, positions, unreachable: None, other_positions: 0, .. } if positions.is_empty())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,4 +194,120 @@ async fn an_alpaca_order_is_journaled_filled_once_and_the_kill_switch_ends_venue
             .all(|o| o.status != "new" && o.status != "accepted")
     );
     assert!(truth.positions.iter().all(|p| p.qty.is_zero()));
+}
+
+/// K on Alpaca uses Alpaca's own kill switch (`DELETE
+/// /v2/positions?cancel_orders=true`), not a second sell: the engine's
+/// flatten order is never sent, the venue's close carries its fill, booked
+/// up to the engine's quantity; a position held before omni-tui is closed
+/// too and not booked; flat only when Alpaca holds nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kill_switch_closes_with_alpacas_own_close_all_and_books_it_once() {
+    let mock = MockAlpaca::start(KEY, SECRET).await;
+    mock.set_price("AAPL", d("187.23"));
+    // Two shares bought by hand before omni-tui traded the account.
+    mock.place_direct(serde_json::json!({
+        "symbol": "AAPL", "qty": "2", "side": "buy", "type": "market",
+        "time_in_force": "day", "client_order_id": "by-hand-before"
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("omni.db");
+    let mut b = start(&mock, &db);
+    // The two shares are the baseline: no position of ours.
+    reports_until(&mut b, Duration::from_secs(5), |r| r.iter().any(flat)).await;
+
+    let buy = support::order(
+        1,
+        0,
+        Side::Buy,
+        OrderType::Market,
+        d("3"),
+        None,
+        d("187.23"),
+    );
+    b.submit(&buy, Timestamp(1)).unwrap();
+    let reports = reports_until(&mut b, Duration::from_secs(10), |r| {
+        r.iter().any(|r| {
+            matches!(r, ExecutionReport::VenueState { positions, .. } if positions == &vec![(InstrumentId(0), d("3"))])
+        })
+    })
+    .await;
+    assert_eq!(fills(&reports), vec![(OrderId(1), d("3"), d("187.23"))]);
+
+    // Bitcoin, which this account does not trade, bought by hand; Alpaca's
+    // first close-all leaves it (held for an order).
+    mock.place_direct(serde_json::json!({
+        "symbol": "BTC/USD", "qty": "0.01", "side": "buy", "type": "market",
+        "time_in_force": "gtc", "client_order_id": "by-hand-btc"
+    }))
+    .unwrap();
+    mock.fault(
+        Endpoint::ClosePositions,
+        omni_mockvenue::alpaca::Fault::HeldForOrders("BTC/USD".into()),
+    );
+
+    // K as the engine sends it: cancel-all, then its flatten order.
+    mock.set_price("AAPL", d("188"));
+    b.cancel_all(AccountId(0), Timestamp(1)).unwrap();
+    let mut sell = support::order(2, 0, Side::Sell, OrderType::Market, d("3"), None, d("188"));
+    sell.purpose = omni_core::domain::OrderPurpose::Flatten;
+    b.submit(&sell, Timestamp(1)).unwrap();
+    let reports = reports_until(&mut b, Duration::from_secs(10), |r| r.iter().any(flat)).await;
+    let first_flat = reports.iter().position(flat).expect("never flat");
+    // The engine's flatten order is filled by Alpaca's close, 3 and not 5,
+    // before the venue is reported flat.
+    assert_eq!(
+        fills(&reports[..first_flat]),
+        vec![(OrderId(2), d("3"), d("188"))],
+        "{reports:?}"
+    );
+    // Not flat while bitcoin was left: the venue's word counts every position.
+    assert!(
+        reports[..first_flat].iter().any(|r| matches!(
+            r,
+            ExecutionReport::VenueState {
+                other_positions: 1,
+                ..
+            }
+        )),
+        "{reports:?}"
+    );
+    let later = reports_until(&mut b, Duration::from_millis(500), |_| false).await;
+    assert!(fills(&later).is_empty(), "{later:?}");
+    assert_eq!(mock.requests(Endpoint::ClosePositions), 2);
+    // Our flatten order never reached Alpaca: no second sell.
+    let sells = mock
+        .order_bodies()
+        .into_iter()
+        .filter(|o| o["side"] == "sell")
+        .count();
+    assert_eq!(sells, 0, "{:?}", mock.order_bodies());
+    let truth = mock.truth();
+    assert!(truth.positions.iter().all(|p| p.qty.is_zero()), "{truth:?}");
+
+    let j = Journal::open(&db).unwrap();
+    let rows = j.orders("alpaca").unwrap();
+    let ours = rows
+        .iter()
+        .find(|o| o.order_id == 2 && o.sends == 0)
+        .unwrap();
+    assert_eq!(ours.state, JournalState::Cancelled);
+    assert!(
+        ours.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("closed by the venue's own order")),
+        "{ours:?}"
+    );
+    let close = rows
+        .iter()
+        .find(|o| o.order_id == 2 && o.sends == 1)
+        .unwrap();
+    assert_eq!((close.state, close.filled), (JournalState::Filled, d("5")));
+    assert_eq!(j.recorded_qty(&close.client_id), d("5"));
+    // The baseline is gone: Alpaca holds nothing and that is flat.
+    assert_eq!(
+        j.baseline("alpaca", 0).unwrap(),
+        Some(vec![(String::new(), Decimal::ZERO)])
+    );
 }

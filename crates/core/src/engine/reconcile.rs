@@ -87,6 +87,78 @@ impl Engine {
         }
     }
 
+    /// Takes the venue's cash as the book's. The book keeps cash
+    /// margin-style (an open position has not paid for itself), the venue
+    /// spot-style (what is left after paying), so the book's cash is the
+    /// venue's plus what the book's positions cost. Only while no order of
+    /// the account works and its positions agree with the venue's: then a
+    /// difference is money the book did not see (a fee in a third asset,
+    /// a deposit, a configured balance that was never the account's), and
+    /// it is adopted and said. The first time the venue's cash is seen
+    /// (ever: the flag is stored) the day's starting and peak equity move
+    /// with it, so a configured balance replaced by the real one is not
+    /// taken as a day's loss or gain; after a restart they stay.
+    pub(super) fn adopt_venue_cash(
+        &mut self,
+        account: AccountId,
+        venue_cash: Decimal,
+        ts: Timestamp,
+    ) {
+        if self.blocked.contains_key(&account)
+            || self.working.values().any(|o| o.account == account)
+        {
+            return;
+        }
+        let mut implied = Some(venue_cash);
+        for p in self.portfolio.of_account(account) {
+            if p.key.contract != 0 {
+                continue;
+            }
+            implied = implied.and_then(|c| {
+                p.qty
+                    .checked_mul(p.avg_price)
+                    .and_then(|x| c.checked_add(x))
+            });
+        }
+        let Some(implied) = implied.map(|c| c.normalize()) else {
+            return;
+        };
+        let Some(balance) = self.portfolio.balances.get_mut(account.index()) else {
+            return;
+        };
+        let first = self
+            .account_risk
+            .get(account.index())
+            .is_some_and(|r| !r.venue_cash_seen);
+        if balance.cash == implied && !first {
+            return;
+        }
+        let was = std::mem::replace(&mut balance.cash, implied);
+        let info = self.catalog.account(account);
+        let (name, currency) = (info.name.clone(), info.currency.clone());
+        if first {
+            let equity = self.equity(account);
+            if let Some(risk) = self.account_risk.get_mut(account.index()) {
+                risk.start_of_day_equity = equity;
+                risk.peak_equity = equity;
+                risk.venue_cash_seen = true;
+            }
+        }
+        if was == implied {
+            self.audit_account(account);
+            return;
+        }
+        self.outbox.audits.push(Audit::Alert {
+            rule: "reconciliation".into(),
+            text: format!(
+                "{name}: cash {was} -> {implied} {currency}, as the venue reports ({venue_cash} {currency} after paying for open positions)"
+            ),
+            ts,
+        });
+        self.audit_account(account);
+        self.state_version += 1;
+    }
+
     /// Why the account takes no new exposure, if it does not.
     pub fn account_blocked(&self, account: AccountId) -> Option<&str> {
         self.blocked.get(&account).map(String::as_str)

@@ -75,15 +75,20 @@ impl Engine {
                 open_orders,
                 positions,
                 unreachable,
+                cash,
+                other_positions,
                 ts,
             } => {
                 if unreachable.is_none() {
                     self.reconcile_account(account, &positions, ts);
+                    if let Some(cash) = cash {
+                        self.adopt_venue_cash(account, cash, ts);
+                    }
                 }
                 let report = super::VenueReport {
                     ts,
                     open_orders,
-                    positions: positions.len(),
+                    positions: positions.len() + other_positions as usize,
                     unreachable,
                 };
                 if self.venue_reports.get(&account) != Some(&report) {

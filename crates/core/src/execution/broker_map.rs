@@ -124,6 +124,8 @@ impl BrokerMap {
                         open_orders: 0,
                         positions: Vec::new(),
                         unreachable: Some(e.to_string()),
+                        cash: None,
+                        other_positions: 0,
                         ts: now,
                     });
                 }

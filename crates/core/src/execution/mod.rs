@@ -83,6 +83,17 @@ pub enum ExecutionReport {
         positions: Vec<(crate::domain::InstrumentId, Decimal)>,
         /// Why the venue could not be asked (the counts are then unknown).
         unreachable: Option<String>,
+        /// The account's cash in its currency as the venue reports it
+        /// (what is left after paying for what it holds), when it does:
+        /// adopted as the book's cash once book and venue agree.
+        #[serde(default)]
+        cash: Option<Decimal>,
+        /// Positions the venue holds in symbols this account does not
+        /// trade, counted where every position of the account is to be
+        /// closed (a venue that closes positions itself, after K): the
+        /// account is not flat while any is left.
+        #[serde(default)]
+        other_positions: u32,
         ts: Timestamp,
     },
     /// A venue kept part of what a buy delivered as its fee (Binance's

@@ -30,6 +30,11 @@ pub struct AccountRisk {
     /// (`default` reads counters stored before it was kept).
     #[serde(default)]
     pub recent_orders: VecDeque<Timestamp>,
+    /// A live account's venue has reported its cash at least once: the
+    /// day's starting equity was moved to the venue's then, and is not
+    /// moved again (a restart mid-day keeps the day's loss so far).
+    #[serde(default)]
+    pub venue_cash_seen: bool,
 }
 
 impl AccountRisk {
@@ -44,6 +49,7 @@ impl AccountRisk {
             cooldown_until: None,
             last_entry: Vec::new(),
             recent_orders: VecDeque::new(),
+            venue_cash_seen: false,
         }
     }
 

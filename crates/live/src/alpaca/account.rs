@@ -3,8 +3,8 @@
 
 use super::rest::{Purpose, Rest};
 use super::rules::AssetRules;
-use super::wire::{MultiItem, WireAccount, WireActivity, WireAsset, WirePosition};
-use crate::api::{ApiError, VenueCash, VenueFill, VenueHolding};
+use super::wire::{MultiItem, WireAccount, WireActivity, WireAsset, WireOrder, WirePosition};
+use crate::api::{ApiError, FlattenOutcome, VenueCash, VenueFill, VenueHolding};
 use reqwest::Method;
 
 /// Activities per page (Alpaca's maximum is 100).
@@ -60,6 +60,8 @@ pub(crate) async fn cash(rest: &Rest) -> Result<Vec<VenueCash>, ApiError> {
         currency: a.currency.unwrap_or_else(|| "USD".into()),
         amount: a.cash,
         equity: a.equity,
+        margin_used: None,
+        margin_available: None,
     }])
 }
 
@@ -119,9 +121,10 @@ pub(crate) async fn fills(rest: &Rest, venue_order_id: &str) -> Result<Vec<Venue
     Ok(out)
 }
 
-/// `DELETE /v2/positions?cancel_orders=true`: returns each symbol Alpaca
-/// did not close with its message (`insufficient qty available…` when an
-/// order still holds the shares).
+/// `DELETE /v2/positions?cancel_orders=true`: the closing order Alpaca
+/// made for each position (named by Alpaca's own client ids), and each
+/// symbol it did not close with its message (`insufficient qty
+/// available…` when an order still holds the shares).
 ///
 /// Alpaca names crypto positions without their slash in these items
 /// (`BTCUSD` for `BTC/USD`); a symbol of `holdings` that matches that way
@@ -129,23 +132,36 @@ pub(crate) async fn fills(rest: &Rest, venue_order_id: &str) -> Result<Vec<Venue
 pub(crate) async fn flatten(
     rest: &Rest,
     holdings: &[VenueHolding],
-) -> Result<Vec<(String, String)>, ApiError> {
+) -> Result<FlattenOutcome, ApiError> {
     let url = rest.url(&["v2", "positions"], &[("cancel_orders", "true")]);
     let reply = rest.send(Method::DELETE, url, None, Purpose::Order).await?;
+    let mut out = FlattenOutcome::default();
     if reply.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Vec::new());
+        return Ok(out);
     }
     let items: Vec<MultiItem> = reply.json()?;
-    Ok(items
-        .iter()
-        .filter(|i| !matches!(i.status, 200 | 204))
-        .map(|i| {
-            let raw = i.symbol.clone().unwrap_or_else(|| "?".into());
-            let symbol = holdings
-                .iter()
-                .find(|h| h.symbol == raw || h.symbol.replace('/', "") == raw)
-                .map_or(raw, |h| h.symbol.clone());
-            (symbol, format!("{} ({})", i.message(), i.status))
-        })
-        .collect())
+    for i in &items {
+        let raw = i.symbol.clone().unwrap_or_else(|| "?".into());
+        let symbol = holdings
+            .iter()
+            .find(|h| h.symbol == raw || h.symbol.replace('/', "") == raw)
+            .map_or(raw, |h| h.symbol.clone());
+        if !matches!(i.status, 200 | 204) {
+            out.left
+                .push((symbol, format!("{} ({})", i.message(), i.status)));
+            continue;
+        }
+        // A closed position's item carries its closing order; one without
+        // a readable order is still closing and is seen by the next check.
+        let order = i
+            .body
+            .clone()
+            .and_then(|b| serde_json::from_value::<WireOrder>(b).ok())
+            .and_then(|o| o.to_venue().ok());
+        match order {
+            Some(o) => out.orders.push(o),
+            None => tracing::warn!("alpaca: close of {symbol} answered without its order"),
+        }
+    }
+    Ok(out)
 }

@@ -28,7 +28,8 @@ mod time;
 mod wire;
 
 use crate::api::{
-    ApiError, PlaceRequest, StreamEvent, VenueApi, VenueCash, VenueFill, VenueHolding, VenueOrder,
+    ApiError, FlattenOutcome, PlaceRequest, StreamEvent, VenueApi, VenueCash, VenueFill,
+    VenueHolding, VenueOrder,
 };
 use crate::secret::Credentials;
 use omni_core::domain::BrokerKind;
@@ -200,11 +201,15 @@ impl VenueApi for Alpaca {
         orders::cancel_all(&self.rest).await
     }
 
+    fn closes_positions(&self) -> bool {
+        true
+    }
+
     /// Closes every position of the account (`DELETE
     /// /v2/positions?cancel_orders=true`, the venue's own kill switch),
     /// not only `holdings`: Alpaca closes account-wide in one call;
     /// `holdings` only names the failures in the caller's symbols.
-    async fn flatten(&self, holdings: &[VenueHolding]) -> Result<Vec<(String, String)>, ApiError> {
+    async fn flatten(&self, holdings: &[VenueHolding]) -> Result<FlattenOutcome, ApiError> {
         account::flatten(&self.rest, holdings).await
     }
 

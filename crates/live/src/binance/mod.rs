@@ -20,7 +20,8 @@ pub mod stream;
 pub mod wire;
 
 use crate::api::{
-    ApiError, PlaceRequest, StreamEvent, VenueApi, VenueCash, VenueFill, VenueHolding, VenueOrder,
+    ApiError, FlattenOutcome, PlaceRequest, StreamEvent, VenueApi, VenueCash, VenueFill,
+    VenueHolding, VenueOrder,
 };
 use crate::secret::Credentials;
 use filters::SymbolFilters;
@@ -298,11 +299,14 @@ impl BinanceSpot {
         v.get("price")?.as_str()?.parse().ok()
     }
 
-    /// Sells one holding at market; `Ok(None)` when done, `Ok(Some(why))`
-    /// when it was left.
-    async fn flatten_one(&self, h: &VenueHolding) -> Result<Option<String>, ApiError> {
+    /// Sells one holding at market: the sell order, nothing for a holding
+    /// that is not long, or why it was left.
+    async fn flatten_one(
+        &self,
+        h: &VenueHolding,
+    ) -> Result<Result<Option<VenueOrder>, String>, ApiError> {
         if h.qty <= Decimal::ZERO {
-            return Ok(None);
+            return Ok(Ok(None));
         }
         let mut market = None;
         for q in &self.cfg.quote_assets {
@@ -318,7 +322,7 @@ impl BinanceSpot {
             }
         }
         let Some(symbol) = market else {
-            return Ok(Some(format!(
+            return Ok(Err(format!(
                 "no market for {} against {}",
                 h.symbol,
                 self.cfg.quote_assets.join("/")
@@ -341,14 +345,14 @@ impl BinanceSpot {
             stop_loss: None,
         };
         if let Err(why) = self.conform(&mut req, reference) {
-            return Ok(Some(format!("dust: {why}")));
+            return Ok(Err(format!("dust: {why}")));
         }
         match self.place_full(&req).await {
-            Ok(_) => Ok(None),
+            Ok((o, _)) => Ok(Ok(Some(o))),
             Err(ApiError::Refused { code, message }) => {
-                Ok(Some(format!("refused ({code}): {message}")))
+                Ok(Err(format!("refused ({code}): {message}")))
             }
-            Err(e @ ApiError::OutcomeUnknown(_)) => Ok(Some(e.to_string())),
+            Err(e @ ApiError::OutcomeUnknown(_)) => Ok(Err(e.to_string())),
             Err(e) => Err(e),
         }
     }
@@ -479,6 +483,8 @@ impl VenueApi for BinanceSpot {
                     .sum::<Decimal>()
                     .normalize(),
                 equity: None,
+                margin_used: None,
+                margin_available: None,
             })
             .collect())
     }
@@ -507,14 +513,16 @@ impl VenueApi for BinanceSpot {
         Ok(cancelled)
     }
 
-    async fn flatten(&self, holdings: &[VenueHolding]) -> Result<Vec<(String, String)>, ApiError> {
-        let mut left = Vec::new();
+    async fn flatten(&self, holdings: &[VenueHolding]) -> Result<FlattenOutcome, ApiError> {
+        let mut out = FlattenOutcome::default();
         for h in holdings {
-            if let Some(why) = self.flatten_one(h).await? {
-                left.push((h.symbol.clone(), why));
+            match self.flatten_one(h).await? {
+                Ok(Some(o)) => out.orders.push(o),
+                Ok(None) => {}
+                Err(why) => out.left.push((h.symbol.clone(), why)),
             }
         }
-        Ok(left)
+        Ok(out)
     }
 
     async fn stream(&self, tx: mpsc::Sender<StreamEvent>) {

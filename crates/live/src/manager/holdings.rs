@@ -102,6 +102,21 @@ impl InstrumentMap {
         })
     }
 
+    /// How many of `holdings` (non-zero) are in no instrument of the map.
+    pub fn unmapped(&self, holdings: &[VenueHolding]) -> u32 {
+        let n = holdings
+            .iter()
+            .filter(|h| !h.qty.is_zero())
+            .filter(|h| {
+                !self
+                    .rows
+                    .iter()
+                    .any(|r| r.holding_names.iter().any(|n| n == &h.symbol))
+            })
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
     /// Positions from the venue's holdings, less the baseline.
     pub fn positions(
         &self,

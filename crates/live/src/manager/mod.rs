@@ -129,6 +129,9 @@ pub(crate) enum Command {
         order_id: OrderId,
         req: PlaceRequest,
         reference: rust_decimal::Decimal,
+        /// A kill switch's flatten order: on a venue that closes positions
+        /// itself, the venue's close is used instead of sending it.
+        flatten: bool,
     },
     Cancel {
         order_id: OrderId,
@@ -337,6 +340,7 @@ impl Broker for LiveBroker {
             order_id: order.id,
             req,
             reference: order.reference_price,
+            flatten: order.purpose == omni_core::domain::OrderPurpose::Flatten,
         })
     }
 

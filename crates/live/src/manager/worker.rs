@@ -2,6 +2,8 @@
 //! on its own thread and turns what the venue says into journal rows and
 //! engine reports.
 
+mod closing;
+
 use super::{Command, InstrumentMap, LiveSettings, Shared, lock};
 use crate::api::{ApiError, PlaceRequest, StreamEvent, VenueApi, VenueFill, VenueOrder};
 use crate::journal::{Journal, JournalFill, JournalState};
@@ -66,6 +68,14 @@ pub(super) struct Worker<A> {
     started_ms: i64,
     /// Client ids `place` has handled in this run.
     placed: BTreeSet<String>,
+    /// On a venue that closes positions itself: the engine's flatten
+    /// orders waiting for the venue's close of their position.
+    covers: Vec<closing::Cover>,
+    /// Client ids of the closing orders the venue made for the kill switch.
+    venue_closes: BTreeSet<String>,
+    /// The venue's closing orders of the last kill switch that no engine
+    /// flatten order has claimed yet (it may arrive after the round).
+    unlinked: Vec<VenueOrder>,
 }
 
 /// Wall time, ms since the epoch (the journal's clock).
@@ -96,6 +106,9 @@ impl<A: VenueApi> Worker<A> {
             kill: None,
             started_ms: now_ms(),
             placed: BTreeSet::new(),
+            covers: Vec::new(),
+            venue_closes: BTreeSet::new(),
+            unlinked: Vec::new(),
         }
     }
 
@@ -151,10 +164,26 @@ impl<A: VenueApi> Worker<A> {
         let mut last_refresh = Instant::now();
         loop {
             tokio::select! {
-                cmd = rx.recv() => match cmd {
-                    None | Some(Command::Stop) => break,
-                    Some(cmd) => self.command(cmd).await,
-                },
+                cmd = rx.recv() => {
+                    match cmd {
+                        None | Some(Command::Stop) => break,
+                        Some(cmd) => self.command(cmd).await,
+                    }
+                    // What the engine sent in the same step (a kill
+                    // switch's cancel-all and its flatten orders) is taken
+                    // in before the kill switch's first round.
+                    while let Ok(cmd) = rx.try_recv() {
+                        if matches!(cmd, Command::Stop) {
+                            stream.abort();
+                            return;
+                        }
+                        self.command(cmd).await;
+                    }
+                    if self.kill.is_some_and(|(at, _)| at <= Instant::now()) {
+                        self.kill_round().await;
+                        last_refresh = Instant::now();
+                    }
+                }
                 Some(ev) = stream_rx.recv() => self.stream_event(ev).await,
                 _ = tick.tick() => {
                     self.resolve_due().await;
@@ -190,6 +219,9 @@ impl<A: VenueApi> Worker<A> {
                 for o in rows {
                     if o.account != self.settings.account.0 {
                         continue;
+                    }
+                    if matches!(self.journal.covered_by(&o.client_id), Ok(Some(_))) {
+                        self.venue_closes.insert(o.client_id.clone());
                     }
                     self.orders.insert(o.client_id.clone(), OrderId(o.order_id));
                 }
@@ -315,24 +347,90 @@ impl<A: VenueApi> Worker<A> {
             Ok((o, p)) => (*o, p.clone(), None),
             Err(e) => (0, Vec::new(), Some(e.clone())),
         };
+        let (cash, other_positions) = if unreachable.is_none() {
+            let s = lock(&self.shared);
+            let cash = s
+                .view
+                .cash
+                .iter()
+                .find(|c| c.currency == self.settings.currency)
+                .map(|c| c.amount);
+            // Where K closes every position of the account, one in a
+            // symbol the account does not trade still keeps it from flat.
+            let others = if self.api.closes_positions() && self.kill.is_some() {
+                self.map.unmapped(&s.view.holdings)
+            } else {
+                0
+            };
+            (cash, others)
+        } else {
+            (None, 0)
+        };
         self.report(ExecutionReport::VenueState {
             account: self.settings.account,
             open_orders,
             positions,
             unreachable,
+            cash,
+            other_positions,
             ts: Timestamp(0),
         });
         result
     }
 
-    /// One round of the kill switch: cancel every open order at the venue
-    /// (ours or not), then ask again. Rounds go on, a second apart, until
-    /// the venue reports no open order and no position; while it cannot be
-    /// reached the wait doubles up to [`KILL_WAIT_MAX`].
+    /// Starts (or restarts) the kill switch's rounds, the first one now.
+    fn start_kill(&mut self) {
+        self.kill = Some((Instant::now(), KILL_WAIT));
+        if self.api.closes_positions() {
+            // The venue closes every position of the account, those held
+            // before omni-tui traded it included; from now on every
+            // holding counts, and flat means the venue holds none.
+            if let Err(e) = self
+                .journal
+                .clear_baseline(self.api.name(), self.settings.account.0)
+            {
+                self.journal_error(&e);
+            }
+        }
+    }
+
+    /// One round of the kill switch, until the venue reports no open order
+    /// and no position: rounds go on a second apart; while the venue cannot
+    /// be reached the wait doubles up to [`KILL_WAIT_MAX`].
     async fn kill_round(&mut self) {
         let Some((_, wait)) = self.kill else {
             return;
         };
+        let outcome = if self.api.closes_positions() {
+            self.close_round().await
+        } else {
+            self.cancel_round().await
+        };
+        self.kill = match outcome {
+            Ok(true) => {
+                tracing::info!(
+                    venue = self.api.name(),
+                    "kill switch: the venue reports flat"
+                );
+                None
+            }
+            Ok(false) => Some((Instant::now() + KILL_WAIT, KILL_WAIT)),
+            Err(e) => {
+                tracing::warn!(
+                    venue = self.api.name(),
+                    "kill switch: {e}; again in {wait:?}"
+                );
+                lock(&self.shared).view.error = Some(format!("kill switch: {e}"));
+                let next = (wait * 2).min(KILL_WAIT_MAX);
+                Some((Instant::now() + wait, next))
+            }
+        };
+    }
+
+    /// A round on a venue whose positions are the engine's flatten orders
+    /// to close (a spot venue): cancel every open order (ours or not),
+    /// then ask. True when the venue reports flat.
+    async fn cancel_round(&mut self) -> Result<bool, String> {
         let cancelled = match self.api.cancel_all().await {
             Ok(n) => {
                 if n > 0 {
@@ -347,25 +445,9 @@ impl<A: VenueApi> Worker<A> {
             let open = lock(&self.shared).view.open_orders.clone();
             self.reconcile_with(Some(open)).await;
         }
-        self.kill = match (cancelled, state) {
-            (Ok(()), Ok((0, p))) if p.is_empty() => {
-                tracing::info!(
-                    venue = self.api.name(),
-                    "kill switch: the venue reports flat"
-                );
-                None
-            }
-            (Ok(()), Ok(_)) => Some((Instant::now() + KILL_WAIT, KILL_WAIT)),
-            (Err(e), _) | (_, Err(e)) => {
-                tracing::warn!(
-                    venue = self.api.name(),
-                    "kill switch: {e}; again in {wait:?}"
-                );
-                lock(&self.shared).view.error = Some(format!("kill switch: {e}"));
-                let next = (wait * 2).min(KILL_WAIT_MAX);
-                Some((Instant::now() + wait, next))
-            }
-        };
+        cancelled?;
+        let (open, positions) = state?;
+        Ok(open == 0 && positions.is_empty())
     }
 
     async fn command(&mut self, cmd: Command) {
@@ -373,7 +455,14 @@ impl<A: VenueApi> Worker<A> {
             Command::Place {
                 order_id,
                 req,
+                flatten: true,
+                ..
+            } if self.api.closes_positions() => self.cover(order_id, req).await,
+            Command::Place {
+                order_id,
+                req,
                 reference,
+                ..
             } => {
                 self.place(order_id, req, reference).await;
                 // After a kill switch the orders placed are the flatten
@@ -402,9 +491,12 @@ impl<A: VenueApi> Worker<A> {
                     self.query_and_apply(&symbol, &client_id).await;
                 }
             },
+            // The first round runs once the commands sent with it are in.
             Command::CancelAll => {
-                self.kill = Some((Instant::now(), KILL_WAIT));
-                self.kill_round().await;
+                // A new kill switch: closes left from an earlier one are
+                // not this one's.
+                self.unlinked.clear();
+                self.start_kill();
             }
             Command::Stop => {}
         }
@@ -567,8 +659,11 @@ impl<A: VenueApi> Worker<A> {
             {
                 continue;
             }
-            // This run's order not yet sent: its `Place` is still queued.
-            if o.created_ms >= self.started_ms && !self.placed.contains(&o.client_id) {
+            // This run's order not yet sent: its `Place` is still queued;
+            // or a flatten order waiting for the venue's close.
+            if (o.created_ms >= self.started_ms && !self.placed.contains(&o.client_id))
+                || self.is_cover(&o.client_id)
+            {
                 continue;
             }
             // An earlier run's order that was never sent: each send is
@@ -701,20 +796,30 @@ impl<A: VenueApi> Worker<A> {
             return;
         }
         let reason = o.reason.clone().unwrap_or_default();
-        let ordered = known.as_ref().map_or(o.qty, |k| k.qty);
+        // A venue's closing order stands for the engine's flatten order,
+        // whose quantity is what the engine waits for.
+        let covered = self.journal.covered_by(&o.client_id).ok().flatten();
+        let ordered = covered.as_ref().or(known.as_ref()).map_or(o.qty, |k| k.qty);
         match o.state {
+            // The venue's close held less than the book: the rest will
+            // never fill.
+            crate::api::VenueOrderState::Filled if covered.is_some() && o.filled < ordered => self
+                .report(ExecutionReport::Cancelled {
+                    order_id,
+                    ts: Timestamp(0),
+                    reason: format!("the venue's close held {} of {}", o.filled, ordered),
+                }),
             // The venue's filters rounded the order down: it is done, and
             // the engine hears that the rest will never fill.
-            crate::api::VenueOrderState::Filled if o.qty < ordered => {
-                self.report(ExecutionReport::Cancelled {
+            crate::api::VenueOrderState::Filled if covered.is_none() && o.qty < ordered => self
+                .report(ExecutionReport::Cancelled {
                     order_id,
                     ts: Timestamp(0),
                     reason: format!(
                         "the venue took {} of {} (rounded to its lot size)",
                         o.qty, ordered
                     ),
-                })
-            }
+                }),
             crate::api::VenueOrderState::Cancelled => self.report(ExecutionReport::Cancelled {
                 order_id,
                 ts: Timestamp(0),
@@ -772,12 +877,39 @@ impl<A: VenueApi> Worker<A> {
             ts_ms: f.ts_ms,
         };
         let trade_id = format!("{}:{}", self.api.name(), f.trade_id);
+        // A venue's closing order is booked up to the engine order it
+        // stands for; what it closed beyond (a holding the book never had)
+        // is recorded here only.
+        let room = match self.journal.covered_by(&client_id) {
+            Ok(Some(engine)) => {
+                Some((engine.qty - self.journal.recorded_qty(&client_id)).max(Decimal::ZERO))
+            }
+            Ok(None) => None,
+            Err(e) => {
+                self.journal_error(&e);
+                return;
+            }
+        };
+        let (qty, fee) = match room {
+            Some(room) if room < f.qty => {
+                let share = fee.checked_mul(room).and_then(|x| x.checked_div(f.qty));
+                (room, share.unwrap_or(Decimal::ZERO))
+            }
+            _ => (f.qty, fee),
+        };
         match self.journal.record_fill(&row) {
+            Ok(true) if qty.is_zero() => {
+                tracing::info!(
+                    venue = self.api.name(),
+                    "fill {} closes a holding the book does not have: recorded, not booked",
+                    f.trade_id
+                );
+            }
             Ok(true) => {
                 self.report(ExecutionReport::Filled {
                     order_id,
                     trade_id: trade_id.clone(),
-                    qty: f.qty,
+                    qty,
                     price: f.price,
                     fee,
                     ts: Timestamp(0),

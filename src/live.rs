@@ -8,6 +8,8 @@ use omni_core::domain::{AccountInfo, BrokerKind};
 use omni_core::execution::Broker;
 use omni_live::alpaca::{Alpaca, AlpacaConfig};
 use omni_live::binance::{BinanceConfig, BinanceSpot};
+use omni_live::oanda::{Oanda, OandaConfig};
+use omni_live::tradelocker::{TradeLocker, TradeLockerConfig};
 use omni_live::{LiveBroker, LiveInstrument, LiveSettings};
 use std::path::Path;
 
@@ -53,6 +55,27 @@ pub fn start(
                 ..AlpacaConfig::paper(keys)
             };
             let api = Alpaca::new(cfg).with_context(|| format!("account `{name}`"))?;
+            LiveBroker::start(api, settings)
+        }
+        // OANDA's pair is the v20 account id and the access token.
+        BrokerKind::Oanda => {
+            let cfg = OandaConfig {
+                rest_url,
+                stream_url,
+                ..OandaConfig::practice(keys.key.expose(), keys.secret)
+            };
+            let api = Oanda::new(cfg).with_context(|| format!("account `{name}`"))?;
+            LiveBroker::start(api, settings)
+        }
+        // TradeLocker's is the login's email and password.
+        BrokerKind::TradeLocker => {
+            let server = entry.server.clone().unwrap_or_default();
+            let cfg = TradeLockerConfig {
+                rest_url,
+                account_id: entry.account_id.clone(),
+                ..TradeLockerConfig::demo(keys.key.expose(), keys.secret, &server)
+            };
+            let api = TradeLocker::new(cfg).with_context(|| format!("account `{name}`"))?;
             LiveBroker::start(api, settings)
         }
         BrokerKind::Paper => anyhow::bail!("account `{name}` is a paper account"),

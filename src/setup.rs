@@ -154,7 +154,10 @@ fn brokers(
                 paper.open_account(info.id, &info.currency, cash);
                 paper_accounts.push(info.id);
             }
-            BrokerKind::Binance | BrokerKind::Alpaca => {
+            BrokerKind::Binance
+            | BrokerKind::Alpaca
+            | BrokerKind::Oanda
+            | BrokerKind::TradeLocker => {
                 let Some(db) = live_db else {
                     anyhow::bail!(
                         "account `{}` trades on {}: it runs only on the venues' own prices (market.source = \"live\"), not in a replay, backtest or benchmark",

@@ -20,6 +20,21 @@ pub struct AccountSummary {
     pub open_positions: usize,
     /// LOW, MEDIUM, HIGH or BLOCKED.
     pub risk_level: String,
+    /// A live account taking no new exposure, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
+    /// A prop-firm account past a limit (less the buffer): REDUCING, why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reducing: Option<String>,
+    /// Margin used and available as the broker reports them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_used: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_available: Option<Decimal>,
+    /// After a kill switch: no order and no position, and for a live
+    /// account its venue says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flat: Option<bool>,
 }
 
 /// The ensemble's belief about one instrument.
@@ -108,6 +123,7 @@ impl Summary {
     pub fn of(engine: &Engine) -> Self {
         let c = engine.counters();
         let cat = engine.catalog();
+        let kill = engine.kill_progress();
         Self {
             events: c.market_events,
             opportunities: c.opportunities.clone(),
@@ -153,6 +169,15 @@ impl Summary {
                     cash: engine.portfolio().balances[a.id.index()].cash.round_dp(2),
                     open_positions: engine.portfolio().of_account(a.id).count(),
                     risk_level: engine.risk_level(a.id).as_str().to_string(),
+                    blocked: engine.account_blocked(a.id).map(str::to_string),
+                    reducing: engine.prop_breach(a.id).map(str::to_string),
+                    margin_used: engine.venue_funds(a.id).and_then(|f| f.margin_used),
+                    margin_available: engine.venue_funds(a.id).and_then(|f| f.margin_available),
+                    flat: engine.kill_latched().then(|| {
+                        kill.iter()
+                            .find(|k| k.account == a.id)
+                            .is_some_and(|k| k.is_flat())
+                    }),
                 })
                 .collect(),
             ensemble: cat

@@ -80,6 +80,7 @@ const ALLOWED: &[(&str, &[Case])] = &[
     ("instruments[].lot_size", &[]),
     ("instruments[].min_qty", &[]),
     ("accounts[].balance", &[]),
+    ("accounts[].leverage", &[]),
     ("scanners.arbitrage.min_net_pct", &[Zero]),
     ("scanners.arbitrage.top_n", &[]),
     ("scanners.arbitrage.ttl_secs", &[]),
@@ -134,6 +135,8 @@ const ALLOWED: &[(&str, &[Case])] = &[
     ("risk.signal.binary.min_interval_secs", &[Zero]),
     ("risk.prop_firm.daily_loss_pct", &[]),
     ("risk.prop_firm.max_drawdown_pct", &[]),
+    // No buffer: REDUCING at the firm's own limit.
+    ("risk.prop_firm.buffer_pct", &[Zero]),
     ("risk.profiles.conservative.arbitrage_alloc_pct", &[]),
     ("risk.profiles.conservative.risk_per_trade_pct", &[]),
     ("risk.profiles.conservative.binary_stake_pct", &[]),

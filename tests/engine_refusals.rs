@@ -392,6 +392,54 @@ fn unreconciled() {
 }
 
 #[test]
+fn insufficient_margin() {
+    // margin-fx on a live broker that reports 10 USD of margin available:
+    // at 30:1 the forex order needs more.
+    let mut loaded = common::load("");
+    let fx = loaded
+        .catalog
+        .account_by_name("margin-fx")
+        .expect("margin-fx");
+    loaded.catalog.accounts[fx.index()].broker = omni_core::domain::BrokerKind::Alpaca;
+    let engine = omni_core::engine::Engine::new(&loaded.config.engine(), &loaded.catalog);
+    let mut h = Harness { engine, loaded };
+    h.report(ExecutionReport::VenueState {
+        account: fx,
+        open_orders: 0,
+        positions: Vec::new(),
+        unreachable: None,
+        cash: None,
+        other_positions: 0,
+        funds: omni_core::execution::VenueFunds {
+            equity: Some(d("10000")),
+            margin_used: Some(d("9990")),
+            margin_available: Some(d("10")),
+        },
+        ts: at(0),
+    });
+    let (id, _) = h.forex_buy(4_000_000, fresh);
+    let t = now_ms(&h);
+    let out = h.cmd(Command::Approve(id), t);
+    let refused: Vec<_> = out
+        .decisions()
+        .into_iter()
+        .filter(|d| d.account == fx)
+        .map(|d| d.verdict.clone())
+        .collect();
+    match &refused[..] {
+        [omni_core::risk::Verdict::Refused(r)] => {
+            assert_eq!(r.reason, R::InsufficientMargin);
+            assert!(
+                r.detail.contains("at 30:1") && r.detail.contains("broker reports 10 available"),
+                "{}",
+                r.detail
+            );
+        }
+        v => panic!("{v:?}"),
+    }
+}
+
+#[test]
 fn the_cases_above_cover_every_reason() {
     // Keep this list in step with the tests above: a new reason needs a test.
     let covered: BTreeSet<R> = [
@@ -416,6 +464,7 @@ fn the_cases_above_cover_every_reason() {
         R::SizeTooSmall,
         R::OrderRateLimit,
         R::Unreconciled,
+        R::InsufficientMargin,
     ]
     .into();
     let all: BTreeSet<R> = R::ALL.iter().copied().collect();
@@ -447,7 +496,7 @@ fn every_rule_of_the_table_can_refuse_and_every_reason_has_a_rule() {
     use omni_core::risk::rules::RULES;
     assert_eq!(
         RULES.len(),
-        15,
+        16,
         "{:?}",
         RULES.iter().map(|r| r.name).collect::<Vec<_>>()
     );

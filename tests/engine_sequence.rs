@@ -329,6 +329,7 @@ fn a_live_account_is_flat_only_when_its_venue_says_so_after_the_last_trade() {
             unreachable: unreachable.map(str::to_string),
             cash: None,
             other_positions: 0,
+            funds: Default::default(),
             ts: at(ms),
         }
     };
@@ -398,6 +399,7 @@ fn a_live_account_takes_no_new_exposure_until_its_venue_agrees_with_the_book() {
             unreachable: None,
             cash: None,
             other_positions: 0,
+            funds: Default::default(),
             ts: at(ms),
         }
     };
@@ -463,6 +465,7 @@ fn a_live_accounts_cash_is_the_venues_once_book_and_venue_agree() {
         unreachable: None,
         cash: Some(d(cash)),
         other_positions: 0,
+        funds: Default::default(),
         ts: at(ms),
     };
     let cash = |h: &Harness| h.engine.portfolio().balances[spot_a.index()].cash;

@@ -178,6 +178,12 @@ pub struct AccountRow {
     /// A live account that takes no new exposure, and why (its venue has
     /// not reported yet, or disagrees with the book).
     pub blocked: Option<String>,
+    /// A prop-firm account past one of its limits (less the buffer): only
+    /// orders that reduce a position, and why.
+    pub reducing: Option<String>,
+    /// Margin used and available, as the broker reports them.
+    pub margin_used: Option<Decimal>,
+    pub margin_available: Option<Decimal>,
 }
 
 /// One 1-minute candle for the chart.

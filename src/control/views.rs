@@ -71,6 +71,14 @@ pub struct Account {
     /// A live account taking no new exposure, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked: Option<String>,
+    /// A prop-firm account past a limit (less the buffer): REDUCING, why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reducing: Option<String>,
+    /// Margin used and available as the broker reports them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_used: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_available: Option<Decimal>,
 }
 
 #[derive(Debug, Serialize)]
@@ -231,6 +239,9 @@ pub fn accounts(s: &Snapshot) -> Vec<Account> {
             flatten_refusal: a.flatten_refusal.clone(),
             venue: a.venue.clone(),
             blocked: a.blocked.clone(),
+            reducing: a.reducing.clone(),
+            margin_used: a.margin_used,
+            margin_available: a.margin_available,
         })
         .collect()
 }

@@ -304,6 +304,9 @@ impl SnapshotBuilder {
                     .find(|k| k.account == a.id && k.live)
                     .map(|k| venue_note(k.venue.as_ref())),
                 blocked: engine.account_blocked(a.id).map(str::to_string),
+                reducing: engine.prop_breach(a.id).map(str::to_string),
+                margin_used: engine.venue_funds(a.id).and_then(|f| f.margin_used),
+                margin_available: engine.venue_funds(a.id).and_then(|f| f.margin_available),
             });
         }
 

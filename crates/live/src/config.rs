@@ -1,13 +1,17 @@
 //! `[brokers.<account>]`: where a live account's venue is and where its
-//! keys come from. An account with `broker = "binance"` or `"alpaca"`
-//! needs its entry; the endpoint defaults to the venue's test service
-//! (Binance Spot testnet, Alpaca paper), and a real-money endpoint makes
-//! the account LIVE, which a run starts only with `--live` and a typed
+//! keys come from. An account with `broker = "binance"`, `"alpaca"`,
+//! `"oanda"` or `"tradelocker"` needs its entry; the endpoint defaults to
+//! the venue's test service (Binance Spot testnet, Alpaca paper, OANDA
+//! practice, TradeLocker demo), and a real-money endpoint makes the
+//! account LIVE, which a run starts only with `--live` and a typed
 //! confirmation.
 //!
 //! Keys never appear here: the entry names the environment variables
 //! holding them, or a private key file (refused when group or others may
-//! read it).
+//! read it). The pair is the venue's own: an API key and secret (Binance,
+//! Alpaca); the v20 account id and the personal access token (OANDA); the
+//! login email and password (TradeLocker, with `server`, and `account_id`
+//! to pick one of the login's accounts).
 
 use crate::secret::KeySource;
 use omni_core::domain::BrokerKind;
@@ -37,6 +41,13 @@ pub struct BrokerEndpoint {
     /// environment variables; relative to the configuration file.
     #[serde(default)]
     pub keys_file: Option<String>,
+    /// TradeLocker: the broker's server name, part of the login.
+    #[serde(default)]
+    pub server: Option<String>,
+    /// TradeLocker: which of the login's accounts to trade (its `id`); the
+    /// first active one when absent.
+    #[serde(default)]
+    pub account_id: Option<String>,
 }
 
 /// `[brokers]`: one entry per live account, by account name.
@@ -52,6 +63,16 @@ pub fn default_urls(kind: BrokerKind) -> (&'static str, &'static str) {
         BrokerKind::Alpaca => (
             "https://paper-api.alpaca.markets",
             "wss://paper-api.alpaca.markets/stream",
+        ),
+        // The transaction stream is chunked HTTP on its own host.
+        BrokerKind::Oanda => (
+            "https://api-fxpractice.oanda.com",
+            "https://stream-fxpractice.oanda.com",
+        ),
+        // No stream: the order manager's stream polls the REST API.
+        BrokerKind::TradeLocker => (
+            "https://demo.tradelocker.com/backend-api",
+            "https://demo.tradelocker.com/backend-api",
         ),
         BrokerKind::Paper => ("", ""),
     }
@@ -84,6 +105,8 @@ pub fn is_test_url(kind: BrokerKind, url: &str) -> bool {
             h == "testnet.binance.vision" || h.ends_with(".testnet.binance.vision")
         }
         BrokerKind::Alpaca => h == "paper-api.alpaca.markets",
+        BrokerKind::Oanda => h == "api-fxpractice.oanda.com" || h == "stream-fxpractice.oanda.com",
+        BrokerKind::TradeLocker => h == "demo.tradelocker.com",
         BrokerKind::Paper => true,
     }
 }
@@ -143,9 +166,41 @@ pub fn validate(brokers: &BrokersConfig, accounts: &[(String, BrokerKind)]) -> R
                 "give key_env and secret_env (environment variables), or keys_file, not both",
             ));
         }
+        match kind {
+            BrokerKind::TradeLocker => {
+                if e.server.as_deref().is_none_or(str::is_empty) {
+                    return Err(bad(
+                        at("server"),
+                        "a TradeLocker login needs its broker's server name (server = \"…\")",
+                    ));
+                }
+                if e.stream_url.is_some() {
+                    return Err(bad(
+                        at("stream_url"),
+                        "TradeLocker has no stream: its orders are polled over rest_url",
+                    ));
+                }
+            }
+            _ => {
+                for field in [("server", &e.server), ("account_id", &e.account_id)] {
+                    if field.1.is_some() {
+                        return Err(bad(
+                            at(field.0),
+                            format!("{} is for TradeLocker accounts only", field.0),
+                        ));
+                    }
+                }
+            }
+        }
+        // OANDA's transaction stream is chunked HTTP, the others' WebSocket.
+        let stream_schemes: &[&str] = if *kind == BrokerKind::Oanda {
+            &["https://", "http://"]
+        } else {
+            &["wss://", "ws://"]
+        };
         for (field, url, schemes) in [
             ("rest_url", &e.rest_url, &["https://", "http://"][..]),
-            ("stream_url", &e.stream_url, &["wss://", "ws://"][..]),
+            ("stream_url", &e.stream_url, stream_schemes),
         ] {
             if let Some(u) = url {
                 if !schemes.iter().any(|s| u.starts_with(s)) || host(u).is_none() {
@@ -287,5 +342,64 @@ mod tests {
         let e = validate(&b, &accounts()).unwrap_err();
         assert_eq!(e.key.to_string(), "brokers.bn.rest_url");
         assert!(e.message.contains("unencrypted"), "{}", e.message);
+    }
+
+    #[test]
+    fn forex_brokers_have_their_own_test_services_and_entries() {
+        use BrokerKind::*;
+        assert!(is_test_url(Oanda, "https://api-fxpractice.oanda.com"));
+        assert!(is_test_url(Oanda, "https://stream-fxpractice.oanda.com"));
+        assert!(!is_test_url(Oanda, "https://api-fxtrade.oanda.com"));
+        assert!(is_test_url(
+            TradeLocker,
+            "https://demo.tradelocker.com/backend-api"
+        ));
+        assert!(!is_test_url(
+            TradeLocker,
+            "https://live.tradelocker.com/backend-api"
+        ));
+        // The defaults are the test services, stream included.
+        assert!(env_entry().is_test(Oanda));
+        assert!(env_entry().is_test(TradeLocker));
+
+        let accounts = vec![("fx".to_string(), Oanda), ("tl".to_string(), TradeLocker)];
+        let tl = BrokerEndpoint {
+            server: Some("OSP-DEMO".into()),
+            ..env_entry()
+        };
+        let oanda = BrokerEndpoint {
+            // OANDA's transaction stream is chunked HTTPS, not WebSocket.
+            stream_url: Some("https://stream-fxpractice.oanda.com".into()),
+            ..env_entry()
+        };
+        let mut b = BrokersConfig::new();
+        b.insert("fx".into(), oanda.clone());
+        b.insert("tl".into(), tl.clone());
+        assert!(validate(&b, &accounts).is_ok());
+
+        b.insert("tl".into(), env_entry());
+        let e = validate(&b, &accounts).unwrap_err();
+        assert_eq!(e.key.to_string(), "brokers.tl.server");
+        b.insert(
+            "tl".into(),
+            BrokerEndpoint {
+                stream_url: Some("wss://demo.tradelocker.com".into()),
+                ..tl
+            },
+        );
+        let e = validate(&b, &accounts).unwrap_err();
+        assert_eq!(e.key.to_string(), "brokers.tl.stream_url");
+        assert!(e.message.contains("polled"), "{}", e.message);
+        b.remove("tl");
+        b.insert(
+            "fx".into(),
+            BrokerEndpoint {
+                server: Some("x".into()),
+                ..oanda
+            },
+        );
+        let accounts = vec![("fx".to_string(), Oanda)];
+        let e = validate(&b, &accounts).unwrap_err();
+        assert_eq!(e.key.to_string(), "brokers.fx.server");
     }
 }

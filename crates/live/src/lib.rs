@@ -9,7 +9,9 @@ pub mod binance;
 pub mod config;
 pub mod journal;
 pub mod manager;
+pub mod oanda;
 pub mod secret;
+pub mod tradelocker;
 
 pub use api::{
     ApiError, FlattenOutcome, PlaceRequest, StreamEvent, VenueApi, VenueOrder, VenueOrderState,

@@ -3,8 +3,12 @@
 //! included), positions reported from the venue, and the kill switch
 //! cancelling an order made by hand, flat only when the venue says so.
 
+#[path = "support/reports.rs"]
+mod reports;
 #[path = "support/order.rs"]
 mod support;
+
+use reports::{fills, flat, reports_until};
 
 use omni_core::domain::{AccountId, InstrumentId, OrderId, OrderType, Side, Timestamp, VenueId};
 use omni_core::execution::{Broker, ExecutionReport};
@@ -13,7 +17,7 @@ use omni_live::journal::{Journal, JournalState};
 use omni_live::{Credentials, LiveBroker, LiveInstrument, LiveSettings, Secret};
 use omni_mockvenue::alpaca::{Endpoint, MockAlpaca};
 use rust_decimal::Decimal;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const KEY: &str = "PKMGRTEST";
 const SECRET: &str = "alpaca-manager-secret";
@@ -46,41 +50,6 @@ fn start(mock: &MockAlpaca, db: &std::path::Path) -> LiveBroker {
     );
     s.refresh = Duration::from_millis(200);
     LiveBroker::start(api, s).expect("broker")
-}
-
-async fn reports_until(
-    b: &mut LiveBroker,
-    within: Duration,
-    done: impl Fn(&[ExecutionReport]) -> bool,
-) -> Vec<ExecutionReport> {
-    let start = Instant::now();
-    let mut all = Vec::new();
-    while start.elapsed() < within {
-        b.advance(Timestamp(1), &mut all);
-        if done(&all) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    all
-}
-
-fn fills(r: &[ExecutionReport]) -> Vec<(OrderId, Decimal, Decimal)> {
-    r.iter()
-        .filter_map(|r| match r {
-            ExecutionReport::Filled {
-                order_id,
-                qty,
-                price,
-                ..
-            } => Some((*order_id, *qty, *price)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn flat(r: &ExecutionReport) -> bool {
-    matches!(r, ExecutionReport::VenueState { open_orders: 0, positions, unreachable: None, other_positions: 0, .. } if positions.is_empty())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

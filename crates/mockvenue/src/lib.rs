@@ -9,6 +9,8 @@
 
 pub mod alpaca;
 pub mod binance;
+pub mod oanda;
+pub mod tradelocker;
 
 /// A port on 127.0.0.1 where nothing listens (a connection is refused),
 /// checked by trying it. Another test may still bind it later; the check

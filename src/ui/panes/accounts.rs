@@ -28,8 +28,15 @@ const ACCOUNT: Column = Column {
 };
 const BROKER: Column = Column {
     header: "Broker",
-    width: 6,
-    cell: |a, _| Cell::from(a.broker),
+    width: 7,
+    // `tradelocker` does not fit; its short form still reads as the name.
+    cell: |a, _| {
+        Cell::from(if a.broker == "tradelocker" {
+            "TLocker"
+        } else {
+            a.broker
+        })
+    },
 };
 const MODE: Column = Column {
     header: "Mode",
@@ -48,7 +55,7 @@ const EQUITY: Column = Column {
 };
 const CASH: Column = Column {
     header: "Cash",
-    width: 11,
+    width: 10,
     cell: |a, _| Cell::from(format!("{:.2}", a.cash.round_dp(2))),
 };
 const REALIZED: Column = Column {

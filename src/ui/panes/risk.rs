@@ -101,6 +101,29 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
             theme.dim(),
         )));
     }
+    // Why an account takes only reducing orders: its venue disagrees with
+    // the book, or a prop-firm limit (less the buffer) is reached.
+    for a in &snap.accounts {
+        for (what, why) in [("blocked", &a.blocked), ("REDUCING", &a.reducing)] {
+            if let Some(why) = why {
+                lines.push(Line::from(Span::styled(
+                    format!("{} {what}: {why}", a.name),
+                    theme.fg(Color::LightRed),
+                )));
+            }
+        }
+    }
+    for a in &snap.accounts {
+        if let (Some(used), Some(available)) = (a.margin_used, a.margin_available) {
+            lines.push(Line::from(format!(
+                "{} margin {:.2} used, {:.2} available {}",
+                a.name,
+                used.round_dp(2),
+                available.round_dp(2),
+                a.currency
+            )));
+        }
+    }
     for a in &snap.accounts {
         if let Some(s) = a.cooldown_secs {
             lines.push(Line::from(Span::styled(

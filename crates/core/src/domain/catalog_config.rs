@@ -56,6 +56,19 @@ pub struct AccountConfig {
     pub balance: Decimal,
     /// The broker that executes this account's orders.
     pub broker: BrokerKind,
+    /// The broker's leverage, for the gate's margin check: an order needs
+    /// its notional divided by this in margin available, as the broker
+    /// reports it. 1 (no leverage) unless set.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub leverage: Decimal,
+}
+
+fn one() -> Decimal {
+    Decimal::ONE
+}
+
+fn is_one(d: &Decimal) -> bool {
+    *d == Decimal::ONE
 }
 
 /// Who executes an account's orders (`broker = "paper"`). Each kind is one
@@ -69,6 +82,13 @@ pub enum BrokerKind {
     Binance,
     /// Alpaca (its paper service unless `[brokers.<account>]` says otherwise).
     Alpaca,
+    /// OANDA v20 (its practice service unless `[brokers.<account>]` says
+    /// otherwise).
+    Oanda,
+    /// TradeLocker (its demo service unless `[brokers.<account>]` says
+    /// otherwise).
+    #[serde(rename = "tradelocker")]
+    TradeLocker,
 }
 
 impl BrokerKind {
@@ -78,6 +98,8 @@ impl BrokerKind {
             BrokerKind::Paper => "paper",
             BrokerKind::Binance => "binance",
             BrokerKind::Alpaca => "alpaca",
+            BrokerKind::Oanda => "oanda",
+            BrokerKind::TradeLocker => "tradelocker",
         }
     }
 
@@ -200,6 +222,12 @@ pub fn build_catalog(
             Decimal::ZERO,
             MAX_MONEY,
         )?;
+        range(
+            format!("{key}.leverage"),
+            a.leverage,
+            Decimal::ONE,
+            Decimal::ONE_THOUSAND,
+        )?;
         catalog.accounts.push(AccountInfo {
             id: AccountId(i as u16),
             name: a.name.clone(),
@@ -209,6 +237,7 @@ pub fn build_catalog(
             initial_balance: a.balance,
             mode,
             broker: a.broker,
+            leverage: a.leverage,
         });
     }
 

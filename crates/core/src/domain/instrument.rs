@@ -84,6 +84,8 @@ pub struct AccountInfo {
     pub mode: AccountMode,
     /// Who executes its orders.
     pub broker: super::BrokerKind,
+    /// The broker's leverage (margin needed = notional / leverage).
+    pub leverage: Decimal,
 }
 
 /// Every venue, instrument and account by index. Built once from config.

@@ -248,7 +248,8 @@ impl Engine {
             let stored = self.account_risk[i].day;
             if stored != day {
                 let account = self.catalog.accounts[i].id;
-                let equity = self.equity(account);
+                // A prop firm's day starts from its own equity figure.
+                let equity = self.rule_equity(account);
                 let risk = &mut self.account_risk[i];
                 if day < stored || self.restored_day.is_some_and(|d| day < d) {
                     // Time went backwards (a demo restarted on a stored
@@ -260,6 +261,8 @@ impl Engine {
                 risk.roll_day(day, equity);
                 risk.peak_equity = risk.peak_equity.max(equity);
                 self.audit_account(account);
+                // A new day may end a daily-loss REDUCING.
+                self.watch_prop(account, now);
             }
         }
         self.restored_day = None;

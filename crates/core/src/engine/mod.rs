@@ -10,6 +10,7 @@ pub mod config;
 mod control;
 pub mod counters;
 pub mod event;
+mod funds;
 mod market;
 mod operator;
 mod reconcile;
@@ -200,6 +201,11 @@ pub struct Engine {
     /// Live accounts whose book disagrees with their venue (or whose venue
     /// has not reported yet), with why: they take no new exposure.
     blocked: BTreeMap<AccountId, String>,
+    /// Live accounts' equity and margin as their brokers last reported.
+    venue_funds: BTreeMap<AccountId, crate::execution::VenueFunds>,
+    /// Prop-firm accounts past a limit (less the buffer), with why: only
+    /// orders that reduce a position.
+    prop_breach: BTreeMap<AccountId, String>,
     /// When each account last sent an order or booked a fill: a venue
     /// report older than that says nothing about the account now.
     last_activity: BTreeMap<AccountId, Timestamp>,
@@ -265,6 +271,8 @@ impl Engine {
             fresh_fills: HashSet::new(),
             venue_reports: BTreeMap::new(),
             blocked: BTreeMap::new(),
+            venue_funds: BTreeMap::new(),
+            prop_breach: BTreeMap::new(),
             last_activity: BTreeMap::new(),
             state: TradingState::Active,
             kill: KillSwitch::default(),
@@ -517,6 +525,7 @@ impl Engine {
             &self.account_risk[account.index()],
             self.equity(account),
             largest,
+            self.venue_funds.get(&account),
             self.clock,
         )
     }

@@ -77,6 +77,7 @@ impl Engine {
                 unreachable,
                 cash,
                 other_positions,
+                funds,
                 ts,
             } => {
                 if unreachable.is_none() {
@@ -84,6 +85,7 @@ impl Engine {
                     if let Some(cash) = cash {
                         self.adopt_venue_cash(account, cash, ts);
                     }
+                    self.on_venue_funds(account, funds, ts);
                 }
                 let report = super::VenueReport {
                     ts,
@@ -283,6 +285,7 @@ impl Engine {
         if order.status.is_terminal() {
             self.finish_order(id);
         }
+        self.watch_prop(order.account, ts);
     }
 
     /// Applies a fill to its position and the account's cash; records a

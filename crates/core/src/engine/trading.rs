@@ -243,6 +243,7 @@ impl Engine {
             catalog: &self.catalog,
             guard: &self.guard,
             unreconciled: self.blocked.get(&account).map(String::as_str),
+            funds: self.venue_funds.get(&account),
         }
     }
 

@@ -126,6 +126,7 @@ impl BrokerMap {
                         unreachable: Some(e.to_string()),
                         cash: None,
                         other_positions: 0,
+                        funds: super::VenueFunds::default(),
                         ts: now,
                     });
                 }

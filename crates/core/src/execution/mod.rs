@@ -29,6 +29,16 @@ pub enum ExecutionRequest {
     CancelAll { account: AccountId },
 }
 
+/// What a live venue reports of an account's money beyond its cash: the
+/// prop-firm rules read its equity, the margin check its margin available.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueFunds {
+    /// Equity (NAV: cash plus open positions at the venue's marks).
+    pub equity: Option<Decimal>,
+    pub margin_used: Option<Decimal>,
+    pub margin_available: Option<Decimal>,
+}
+
 /// What a broker reports about an order. Reports enter the engine on the
 /// same feed as market data, so their order relative to quotes is fixed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -94,6 +104,9 @@ pub enum ExecutionReport {
         /// account is not flat while any is left.
         #[serde(default)]
         other_positions: u32,
+        /// Equity and margin as the venue reports them, where it does.
+        #[serde(default)]
+        funds: VenueFunds,
         ts: Timestamp,
     },
     /// A venue kept part of what a buy delivered as its fee (Binance's

@@ -104,6 +104,35 @@ pub struct PropFirmConfig {
     pub daily_loss_pct: Decimal,
     /// Largest drawdown, percent of the starting balance.
     pub max_drawdown_pct: Decimal,
+    /// Where the drawdown is measured from.
+    #[serde(default)]
+    pub drawdown: DrawdownMode,
+    /// Percentage points before each of the firm's limits at which the
+    /// account goes REDUCING, so the firm's own limit is never touched.
+    #[serde(default)]
+    pub buffer_pct: Decimal,
+}
+
+/// How a prop firm measures the maximum drawdown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrawdownMode {
+    /// From the starting balance: equity may not fall below the balance
+    /// less `max_drawdown_pct` of it.
+    #[default]
+    Static,
+    /// From the highest equity seen, by the same amount (`max_drawdown_pct`
+    /// of the starting balance): the floor rises with new highs.
+    Trailing,
+}
+
+impl DrawdownMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DrawdownMode::Static => "static",
+            DrawdownMode::Trailing => "trailing",
+        }
+    }
 }
 
 /// Sizing fractions of one risk profile, in percent of equity.
@@ -265,6 +294,17 @@ fn validate_numbers(r: &RiskConfig) -> Result<(), Invalid> {
         Decimal::ZERO,
         hundred,
     )?;
+    // The buffer leaves something of each limit to trade in.
+    let tightest = p.daily_loss_pct.min(p.max_drawdown_pct);
+    if p.buffer_pct < Decimal::ZERO || p.buffer_pct >= tightest {
+        return Err(bad(
+            "risk.prop_firm.buffer_pct",
+            format!(
+                "must be at least 0 and below the tighter prop limit ({tightest}), got {}",
+                p.buffer_pct
+            ),
+        ));
+    }
     for (name, profile) in [
         ("conservative", &r.profiles.conservative),
         ("balanced", &r.profiles.balanced),

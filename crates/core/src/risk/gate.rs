@@ -69,6 +69,9 @@ pub struct GateContext<'a> {
     /// Why a live account's book and venue disagree (or the venue has not
     /// reported yet); `None` for an account in agreement, and for paper.
     pub unreconciled: Option<&'a str>,
+    /// What a live account's broker last reported of its equity and
+    /// margin; `None` for paper and before the first report.
+    pub funds: Option<&'a crate::execution::VenueFunds>,
 }
 
 /// The gate: limits from config, sessions per asset class.

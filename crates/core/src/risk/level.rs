@@ -38,6 +38,7 @@ pub fn usages(
     risk: &AccountRisk,
     equity: Decimal,
     largest_position: Decimal,
+    funds: Option<&crate::execution::VenueFunds>,
     now: Timestamp,
 ) -> Vec<LimitUsage> {
     let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
@@ -71,17 +72,27 @@ pub fn usages(
         },
     ];
     if account.kind == AccountType::PropFirm {
+        // On the broker's equity where it reports one, as the gate does.
+        let measured = funds.and_then(|f| f.equity).unwrap_or(equity);
+        let m = super::prop::measure(&cfg.prop_firm, account, risk, measured);
         v.push(LimitUsage {
             name: "prop daily loss".into(),
-            used: f(day_loss),
-            limit: f(risk.start_of_day_equity * cfg.prop_firm.daily_loss_pct / Decimal::ONE_HUNDRED),
+            used: f(m.daily_loss),
+            limit: f(m.daily_limit),
         });
         v.push(LimitUsage {
             name: "prop drawdown".into(),
-            used: f((account.initial_balance - equity).max(Decimal::ZERO)),
-            limit: f(
-                account.initial_balance * cfg.prop_firm.max_drawdown_pct / Decimal::ONE_HUNDRED
-            ),
+            used: f(m.drawdown),
+            limit: f(m.drawdown_limit),
+        });
+    }
+    if let Some(f_) = funds
+        && let (Some(used), Some(available)) = (f_.margin_used, f_.margin_available)
+    {
+        v.push(LimitUsage {
+            name: "margin used".into(),
+            used: f(used),
+            limit: f(used + available),
         });
     }
     v

@@ -5,6 +5,7 @@ pub mod config;
 pub mod gate;
 pub mod hours;
 pub mod level;
+pub mod prop;
 pub mod reason;
 pub mod rules;
 pub mod state;

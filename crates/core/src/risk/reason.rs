@@ -71,6 +71,8 @@ refusal_reasons! {
     PropDailyLoss => "prop_daily_loss",
     /// A prop-firm account reached its maximum drawdown.
     PropMaxDrawdown => "prop_max_drawdown",
+    /// The broker reports less margin available than the order needs.
+    InsufficientMargin => "insufficient_margin",
     /// Sized to less than the instrument's minimum quantity.
     SizeTooSmall => "size_too_small",
     /// The intent's orders (one per leg) would take the account over its

@@ -80,6 +80,10 @@ pub const RULES: &[Rule] = &[
         name: "position share of equity",
         check: position_share,
     },
+    Rule {
+        name: "broker margin",
+        check: broker_margin,
+    },
 ];
 
 fn refuse(reason: R, detail: String) -> Option<Refusal> {
@@ -238,32 +242,32 @@ fn daily_loss(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refu
     None
 }
 
+/// Measured on the broker's equity when it reports one: the firm judges
+/// by its numbers, not ours.
 fn prop_firm(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
     if c.account.kind != AccountType::PropFirm {
         return None;
     }
     let cfg = &g.config().prop_firm;
-    let day_loss = c.risk.start_of_day_equity - c.equity;
-    let limit = c.risk.start_of_day_equity * cfg.daily_loss_pct / Decimal::ONE_HUNDRED;
-    if day_loss >= limit {
+    let equity = c.funds.and_then(|f| f.equity).unwrap_or(c.equity);
+    let (reason, detail) = super::prop::measure(cfg, c.account, c.risk, equity).breach(cfg)?;
+    refuse(reason, detail)
+}
+
+/// The broker's margin available must cover the order's notional at the
+/// account's leverage; checked only where the broker reports it.
+fn broker_margin(_: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+    let available = c.funds.and_then(|f| f.margin_available)?;
+    let needed = i.notional.checked_div(c.account.leverage)?;
+    if needed > available {
         return refuse(
-            R::PropDailyLoss,
+            R::InsufficientMargin,
             format!(
-                "down {} today >= {} of start-of-day equity",
-                day_loss.round_dp(2),
-                pct(cfg.daily_loss_pct)
-            ),
-        );
-    }
-    let drawdown = c.account.initial_balance - c.equity;
-    let max_dd = c.account.initial_balance * cfg.max_drawdown_pct / Decimal::ONE_HUNDRED;
-    if drawdown >= max_dd {
-        return refuse(
-            R::PropMaxDrawdown,
-            format!(
-                "drawdown {} >= {} of the starting balance",
-                drawdown.round_dp(2),
-                pct(cfg.max_drawdown_pct)
+                "needs {} of margin ({} at {}:1), the broker reports {} available",
+                needed.round_dp(2),
+                i.notional.round_dp(2),
+                c.account.leverage.normalize(),
+                available.round_dp(2)
             ),
         );
     }

@@ -8,7 +8,7 @@ use super::{Command, InstrumentMap, LiveSettings, Shared, lock};
 use crate::api::{ApiError, PlaceRequest, StreamEvent, VenueApi, VenueFill, VenueOrder};
 use crate::journal::{Journal, JournalFill, JournalState};
 use omni_core::domain::{InstrumentId, OrderId, Timestamp};
-use omni_core::execution::ExecutionReport;
+use omni_core::execution::{ExecutionReport, VenueFunds};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -347,14 +347,19 @@ impl<A: VenueApi> Worker<A> {
             Ok((o, p)) => (*o, p.clone(), None),
             Err(e) => (0, Vec::new(), Some(e.clone())),
         };
-        let (cash, other_positions) = if unreachable.is_none() {
+        let (cash, funds, other_positions) = if unreachable.is_none() {
             let s = lock(&self.shared);
-            let cash = s
+            let mine = s
                 .view
                 .cash
                 .iter()
-                .find(|c| c.currency == self.settings.currency)
-                .map(|c| c.amount);
+                .find(|c| c.currency == self.settings.currency);
+            let cash = mine.map(|c| c.amount);
+            let funds = mine.map_or_else(VenueFunds::default, |c| VenueFunds {
+                equity: c.equity,
+                margin_used: c.margin_used,
+                margin_available: c.margin_available,
+            });
             // Where K closes every position of the account, one in a
             // symbol the account does not trade still keeps it from flat.
             let others = if self.api.closes_positions() && self.kill.is_some() {
@@ -362,9 +367,9 @@ impl<A: VenueApi> Worker<A> {
             } else {
                 0
             };
-            (cash, others)
+            (cash, funds, others)
         } else {
-            (None, 0)
+            (None, VenueFunds::default(), 0)
         };
         self.report(ExecutionReport::VenueState {
             account: self.settings.account,
@@ -373,6 +378,7 @@ impl<A: VenueApi> Worker<A> {
             unreachable,
             cash,
             other_positions,
+            funds,
             ts: Timestamp(0),
         });
         result
@@ -849,7 +855,17 @@ impl<A: VenueApi> Worker<A> {
     /// Records an execution once and reports it; one already recorded, or
     /// of an order that is not ours, is not reported.
     fn apply_fill(&mut self, f: &VenueFill, client_id: Option<&str>) {
-        let Some(client_id) = client_id.or(f.client_id.as_deref()).map(str::to_string) else {
+        // A closing order the venue made may carry no client id on its
+        // fills; it is named by the venue's own order id.
+        let venue_close = self
+            .venue_closes
+            .contains(&f.venue_order_id)
+            .then_some(f.venue_order_id.as_str());
+        let Some(client_id) = client_id
+            .or(f.client_id.as_deref())
+            .or(venue_close)
+            .map(str::to_string)
+        else {
             return;
         };
         let Some(&order_id) = self.orders.get(&client_id) else {

@@ -42,8 +42,10 @@ impl<A: VenueApi> Worker<A> {
         if let Some(i) = self.unlinked.iter().position(|o| o.symbol == req.symbol) {
             let close = self.unlinked.remove(i);
             if self.link(&close) {
-                // What it did since is asked, not taken from the old answer.
-                self.query_and_apply(&close.symbol, &close.client_id).await;
+                // Its fills are fetched now; a state that moved on since
+                // comes from the stream or the next round's reconciliation
+                // (the journal never leaves a final state).
+                self.apply_order(&close).await;
                 return;
             }
         }
@@ -77,7 +79,19 @@ impl<A: VenueApi> Worker<A> {
             .filter(|h| !h.qty.is_zero())
             .cloned()
             .collect();
-        if open == 0 && holdings.is_empty() {
+        // Flat once the venue holds nothing and every closing order linked
+        // to an engine order has its fills recorded (else the book would
+        // hear "flat" before the fill that made it so).
+        let closing_unfinished = self.venue_closes.iter().any(|c| {
+            self.orders.contains_key(c)
+                && self
+                    .journal
+                    .order(c)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|o| !o.state.is_terminal())
+        });
+        if open == 0 && holdings.is_empty() && !closing_unfinished {
             self.end_covers();
             return Ok(true);
         }

@@ -8,6 +8,7 @@ use omni_core::domain::{AccountInfo, BrokerKind};
 use omni_core::execution::Broker;
 use omni_live::alpaca::{Alpaca, AlpacaConfig};
 use omni_live::binance::{BinanceConfig, BinanceSpot};
+use omni_live::mexc::{MexcConfig, MexcSpot};
 use omni_live::oanda::{Oanda, OandaConfig};
 use omni_live::tradelocker::{TradeLocker, TradeLockerConfig};
 use omni_live::{LiveBroker, LiveInstrument, LiveSettings};
@@ -76,6 +77,16 @@ pub fn start(
                 ..TradeLockerConfig::demo(keys.key.expose(), keys.secret, &server)
             };
             let api = TradeLocker::new(cfg).with_context(|| format!("account `{name}`"))?;
+            LiveBroker::start(api, settings)
+        }
+        BrokerKind::Mexc => {
+            let cfg = MexcConfig {
+                rest_url,
+                ws_url: stream_url,
+                quote_assets: vec![info.currency.clone()],
+                ..MexcConfig::new(keys)
+            };
+            let api = MexcSpot::new(cfg).with_context(|| format!("account `{name}`"))?;
             LiveBroker::start(api, settings)
         }
         BrokerKind::Paper => anyhow::bail!("account `{name}` is a paper account"),

@@ -157,7 +157,8 @@ fn brokers(
             BrokerKind::Binance
             | BrokerKind::Alpaca
             | BrokerKind::Oanda
-            | BrokerKind::TradeLocker => {
+            | BrokerKind::TradeLocker
+            | BrokerKind::Mexc => {
                 let Some(db) = live_db else {
                     anyhow::bail!(
                         "account `{}` trades on {}: it runs only on the venues' own prices (market.source = \"live\"), not in a replay, backtest or benchmark",

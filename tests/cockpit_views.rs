@@ -331,7 +331,7 @@ fn labels_are_whole_at_100_by_30_and_80_by_24() {
     assert!(!s.contains("XAU/U ") && !s.contains("mediu"), "{s}");
     // The opportunity list keeps the column it is sorted by, with its unit.
     assert!(
-        s.contains("Profit @top") && s.contains("281.81 USDT"),
+        s.contains("Book profit") && s.contains("281.81 USDT"),
         "{s}"
     );
     // Positions keep their header.

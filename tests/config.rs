@@ -338,6 +338,9 @@ fn feed_and_replay_mistakes_name_their_key_and_line() {
     assert!(msg.contains("[[venues]]"), "{msg}");
     let (_, key, msg) = invalid(&format!("{live}[feeds.oanda]\nenabled = true\n"));
     assert_eq!(key, "feeds.oanda.account_id", "{msg}");
+    let (line, key, msg) = invalid("[feeds.kraken]\ndepth = true\n");
+    assert_eq!((line, key.as_str()), (2, "feeds.kraken.depth"), "{msg}");
+    assert!(msg.contains("no depth stream"), "{msg}");
     let (_, key, _) = invalid("[market]\nsource = \"replay\"\n");
     assert_eq!(key, "market.replay.files");
     let (_, key, _) = invalid("[market.replay]\nspeed = -2.0\n");

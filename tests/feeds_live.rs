@@ -130,6 +130,12 @@ fn shape(events: &[MarketEvent]) -> Vec<String> {
             MarketEvent::Bar(b) | MarketEvent::History(b) => {
                 format!("B {:?} {:?} {}", b.instrument, b.open_ts, b.close)
             }
+            MarketEvent::Depth(d) => format!(
+                "D {:?} {} bids {} asks",
+                d.instrument,
+                d.bids.len(),
+                d.asks.len()
+            ),
         })
         .collect()
 }

@@ -8,6 +8,7 @@
 mod ws_venue;
 
 use omni_mockvenue::binance::MockBinance;
+use omni_mockvenue::mexc::MockMexc;
 use omni_mockvenue::oanda::MockOanda;
 use omni_mockvenue::tradelocker::MockTradeLocker;
 use serde_json::Value;
@@ -494,6 +495,73 @@ fn prop_accounts_on_oanda_and_tradelocker_follow_the_brokers_equity_and_k_ends_f
     }
     for canary in [OANDA_TOKEN, TL_PASSWORD] {
         assert!(!stdout.contains(canary) && !stderr.contains(canary));
+    }
+    drop(rt);
+}
+
+#[test]
+fn a_mexc_account_on_a_local_mock_is_test_and_k_cancels_what_the_database_never_knew() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let feed_port = binance_feed(&rt, 400);
+    let mock = rt.block_on(MockMexc::start(KEY, SECRET));
+    let hand = mock
+        .place_direct(
+            "BTCUSDT",
+            "BUY",
+            "0.01".parse().unwrap(),
+            "40000".parse().unwrap(),
+        )
+        .expect("placed by hand");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let accounts = r#"[[accounts]]
+name = "bn-test"
+type = "spot"
+profile = "balanced"
+currency = "USDT"
+balance = 10000
+broker = "mexc"
+"#;
+    let brokers = format!(
+        "[brokers.bn-test]\nrest_url = \"{}\"\nstream_url = \"{}\"\nkey_env = \"OMNI_TEST_BN_KEY\"\nsecret_env = \"OMNI_TEST_BN_SECRET\"\n",
+        mock.rest_url(),
+        mock.ws_url()
+    );
+    let cfg = config(dir.path(), feed_port, accounts, &brokers);
+    let (ok, out, err) = omni(
+        dir.path(),
+        &[
+            "--config",
+            cfg.to_str().expect("utf8"),
+            "headless",
+            "--duration",
+            "4",
+            "--kill-after",
+            "50",
+            "--json",
+            "--db",
+            "mexc.db",
+        ],
+    );
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    // A local mock is a test endpoint; MEXC itself would be LIVE.
+    assert_eq!(v["accounts"][0]["mode"], "TEST", "{v}");
+    assert_eq!(v["accounts"][0]["flat"], true, "{v}");
+    let o = mock
+        .orders()
+        .into_iter()
+        .find(|o| o.order_id == hand)
+        .expect("the hand-made order");
+    assert_eq!(o.status, "CANCELED");
+    let mut written = Vec::new();
+    files(dir.path(), &mut written);
+    for (path, bytes) in &written {
+        for canary in [KEY, SECRET] {
+            assert!(!contains(bytes, canary), "{} holds a key", path.display());
+        }
+    }
+    for canary in [KEY, SECRET] {
+        assert!(!out.contains(canary) && !err.contains(canary));
     }
     drop(rt);
 }

@@ -39,6 +39,17 @@ pub struct GatePreview {
     pub total: usize,
     /// The first refusal: account, reason, numbers.
     pub refusal: Option<(String, RefusalReason, String)>,
+    /// Each approving account's size, and for an arbitrage the profit at
+    /// that size after both taker fees (walked through the same levels).
+    pub sizes: Vec<AccountSize>,
+}
+
+/// What one account would trade of an opportunity.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountSize {
+    pub account: String,
+    pub qty: Decimal,
+    pub profit: Option<Decimal>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

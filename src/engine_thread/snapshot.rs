@@ -3,8 +3,8 @@
 //! opportunity recomputed only when what it depends on has changed.
 
 use crate::app::snapshot::{
-    AccountRow, Candle, ChartRow, EnsembleRow, GatePreview, LimitRow, ModelRow, OppRow, OrderRow,
-    PositionRow, QuoteRow, Snapshot,
+    AccountRow, AccountSize, Candle, ChartRow, EnsembleRow, GatePreview, LimitRow, ModelRow,
+    OppRow, OrderRow, PositionRow, QuoteRow, Snapshot,
 };
 use omni_core::domain::{Opportunity, OpportunityId, Quote, time::MILLI, time::SECOND};
 use omni_core::engine::Engine;
@@ -117,10 +117,20 @@ impl SnapshotBuilder {
                         approved: 0,
                         total: accounts.len(),
                         refusal: None,
+                        sizes: Vec::new(),
                     };
                     for &a in accounts {
-                        match engine.preview(o, a) {
-                            Verdict::Approved => gate.approved += 1,
+                        let (verdict, qty) = engine.preview_sized(o, a);
+                        match verdict {
+                            Verdict::Approved => {
+                                gate.approved += 1;
+                                let profit = o.detail.terms().profit_at(cat, qty);
+                                gate.sizes.push(AccountSize {
+                                    account: cat.account(a).name.clone(),
+                                    qty,
+                                    profit,
+                                });
+                            }
                             Verdict::Refused(r) => {
                                 if gate.refusal.is_none() {
                                     gate.refusal =

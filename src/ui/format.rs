@@ -133,12 +133,31 @@ pub fn opportunity_detail(row: &OppRow) -> String {
     match &row.detail {
         OpportunityDetail::Arbitrage(a) => {
             let ccy = quote_currency(&row.instrument_name);
-            // The size is the top of book's: each account sizes its own.
+            // The book's size: the tops', or the levels walked where the
+            // venues send depth. Each account sizes its own (below).
+            let (buy_worst, sell_worst) = a.worst_prices();
+            let prices = if a.buy_levels.is_empty() && a.sell_levels.is_empty() {
+                format!(
+                    "{} @top: buy {} / sell {}",
+                    a.qty.normalize(),
+                    a.buy_price.round_dp(dp),
+                    a.sell_price.round_dp(dp)
+                )
+            } else {
+                let px = |x: Decimal| format!("{:.*}", dp as usize, x.round_dp(dp));
+                format!(
+                    "{} over {}+{} levels: buy {}–{} / sell {}–{}",
+                    a.qty.normalize(),
+                    a.buy_levels.len().max(1),
+                    a.sell_levels.len().max(1),
+                    px(a.buy_price),
+                    px(buy_worst),
+                    px(a.sell_price),
+                    px(sell_worst)
+                )
+            };
             let mut s = format!(
-                "{} @top: buy {} / sell {} · spread {}% · fees {} {ccy} · net {} {ccy} ({}%)",
-                a.qty.normalize(),
-                a.buy_price.round_dp(dp),
-                a.sell_price.round_dp(dp),
+                "{prices} · spread {}% · fees {} {ccy} · net {} {ccy} ({}%)",
                 a.spread_pct.round_dp(3),
                 a.fees.round_dp(2),
                 a.net_profit.round_dp(2),
@@ -146,6 +165,12 @@ pub fn opportunity_detail(row: &OppRow) -> String {
             );
             if a.risk_score > 0 {
                 s.push_str(&format!(" · risk {}", a.risk_score));
+            }
+            for z in &row.gate.sizes {
+                s.push_str(&format!(" · {} {}", z.account, z.qty.normalize()));
+                if let Some(p) = z.profit {
+                    s.push_str(&format!(" → {} {ccy}", money(p)));
+                }
             }
             s
         }

@@ -1,9 +1,12 @@
 //! Binance spot: the combined stream (`{"stream":…,"data":…}`) of
-//! `bookTicker`, `kline_1m` and trades, or the same payloads unwrapped.
+//! `bookTicker`, `kline_1m` and trades, or the same payloads unwrapped;
+//! and the partial book streams (`<symbol>@depth10@100ms`: the best levels
+//! as a snapshot), which size arbitrage where they are subscribed. The
+//! diff-depth stream (`depthUpdate`) is not used.
 
 use super::parser::{FrameKind, FrameParser, SymbolMap, Text, dec, ms};
 use crate::venue::{Subscription, quoted};
-use omni_core::domain::{Aggressor, Bar, Timeframe, Timestamp, Trade};
+use omni_core::domain::{Aggressor, Bar, Depth, Level, Timeframe, Timestamp, Trade};
 use omni_core::market::MarketEvent;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -68,6 +71,15 @@ struct TradeMsg<'a> {
     m: bool,
 }
 
+/// A partial book (`depth5|10|20`): the best levels, each `[price, qty]`.
+#[derive(Deserialize)]
+struct PartialBook<'a> {
+    #[serde(borrow)]
+    bids: Vec<[Text<'a>; 2]>,
+    #[serde(borrow)]
+    asks: Vec<[Text<'a>; 2]>,
+}
+
 /// Untagged payloads: a subscription answer, an error, or an event.
 #[derive(Deserialize)]
 struct Bare<'a> {
@@ -111,6 +123,46 @@ impl BinanceParser {
                 FrameKind::Data
             }
             None => FrameKind::Malformed("bookTicker with a bad number".into()),
+        }
+    }
+
+    /// A partial book of `symbol` (named by the stream: the payload does
+    /// not carry it). Its levels are checked by the engine.
+    fn partial_book(
+        &self,
+        symbol: &str,
+        raw: &str,
+        recv: Timestamp,
+        out: &mut Vec<MarketEvent>,
+    ) -> FrameKind {
+        let Ok(b) = serde_json::from_str::<PartialBook<'_>>(raw) else {
+            return FrameKind::Malformed("depth without bids/asks".into());
+        };
+        let Some(instrument) = self.map.get(symbol) else {
+            return FrameKind::Ignored;
+        };
+        let levels = |side: &[[Text<'_>; 2]]| -> Option<Vec<Level>> {
+            side.iter()
+                .map(|[p, q]| {
+                    Some(Level {
+                        price: dec(p)?,
+                        qty: dec(q)?,
+                    })
+                })
+                .collect()
+        };
+        match (levels(&b.bids), levels(&b.asks)) {
+            (Some(bids), Some(asks)) => {
+                out.push(MarketEvent::Depth(Box::new(Depth {
+                    venue: self.map.venue(),
+                    instrument,
+                    bids,
+                    asks,
+                    ts: recv,
+                })));
+                FrameKind::Data
+            }
+            _ => FrameKind::Malformed("depth with a bad number".into()),
         }
     }
 
@@ -177,11 +229,17 @@ impl FrameParser for BinanceParser {
     fn parse(&mut self, text: &str, recv: Timestamp, out: &mut Vec<MarketEvent>) -> FrameKind {
         if let Ok(w) = serde_json::from_str::<Wrapped<'_>>(text) {
             let data = w.data.get();
-            let kind = w.stream.split_once('@').map_or("", |(_, k)| k);
+            let (symbol, kind) = w.stream.split_once('@').unwrap_or(("", ""));
             return match kind {
                 "bookTicker" => self.book_ticker(data, recv, out),
                 k if k.starts_with("kline_") => self.kline(data, out),
                 "trade" | "aggTrade" => self.trade(data, recv, out),
+                k if ["depth5", "depth10", "depth20"]
+                    .iter()
+                    .any(|p| k == *p || k.starts_with(&format!("{p}@"))) =>
+                {
+                    self.partial_book(symbol, data, recv, out)
+                }
                 k if k.starts_with("depth") => FrameKind::Ignored,
                 _ => FrameKind::Unknown,
             };
@@ -218,6 +276,19 @@ pub fn subscription(symbols: &[String]) -> Subscription {
         )],
         app_ping: None,
     }
+}
+
+/// Subscription to each symbol's best ten levels every 100 ms (the
+/// partial book: a snapshot each time, no diffs to keep in order).
+pub fn depth_subscription(symbols: &[String]) -> String {
+    let streams: Vec<String> = symbols
+        .iter()
+        .map(|s| format!("{}@depth10@100ms", s.to_ascii_lowercase()))
+        .collect();
+    format!(
+        r#"{{"method":"SUBSCRIBE","params":[{}],"id":2}}"#,
+        quoted(&streams)
+    )
 }
 
 /// A real captured `bookTicker` frame (the parse benchmark's input).
@@ -283,5 +354,37 @@ mod tests {
                 .is_dropped()
         );
         assert_eq!(out.len(), 3);
+    }
+
+    #[test]
+    fn depth_subscribes_to_the_partial_books() {
+        assert_eq!(
+            depth_subscription(&["BTCUSDT".into(), "ETHUSDT".into()]),
+            r#"{"method":"SUBSCRIBE","params":["btcusdt@depth10@100ms","ethusdt@depth10@100ms"],"id":2}"#
+        );
+    }
+
+    #[test]
+    fn a_partial_book_is_a_depth_snapshot_and_the_diff_stream_is_ignored() {
+        let mut p = parser();
+        let t = Timestamp::from_millis(1_723_161_255_208);
+        let mut out = Vec::new();
+        let frame = r#"{"stream":"btcusdt@depth10@100ms","data":{"lastUpdateId":160,"bids":[["61837.63000000","3.78826000"],["61837.62","0.1"]],"asks":[["61837.64000000","1.54698000"]]}}"#;
+        assert_eq!(p.parse(frame, t, &mut out), FrameKind::Data);
+        let MarketEvent::Depth(d) = &out[0] else {
+            panic!("{out:?}");
+        };
+        assert_eq!(d.bids.len(), 2);
+        assert_eq!(d.bids[1].price, "61837.62".parse().unwrap());
+        assert_eq!(d.asks[0].qty, "1.54698".parse().unwrap());
+        assert_eq!(d.ts, t);
+        let bad = r#"{"stream":"btcusdt@depth10@100ms","data":{"bids":[["x","1"]],"asks":[]}}"#;
+        assert!(matches!(p.parse(bad, t, &mut out), FrameKind::Malformed(_)));
+        let other = r#"{"stream":"ethusdt@depth5","data":{"bids":[],"asks":[]}}"#;
+        assert_eq!(
+            p.parse(other, t, &mut out),
+            FrameKind::Ignored,
+            "not subscribed"
+        );
     }
 }

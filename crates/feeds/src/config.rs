@@ -45,6 +45,11 @@ pub struct FeedConfig {
     /// Name of the environment variable holding the API token (OANDA
     /// only); the token itself never goes in the config file.
     pub token_env: String,
+    /// Also subscribe to the venue's partial book (Binance `depth10`), so
+    /// arbitrage sizes from the levels behind the top. Only for a venue
+    /// with a depth stream here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub depth: bool,
 }
 
 /// `[feeds.<venue>]`: one section per venue we have a connector for
@@ -88,6 +93,12 @@ pub fn validate(
     for (kind, feed) in feeds {
         let name = kind.name();
         let key = format!("feeds.{name}");
+        if feed.depth && kind.spec().depth.is_none() {
+            return Err(bad(
+                format!("{key}.depth"),
+                format!("{name} has no depth stream here (binance has)"),
+            ));
+        }
         // TOML admits `nan` and `inf`: neither is in a range.
         above(
             format!("{key}.heartbeat_secs"),

@@ -127,6 +127,7 @@ async fn once(
         out,
         buf: Vec::new(),
         gaps_seen: 0,
+        pushes: 0,
     };
     let mut body = resp.bytes_stream();
     let mut pending: Vec<u8> = Vec::new();

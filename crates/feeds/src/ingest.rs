@@ -3,6 +3,7 @@
 //! on, each with its receive time.
 
 use super::clock::{self, ReceiveClock};
+use super::frame::Frame;
 use super::parser::{FrameKind, FrameParser};
 use super::record::Recorder;
 use super::stats::FeedStats;
@@ -14,7 +15,7 @@ use tokio::sync::mpsc;
 /// received its frame. `at` orders the feeds' events and is the event's
 /// time for the engine; the event's own timestamps are content (a venue
 /// bar's `open_ts` is the venue's).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Received {
     /// Receive time, from the feeds' [`ReceiveClock`].
     pub at: Timestamp,
@@ -53,26 +54,46 @@ pub struct Ingest<'a> {
     pub buf: Vec<MarketEvent>,
     /// The parser's gap count already passed on to `stats`.
     pub gaps_seen: u64,
+    /// Market-data frames parsed so far (data, or valid market data of a
+    /// kind not used), as opposed to acknowledgements and pongs: a
+    /// connection that only gets pongs is silent for MEXC's "no data" rule.
+    pub pushes: u64,
 }
 
 impl Ingest<'_> {
     /// Handles one text frame. Returns false when the engine side is gone.
     pub async fn frame(&mut self, text: &str) -> bool {
+        self.received(Frame::Text(text)).await
+    }
+
+    /// Handles one binary frame. Returns false when the engine side is gone.
+    pub async fn binary(&mut self, bytes: &[u8]) -> bool {
+        self.received(Frame::Binary(bytes)).await
+    }
+
+    /// Handles one frame of either kind. Returns false when the engine side is gone.
+    pub async fn received(&mut self, frame: Frame<'_>) -> bool {
         let recv = self.out.clock.now();
         self.stats.message(recv);
-        if text.len() > self.max_frame {
+        if frame.len() > self.max_frame {
             self.stats.dropped();
             self.stats.error(format!(
                 "dropped a {} byte frame (cap {})",
-                text.len(),
+                frame.len(),
                 self.max_frame
             ));
             return true;
         }
         if let Some(r) = self.recorder {
-            r.write(recv, self.venue, text);
+            r.write_frame(recv, self.venue, frame);
         }
-        let kind = self.parser.parse(text, recv, &mut self.buf);
+        let kind = match frame {
+            Frame::Text(text) => self.parser.parse(text, recv, &mut self.buf),
+            Frame::Binary(bytes) => self.parser.parse_binary(bytes, recv, &mut self.buf),
+        };
+        if matches!(kind, FrameKind::Data | FrameKind::Ignored) {
+            self.pushes += 1;
+        }
         let gaps = self.parser.gaps();
         if gaps > self.gaps_seen {
             self.stats.add_gaps(gaps - self.gaps_seen);

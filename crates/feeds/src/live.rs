@@ -172,15 +172,33 @@ pub fn start_with_clock(
                 spec, map, st, out, rec, stop, task_seed,
             )));
         } else {
-            let spec = ws::venue_spec(
-                kind,
-                &feed.url,
-                &symbols,
-                heartbeat,
-                feed.max_frame_bytes,
-                max_age,
-            );
-            tasks.push(Box::pin(ws::run(spec, map, st, out, rec, stop, task_seed)));
+            // One connection per group of symbols (several only for a venue
+            // that caps subscriptions per connection, as MEXC does at 30);
+            // they share the feed's counters, and its state is that of
+            // the connection that changed last.
+            for (g, group) in kind.connection_groups(&symbols).into_iter().enumerate() {
+                let mut spec = ws::venue_spec(
+                    kind,
+                    &feed.url,
+                    &group,
+                    heartbeat,
+                    feed.max_frame_bytes,
+                    max_age,
+                );
+                if let Some(depth) = kind.spec().depth.filter(|_| feed.depth) {
+                    spec.subscribe.push(depth(&group));
+                }
+                let seed = task_seed ^ (g as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+                tasks.push(Box::pin(ws::run(
+                    spec,
+                    map.clone(),
+                    st.clone(),
+                    out.clone(),
+                    rec.clone(),
+                    stop.clone(),
+                    seed,
+                )));
+            }
         }
     }
     if stats.is_empty() {

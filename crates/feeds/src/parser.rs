@@ -78,6 +78,20 @@ impl FrameKind {
 pub trait FrameParser: Send {
     /// Parses a text frame received at `recv`, appending events to `out`.
     fn parse(&mut self, text: &str, recv: Timestamp, out: &mut Vec<MarketEvent>) -> FrameKind;
+    /// Parses a binary frame received at `recv`. Venues whose pushes are
+    /// binary (MEXC's protobuf) override it; for the others a binary frame
+    /// is JSON sent as bytes (read as text) or garbage (malformed).
+    fn parse_binary(
+        &mut self,
+        bytes: &[u8],
+        recv: Timestamp,
+        out: &mut Vec<MarketEvent>,
+    ) -> FrameKind {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self.parse(text, recv, out),
+            Err(_) => FrameKind::Malformed("a binary frame that is not UTF-8 text".into()),
+        }
+    }
     /// Sequence gaps seen so far (0 for venues without sequence numbers).
     fn gaps(&self) -> u64 {
         0

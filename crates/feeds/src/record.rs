@@ -1,6 +1,8 @@
-//! Recording raw frames: one line per frame, `<receive ns> <venue> <frame>`,
-//! gzip-compressed when the file name ends in `.gz`.
+//! Recording raw frames: one line per frame, `<receive ns> <venue> <frame>`
+//! (binary frames as `<receive ns> <venue>:b64 <base64>`, see
+//! [`crate::frame`]), gzip-compressed when the file name ends in `.gz`.
 
+use super::frame::{Frame, OwnedFrame, record_line};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use omni_core::domain::Timestamp;
@@ -12,7 +14,7 @@ use std::thread::JoinHandle;
 /// A handle connectors write frames to; a thread writes the file.
 #[derive(Clone, Debug)]
 pub struct Recorder {
-    tx: mpsc::Sender<(i64, &'static str, String)>,
+    tx: mpsc::Sender<(i64, &'static str, OwnedFrame)>,
 }
 
 /// The writer thread; `finish` flushes and closes the file.
@@ -25,7 +27,7 @@ impl Recorder {
     pub fn create(path: &Path) -> std::io::Result<(Recorder, RecorderThread)> {
         let file = std::fs::File::create(path)?;
         let gz = path.extension().is_some_and(|e| e == "gz");
-        let (tx, rx) = mpsc::channel::<(i64, &'static str, String)>();
+        let (tx, rx) = mpsc::channel::<(i64, &'static str, OwnedFrame)>();
         let join = std::thread::Builder::new().name("recorder".into()).spawn(
             move || -> std::io::Result<u64> {
                 let mut plain = None;
@@ -36,10 +38,9 @@ impl Recorder {
                     plain.insert(BufWriter::new(file))
                 };
                 let mut n = 0;
-                for (ns, venue, text) in rx {
-                    // JSON does not need its line breaks; one frame, one line.
-                    let flat = text.replace(['\n', '\r'], " ");
-                    writeln!(out, "{ns} {venue} {flat}")?;
+                for (ns, venue, frame) in rx {
+                    // One frame, one line.
+                    writeln!(out, "{}", record_line(ns, venue, frame.as_frame()))?;
                     n += 1;
                 }
                 out.flush()?;
@@ -55,7 +56,12 @@ impl Recorder {
 
     /// Queues one frame for the writer thread without blocking; once that thread has stopped, frames are dropped.
     pub fn write(&self, at: Timestamp, venue: &'static str, text: &str) {
-        let _ = self.tx.send((at.nanos(), venue, text.to_string()));
+        self.write_frame(at, venue, Frame::Text(text));
+    }
+
+    /// [`write`](Self::write) for a text or binary frame.
+    pub fn write_frame(&self, at: Timestamp, venue: &'static str, frame: Frame<'_>) {
+        let _ = self.tx.send((at.nanos(), venue, frame.to_owned_frame()));
     }
 }
 

@@ -1,5 +1,6 @@
 //! Replaying recorded frames through the same parsers as the live feeds.
-//! Reads our recordings (`<ns> <venue> <frame>`) and venue captures in the
+//! Reads our recordings (`<ns> <venue> <frame>`, binary frames as
+//! `<ns> <venue>:b64 <base64>`: see [`crate::frame`]) and venue captures in the
 //! format of ../shared/data/ws_captures/binance_spot (`<ns> <frame>`, gzip),
 //! several files merged by receive time. As live, an event's time is its
 //! line's receive time, never a venue's timestamp inside the frame. How
@@ -8,6 +9,7 @@
 
 use super::FrameParser;
 use super::clock;
+use super::frame::{self, OwnedFrame};
 use super::ingest::Received;
 use super::parser::FrameKind;
 use super::stats::{FeedState, FeedStats};
@@ -33,7 +35,7 @@ pub enum ReplayError {
     Read(PathBuf, std::io::Error),
     /// Capture-format lines need a venue.
     #[error(
-        "{0}:{1}: this line does not name its venue; pass --venue NAME (binance, kraken, coinbase, bybit, oanda)"
+        "{0}:{1}: this line does not name its venue; pass --venue NAME (binance, kraken, coinbase, bybit, oanda, mexc)"
     )]
     NoVenue(PathBuf, usize),
     /// The venue is not in the configuration's catalog.
@@ -131,7 +133,7 @@ fn open(path: &Path, read: &Arc<AtomicU64>) -> Result<(Box<dyn BufRead + Send>, 
 struct Line {
     ts: i64,
     venue: VenueKind,
-    text: String,
+    frame: OwnedFrame,
 }
 
 struct Inner {
@@ -172,27 +174,34 @@ impl Inner {
             }
             let (ts, rest) = s.split_once(' ').unwrap_or((s, ""));
             let ts: Option<i64> = ts.parse().ok();
-            let (venue, text) = match rest.split_once(' ') {
-                Some((v, t)) if VenueKind::parse(v).is_some() => (VenueKind::parse(v), t),
-                _ => (self.default_venue, rest),
+            let (venue, text, binary) = match rest.split_once(' ') {
+                Some((word, t)) => match frame::split_mark(word) {
+                    (v, binary) if VenueKind::parse(v).is_some() => {
+                        (VenueKind::parse(v), t, binary)
+                    }
+                    _ => (self.default_venue, rest, false),
+                },
+                None => (self.default_venue, rest, false),
             };
             let Some(venue) = venue else {
                 self.error = Some(ReplayError::NoVenue(fr.path.clone(), fr.line_no));
                 return None;
             };
-            let Some(ts) = ts else {
-                // A line without a time cannot be placed: counted, dropped.
+            let frame = if binary {
+                frame::decode_binary(text).map(OwnedFrame::Binary)
+            } else {
+                Some(OwnedFrame::Text(text.to_string()))
+            };
+            let (Some(ts), Some(frame)) = (ts, frame) else {
+                // A line without a time cannot be placed, and a binary
+                // line that is not base64 has no frame: counted, dropped.
                 if let Some(st) = &self.stats[venue_index(venue)] {
                     st.message(Timestamp(0));
                     st.dropped();
                 }
                 continue;
             };
-            return Some(Line {
-                ts,
-                venue,
-                text: text.to_string(),
-            });
+            return Some(Line { ts, venue, frame });
         }
     }
 
@@ -216,7 +225,11 @@ impl Inner {
             let recv = Timestamp(line.ts);
             stats.message(recv);
             self.buf.clear();
-            match parser.parse(&line.text, recv, &mut self.buf) {
+            let kind = match &line.frame {
+                OwnedFrame::Text(text) => parser.parse(text, recv, &mut self.buf),
+                OwnedFrame::Binary(bytes) => parser.parse_binary(bytes, recv, &mut self.buf),
+            };
+            match kind {
                 FrameKind::Data => {
                     clock::admit(&mut self.buf, recv, stats);
                     stats.add_events(self.buf.len() as u64);

@@ -1,7 +1,7 @@
-//! The five venues: their names, symbols, and which parser reads them.
+//! The six venues: their names, symbols, and which parser reads them.
 
 use super::parser::{FrameParser, SymbolMap};
-use super::{binance, bybit, coinbase, kraken, oanda};
+use super::{binance, bybit, coinbase, kraken, mexc, oanda};
 use omni_core::domain::Catalog;
 
 /// A venue we have a connector for; its lower-case name keys
@@ -21,6 +21,8 @@ pub enum VenueKind {
     Bybit,
     /// OANDA v20.
     Oanda,
+    /// MEXC spot (protobuf pushes).
+    Mexc,
 }
 
 /// How a venue's market data arrives.
@@ -66,8 +68,21 @@ pub struct VenueSpec {
     pub parser: fn(SymbolMap) -> Box<dyn FrameParser>,
     /// How its data arrives.
     pub transport: Transport,
-    /// A typical data frame, for the parse benchmark.
+    /// A typical text frame, for the parse benchmark (for a venue whose
+    /// data is binary, its PONG: see `sample_binary`).
     pub sample_frame: &'static str,
+    /// A typical binary data frame, for venues whose data is binary (MEXC).
+    pub sample_binary: Option<&'static [u8]>,
+    /// Market data absent this long means the connection is dead, even if
+    /// pongs still arrive (MEXC drops such a connection after 60 s).
+    pub data_silence: Option<std::time::Duration>,
+    /// At most this many symbols on one connection; more open more
+    /// connections (MEXC: 30 subscriptions, 3 per symbol). `None`: one
+    /// connection carries them all.
+    pub symbols_per_connection: Option<usize>,
+    /// The subscription message for the venue's partial book, sent too
+    /// when `[feeds.<venue>] depth = true`; `None`: no depth stream here.
+    pub depth: Option<fn(&[String]) -> String>,
 }
 
 /// Every venue we have a connector for, in [`VenueKind`] order.
@@ -79,6 +94,10 @@ pub const VENUES: &[VenueSpec] = &[
         parser: |map| Box::new(binance::BinanceParser::new(map)),
         transport: Transport::WebSocket(binance::subscription),
         sample_frame: binance::SAMPLE_FRAME,
+        sample_binary: None,
+        data_silence: None,
+        symbols_per_connection: None,
+        depth: Some(binance::depth_subscription),
     },
     VenueSpec {
         kind: VenueKind::Kraken,
@@ -87,6 +106,10 @@ pub const VENUES: &[VenueSpec] = &[
         parser: |map| Box::new(kraken::KrakenParser::new(map)),
         transport: Transport::WebSocket(kraken::subscription),
         sample_frame: kraken::SAMPLE_FRAME,
+        sample_binary: None,
+        data_silence: None,
+        symbols_per_connection: None,
+        depth: None,
     },
     VenueSpec {
         kind: VenueKind::Coinbase,
@@ -95,6 +118,10 @@ pub const VENUES: &[VenueSpec] = &[
         parser: |map| Box::new(coinbase::CoinbaseParser::new(map)),
         transport: Transport::WebSocket(coinbase::subscription),
         sample_frame: coinbase::SAMPLE_FRAME,
+        sample_binary: None,
+        data_silence: None,
+        symbols_per_connection: None,
+        depth: None,
     },
     VenueSpec {
         kind: VenueKind::Bybit,
@@ -103,6 +130,10 @@ pub const VENUES: &[VenueSpec] = &[
         parser: |map| Box::new(bybit::BybitParser::new(map)),
         transport: Transport::WebSocket(bybit::subscription),
         sample_frame: bybit::SAMPLE_FRAME,
+        sample_binary: None,
+        data_silence: None,
+        symbols_per_connection: None,
+        depth: None,
     },
     VenueSpec {
         kind: VenueKind::Oanda,
@@ -111,17 +142,34 @@ pub const VENUES: &[VenueSpec] = &[
         parser: |map| Box::new(oanda::OandaParser::new(map)),
         transport: Transport::HttpStream,
         sample_frame: oanda::SAMPLE_FRAME,
+        sample_binary: None,
+        data_silence: None,
+        symbols_per_connection: None,
+        depth: None,
+    },
+    VenueSpec {
+        kind: VenueKind::Mexc,
+        name: "mexc",
+        symbol: |base, quote| format!("{base}{quote}").to_ascii_uppercase(),
+        parser: |map| Box::new(mexc::MexcParser::new(map)),
+        transport: Transport::WebSocket(mexc::subscription),
+        sample_frame: mexc::SAMPLE_PONG,
+        sample_binary: Some(mexc::SAMPLE_PUSH),
+        data_silence: Some(mexc::DATA_SILENCE),
+        symbols_per_connection: Some(mexc::SYMBOLS_PER_CONNECTION),
+        depth: None,
     },
 ];
 
 impl VenueKind {
     /// Every venue, in table order.
-    pub const ALL: [VenueKind; 5] = [
+    pub const ALL: [VenueKind; 6] = [
         VenueKind::Binance,
         VenueKind::Kraken,
         VenueKind::Coinbase,
         VenueKind::Bybit,
         VenueKind::Oanda,
+        VenueKind::Mexc,
     ];
 
     /// Its row of [`VENUES`].
@@ -140,9 +188,9 @@ impl VenueKind {
         VENUES.iter().find(|v| v.name == name).map(|v| v.kind)
     }
 
-    /// The venue's own symbol for our instrument name (`BTC/USDT`): Binance
-    /// and Bybit `BTCUSDT`, Kraken `BTC/USDT`, Coinbase `BTC-USDT`, OANDA
-    /// `EUR_USD`.
+    /// The venue's own symbol for our instrument name (`BTC/USDT`): Binance,
+    /// Bybit and MEXC `BTCUSDT`, Kraken `BTC/USDT`, Coinbase `BTC-USDT`,
+    /// OANDA `EUR_USD`.
     pub fn symbol(self, ours: &str) -> String {
         let (base, quote) = ours.split_once('/').unwrap_or((ours, ""));
         (self.spec().symbol)(base, quote)
@@ -164,6 +212,18 @@ impl VenueKind {
     /// A fresh parser (one per connection: some keep sequence or book state).
     pub fn parser(self, map: SymbolMap) -> Box<dyn FrameParser> {
         (self.spec().parser)(map)
+    }
+
+    /// The venue's symbols split into one group per connection, in order:
+    /// one group for most venues, groups of at most
+    /// [`VenueSpec::symbols_per_connection`] for a venue that caps its
+    /// subscriptions per connection. No group is empty.
+    pub fn connection_groups(self, symbols: &[String]) -> Vec<Vec<String>> {
+        match self.spec().symbols_per_connection {
+            Some(n) if n > 0 => symbols.chunks(n).map(<[String]>::to_vec).collect(),
+            _ if symbols.is_empty() => Vec::new(),
+            _ => vec![symbols.to_vec()],
+        }
     }
 }
 
@@ -187,5 +247,17 @@ mod tests {
         assert_eq!(VenueKind::Coinbase.symbol("ETH/USDT"), "ETH-USDT");
         assert_eq!(VenueKind::Bybit.symbol("ETH/USDT"), "ETHUSDT");
         assert_eq!(VenueKind::Oanda.symbol("XAU/USD"), "XAU_USD");
+        assert_eq!(VenueKind::Mexc.symbol("BTC/USDT"), "BTCUSDT");
+        assert_eq!(VenueKind::parse("mexc"), Some(VenueKind::Mexc));
+    }
+
+    #[test]
+    fn mexc_symbols_are_split_into_connections_of_ten() {
+        let syms: Vec<String> = (0..23).map(|i| format!("S{i}USDT")).collect();
+        let groups = VenueKind::Mexc.connection_groups(&syms);
+        assert_eq!(groups.iter().map(Vec::len).collect::<Vec<_>>(), [10, 10, 3]);
+        assert_eq!(groups.concat(), syms);
+        assert_eq!(VenueKind::Binance.connection_groups(&syms), vec![syms]);
+        assert!(VenueKind::Mexc.connection_groups(&[]).is_empty());
     }
 }

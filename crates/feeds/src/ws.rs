@@ -31,6 +31,10 @@ pub struct WsSpec {
     pub app_ping: Option<(Duration, String)>,
     /// Silence longer than this means the connection is dead.
     pub dead_after: Duration,
+    /// Market data absent this long means the connection is dead, even if
+    /// acknowledgements and pongs still arrive (MEXC drops a connection
+    /// after 60 s without data; `None` for venues without such a rule).
+    pub data_silence: Option<Duration>,
     /// Frames larger than this are dropped.
     pub max_frame: usize,
     /// Connections older than this are rolled.
@@ -63,6 +67,7 @@ pub fn venue_spec(
         subscribe,
         app_ping,
         dead_after: heartbeat * 2,
+        data_silence: kind.spec().data_silence,
         max_frame,
         max_age,
         backoff: (Duration::from_secs(1), Duration::from_secs(60)),
@@ -156,6 +161,7 @@ async fn connect_once(
         out,
         buf: Vec::new(),
         gaps_seen: 0,
+        pushes: 0,
     };
     let roll_at = Instant::now() + spec.max_age;
     let ping_every = spec
@@ -166,6 +172,11 @@ async fn connect_once(
     let mut healthy = false;
     // Silence is measured from the last frame received, whatever we send.
     let mut silent_after = Instant::now() + spec.dead_after;
+    // Far enough away never to fire for venues without a data rule.
+    let data_window = spec
+        .data_silence
+        .unwrap_or(Duration::from_secs(86_400 * 365));
+    let mut no_data_after = Instant::now() + data_window;
     loop {
         tokio::select! {
             biased;
@@ -188,6 +199,9 @@ async fn connect_once(
             _ = tokio::time::sleep_until(silent_after) => {
                 return End::Reconnect(format!("silent for {:?}", spec.dead_after));
             }
+            _ = tokio::time::sleep_until(no_data_after), if spec.data_silence.is_some() => {
+                return End::Reconnect(format!("no market data for {data_window:?}"));
+            }
             msg = read.next() => {
                 let msg = match msg {
                     None => return End::Reconnect("closed by the venue".into()),
@@ -198,6 +212,7 @@ async fn connect_once(
                     Some(Ok(m)) => m,
                 };
                 silent_after = Instant::now() + spec.dead_after;
+                let pushes = ingest.pushes;
                 match msg {
                     Message::Text(t) => {
                         if !ingest.frame(t.as_str()).await {
@@ -208,22 +223,23 @@ async fn connect_once(
                             backoff.reset();
                         }
                     }
-                    Message::Binary(b) => match std::str::from_utf8(&b) {
-                        // Some venues send JSON in binary frames.
-                        Ok(t) => {
-                            if !ingest.frame(t).await {
-                                return End::EngineGone;
-                            }
+                    // MEXC's protobuf pushes; other venues' JSON sent as bytes.
+                    Message::Binary(b) => {
+                        if !ingest.binary(&b).await {
+                            return End::EngineGone;
                         }
-                        Err(_) => {
-                            stats.message(out.clock.now());
-                            stats.dropped();
+                        if !healthy && ingest.pushes > pushes {
+                            healthy = true;
+                            backoff.reset();
                         }
-                    },
+                    }
                     // tungstenite answers pings itself on the next read.
                     Message::Ping(_) | Message::Pong(_) => stats.message(out.clock.now()),
                     Message::Close(_) => return End::Reconnect("close frame from the venue".into()),
                     Message::Frame(_) => {}
+                }
+                if ingest.pushes > pushes {
+                    no_data_after = Instant::now() + data_window;
                 }
             }
         }

@@ -1,10 +1,11 @@
 //! `[brokers.<account>]`: where a live account's venue is and where its
 //! keys come from. An account with `broker = "binance"`, `"alpaca"`,
-//! `"oanda"` or `"tradelocker"` needs its entry; the endpoint defaults to
-//! the venue's test service (Binance Spot testnet, Alpaca paper, OANDA
-//! practice, TradeLocker demo), and a real-money endpoint makes the
-//! account LIVE, which a run starts only with `--live` and a typed
-//! confirmation.
+//! `"oanda"`, `"tradelocker"` or `"mexc"` needs its entry; the endpoint
+//! defaults to the venue's test service (Binance Spot testnet, Alpaca
+//! paper, OANDA practice, TradeLocker demo; MEXC has none, so a MEXC
+//! account is LIVE unless pointed at a local mock), and a real-money
+//! endpoint makes the account LIVE, which a run starts only with `--live`
+//! and a typed confirmation.
 //!
 //! Keys never appear here: the entry names the environment variables
 //! holding them, or a private key file (refused when group or others may
@@ -53,6 +54,10 @@ pub struct BrokerEndpoint {
 /// `[brokers]`: one entry per live account, by account name.
 pub type BrokersConfig = BTreeMap<String, BrokerEndpoint>;
 
+/// MEXC's REST base and private stream (it has no test service).
+pub const MEXC_REST_URL: &str = "https://api.mexc.com";
+pub const MEXC_WS_URL: &str = "wss://wbs-api.mexc.com/ws";
+
 /// The venue's test service, per broker: (REST, stream).
 pub fn default_urls(kind: BrokerKind) -> (&'static str, &'static str) {
     match kind {
@@ -74,6 +79,8 @@ pub fn default_urls(kind: BrokerKind) -> (&'static str, &'static str) {
             "https://demo.tradelocker.com/backend-api",
             "https://demo.tradelocker.com/backend-api",
         ),
+        // No test service: the defaults are MEXC itself (LIVE).
+        BrokerKind::Mexc => (MEXC_REST_URL, MEXC_WS_URL),
         BrokerKind::Paper => ("", ""),
     }
 }
@@ -107,6 +114,8 @@ pub fn is_test_url(kind: BrokerKind, url: &str) -> bool {
         BrokerKind::Alpaca => h == "paper-api.alpaca.markets",
         BrokerKind::Oanda => h == "api-fxpractice.oanda.com" || h == "stream-fxpractice.oanda.com",
         BrokerKind::TradeLocker => h == "demo.tradelocker.com",
+        // MEXC has no test service: only a local mock is one.
+        BrokerKind::Mexc => false,
         BrokerKind::Paper => true,
     }
 }
@@ -401,5 +410,18 @@ mod tests {
         let accounts = vec![("fx".to_string(), Oanda)];
         let e = validate(&b, &accounts).unwrap_err();
         assert_eq!(e.key.to_string(), "brokers.fx.server");
+    }
+
+    #[test]
+    fn mexc_has_no_test_service_so_only_a_local_mock_is_test() {
+        use BrokerKind::Mexc;
+        assert!(!env_entry().is_test(Mexc), "the defaults are MEXC itself");
+        assert!(!is_test_url(Mexc, "https://api.mexc.com"));
+        let local = BrokerEndpoint {
+            rest_url: Some("http://127.0.0.1:4100".into()),
+            stream_url: Some("ws://127.0.0.1:4101/ws".into()),
+            ..env_entry()
+        };
+        assert!(local.is_test(Mexc));
     }
 }

@@ -9,6 +9,7 @@ pub mod binance;
 pub mod config;
 pub mod journal;
 pub mod manager;
+pub mod mexc;
 pub mod oanda;
 pub mod secret;
 pub mod tradelocker;

@@ -279,4 +279,16 @@ async fn the_kill_switch_closes_with_alpacas_own_close_all_and_books_it_once() {
         j.baseline("alpaca", 0).unwrap(),
         Some(vec![(String::new(), Decimal::ZERO)])
     );
+
+    // A restart hands the journal's executions over again (the engine
+    // ignores those it has by trade id): the close still counts 3 for the
+    // engine's order, never the 5 Alpaca sold.
+    drop(b);
+    let mut b = start(&mock, &db);
+    let replayed = reports_until(&mut b, Duration::from_secs(5), |r| r.iter().any(flat)).await;
+    let closes: Vec<_> = fills(&replayed)
+        .into_iter()
+        .filter(|(id, _, _)| *id == OrderId(2))
+        .collect();
+    assert_eq!(closes, vec![(OrderId(2), d("3"), d("188"))], "{replayed:?}");
 }

@@ -9,6 +9,7 @@
 
 pub mod alpaca;
 pub mod binance;
+pub mod mexc;
 pub mod oanda;
 pub mod tradelocker;
 

@@ -89,6 +89,9 @@ pub enum BrokerKind {
     /// otherwise).
     #[serde(rename = "tradelocker")]
     TradeLocker,
+    /// MEXC spot. MEXC has no test service: its endpoints move real money,
+    /// so such an account is LIVE (only a local mock is TEST).
+    Mexc,
 }
 
 impl BrokerKind {
@@ -100,6 +103,7 @@ impl BrokerKind {
             BrokerKind::Alpaca => "alpaca",
             BrokerKind::Oanda => "oanda",
             BrokerKind::TradeLocker => "tradelocker",
+            BrokerKind::Mexc => "mexc",
         }
     }
 

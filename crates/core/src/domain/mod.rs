@@ -23,5 +23,5 @@ pub use opportunity::{
     TradeShape,
 };
 pub use order::{ExitReason, Fill, Order, OrderPurpose, OrderStatus, OrderType, Side, TimeInForce};
-pub use quote::{Aggressor, Quote, Trade};
+pub use quote::{Aggressor, Depth, Level, Quote, Trade};
 pub use time::Timestamp;

@@ -1,6 +1,7 @@
 //! Opportunities: what the scanners find and the operator approves or rejects.
 
 use super::ids::{InstrumentId, OpportunityId, VenueId};
+use super::quote::Level;
 use super::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -90,7 +91,7 @@ macro_rules! opportunity_kinds {
 opportunity_kinds! {
     /// Cross-venue arbitrage.
     Arbitrage(ArbitrageDetail) = "arbitrage", "Arbitrage",
-        ["Buy → Sell", "Net edge", "Profit @top"], CrossVenuePair;
+        ["Buy → Sell", "Net edge", "Book profit"], CrossVenuePair;
     /// Forex technical signal.
     Forex(ForexDetail) = "forex", "Forex", ["Side", "Confidence", "Reward/risk"], Directional;
     /// Up/down binary-option prediction (60-second expiry by default).
@@ -124,8 +125,13 @@ pub enum TradeShape {
         buy_price: Decimal,
         /// The sell venue's bid.
         sell_price: Decimal,
-        /// The quantity both tops of book hold.
+        /// The quantity both books hold at a profitable price (the tops,
+        /// or the levels walked where depth is known).
         book_qty: Decimal,
+        /// The worst ask bought and bid sold at `book_qty` (the tops when
+        /// sized from them): the legs' limits reach at least these.
+        buy_limit: Decimal,
+        sell_limit: Decimal,
     },
     /// See [`ShapeKind::Directional`].
     Directional {
@@ -159,6 +165,11 @@ pub trait OpportunityTerms {
     /// The numbers the operator approves (carried with the approval and
     /// compared when it arrives).
     fn shown(&self) -> ShownTerms;
+    /// What trading `qty` of it makes after fees, where the kind can say
+    /// before it trades (an arbitrage, from the books it walked).
+    fn profit_at(&self, _catalog: &super::Catalog, _qty: Decimal) -> Option<Decimal> {
+        None
+    }
 }
 
 /// What the operator saw when pressing approve: the prices and the edge of
@@ -246,6 +257,68 @@ pub struct ArbitrageDetail {
     pub net_pct: Decimal,
     /// 0 (safe) to 100: quote age, thin size and implausible spreads raise it.
     pub risk_score: u8,
+    /// When the size came from the venues' depth: the ask levels bought
+    /// and the bid levels sold, best first, each with the quantity taken
+    /// there. Empty when sized from the top of the books alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buy_levels: Vec<Level>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sell_levels: Vec<Level>,
+}
+
+impl ArbitrageDetail {
+    /// The worst ask bought and bid sold: the legs' limits.
+    pub fn worst_prices(&self) -> (Decimal, Decimal) {
+        (
+            self.buy_levels.last().map_or(self.buy_price, |l| l.price),
+            self.sell_levels.last().map_or(self.sell_price, |l| l.price),
+        )
+    }
+
+    /// Profit after both taker fees (`fee_buy`, `fee_sell` as fractions)
+    /// of trading `qty` of it: walked through the same levels, best first,
+    /// so a smaller size keeps the better prices. `None` above the size
+    /// found or on overflow.
+    pub fn profit_at(&self, qty: Decimal, fee_buy: Decimal, fee_sell: Decimal) -> Option<Decimal> {
+        if qty > self.qty || qty < Decimal::ZERO {
+            return None;
+        }
+        let top = |price: Decimal| {
+            vec![Level {
+                price,
+                qty: self.qty,
+            }]
+        };
+        let cost_of = |levels: &[Level]| -> Option<Decimal> {
+            let mut left = qty;
+            let mut total = Decimal::ZERO;
+            for l in levels {
+                let take = left.min(l.qty);
+                total = total.checked_add(l.price.checked_mul(take)?)?;
+                left -= take;
+                if left.is_zero() {
+                    break;
+                }
+            }
+            left.is_zero().then_some(total)
+        };
+        let buys = if self.buy_levels.is_empty() {
+            top(self.buy_price)
+        } else {
+            self.buy_levels.clone()
+        };
+        let sells = if self.sell_levels.is_empty() {
+            top(self.sell_price)
+        } else {
+            self.sell_levels.clone()
+        };
+        let cost = cost_of(&buys)?;
+        let proceeds = cost_of(&sells)?;
+        let fees = cost
+            .checked_mul(fee_buy)?
+            .checked_add(proceeds.checked_mul(fee_sell)?)?;
+        proceeds.checked_sub(cost)?.checked_sub(fees)
+    }
 }
 
 /// A forex technical signal with ATR-based exits.

@@ -70,3 +70,45 @@ pub struct Trade {
     pub aggressor: Aggressor,
     pub ts: Timestamp,
 }
+
+/// One price level of a book: a price and the quantity resting at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Level {
+    pub price: Decimal,
+    pub qty: Decimal,
+}
+
+/// The best levels of one venue's book for one instrument, as a snapshot
+/// (Binance `depth10`): bids best (highest) first, asks best (lowest)
+/// first. Arbitrage sizes from it when it is fresh.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Depth {
+    pub venue: VenueId,
+    pub instrument: InstrumentId,
+    pub bids: Vec<Level>,
+    pub asks: Vec<Level>,
+    pub ts: Timestamp,
+}
+
+/// Levels a depth snapshot may carry at most (Binance's partial books go
+/// to 20).
+pub const MAX_DEPTH_LEVELS: usize = 50;
+
+impl Depth {
+    /// Both sides non-empty and at most [`MAX_DEPTH_LEVELS`] deep, positive
+    /// prices and quantities, each side strictly ordered best first, and the
+    /// best bid below the best ask. A snapshot failing this is dropped by
+    /// the engine and counted.
+    pub fn is_sane(&self) -> bool {
+        let positive = |l: &Level| l.price > Decimal::ZERO && l.qty > Decimal::ZERO;
+        let sides_ok = !self.bids.is_empty()
+            && !self.asks.is_empty()
+            && self.bids.len() <= MAX_DEPTH_LEVELS
+            && self.asks.len() <= MAX_DEPTH_LEVELS
+            && self.bids.iter().all(positive)
+            && self.asks.iter().all(positive)
+            && self.bids.windows(2).all(|w| w[0].price > w[1].price)
+            && self.asks.windows(2).all(|w| w[0].price < w[1].price);
+        sides_ok && self.bids[0].price < self.asks[0].price
+    }
+}

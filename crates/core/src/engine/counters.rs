@@ -95,6 +95,10 @@ pub struct RunCounters {
     pub market_events: u64,
     /// Quotes applied.
     pub quotes: u64,
+    /// Depth snapshots kept for sizing.
+    pub depth: u64,
+    /// Depth snapshots dropped: malformed, implausible or out of order.
+    pub dropped_depth: u64,
     /// Market events dropped: out of order, or naming an unknown venue or
     /// instrument.
     pub dropped_quotes: u64,

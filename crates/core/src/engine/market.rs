@@ -19,7 +19,29 @@ impl Engine {
             MarketEvent::Trade(t) => self.on_trade(t),
             MarketEvent::Bar(b) => self.on_venue_bar(b, true),
             MarketEvent::History(b) => self.on_venue_bar(b, false),
+            MarketEvent::Depth(d) => self.on_depth(d),
         }
+    }
+
+    /// Keeps a venue's depth snapshot for sizing. One that names no market
+    /// of the catalog, is not ordered, positive and plausible, or is out of
+    /// order, is dropped and counted. A snapshot cannot invent an edge:
+    /// sizing takes the top from the guarded quotes and only the levels
+    /// behind it from here, so a broken level can only end a walk early.
+    fn on_depth(&mut self, d: &crate::domain::Depth) {
+        use crate::domain::plausible;
+        let valid = d.venue.index() < self.catalog.venues.len()
+            && d.instrument.index() < self.catalog.instruments.len()
+            && d.is_sane()
+            && d.bids
+                .iter()
+                .chain(&d.asks)
+                .all(|l| plausible::price(l.price) && plausible::qty(l.qty));
+        if !valid || !self.book.update_depth(d) {
+            self.counters.dropped_depth += 1;
+            return;
+        }
+        self.counters.depth += 1;
     }
 
     fn on_quote(&mut self, q: &Quote) {

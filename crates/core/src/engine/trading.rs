@@ -200,11 +200,18 @@ impl Engine {
 
     /// The gate's verdict for an account's intent, as if approved now.
     pub fn preview(&self, opp: &Opportunity, account: AccountId) -> Verdict {
+        self.preview_sized(opp, account).0
+    }
+
+    /// [`Self::preview`] with the quantity the account would trade (per
+    /// leg; the stake for a contract).
+    pub fn preview_sized(&self, opp: &Opportunity, account: AccountId) -> (Verdict, Decimal) {
         let (intent, equity, position_after) = self.intent_for(opp, account);
-        self.gate.check(
+        let verdict = self.gate.check(
             &intent,
             &self.gate_context(&intent, account, equity, position_after),
-        )
+        );
+        (verdict, intent.qty)
     }
 
     fn gate_context(
@@ -310,9 +317,12 @@ impl Engine {
                 sell_venue,
                 buy_price,
                 sell_price,
+                buy_limit: buy_worst,
+                sell_limit: sell_worst,
                 ..
             } => {
-                // Both legs as immediate-or-cancel limits at the prices seen:
+                // Both legs as immediate-or-cancel limits at the prices seen
+                // (down to the worst level walked, where sized from depth):
                 // a leg the market has moved away from does not fill, and the
                 // group is unwound rather than chasing the price.
                 let tick = self.catalog.instrument(opp.instrument).tick_size;
@@ -323,8 +333,8 @@ impl Engine {
                     x.checked_div(tick)
                         .map_or(x, |n| if up { n.ceil() } else { n.floor() } * tick)
                 };
-                let buy_limit = on_grid(buy_price + slack, false);
-                let sell_limit = on_grid(sell_price - slack, true);
+                let buy_limit = on_grid((buy_price + slack).max(buy_worst), false);
+                let sell_limit = on_grid((sell_price - slack).min(sell_worst), true);
                 let mut buy = base(
                     buy_venue,
                     Side::Buy,

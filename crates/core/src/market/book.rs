@@ -1,6 +1,7 @@
-//! The latest quote of every (venue, instrument) market.
+//! The latest quote of every (venue, instrument) market, and its latest
+//! depth snapshot where the venue sends one.
 
-use crate::domain::{Catalog, InstrumentId, Quote, Timestamp, VenueId};
+use crate::domain::{Catalog, Depth, InstrumentId, Level, Quote, Side, Timestamp, VenueId};
 use rust_decimal::Decimal;
 
 /// The latest quote on one market and how it last moved.
@@ -20,6 +21,8 @@ pub struct MarketSlot {
 pub struct QuoteBook {
     venues: usize,
     slots: Vec<Option<MarketSlot>>,
+    /// The latest depth snapshot per market, same index.
+    depth: Vec<Option<Depth>>,
 }
 
 impl QuoteBook {
@@ -28,7 +31,69 @@ impl QuoteBook {
         Self {
             venues: catalog.venues.len(),
             slots: vec![None; catalog.market_slots()],
+            depth: vec![None; catalog.market_slots()],
         }
+    }
+
+    /// Stores a depth snapshot; returns false if it is older than the one
+    /// held or names no market of the catalog.
+    pub fn update_depth(&mut self, d: &Depth) -> bool {
+        let i = self.slot(d.venue, d.instrument);
+        let Some(entry) = self.depth.get_mut(i) else {
+            return false;
+        };
+        if entry.as_ref().is_some_and(|held| d.ts < held.ts) {
+            return false;
+        }
+        *entry = Some(d.clone());
+        true
+    }
+
+    /// The levels a taker on `side` would trade against (asks for a buy,
+    /// bids for a sell), best first: the latest quote's top, then the
+    /// depth snapshot's levels strictly behind it. `None` without a fresh
+    /// quote; only the top without a fresh depth snapshot. The top always
+    /// comes from the quote, which moves more often than the snapshot, so
+    /// a snapshot older than the quote never puts a stale price in front.
+    pub fn ladder(
+        &self,
+        venue: VenueId,
+        instrument: InstrumentId,
+        side: Side,
+        now: Timestamp,
+        max_age_nanos: i64,
+    ) -> Option<Vec<Level>> {
+        let q = self.fresh_quote(venue, instrument, now, max_age_nanos)?;
+        let (top, behind): (Level, fn(Decimal, Decimal) -> bool) = match side {
+            Side::Buy => (
+                Level {
+                    price: q.ask,
+                    qty: q.ask_qty,
+                },
+                |level, top| level > top,
+            ),
+            Side::Sell => (
+                Level {
+                    price: q.bid,
+                    qty: q.bid_qty,
+                },
+                |level, top| level < top,
+            ),
+        };
+        let mut out = vec![top];
+        let depth = self
+            .depth
+            .get(self.slot(venue, instrument))
+            .and_then(Option::as_ref)
+            .filter(|d| now.since(d.ts) <= max_age_nanos);
+        if let Some(d) = depth {
+            let levels = match side {
+                Side::Buy => &d.asks,
+                Side::Sell => &d.bids,
+            };
+            out.extend(levels.iter().filter(|l| behind(l.price, top.price)));
+        }
+        Some(out)
     }
 
     fn slot(&self, venue: VenueId, instrument: InstrumentId) -> usize {

@@ -1,11 +1,11 @@
 //! What market data sources produce.
 
-use crate::domain::{Bar, Quote, Timestamp, Trade};
+use crate::domain::{Bar, Depth, Quote, Timestamp, Trade};
 use serde::{Deserialize, Serialize};
 
 /// One market data event. Every source (demo, live venues, replay) produces
 /// these, so nothing downstream knows where a quote came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MarketEvent {
     /// Top of book changed.
     Quote(Quote),
@@ -15,6 +15,9 @@ pub enum MarketEvent {
     /// A completed bar from before the session, replayed at start-up to
     /// warm indicators; it never produces an opportunity.
     History(Bar),
+    /// A venue's best levels (boxed: a book is much larger than the other
+    /// events, which travel by value).
+    Depth(Box<Depth>),
 }
 
 impl MarketEvent {
@@ -23,6 +26,7 @@ impl MarketEvent {
             MarketEvent::Quote(q) => q.ts,
             MarketEvent::Trade(t) => t.ts,
             MarketEvent::Bar(b) | MarketEvent::History(b) => b.open_ts.plus(b.timeframe.nanos()),
+            MarketEvent::Depth(d) => d.ts,
         }
     }
 }

@@ -266,6 +266,8 @@ mod tests {
             net_profit: dec!(0),
             net_pct: dec!(0.4),
             risk_score: risk,
+            buy_levels: Vec::new(),
+            sell_levels: Vec::new(),
         }))
     }
 

@@ -1,8 +1,8 @@
 //! Cross-venue arbitrage: buy at one venue's ask, sell at another's bid.
 
 use crate::domain::{
-    ArbitrageDetail, Catalog, Direction, InstrumentId, Opportunity, OpportunityDetail,
-    OpportunityKind, OpportunityTerms, Quote, ShownTerms, Timestamp, TradeShape, time::MILLI,
+    ArbitrageDetail, Catalog, Direction, InstrumentId, Level, Opportunity, OpportunityDetail,
+    OpportunityKind, OpportunityTerms, Quote, ShownTerms, Side, Timestamp, TradeShape, time::MILLI,
 };
 use crate::market::QuoteBook;
 use crate::scanners::config::ArbitrageScannerConfig;
@@ -80,15 +80,22 @@ impl ArbitrageScanner {
                 if sq.bid <= bq.ask {
                     continue;
                 }
-                if let Some(d) = self.evaluate(catalog, bq, sq, now) {
+                // Where the venues send depth, the levels behind the tops.
+                let asks = book.ladder(buy, instrument, Side::Buy, now, max_age);
+                let bids = book.ladder(sell, instrument, Side::Sell, now, max_age);
+                let found = match (asks, bids) {
+                    (Some(asks), Some(bids)) => self.walk(catalog, bq, sq, &asks, &bids, now),
+                    _ => self.evaluate(catalog, bq, sq, now),
+                };
+                if let Some(d) = found {
                     out.push(d);
                 }
             }
         }
     }
 
-    /// The numbers of buying at `bq`'s ask and selling at `sq`'s bid, if
-    /// they clear the minimum net edge.
+    /// The numbers of buying at `bq`'s ask and selling at `sq`'s bid, at
+    /// the smaller top, if they clear the minimum net edge.
     pub fn evaluate(
         &self,
         catalog: &Catalog,
@@ -96,22 +103,90 @@ impl ArbitrageScanner {
         sq: &Quote,
         now: Timestamp,
     ) -> Option<ArbitrageDetail> {
-        let qty = bq.ask_qty.min(sq.bid_qty);
-        if qty <= Decimal::ZERO || bq.ask <= Decimal::ZERO {
+        let asks = [Level {
+            price: bq.ask,
+            qty: bq.ask_qty,
+        }];
+        let bids = [Level {
+            price: sq.bid,
+            qty: sq.bid_qty,
+        }];
+        self.walk(catalog, bq, sq, &asks, &bids, now)
+    }
+
+    /// Walks the buy venue's asks and the sell venue's bids (best first,
+    /// the tops from `bq` and `sq`) as long as the next unit still clears
+    /// the minimum net edge after both taker fees: the size is what both
+    /// books hold at a profitable price, the profit what that size makes.
+    /// With one level a side this is the top of the books. `None` when not
+    /// even the tops clear the minimum, or on dust and overflow.
+    pub fn walk(
+        &self,
+        catalog: &Catalog,
+        bq: &Quote,
+        sq: &Quote,
+        asks: &[Level],
+        bids: &[Level],
+        now: Timestamp,
+    ) -> Option<ArbitrageDetail> {
+        let fee_buy = catalog.venue(bq.venue).taker_fee;
+        let fee_sell = catalog.venue(sq.venue).taker_fee;
+        let (mut i, mut j) = (0, 0);
+        let mut left_a = asks.first()?.qty;
+        let mut left_b = bids.first()?.qty;
+        let (mut qty, mut cost, mut proceeds) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+        let mut bought: Vec<Level> = Vec::new();
+        let mut sold: Vec<Level> = Vec::new();
+        while let (Some(a), Some(b)) = (asks.get(i), bids.get(j)) {
+            if a.price <= Decimal::ZERO {
+                return None;
+            }
+            // What one more unit at these two levels makes, net of fees,
+            // per unit bought.
+            let unit_net = b.price * (Decimal::ONE - fee_sell) - a.price * (Decimal::ONE + fee_buy);
+            if unit_net.checked_div(a.price)? * Decimal::ONE_HUNDRED < self.cfg.min_net_pct {
+                break;
+            }
+            let take = left_a.min(left_b);
+            if take > Decimal::ZERO {
+                qty = qty.checked_add(take)?;
+                cost = cost.checked_add(a.price.checked_mul(take)?)?;
+                proceeds = proceeds.checked_add(b.price.checked_mul(take)?)?;
+                for (levels, price) in [(&mut bought, a.price), (&mut sold, b.price)] {
+                    match levels.last_mut() {
+                        Some(l) if l.price == price => l.qty += take,
+                        _ => levels.push(Level { price, qty: take }),
+                    }
+                }
+                left_a -= take;
+                left_b -= take;
+            }
+            if left_a <= Decimal::ZERO {
+                i += 1;
+                left_a = asks.get(i).map_or(Decimal::ZERO, |l| l.qty);
+            }
+            if left_b <= Decimal::ZERO {
+                j += 1;
+                left_b = bids.get(j).map_or(Decimal::ZERO, |l| l.qty);
+            }
+        }
+        if qty <= Decimal::ZERO {
             return None;
         }
-        let buy_notional = bq.ask * qty;
-        let sell_notional = sq.bid * qty;
-        let fees = buy_notional * catalog.venue(bq.venue).taker_fee
-            + sell_notional * catalog.venue(sq.venue).taker_fee;
-        let net = sell_notional - buy_notional - fees;
+        let fees = cost * fee_buy + proceeds * fee_sell;
+        let net = proceeds - cost - fees;
         // Dust (a tiny price times a tiny size) rounds the notional to zero:
         // no edge to speak of, and no division by it.
-        let net_pct = net.checked_div(buy_notional)? * Decimal::ONE_HUNDRED;
+        let net_pct = net.checked_div(cost)? * Decimal::ONE_HUNDRED;
         if net_pct < self.cfg.min_net_pct {
             return None;
         }
         let spread_pct = (sq.bid - bq.ask).checked_div(bq.ask)? * Decimal::ONE_HUNDRED;
+        // Sized from the tops alone: no levels to carry.
+        if bought.len() == 1 && sold.len() == 1 {
+            bought.clear();
+            sold.clear();
+        }
         Some(ArbitrageDetail {
             buy_venue: bq.venue,
             sell_venue: sq.venue,
@@ -122,7 +197,9 @@ impl ArbitrageScanner {
             fees: fees.round_dp(8),
             net_profit: net.round_dp(8),
             net_pct: net_pct.round_dp(4),
-            risk_score: self.risk_score(bq, sq, buy_notional, spread_pct, now),
+            risk_score: self.risk_score(bq, sq, cost, spread_pct, now),
+            buy_levels: bought,
+            sell_levels: sold,
         })
     }
 
@@ -214,13 +291,24 @@ impl OpportunityTerms for ArbitrageDetail {
         (u64::from(self.buy_venue.0) << 16) | u64::from(self.sell_venue.0)
     }
     fn trade(&self) -> TradeShape {
+        let (buy_limit, sell_limit) = self.worst_prices();
         TradeShape::CrossVenuePair {
             buy_venue: self.buy_venue,
             sell_venue: self.sell_venue,
             buy_price: self.buy_price,
             sell_price: self.sell_price,
             book_qty: self.qty,
+            buy_limit,
+            sell_limit,
         }
+    }
+    fn profit_at(&self, catalog: &Catalog, qty: Decimal) -> Option<Decimal> {
+        ArbitrageDetail::profit_at(
+            self,
+            qty,
+            catalog.venue(self.buy_venue).taker_fee,
+            catalog.venue(self.sell_venue).taker_fee,
+        )
     }
     fn shown(&self) -> ShownTerms {
         ShownTerms {
@@ -314,5 +402,171 @@ mod tests {
         let bq = quote(0, dec!(0.000000000001), dec!(0.000000000001), tiny, t);
         let sq = quote(1, dec!(0.000000000002), dec!(0.000000000003), tiny, t);
         assert_eq!(scanner.evaluate(&catalog, &bq, &sq, t), None);
+    }
+
+    fn depth(
+        v: u16,
+        bids: &[(Decimal, Decimal)],
+        asks: &[(Decimal, Decimal)],
+        ts: Timestamp,
+    ) -> crate::domain::Depth {
+        let levels =
+            |l: &[(Decimal, Decimal)]| l.iter().map(|&(price, qty)| Level { price, qty }).collect();
+        crate::domain::Depth {
+            venue: VenueId(v),
+            instrument: InstrumentId(0),
+            bids: levels(bids),
+            asks: levels(asks),
+            ts,
+        }
+    }
+
+    #[test]
+    fn with_depth_the_size_is_what_both_books_hold_at_a_profitable_price() {
+        let cfg = builtin();
+        let catalog = crate::domain::Catalog::builtin(crate::domain::AccountMode::Demo);
+        let scanner = ArbitrageScanner::new(cfg.scanners.arbitrage.clone());
+        let t = Timestamp::from_secs(1_000);
+        let mut book = QuoteBook::new(&catalog);
+        // binance (0.075 %) asks 100 × 1, 100.2 × 2, 100.6 × 5;
+        // kraken (0.16 %) bids 101 × 1.5, 100.9 × 1, 100.3 × 10.
+        let mut b = quote(0, dec!(99.9), dec!(100), dec!(1), t);
+        b.bid_qty = dec!(3);
+        book.update(&b);
+        let mut k = quote(1, dec!(101), dec!(101.2), dec!(1.5), t);
+        k.ask_qty = dec!(4);
+        book.update(&k);
+        let mut out = Vec::new();
+        scanner.scan(&catalog, &book, InstrumentId(0), t, &mut out);
+        assert_eq!(out[0].qty, dec!(1), "the tops alone without depth");
+        assert_eq!(out[0].net_profit, dec!(0.7634));
+
+        assert!(book.update_depth(&depth(
+            0,
+            &[(dec!(99.9), dec!(3))],
+            &[
+                (dec!(100), dec!(1)),
+                (dec!(100.2), dec!(2)),
+                (dec!(100.6), dec!(5))
+            ],
+            t
+        )));
+        assert!(book.update_depth(&depth(
+            1,
+            &[
+                (dec!(101), dec!(1.5)),
+                (dec!(100.9), dec!(1)),
+                (dec!(100.3), dec!(10))
+            ],
+            &[(dec!(101.2), dec!(4))],
+            t
+        )));
+        out.clear();
+        scanner.scan(&catalog, &book, InstrumentId(0), t, &mut out);
+        let d = &out[0];
+        // 100 × 1 against 101, 100.2 × 0.5 against 101, 100.2 × 1 against
+        // 100.9; then 100.2 against 100.3 loses after fees: stop at 2.5.
+        assert_eq!(d.qty, dec!(2.5));
+        assert_eq!(
+            d.buy_levels,
+            vec![
+                Level {
+                    price: dec!(100),
+                    qty: dec!(1)
+                },
+                Level {
+                    price: dec!(100.2),
+                    qty: dec!(1.5)
+                }
+            ]
+        );
+        assert_eq!(
+            d.sell_levels,
+            vec![
+                Level {
+                    price: dec!(101),
+                    qty: dec!(1.5)
+                },
+                Level {
+                    price: dec!(100.9),
+                    qty: dec!(1)
+                }
+            ]
+        );
+        // cost 250.3, proceeds 252.4, fees 0.187725 + 0.40384.
+        assert_eq!(d.fees, dec!(0.591565));
+        assert_eq!(d.net_profit, dec!(1.508435));
+        assert_eq!(d.net_pct, dec!(0.6027));
+        assert_eq!(d.worst_prices(), (dec!(100.2), dec!(100.9)));
+        // The profit at a smaller size keeps the better prices.
+        let (fb, fs) = (dec!(0.00075), dec!(0.0016));
+        assert_eq!(d.profit_at(dec!(1), fb, fs), Some(dec!(0.7634)));
+        assert_eq!(d.profit_at(dec!(2.5), fb, fs), Some(dec!(1.508435)));
+        assert_eq!(d.profit_at(dec!(3), fb, fs), None, "more than found");
+        match d.trade() {
+            TradeShape::CrossVenuePair {
+                book_qty,
+                buy_limit,
+                sell_limit,
+                ..
+            } => assert_eq!(
+                (book_qty, buy_limit, sell_limit),
+                (dec!(2.5), dec!(100.2), dec!(100.9))
+            ),
+            t => panic!("{t:?}"),
+        }
+
+        // The quotes move on; the snapshot is used while it is fresh
+        // (2 s here), then the tops alone again.
+        let later = t.plus_secs(1);
+        book.update(&Quote { ts: later, ..b });
+        book.update(&Quote { ts: later, ..k });
+        out.clear();
+        scanner.scan(
+            &catalog,
+            &book,
+            InstrumentId(0),
+            t.plus(1_800 * MILLI),
+            &mut out,
+        );
+        assert_eq!(out[0].qty, dec!(2.5), "depth 1.8 s old");
+        out.clear();
+        scanner.scan(
+            &catalog,
+            &book,
+            InstrumentId(0),
+            t.plus(2_500 * MILLI),
+            &mut out,
+        );
+        assert_eq!(out[0].qty, dec!(1), "depth 2.5 s old is stale");
+    }
+
+    #[test]
+    fn a_depth_level_in_front_of_the_quote_is_never_used() {
+        // A snapshot older than the quote may show a better price than the
+        // book has now: only the levels behind the quoted top count.
+        let cfg = builtin();
+        let catalog = crate::domain::Catalog::builtin(crate::domain::AccountMode::Demo);
+        let scanner = ArbitrageScanner::new(cfg.scanners.arbitrage.clone());
+        let t = Timestamp::from_secs(1_000);
+        let mut book = QuoteBook::new(&catalog);
+        book.update(&quote(0, dec!(99.9), dec!(100), dec!(1), t));
+        book.update(&quote(1, dec!(101), dec!(101.2), dec!(1), t));
+        book.update_depth(&depth(
+            0,
+            &[(dec!(95), dec!(1))],
+            &[(dec!(96), dec!(50))],
+            t,
+        ));
+        book.update_depth(&depth(
+            1,
+            &[(dec!(105), dec!(50))],
+            &[(dec!(106), dec!(1))],
+            t,
+        ));
+        let mut out = Vec::new();
+        scanner.scan(&catalog, &book, InstrumentId(0), t, &mut out);
+        assert_eq!((out[0].qty, out[0].net_profit), (dec!(1), dec!(0.7634)));
+        assert!(out[0].buy_levels.is_empty());
     }
 }

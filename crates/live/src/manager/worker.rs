@@ -247,14 +247,23 @@ impl<A: VenueApi> Worker<A> {
                 return;
             }
         };
+        // Per client id, what the earlier executions already recorded: a
+        // venue's closing order is booked only up to its engine order.
+        let mut before: BTreeMap<String, Decimal> = BTreeMap::new();
         for (order_id, f) in fills {
             let trade_id = format!("{name}:{}", f.trade_id);
+            let prior = before.entry(f.client_id.clone()).or_default();
+            let share = self.booked_share(&f.client_id, *prior, f.qty, f.fee);
+            *prior += f.qty;
+            let Some((qty, fee)) = share else {
+                continue;
+            };
             self.report(ExecutionReport::Filled {
                 order_id: OrderId(order_id),
                 trade_id: trade_id.clone(),
-                qty: f.qty,
+                qty,
                 price: f.price,
-                fee: f.fee,
+                fee,
                 ts: Timestamp(0),
                 contract: None,
             });
@@ -893,26 +902,9 @@ impl<A: VenueApi> Worker<A> {
             ts_ms: f.ts_ms,
         };
         let trade_id = format!("{}:{}", self.api.name(), f.trade_id);
-        // A venue's closing order is booked up to the engine order it
-        // stands for; what it closed beyond (a holding the book never had)
-        // is recorded here only.
-        let room = match self.journal.covered_by(&client_id) {
-            Ok(Some(engine)) => {
-                Some((engine.qty - self.journal.recorded_qty(&client_id)).max(Decimal::ZERO))
-            }
-            Ok(None) => None,
-            Err(e) => {
-                self.journal_error(&e);
-                return;
-            }
-        };
-        let (qty, fee) = match room {
-            Some(room) if room < f.qty => {
-                let share = fee.checked_mul(room).and_then(|x| x.checked_div(f.qty));
-                (room, share.unwrap_or(Decimal::ZERO))
-            }
-            _ => (f.qty, fee),
-        };
+        let recorded = self.journal.recorded_qty(&client_id);
+        let share = self.booked_share(&client_id, recorded, f.qty, fee);
+        let (qty, fee) = share.unwrap_or((Decimal::ZERO, Decimal::ZERO));
         match self.journal.record_fill(&row) {
             Ok(true) if qty.is_zero() => {
                 tracing::info!(
@@ -948,6 +940,38 @@ impl<A: VenueApi> Worker<A> {
             Ok(false) => {}
             Err(e) => self.journal_error(&e),
         }
+    }
+
+    /// What of an execution the engine books, with its share of the fee:
+    /// all of it, except on a venue's closing order, which is booked only
+    /// up to the engine order it stands for (`recorded` is what the
+    /// order's earlier executions hold); what it closed beyond, a holding
+    /// the book never had, is recorded in the journal only. `None` when
+    /// nothing is left to book.
+    fn booked_share(
+        &self,
+        client_id: &str,
+        recorded: Decimal,
+        qty: Decimal,
+        fee: Decimal,
+    ) -> Option<(Decimal, Decimal)> {
+        let room = match self.journal.covered_by(client_id) {
+            Ok(Some(engine)) => (engine.qty - recorded).max(Decimal::ZERO),
+            // Not a closing order (or the journal cannot say: the venue's
+            // word is booked, and a disagreement shows as a reconciliation).
+            _ => return Some((qty, fee)),
+        };
+        if room.is_zero() {
+            return None;
+        }
+        if room >= qty {
+            return Some((qty, fee));
+        }
+        let share = fee
+            .checked_mul(room)
+            .and_then(|x| x.checked_div(qty))
+            .unwrap_or(Decimal::ZERO);
+        Some((room, share))
     }
 
     /// True when the fee was taken in the instrument's own base asset

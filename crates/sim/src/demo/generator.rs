@@ -777,6 +777,7 @@ mod tests {
                 }
                 MarketEvent::Trade(t) => assert!(t.qty > Decimal::ZERO),
                 MarketEvent::Bar(_) => panic!("the demo replays history, not venue bars"),
+                MarketEvent::Depth(_) => panic!("the demo quotes tops of book only"),
             }
         }
         assert!(

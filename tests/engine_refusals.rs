@@ -409,6 +409,7 @@ fn insufficient_margin() {
         positions: Vec::new(),
         unreachable: None,
         cash: None,
+        cash_paid_for_positions: true,
         other_positions: 0,
         funds: omni_core::execution::VenueFunds {
             equity: Some(d("10000")),

@@ -27,6 +27,7 @@ fn equity(account: AccountId, equity: &str, ms: i64) -> ExecutionReport {
         positions: Vec::new(),
         unreachable: None,
         cash: None,
+        cash_paid_for_positions: true,
         other_positions: 0,
         funds: VenueFunds {
             equity: Some(d(equity)),

@@ -269,6 +269,14 @@ pub trait VenueApi: Send + Sync + 'static {
         false
     }
 
+    /// True when the cash [`Self::cash`] reports is what is left after
+    /// paying for the open positions (a spot venue; Alpaca); false when
+    /// positions are on margin and the balance leaves them out (OANDA,
+    /// TradeLocker). The book adopts the venue's cash accordingly.
+    fn cash_paid_for_positions(&self) -> bool {
+        true
+    }
+
     /// Closes these holdings by the venue's own means (Alpaca
     /// `DELETE /v2/positions?cancel_orders=true`; on a spot venue, market
     /// orders selling the given quantities, which the caller has already

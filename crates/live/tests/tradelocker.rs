@@ -900,3 +900,57 @@ async fn an_order_through_the_manager_fills_once_and_k_ends_venue_flat() {
     assert_eq!(mock.bad_acc_num(), 0);
     assert_eq!(mock.throttled(Endpoint::Orders), 0);
 }
+
+/// On a hedging account a long and a short of one instrument net to zero
+/// but are two open positions: K closes both, and the venue is not flat
+/// (nor reported so) until neither is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn k_on_a_hedging_account_closes_a_long_and_a_short_that_net_to_zero() {
+    let mock = MockTradeLocker::start(EMAIL, PASSWORD, SERVER).await;
+    mock.set_price("EURUSD", d("1.1000"));
+    let dir = tempfile::tempdir().unwrap();
+    let api = TradeLocker::new(TradeLockerConfig {
+        poll: Duration::from_millis(100),
+        ..config(&mock, PASSWORD, Duration::from_secs(3))
+    })
+    .unwrap();
+    let mut s = LiveSettings::new(
+        AccountId(0),
+        "USD",
+        vec![LiveInstrument {
+            id: InstrumentId(0),
+            name: "EUR/USD".into(),
+            venue: VenueId(0),
+            min_qty: d("0.01"),
+        }],
+        dir.path().join("omni.db"),
+    );
+    s.refresh = Duration::from_millis(200);
+    let mut b = LiveBroker::start(api, s).expect("broker");
+    reports_until(&mut b, Duration::from_secs(5), |r| r.iter().any(flat)).await;
+    // Made by hand on the hedging account: a long and a short, net zero.
+    mock.place_by_hand("EURUSD", "buy", "market", d("0.1"), None)
+        .unwrap();
+    mock.place_by_hand("EURUSD", "sell", "market", d("0.1"), None)
+        .unwrap();
+    assert_eq!(mock.truth().positions.len(), 2);
+    b.cancel_all(AccountId(0), Timestamp(1)).unwrap();
+    let reports = reports_until(&mut b, Duration::from_secs(8), |r| r.iter().any(flat)).await;
+    let first_flat = reports.iter().position(flat).expect("never flat");
+    assert!(
+        mock.truth().positions.is_empty(),
+        "flat said with positions open: {:?}",
+        mock.truth().positions
+    );
+    // Before the closes, the venue's word counted the two as open.
+    assert!(
+        reports[..first_flat].iter().any(|r| matches!(
+            r,
+            ExecutionReport::VenueState {
+                other_positions: 1..,
+                ..
+            }
+        )),
+        "{reports:?}"
+    );
+}

@@ -11,14 +11,12 @@ use crate::risk::config::DrawdownMode;
 use rust_decimal::Decimal;
 
 impl Engine {
-    /// Records what the broker reports of the account's funds, then checks
-    /// the prop-firm limits on it.
-    pub(super) fn on_venue_funds(&mut self, account: AccountId, funds: VenueFunds, ts: Timestamp) {
+    /// Records what the broker reports of the account's funds.
+    pub(super) fn record_venue_funds(&mut self, account: AccountId, funds: VenueFunds) {
         if self.venue_funds.get(&account) != Some(&funds) {
             self.state_version += 1;
         }
         self.venue_funds.insert(account, funds);
-        self.watch_prop(account, ts);
     }
 
     /// What the account's broker last reported of its equity and margin

@@ -88,9 +88,10 @@ impl Engine {
     }
 
     /// Takes the venue's cash as the book's. The book keeps cash
-    /// margin-style (an open position has not paid for itself), the venue
-    /// spot-style (what is left after paying), so the book's cash is the
-    /// venue's plus what the book's positions cost. Only while no order of
+    /// margin-style (an open position has not paid for itself); a spot
+    /// venue's cash is what is left after paying (`paid_for_positions`), so
+    /// the book's cash is then the venue's plus what the book's positions
+    /// cost, while a margin venue's balance is taken as it is. Only while no order of
     /// the account works and its positions agree with the venue's: then a
     /// difference is money the book did not see (a fee in a third asset,
     /// a deposit, a configured balance that was never the account's), and
@@ -102,6 +103,7 @@ impl Engine {
         &mut self,
         account: AccountId,
         venue_cash: Decimal,
+        paid_for_positions: bool,
         ts: Timestamp,
     ) {
         if self.blocked.contains_key(&account)
@@ -111,7 +113,7 @@ impl Engine {
         }
         let mut implied = Some(venue_cash);
         for p in self.portfolio.of_account(account) {
-            if p.key.contract != 0 {
+            if p.key.contract != 0 || !paid_for_positions {
                 continue;
             }
             implied = implied.and_then(|c| {
@@ -137,10 +139,23 @@ impl Engine {
         let info = self.catalog.account(account);
         let (name, currency) = (info.name.clone(), info.currency.clone());
         if first {
-            let equity = self.equity(account);
+            // The day began before omni-tui saw the account: its start is
+            // taken as the higher of the book's equity now and the broker's
+            // own figure, so a loss already taken today is counted rather
+            // than forgotten (a prop firm measures from its day's start);
+            // a high the broker's figures already showed is kept.
+            let equity = self.equity(account).max(self.rule_equity(account));
             if let Some(risk) = self.account_risk.get_mut(account.index()) {
                 risk.start_of_day_equity = equity;
-                risk.peak_equity = equity;
+                risk.peak_equity = if self
+                    .venue_funds
+                    .get(&account)
+                    .is_some_and(|f| f.equity.is_some())
+                {
+                    risk.peak_equity.max(equity)
+                } else {
+                    equity
+                };
                 risk.venue_cash_seen = true;
             }
         }

@@ -76,16 +76,20 @@ impl Engine {
                 positions,
                 unreachable,
                 cash,
+                cash_paid_for_positions,
                 other_positions,
                 funds,
                 ts,
             } => {
                 if unreachable.is_none() {
                     self.reconcile_account(account, &positions, ts);
+                    // The broker's figures first: a first adoption measures
+                    // the day's start on them; the prop-firm limits last.
+                    self.record_venue_funds(account, funds);
                     if let Some(cash) = cash {
-                        self.adopt_venue_cash(account, cash, ts);
+                        self.adopt_venue_cash(account, cash, cash_paid_for_positions, ts);
                     }
-                    self.on_venue_funds(account, funds, ts);
+                    self.watch_prop(account, ts);
                 }
                 let report = super::VenueReport {
                     ts,

@@ -326,15 +326,18 @@ impl Engine {
                 // a leg the market has moved away from does not fill, and the
                 // group is unwound rather than chasing the price.
                 let tick = self.catalog.instrument(opp.instrument).tick_size;
-                let slack = (sell_price - buy_price) * self.limit_slack(opp.kind());
+                // The slack is a share of what is left between the worst
+                // levels to trade (the tops, without depth): with a share
+                // under a half, the buy limit stays below the sell limit.
+                let slack = (sell_worst - buy_worst) * self.limit_slack(opp.kind());
                 // A tick far below the price could overflow the quotient:
                 // then the price is used as it is (already on the venue's grid).
                 let on_grid = |x: Decimal, up: bool| {
                     x.checked_div(tick)
                         .map_or(x, |n| if up { n.ceil() } else { n.floor() } * tick)
                 };
-                let buy_limit = on_grid((buy_price + slack).max(buy_worst), false);
-                let sell_limit = on_grid((sell_price - slack).min(sell_worst), true);
+                let buy_limit = on_grid(buy_worst + slack, false);
+                let sell_limit = on_grid(sell_worst - slack, true);
                 let mut buy = base(
                     buy_venue,
                     Side::Buy,

@@ -125,6 +125,7 @@ impl BrokerMap {
                         positions: Vec::new(),
                         unreachable: Some(e.to_string()),
                         cash: None,
+                        cash_paid_for_positions: true,
                         other_positions: 0,
                         funds: super::VenueFunds::default(),
                         ts: now,

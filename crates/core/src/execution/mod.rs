@@ -29,6 +29,11 @@ pub enum ExecutionRequest {
     CancelAll { account: AccountId },
 }
 
+/// Serde's default for a flag that is true unless said otherwise.
+pub(crate) fn yes() -> bool {
+    true
+}
+
 /// What a live venue reports of an account's money beyond its cash: the
 /// prop-firm rules read its equity, the margin check its margin available.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +103,12 @@ pub enum ExecutionReport {
         /// adopted as the book's cash once book and venue agree.
         #[serde(default)]
         cash: Option<Decimal>,
+        /// True when that cash is what is left after paying for the open
+        /// positions (a spot venue, Alpaca); false when positions are on
+        /// margin and the cash leaves them out, as the book's does (OANDA,
+        /// TradeLocker).
+        #[serde(default = "crate::execution::yes")]
+        cash_paid_for_positions: bool,
         /// Positions the venue holds in symbols this account does not
         /// trade, counted where every position of the account is to be
         /// closed (a venue that closes positions itself, after K): the

@@ -370,9 +370,14 @@ impl<A: VenueApi> Worker<A> {
                 margin_available: c.margin_available,
             });
             // Where K closes every position of the account, one in a
-            // symbol the account does not trade still keeps it from flat.
+            // symbol the account does not trade still keeps it from flat,
+            // and so does one whose sides net to zero (a hedging account's
+            // long and short, listed with a net of 0).
             let others = if self.api.closes_positions() && self.kill.is_some() {
-                self.map.unmapped(&s.view.holdings)
+                let hedged = s.view.holdings.iter().filter(|h| h.qty.is_zero()).count();
+                self.map
+                    .unmapped(&s.view.holdings)
+                    .saturating_add(u32::try_from(hedged).unwrap_or(u32::MAX))
             } else {
                 0
             };
@@ -386,6 +391,7 @@ impl<A: VenueApi> Worker<A> {
             positions,
             unreachable,
             cash,
+            cash_paid_for_positions: self.api.cash_paid_for_positions(),
             other_positions,
             funds,
             ts: Timestamp(0),
@@ -393,9 +399,16 @@ impl<A: VenueApi> Worker<A> {
         result
     }
 
-    /// Starts (or restarts) the kill switch's rounds, the first one now.
+    /// Starts (or restarts) the kill switch's rounds: the first one now, or
+    /// where the venue closes positions itself, a moment later, so the
+    /// engine's flatten orders sent in the same step are in before it.
     fn start_kill(&mut self) {
-        self.kill = Some((Instant::now(), KILL_WAIT));
+        let first = if self.api.closes_positions() {
+            Instant::now() + std::time::Duration::from_millis(50)
+        } else {
+            Instant::now()
+        };
+        self.kill = Some((first, KILL_WAIT));
         if self.api.closes_positions() {
             // The venue closes every position of the account, those held
             // before omni-tui traded it included; from now on every
@@ -429,7 +442,16 @@ impl<A: VenueApi> Worker<A> {
                 );
                 None
             }
-            Ok(false) => Some((Instant::now() + KILL_WAIT, KILL_WAIT)),
+            // A round may have asked for its successor sooner (a time
+            // still ahead: the round itself was due, so not later than now).
+            Ok(false) => {
+                let now = Instant::now();
+                let asked = self.kill.map(|(at, _)| at).filter(|at| *at > now);
+                Some((
+                    asked.unwrap_or(now + KILL_WAIT).min(now + KILL_WAIT),
+                    KILL_WAIT,
+                ))
+            }
             Err(e) => {
                 tracing::warn!(
                     venue = self.api.name(),
@@ -835,6 +857,22 @@ impl<A: VenueApi> Worker<A> {
                         o.qty, ordered
                     ),
                 }),
+            // A venue's close it cancelled (a halted market): refused, so
+            // the engine waits before trying again instead of at once.
+            crate::api::VenueOrderState::Cancelled if covered.is_some() && o.filled.is_zero() => {
+                self.report(ExecutionReport::Rejected {
+                    order_id,
+                    ts: Timestamp(0),
+                    reason: format!(
+                        "the venue cancelled its close: {}",
+                        if reason.is_empty() {
+                            "no reason given"
+                        } else {
+                            &reason
+                        }
+                    ),
+                })
+            }
             crate::api::VenueOrderState::Cancelled => self.report(ExecutionReport::Cancelled {
                 order_id,
                 ts: Timestamp(0),

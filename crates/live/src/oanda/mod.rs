@@ -269,6 +269,11 @@ impl VenueApi for Oanda {
         true
     }
 
+    /// The balance leaves open positions out: they are on margin.
+    fn cash_paid_for_positions(&self) -> bool {
+        false
+    }
+
     /// Closes every open side of every position of the account, read
     /// afresh from `openPositions` (`holdings` is not trusted; it only
     /// names what could not be closed). OANDA gives a closing order no

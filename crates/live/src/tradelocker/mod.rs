@@ -283,6 +283,11 @@ impl VenueApi for TradeLocker {
         true
     }
 
+    /// The balance leaves open positions out: they are on margin.
+    fn cash_paid_for_positions(&self) -> bool {
+        false
+    }
+
     /// Closes every position of the account (TradeLocker's close-all),
     /// not only `holdings`, then looks again; see [`account::flatten`].
     async fn flatten(&self, _holdings: &[VenueHolding]) -> Result<FlattenOutcome, ApiError> {

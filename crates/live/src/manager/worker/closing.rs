@@ -11,6 +11,10 @@
 //! the journal and not booked: the book never held it.
 
 use super::{KILL_WAIT, Worker, now_ms};
+
+/// After a round that closed or cancelled something, how soon the venue is
+/// asked again.
+const CLOSE_RECHECK: std::time::Duration = std::time::Duration::from_millis(200);
 use crate::api::{PlaceRequest, VenueApi, VenueHolding, VenueOrder};
 use crate::journal::{JournalOrder, JournalState};
 use crate::manager::lock;
@@ -24,7 +28,14 @@ pub(in crate::manager) struct Cover {
     pub client_id: String,
     /// The venue symbol of the position.
     pub symbol: String,
+    /// Its side: a close of the other side (a hedged account's) is not it.
+    pub side: omni_core::domain::Side,
 }
+
+/// Flatten orders arriving together (one per position, in the engine's
+/// step) are taken in before a round closes anything: the round waits
+/// this long after the first.
+const COVER_BATCH: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl<A: VenueApi> Worker<A> {
     /// Takes an engine flatten order as covered by the venue's close (it is
@@ -38,20 +49,26 @@ impl<A: VenueApi> Worker<A> {
             order_id,
             client_id: req.client_id,
             symbol: req.symbol.clone(),
+            side: req.side,
         });
-        if let Some(i) = self.unlinked.iter().position(|o| o.symbol == req.symbol) {
+        if let Some(i) = self
+            .unlinked
+            .iter()
+            .position(|o| o.symbol == req.symbol && o.side == req.side)
+        {
             let close = self.unlinked.remove(i);
             if self.link(&close) {
-                // Its fills are fetched now; a state that moved on since
-                // comes from the stream or the next round's reconciliation
-                // (the journal never leaves a final state).
+                // The answer the close came with is old: its fills are
+                // fetched, then the venue is asked how it stands now (the
+                // stream's updates before the link were not ours yet).
                 self.apply_order(&close).await;
+                self.query_and_apply(&close.symbol, &close.client_id).await;
                 return;
             }
         }
         match self.kill.as_mut() {
             Some((at, wait)) => {
-                *at = Instant::now();
+                *at = (*at).min(Instant::now() + COVER_BATCH);
                 *wait = KILL_WAIT;
             }
             // A flatten after the venue was flat (a late fill, or a restart
@@ -73,12 +90,10 @@ impl<A: VenueApi> Worker<A> {
         let (open, _) = self.refresh().await?;
         let view = lock(&self.shared).view.clone();
         self.reconcile_with(Some(view.open_orders.clone())).await;
-        let holdings: Vec<VenueHolding> = view
-            .holdings
-            .iter()
-            .filter(|h| !h.qty.is_zero())
-            .cloned()
-            .collect();
+        // Every position the venue lists is open, one whose sides net to
+        // zero included (a hedging account's long and short): K closes
+        // them all.
+        let holdings: Vec<VenueHolding> = view.holdings.clone();
         // Flat once the venue holds nothing and every closing order linked
         // to an engine order has its fills recorded (else the book would
         // hear "flat" before the fill that made it so).
@@ -99,6 +114,11 @@ impl<A: VenueApi> Worker<A> {
             .open_orders
             .iter()
             .any(|o| self.venue_closes.contains(&o.client_id));
+        let acted = (!holdings.is_empty() && !closing)
+            || view
+                .open_orders
+                .iter()
+                .any(|o| !self.venue_closes.contains(&o.client_id));
         if !holdings.is_empty() && !closing {
             if open > 0 {
                 self.api.cancel_all().await.map_err(|e| e.to_string())?;
@@ -142,6 +162,13 @@ impl<A: VenueApi> Worker<A> {
                 }
             }
         }
+        // After a close or a cancel the venue is asked again soon rather
+        // than a whole round later (a close usually fills at once); with
+        // nothing done (a close queued while its market is shut), a round
+        // apart, so a wait does not become a stream of requests.
+        if acted && let Some((at, _)) = self.kill.as_mut() {
+            *at = Instant::now() + CLOSE_RECHECK;
+        }
         Ok(false)
     }
 
@@ -150,7 +177,11 @@ impl<A: VenueApi> Worker<A> {
     /// order arrives later, or the book never held the position) or the
     /// journal failed.
     fn link(&mut self, o: &VenueOrder) -> bool {
-        let Some(i) = self.covers.iter().position(|c| c.symbol == o.symbol) else {
+        let Some(i) = self
+            .covers
+            .iter()
+            .position(|c| c.symbol == o.symbol && c.side == o.side)
+        else {
             tracing::info!(
                 venue = self.api.name(),
                 "kill switch: the venue closes {} {} with no engine order for it (yet)",
@@ -185,6 +216,9 @@ impl<A: VenueApi> Worker<A> {
             return false;
         }
         self.orders.insert(o.client_id.clone(), cover.order_id);
+        // Handled in this run: reconciliation asks about it like any order
+        // of ours (it skips only this run's orders not yet handled).
+        self.placed.insert(o.client_id.clone());
         true
     }
 

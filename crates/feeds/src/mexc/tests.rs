@@ -238,18 +238,3 @@ fn subscription_stays_within_thirty_channels() {
     );
     assert_eq!(s.app_ping, Some((PING_EVERY, PING.to_string())));
 }
-
-/// Prints [`SAMPLE_PUSH`] as a byte string (run with `--ignored --nocapture`).
-#[test]
-#[ignore]
-fn print_sample_push() {
-    let s: String = sample_push()
-        .iter()
-        .map(|b| match *b {
-            b'"' | b'\\' => format!("\\{}", *b as char),
-            0x20..=0x7e => (*b as char).to_string(),
-            _ => format!("\\x{b:02x}"),
-        })
-        .collect();
-    println!("b\"{s}\"");
-}

@@ -108,13 +108,15 @@ pub fn size(input: &SizingInput<'_>) -> Sized {
     let conf = opp.confidence();
     let position_cap = equity * frac(limits.max_position_pct);
     let (raw, price, adds_to_position, book_cap) = match opp.detail.terms().trade() {
+        // Priced at the worst ask it may buy at (the top, without depth),
+        // so the budget and the notional caps hold wherever the leg fills.
         TradeShape::CrossVenuePair {
-            buy_price,
+            buy_limit,
             book_qty,
             ..
         } => {
             let budget = equity * frac(profile.arbitrage_alloc_pct) * dec(0.5 + 0.5 * conf);
-            (budget / buy_price, buy_price, true, Some(book_qty))
+            (budget / buy_limit, buy_limit, true, Some(book_qty))
         }
         TradeShape::Directional {
             direction,
@@ -269,6 +271,48 @@ mod tests {
             buy_levels: Vec::new(),
             sell_levels: Vec::new(),
         }))
+    }
+
+    #[test]
+    fn a_depth_sized_arbitrage_is_priced_at_the_worst_ask_it_may_buy_at() {
+        let cfg = builtin();
+        let top = arb(dec!(10), 0);
+        let mut deep = top.clone();
+        if let OpportunityDetail::Arbitrage(a) = &mut deep.detail {
+            a.buy_levels = vec![
+                crate::domain::Level {
+                    price: dec!(50000),
+                    qty: dec!(1),
+                },
+                crate::domain::Level {
+                    price: dec!(50200),
+                    qty: dec!(9),
+                },
+            ];
+            a.sell_levels = vec![crate::domain::Level {
+                price: dec!(50300),
+                qty: dec!(10),
+            }];
+        }
+        let sized = |o: &Opportunity| {
+            size(&SizingInput {
+                opportunity: o,
+                equity: dec!(1000000),
+                position_qty: Decimal::ZERO,
+                mark: dec!(50000),
+                lot_size: dec!(0.00001),
+                profile: &cfg.risk.profiles.balanced,
+                limits: &cfg.risk,
+            })
+        };
+        let (a, b) = (sized(&top), sized(&deep));
+        assert_eq!((a.price, b.price), (dec!(50000), dec!(50200)));
+        // The same budget buys less at the worse price, never more.
+        assert!(b.qty < a.qty, "{a:?} {b:?}");
+        assert!(
+            b.qty * dec!(50200) <= a.qty * dec!(50000) + dec!(1),
+            "{a:?} {b:?}"
+        );
     }
 
     fn binary(p: f64) -> Opportunity {

@@ -294,3 +294,19 @@ pub trait VenueApi: Send + Sync + 'static {
     /// `Connected`.
     fn stream(&self, tx: mpsc::Sender<StreamEvent>) -> impl Future<Output = ()> + Send;
 }
+
+/// A transport failure (no answer was read) of a request that may have
+/// left: only a connection that never opened, and did not time out
+/// opening, is known not to have reached the venue; anything else may
+/// have, so its outcome is unknown. The text carries the cause, never the
+/// URL (which may carry a query).
+pub(crate) fn transport_error(e: reqwest::Error) -> ApiError {
+    let e = e.without_url();
+    let text = e.to_string();
+    let detail = std::error::Error::source(&e).map_or(String::new(), |s| format!(" ({s})"));
+    if e.is_connect() && !e.is_timeout() {
+        ApiError::Unreachable(format!("{text}{detail}"))
+    } else {
+        ApiError::OutcomeUnknown(format!("{text}{detail}"))
+    }
+}

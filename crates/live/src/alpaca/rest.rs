@@ -96,7 +96,7 @@ impl Rest {
                 .header("Content-Type", "application/json")
                 .body(body.to_string());
         }
-        let resp = req.send().await.map_err(transport_error)?;
+        let resp = req.send().await.map_err(crate::api::transport_error)?;
         let status = resp.status();
         let headers = resp.headers().clone();
         self.limiter.observe(&headers);
@@ -119,19 +119,6 @@ impl Rest {
             return Ok(Reply { body });
         }
         Err(classify(status, &body))
-    }
-}
-
-/// A request that got no answer: refused before sending is safe to retry,
-/// anything later may have reached the venue.
-fn transport_error(e: reqwest::Error) -> ApiError {
-    let e = e.without_url();
-    let text = e.to_string();
-    let detail = std::error::Error::source(&e).map_or(String::new(), |s| format!(" ({s})"));
-    if e.is_connect() && !e.is_timeout() {
-        ApiError::Unreachable(format!("{text}{detail}"))
-    } else {
-        ApiError::OutcomeUnknown(format!("{text}{detail}"))
     }
 }
 

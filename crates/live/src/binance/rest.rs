@@ -327,7 +327,7 @@ impl Rest {
 
 /// A transport failure: a connection that never opened means the request
 /// never left; anything later (timeout, reset) may have reached the venue.
-fn transport(e: reqwest::Error) -> ApiError {
+pub(crate) fn transport(e: reqwest::Error) -> ApiError {
     let e = e.without_url();
     if e.is_connect() {
         ApiError::Unreachable(e.to_string())

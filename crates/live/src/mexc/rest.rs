@@ -219,7 +219,10 @@ impl Rest {
                 .header("X-MEXC-APIKEY", self.creds.key.expose())
                 .header("Content-Type", "application/json");
         }
-        let resp = rb.send().await.map_err(|e| Failure::Api(transport(e)))?;
+        let resp = rb
+            .send()
+            .await
+            .map_err(|e| Failure::Api(crate::binance::rest::transport(e)))?;
         let status = resp.status();
         if status == StatusCode::TOO_MANY_REQUESTS || status.as_u16() == 418 {
             let secs = resp
@@ -283,19 +286,6 @@ impl Rest {
                 "HTTP {status} without an error body"
             )))),
         }
-    }
-}
-
-/// A transport failure: a connection that never opened means the request
-/// never left; anything later (timeout, reset) may have reached the venue.
-fn transport(e: reqwest::Error) -> ApiError {
-    let e = e.without_url();
-    if e.is_connect() {
-        ApiError::Unreachable(e.to_string())
-    } else if e.is_timeout() {
-        ApiError::OutcomeUnknown(format!("timed out: {e}"))
-    } else {
-        ApiError::OutcomeUnknown(e.to_string())
     }
 }
 

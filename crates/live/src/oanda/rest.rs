@@ -111,7 +111,7 @@ impl Rest {
                 .header("Content-Type", "application/json")
                 .body(body.to_string());
         }
-        let resp = req.send().await.map_err(transport_error)?;
+        let resp = req.send().await.map_err(crate::api::transport_error)?;
         let status = resp.status();
         if status == StatusCode::TOO_MANY_REQUESTS {
             let retry = resp
@@ -157,19 +157,6 @@ pub(crate) fn account_url(
         url.query_pairs_mut().extend_pairs(query);
     }
     url
-}
-
-/// A request that got no answer: refused before sending is safe to retry,
-/// anything later may have reached OANDA.
-fn transport_error(e: reqwest::Error) -> ApiError {
-    let e = e.without_url();
-    let text = e.to_string();
-    let detail = std::error::Error::source(&e).map_or(String::new(), |s| format!(" ({s})"));
-    if e.is_connect() && !e.is_timeout() {
-        ApiError::Unreachable(format!("{text}{detail}"))
-    } else {
-        ApiError::OutcomeUnknown(format!("{text}{detail}"))
-    }
 }
 
 /// Maps a non-2xx, non-429 answer to what the order manager does next.

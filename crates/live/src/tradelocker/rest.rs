@@ -369,16 +369,12 @@ pub(crate) fn not_sent(e: ApiError) -> ApiError {
     }
 }
 
-/// A request that got no answer: refused before sending is safe to retry,
-/// anything later may have reached the venue.
+/// [`crate::api::transport_error`], named as TradeLocker's.
 fn transport_error(e: reqwest::Error) -> ApiError {
-    let e = e.without_url();
-    let text = e.to_string();
-    let detail = std::error::Error::source(&e).map_or(String::new(), |s| format!(" ({s})"));
-    if e.is_connect() && !e.is_timeout() {
-        ApiError::Unreachable(format!("tradelocker: {text}{detail}"))
-    } else {
-        ApiError::OutcomeUnknown(format!("tradelocker: {text}{detail}"))
+    match crate::api::transport_error(e) {
+        ApiError::Unreachable(t) => ApiError::Unreachable(format!("tradelocker: {t}")),
+        ApiError::OutcomeUnknown(t) => ApiError::OutcomeUnknown(format!("tradelocker: {t}")),
+        other => other,
     }
 }
 

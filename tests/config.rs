@@ -181,6 +181,27 @@ fn binary_opportunities_cannot_go_to_a_spot_account() {
 }
 
 #[test]
+fn triangular_cycles_go_only_to_accounts_that_keep_their_start_asset() {
+    // margin-fx keeps USD; the cycles start in USDT.
+    let text = "[[routes]]\nkind = \"triangular\"\ninstruments = [\"BTC/USDT\"]\naccounts = [\"margin-fx\"]\n";
+    let (line, key, message) = invalid(text);
+    assert_eq!((line, key.as_str()), (4, "routes[0].accounts[0]"));
+    assert!(
+        message.contains("USD") && message.contains("start_assets"),
+        "{message}"
+    );
+    // Cycles starting in BTC would reach spot-a through BTC/USDT (the
+    // built-in triangular route is the third).
+    let text = "[scanners.triangular]\nstart_assets = [\"USDT\", \"BTC\"]\n";
+    let (_, key, message) = invalid(text);
+    assert_eq!(key, "routes[2].instruments[0]");
+    assert!(message.contains("starting in BTC"), "{message}");
+    let text = "[scanners.triangular]\nstart_assets = [\"USDT\", \"ETH/BTC\"]\n";
+    let (_, key, _) = invalid(text);
+    assert_eq!(key, "scanners.triangular.start_assets[1]");
+}
+
+#[test]
 fn bad_trading_hours_name_the_field() {
     let (line, key, _) = invalid("[risk.hours.forex]\nopen = \"sunday 22\"\n");
     assert_eq!((line, key.as_str()), (2, "risk.hours.forex.open"));

@@ -411,3 +411,82 @@ fn same_seed_same_reports_with_jitter() {
     assert_eq!(go(3), go(3));
     assert_ne!(go(3), go(4));
 }
+
+/// A cross pair's fill (ETH/BTC in spot-a's USDT account) is held as the
+/// two assets it moves, against USDT, as the engine books it: so the
+/// venue's positions and the engine's book agree after a triangular cycle.
+#[test]
+fn a_cross_pairs_fill_is_held_as_its_two_assets_against_the_account_currency() {
+    let mut b = broker(1);
+    let (btc, eth, ethbtc) = (InstrumentId(0), InstrumentId(1), InstrumentId(2));
+    let mut out = Vec::new();
+    for (inst, bid, ask) in [
+        (btc, "49999.90", "50000.10"),
+        (ethbtc, "0.04999", "0.05000"),
+    ] {
+        b.on_market(
+            &MarketEvent::Quote(Quote {
+                venue: VenueId(0),
+                instrument: inst,
+                bid: d(bid),
+                ask: d(ask),
+                bid_qty: d("100"),
+                ask_qty: d("100"),
+                ts: at(0),
+            }),
+            &mut out,
+        );
+    }
+    let mut o = order(
+        1,
+        Side::Buy,
+        OrderType::Market,
+        TimeInForce::Ioc,
+        "0.6",
+        None,
+    );
+    o.instrument = ethbtc;
+    o.purpose = OrderPurpose::CycleLeg;
+    b.submit(&o, at(0)).expect("taken");
+    let r = run(&mut b, 40);
+    let (price, fee) = r
+        .iter()
+        .find_map(|x| match x {
+            ExecutionReport::Filled { price, fee, .. } => Some((*price, *fee)),
+            _ => None,
+        })
+        .expect("filled");
+    let mut held: Vec<(InstrumentId, rust_decimal::Decimal)> = b
+        .positions(AccountId(0))
+        .expect("answers")
+        .iter()
+        .map(|p| (p.instrument, p.qty))
+        .collect();
+    held.sort();
+    // +0.6 ETH, −0.6 × price BTC; nothing on ETH/BTC itself.
+    assert_eq!(held, [(btc, -(d("0.6") * price)), (eth, d("0.6"))]);
+    // USDT moves only by the BTC fee, at BTC/USDT's mid (the books here
+    // start from nothing: no opening balance was given).
+    let cash = b.balances(AccountId(0)).expect("answers")[0].cash;
+    assert_eq!(cash, -fee * d("50000.00"));
+    assert!(fee > d("0"));
+    // Any other order on the cross is held as the cross, as the engine
+    // books it.
+    let mut o = order(
+        2,
+        Side::Buy,
+        OrderType::Market,
+        TimeInForce::Ioc,
+        "0.6",
+        None,
+    );
+    o.instrument = ethbtc;
+    b.submit(&o, at(40)).expect("taken");
+    run(&mut b, 80);
+    let on_cross = b
+        .positions(AccountId(0))
+        .expect("answers")
+        .iter()
+        .any(|p| p.instrument == ethbtc && p.qty == d("0.6"));
+    assert!(on_cross);
+}

@@ -181,12 +181,17 @@ fn the_kill_switch_after_a_restart_flattens_a_restored_contract() {
     );
 }
 
-/// The first account BLOCKED (by its daily loss: the limit is tiny) with
+/// The first account BLOCKED by its daily loss (the limit is tiny) with
 /// nothing open, so its loss is realised and does not move with prices.
+/// (Not by its order rate, say, which the minute passing lifts.)
 fn blocked_flat_account(driver: &DemoDriver) -> Option<AccountId> {
     let e = &driver.engine;
     e.catalog().accounts.iter().map(|a| a.id).find(|&a| {
-        e.risk_level(a) == RiskLevel::Blocked && e.portfolio().of_account(a).count() == 0
+        e.risk_level(a) == RiskLevel::Blocked
+            && e.portfolio().of_account(a).count() == 0
+            && e.risk_usages(a)
+                .iter()
+                .any(|u| u.name == "daily loss" && u.fraction() >= 1.0)
     })
 }
 

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 /// Market events of the headless run: about fifty trades on all five demo
 /// accounts, in both currencies (USD and USDT), in about a second of a
 /// debug build.
-const EVENTS: &str = "60000";
+const EVENTS: &str = "100000";
 
 /// The directory holding `trades.db`, written once for every test here.
 fn fixture() -> &'static Path {

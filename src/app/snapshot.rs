@@ -71,6 +71,8 @@ pub struct OppRow {
     pub belief: Option<BetaBelief>,
     /// Whether the auto policy would approve it as it stands.
     pub auto_ok: bool,
+    /// A triangular cycle's instruments, leg by leg (empty otherwise).
+    pub leg_names: Vec<String>,
 }
 
 /// One model's reading for the Ensemble pane.

@@ -269,7 +269,15 @@ pub fn load_bars(
 /// `--bars` and no recordings are given.
 pub fn demo_bars(loaded: &LoadedConfig, scratch: &Path) -> anyhow::Result<Vec<BarSeries>> {
     let mut specs = Vec::new();
-    for s in &loaded.config.market.demo.series {
+    // A cross (`ratio_of`) has no bars of its own: it is quoted, never barred.
+    for s in loaded
+        .config
+        .market
+        .demo
+        .series
+        .iter()
+        .filter(|s| !s.is_ratio())
+    {
         let path = match omni_sim::demo::assets::embedded(&s.file) {
             // The history loader reads files: a bundled series is written
             // out once, as it is compiled in.

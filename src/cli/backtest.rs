@@ -184,6 +184,7 @@ pub fn run(config: Option<&Path>, args: &BacktestArgs) -> anyhow::Result<()> {
             .demo
             .series
             .iter()
+            .filter(|s| !s.is_ratio())
             .map(|s| s.file.clone())
             .collect(),
         Input::Bars(_) => args.bars.clone(),

@@ -196,6 +196,11 @@ impl Config {
         )?;
         self.live_accounts(&mut catalog)?;
         omni_core::router::config::validate_routes(&self.routes, &catalog)?;
+        omni_core::router::config::validate_triangular_routes(
+            &self.routes,
+            &catalog,
+            &self.scanners.triangular.start_assets,
+        )?;
         omni_core::scanners::config::validate(&self.scanners, &catalog)?;
         omni_core::risk::config::validate(&self.risk)?;
         omni_core::approval::config::validate(&self.approval)?;

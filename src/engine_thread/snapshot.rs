@@ -6,7 +6,9 @@ use crate::app::snapshot::{
     AccountRow, AccountSize, Candle, ChartRow, EnsembleRow, GatePreview, LimitRow, ModelRow,
     OppRow, OrderRow, PositionRow, QuoteRow, Snapshot,
 };
-use omni_core::domain::{Opportunity, OpportunityId, Quote, time::MILLI, time::SECOND};
+use omni_core::domain::{
+    Opportunity, OpportunityDetail, OpportunityId, Quote, time::MILLI, time::SECOND,
+};
 use omni_core::engine::Engine;
 use omni_core::risk::Verdict;
 use rust_decimal::Decimal;
@@ -173,6 +175,14 @@ impl SnapshotBuilder {
                     gate,
                     belief: o.belief,
                     auto_ok: engine.scanner(o.kind()).is_some_and(|s| s.auto_approves(o)),
+                    leg_names: match &o.detail {
+                        OpportunityDetail::Triangular(t) => t
+                            .legs
+                            .iter()
+                            .map(|l| engine.catalog().instrument(l.instrument).name.clone())
+                            .collect(),
+                        _ => Vec::new(),
+                    },
                 }
             })
             .collect();

@@ -25,6 +25,24 @@ pub fn qty(d: Decimal) -> String {
     d.round_dp(8).normalize().to_string()
 }
 
+/// A quantity in at most `width` characters: fewer decimals until it fits,
+/// and a quantity that would round to nothing (the dust a triangular cycle
+/// leaves, 0.000001492 BTC) in scientific notation (`1.5e-6`), never a
+/// misleading `0.00000`.
+pub fn qty_in(d: Decimal, width: usize) -> String {
+    for dp in (0..=8).rev() {
+        let s = d.round_dp(dp).normalize().to_string();
+        if s.chars().count() <= width {
+            if d.round_dp(dp).is_zero() && !d.is_zero() {
+                break;
+            }
+            return s;
+        }
+    }
+    use rust_decimal::prelude::ToPrimitive;
+    format!("{:.1e}", d.to_f64().unwrap_or(0.0))
+}
+
 /// Milliseconds as `850ms`, `4.2s` or `3m`.
 pub fn age(ms: i64) -> String {
     if ms < 1000 {
@@ -79,11 +97,22 @@ pub fn quote_currency(instrument: &str) -> &str {
 }
 
 /// A route `binance → kraken` in ten characters: each venue cut to four
-/// (`bina→krak`); other headlines as they are.
+/// (`bina→krak`); a cycle by the assets it passes through (`BTC→ETH`);
+/// other headlines as they are.
 pub fn short_route(headline: &str) -> String {
-    match headline.split_once(" → ") {
-        Some((a, b)) => format!("{}→{}", fit_plain(a, 4), fit_plain(b, 4)),
-        None => headline.to_string(),
+    if let Some((a, b)) = headline.split_once(" → ") {
+        return format!("{}→{}", fit_plain(a, 4), fit_plain(b, 4));
+    }
+    // A cycle `USDT→BTC→ETH→USDT`: the start is the account's currency,
+    // so the assets it passes through say which (`BTC→ETH`).
+    let assets: Vec<&str> = headline.split('→').collect();
+    match assets.as_slice() {
+        [first, middle @ .., last] if first == last && middle.len() >= 2 => middle
+            .iter()
+            .map(|a| fit_plain(a, 4))
+            .collect::<Vec<_>>()
+            .join("→"),
+        _ => headline.to_string(),
     }
 }
 
@@ -124,6 +153,29 @@ pub fn opportunity_columns(row: &OppRow, snap: &Snapshot) -> [String; 3] {
             format!("p {:.3}", b.probability),
             format!("EV {:+.3}", b.expected_value),
         ],
+        OpportunityDetail::Triangular(t) => [
+            t.cycle_name(),
+            format!("{}%", t.net_pct.round_dp(3)),
+            format!("{} {}", t.net_profit.round_dp(2), t.assets[0]),
+        ],
+    }
+}
+
+/// Appends ` · risk N` (when not 0) and each routed account's size with
+/// its profit at that size (`spot-a 0.01499 → +4.22 USDT`); `size_ccy`
+/// names the size's unit where it is money (a cycle's start amount).
+fn push_risk_and_sizes(s: &mut String, risk: u8, row: &OppRow, ccy: &str, size_ccy: Option<&str>) {
+    if risk > 0 {
+        s.push_str(&format!(" · risk {risk}"));
+    }
+    for z in &row.gate.sizes {
+        match size_ccy {
+            Some(unit) => s.push_str(&format!(" · {} {} {unit}", z.account, z.qty.round_dp(2))),
+            None => s.push_str(&format!(" · {} {}", z.account, z.qty.normalize())),
+        }
+        if let Some(p) = z.profit {
+            s.push_str(&format!(" → {} {ccy}", money(p)));
+        }
     }
 }
 
@@ -163,15 +215,7 @@ pub fn opportunity_detail(row: &OppRow) -> String {
                 a.net_profit.round_dp(2),
                 a.net_pct.round_dp(3),
             );
-            if a.risk_score > 0 {
-                s.push_str(&format!(" · risk {}", a.risk_score));
-            }
-            for z in &row.gate.sizes {
-                s.push_str(&format!(" · {} {}", z.account, z.qty.normalize()));
-                if let Some(p) = z.profit {
-                    s.push_str(&format!(" → {} {ccy}", money(p)));
-                }
-            }
+            push_risk_and_sizes(&mut s, a.risk_score, row, ccy, None);
             s
         }
         OpportunityDetail::Forex(f) => format!(
@@ -187,6 +231,37 @@ pub fn opportunity_detail(row: &OppRow) -> String {
             dp as usize + 1,
             f.atr
         ),
+        OpportunityDetail::Triangular(t) => {
+            let ccy = &t.assets[0];
+            let legs: Vec<String> = t
+                .legs
+                .iter()
+                .enumerate()
+                .map(|(k, l)| {
+                    let name = row.leg_names.get(k).map_or("?", String::as_str);
+                    format!(
+                        "{} {} {name} @{}",
+                        l.side.as_str(),
+                        l.qty.round_dp(6).normalize(),
+                        l.price.normalize()
+                    )
+                })
+                .collect();
+            // The figures first (a narrow pane shows two lines), the legs last.
+            let mut s = format!(
+                "{} {ccy} @top · net {} {ccy} ({}%) · gross {}% · fees {} {ccy}",
+                t.start_qty.round_dp(2),
+                t.net_profit.round_dp(2),
+                t.net_pct.round_dp(3),
+                t.gross_pct.round_dp(3),
+                t.fees.round_dp(2),
+            );
+            // Each account's size is the start amount it spends.
+            push_risk_and_sizes(&mut s, t.risk_score, row, ccy, Some(ccy));
+            s.push_str(" · ");
+            s.push_str(&legs.join(" → "));
+            s
+        }
         OpportunityDetail::Binary(b) => format!(
             "strike {} · {}s expiry · payout {}% · drift {:+.2e}/s · vol {:.2e}/√s",
             b.strike.round_dp(dp + 1),
@@ -195,5 +270,29 @@ pub fn opportunity_detail(row: &OppRow) -> String {
             b.drift,
             b.volatility
         ),
+    }
+}
+
+#[cfg(test)]
+mod qty_tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn quantities_fit_their_column_and_dust_is_not_shown_as_zero() {
+        assert_eq!(qty_in(dec!(0.6178), 7), "0.6178");
+        assert_eq!(qty_in(dec!(0.01553), 7), "0.01553");
+        assert_eq!(qty_in(dec!(0.000001492), 7), "1.5e-6");
+        assert_eq!(qty_in(dec!(-0.000001492), 7), "-1.5e-6");
+        assert_eq!(qty_in(dec!(1234.56789), 7), "1234.57");
+        assert_eq!(qty_in(dec!(30000), 7), "30000");
+        assert_eq!(qty_in(Decimal::ZERO, 7), "0");
+    }
+
+    #[test]
+    fn a_narrow_pane_names_a_route_or_a_cycle_in_ten_characters() {
+        assert_eq!(short_route("binance → kraken"), "bina→krak");
+        assert_eq!(short_route("USDT→BTC→ETH→USDT"), "BTC→ETH");
+        assert_eq!(short_route("BUY"), "BUY");
     }
 }

@@ -74,11 +74,23 @@ pub(super) enum FillContract<'a> {
 
 pub(super) fn fill_text(p: &FillParts, contract: FillContract<'_>) -> String {
     let ccy = unit(p.currency.as_deref());
-    // A fee of nothing is not worth the room.
-    let fee = if p.fee.parse::<Decimal>().is_ok_and(|f| f.is_zero()) {
-        p.purpose.clone()
-    } else {
-        format!("fee {}{ccy}, {}", short(&p.fee, 4), p.purpose)
+    // A position's fee is charged in its instrument's quote asset (BTC on
+    // ETH/BTC); a contract's in the account's currency.
+    let fee_ccy = match contract {
+        FillContract::Position => p
+            .instrument
+            .rsplit_once('/')
+            .map_or(ccy.clone(), |(_, q)| unit(Some(q))),
+        FillContract::Contract(_) => ccy.clone(),
+    };
+    // A fee of nothing is not worth the room; a small one (in BTC) keeps
+    // its digits.
+    let fee = match p.fee.parse::<Decimal>() {
+        Ok(f) if f.is_zero() => p.purpose.clone(),
+        Ok(f) if f.round_dp(4).is_zero() => {
+            format!("fee {}{fee_ccy}, {}", short(&p.fee, 8), p.purpose)
+        }
+        _ => format!("fee {}{fee_ccy}, {}", short(&p.fee, 4), p.purpose),
     };
     match contract {
         FillContract::Position => format!(

@@ -47,7 +47,7 @@ const SIDE: Column = Column {
 const QTY: Column = Column {
     header: "Qty",
     width: 7,
-    cell: |p, _| Cell::from(format::qty(p.qty)),
+    cell: |p, _| Cell::from(format::qty_in(p.qty, 7)),
 };
 const AVG: Column = Column {
     header: "Avg",

@@ -64,6 +64,13 @@ impl Instrument {
         // The config validator refuses instruments without venues.
         self.venues.first().copied().unwrap_or(VenueId(0))
     }
+
+    /// Its base and quote assets, from its name (`ETH/BTC` → `ETH`, `BTC`);
+    /// `None` for a name without one `/`.
+    pub fn assets(&self) -> Option<(&str, &str)> {
+        let (base, quote) = self.name.split_once('/')?;
+        (!base.is_empty() && !quote.is_empty() && !quote.contains('/')).then_some((base, quote))
+    }
 }
 
 /// An account as configured: the static half. Balances live in the portfolio.
@@ -130,6 +137,32 @@ impl Catalog {
     /// Number of (venue, instrument) slots, for flat per-market tables.
     pub fn market_slots(&self) -> usize {
         self.venues.len() * self.instruments.len()
+    }
+    /// The instrument that trades `base` against `quote` (`BTC`, `USDT` →
+    /// `BTC/USDT`), if the catalog lists it.
+    pub fn pair(&self, base: &str, quote: &str) -> Option<InstrumentId> {
+        self.instruments
+            .iter()
+            .find(|i| i.assets() == Some((base, quote)))
+            .map(|i| i.id)
+    }
+    /// Where a triangular cycle's leg on `instrument` is held for
+    /// `account`: when the instrument's quote asset is not the account's
+    /// currency and the catalog lists both its assets against that
+    /// currency (ETH/BTC in a USDT account: ETH/USDT and BTC/USDT), those
+    /// two instruments, base first. The engine books such fills there and
+    /// the paper venue holds them there, by this one rule.
+    pub fn cross_pairs(
+        &self,
+        account: AccountId,
+        instrument: InstrumentId,
+    ) -> Option<(InstrumentId, InstrumentId)> {
+        let currency = &self.account(account).currency;
+        let (base, quote) = self.instrument(instrument).assets()?;
+        if quote == currency {
+            return None;
+        }
+        Some((self.pair(base, currency)?, self.pair(quote, currency)?))
     }
     /// Index of the (venue, instrument) slot in flat per-market tables.
     pub fn market_slot(&self, venue: VenueId, instrument: InstrumentId) -> usize {

@@ -18,9 +18,9 @@ pub use catalog_config::{AccountConfig, BrokerKind, InstrumentConfig, VenueConfi
 pub use ids::{AccountId, InstrumentId, OpportunityId, OrderId, VenueId};
 pub use instrument::{AccountInfo, AssetClass, Catalog, Instrument, Venue};
 pub use opportunity::{
-    ArbitrageDetail, BetaBelief, BinaryContract, BinaryDetail, Direction, ForexDetail, Opportunity,
-    OpportunityDetail, OpportunityKind, OpportunityStatus, OpportunityTerms, ShapeKind, ShownTerms,
-    TradeShape,
+    ArbitrageDetail, BetaBelief, BinaryContract, BinaryDetail, CycleLeg, Direction, ForexDetail,
+    Opportunity, OpportunityDetail, OpportunityKind, OpportunityStatus, OpportunityTerms,
+    ShapeKind, ShownTerms, TradeShape, TriangularDetail,
 };
 pub use order::{ExitReason, Fill, Order, OrderPurpose, OrderStatus, OrderType, Side, TimeInForce};
 pub use quote::{Aggressor, Depth, Level, Quote, Trade};

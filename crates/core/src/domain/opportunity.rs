@@ -1,6 +1,7 @@
 //! Opportunities: what the scanners find and the operator approves or rejects.
 
 use super::ids::{InstrumentId, OpportunityId, VenueId};
+use super::order::Side;
 use super::quote::Level;
 use super::time::Timestamp;
 use rust_decimal::Decimal;
@@ -96,6 +97,9 @@ opportunity_kinds! {
     Forex(ForexDetail) = "forex", "Forex", ["Side", "Confidence", "Reward/risk"], Directional;
     /// Up/down binary-option prediction (60-second expiry by default).
     Binary(BinaryDetail) = "binary", "Binary", ["Side", "Probability", "EV / unit"], Contract;
+    /// Triangular arbitrage: three legs round a cycle of assets on one venue.
+    Triangular(TriangularDetail) = "triangular", "Triangle",
+        ["Cycle", "Net edge", "Profit"], Cycle;
 }
 
 /// How an opportunity trades. Sizing, the order legs, the routes and the
@@ -112,6 +116,9 @@ pub enum ShapeKind {
     /// A fixed-odds contract bought on the primary venue with a stake
     /// (binary accounts only; always new exposure).
     Contract,
+    /// Three legs on one venue that trade an asset round a cycle back to
+    /// itself (start → first → second → start), each on its own instrument.
+    Cycle,
 }
 
 /// The numbers of a shape that sizing and the order legs need.
@@ -149,6 +156,50 @@ pub enum TradeShape {
         /// Profit per unit staked on a win.
         payout: Decimal,
     },
+    /// See [`ShapeKind::Cycle`].
+    Cycle {
+        venue: VenueId,
+        /// The legs in order, each at the quantity the books hold for the
+        /// whole cycle (the thinnest leg's).
+        legs: [CycleLeg; 3],
+        /// What the cycle spends of its start asset at those quantities.
+        start_qty: Decimal,
+        /// Its net return after fees, as a fraction (0.0014 = 0.14 %): the
+        /// room the legs' limits may give up.
+        net_return: Decimal,
+    },
+}
+
+/// One leg of a triangular cycle, on the cycle's venue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CycleLeg {
+    pub instrument: InstrumentId,
+    /// BUY spends the instrument's quote asset for its base; SELL the reverse.
+    pub side: Side,
+    /// The ask bought at, or the bid sold at.
+    pub price: Decimal,
+    /// Base quantity the leg trades at the cycle's size.
+    pub qty: Decimal,
+}
+
+impl CycleLeg {
+    /// What the leg hands on to the next, for `input` of the asset it
+    /// spends: a buy turns quote into base (÷ price), a sell base into
+    /// quote (× price). Before fees, which the book charges in cash.
+    pub fn output(&self, input: Decimal) -> Option<Decimal> {
+        match self.side {
+            Side::Buy => input.checked_div(self.price),
+            Side::Sell => input.checked_mul(self.price),
+        }
+    }
+
+    /// The base quantity traded for `input` of the asset the leg spends.
+    pub fn base_for(&self, input: Decimal) -> Option<Decimal> {
+        match self.side {
+            Side::Buy => input.checked_div(self.price),
+            Side::Sell => Some(input),
+        }
+    }
 }
 
 /// What every kind's detail tells the rest of the program.
@@ -318,6 +369,40 @@ impl ArbitrageDetail {
             .checked_mul(fee_buy)?
             .checked_add(proceeds.checked_mul(fee_sell)?)?;
         proceeds.checked_sub(cost)?.checked_sub(fees)
+    }
+}
+
+/// A triangular arbitrage on one venue: spend the start asset for the
+/// first, the first for the second, and the second for the start again,
+/// where the three rates after three taker fees return more than they cost.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TriangularDetail {
+    pub venue: VenueId,
+    /// The three legs, in the order they trade.
+    pub legs: [CycleLeg; 3],
+    /// The assets visited, the start first (`USDT`, `BTC`, `ETH`).
+    pub assets: [String; 3],
+    /// The start asset spent at the legs' quantities (the thinnest leg's).
+    pub start_qty: Decimal,
+    /// Product of the three rates minus one, percent, before fees.
+    pub gross_pct: Decimal,
+    /// The same after three taker fees, percent.
+    pub net_pct: Decimal,
+    /// The three taker fees at `start_qty`, in the start asset.
+    pub fees: Decimal,
+    /// Profit at `start_qty` after fees, in the start asset.
+    pub net_profit: Decimal,
+    /// 0 (safe) to 100: quote age, thin legs and implausible edges raise it.
+    pub risk_score: u8,
+}
+
+impl TriangularDetail {
+    /// `USDT→BTC→ETH→USDT`.
+    pub fn cycle_name(&self) -> String {
+        format!(
+            "{}→{}→{}→{}",
+            self.assets[0], self.assets[1], self.assets[2], self.assets[0]
+        )
     }
 }
 

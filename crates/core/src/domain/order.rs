@@ -181,6 +181,8 @@ pub enum OrderPurpose {
     Flatten,
     /// Closes the residue of an arbitrage whose legs filled unevenly.
     Unwind,
+    /// One leg of an approved triangular cycle.
+    CycleLeg,
 }
 
 impl OrderPurpose {
@@ -192,6 +194,7 @@ impl OrderPurpose {
             OrderPurpose::Exit => "exit",
             OrderPurpose::Flatten => "flatten",
             OrderPurpose::Unwind => "unwind",
+            OrderPurpose::CycleLeg => "cycle_leg",
         }
     }
     /// True for orders that can only reduce exposure.

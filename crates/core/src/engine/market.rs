@@ -187,7 +187,7 @@ impl Engine {
     /// is refreshed in place; a new finding is listed (replacing the worst
     /// when the scanner's limit is reached, or dropped if it is no better).
     fn apply_findings(&mut self, i: usize, out: &mut Findings) {
-        if out.complete_for.is_none() && out.found.is_empty() {
+        if out.complete_for.is_none() && out.found.is_empty() && out.gone.is_empty() {
             return;
         }
         let scanner = &self.scanners[i];
@@ -210,9 +210,15 @@ impl Engine {
                 }
             }
         }
+        for (inst, key) in out.gone.drain(..) {
+            if let Some(id) = self.opportunities.find_mut(kind, inst, key).map(|o| o.id) {
+                self.close_opportunity(id, OpportunityStatus::Vanished);
+            }
+        }
         let now = self.clock;
+        let keyed = out.keyed || out.complete_for.is_some();
         for (inst, detail, score) in out.found.drain(..) {
-            if out.complete_for.is_some() {
+            if keyed {
                 let belief = if belief_too { self.belief(inst) } else { None };
                 let key = detail.terms().key();
                 if let Some(o) = self.opportunities.find_mut(kind, inst, key) {

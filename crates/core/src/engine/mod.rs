@@ -9,6 +9,7 @@ pub mod book;
 pub mod config;
 mod control;
 pub mod counters;
+mod cycles;
 pub mod event;
 mod funds;
 mod market;
@@ -73,6 +74,23 @@ struct ArbGroup {
     sell_venue: crate::domain::VenueId,
     buy_filled: Option<Decimal>,
     sell_filled: Option<Decimal>,
+}
+
+/// The three orders of an approved triangular cycle, until all have ended.
+#[derive(Clone, Debug)]
+struct CycleGroup {
+    account: AccountId,
+    venue: crate::domain::VenueId,
+    /// The legs' orders, in trading order.
+    orders: [OrderId; 3],
+    /// The legs as approved (instrument, side, price).
+    legs: [crate::domain::CycleLeg; 3],
+    /// The quantity each leg was sent for.
+    planned: [Decimal; 3],
+    /// Each leg's filled quantity and average price, once it has ended.
+    done: [Option<(Decimal, Decimal)>; 3],
+    /// The legs' fees so far, in the account's currency.
+    fees: Decimal,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -191,6 +209,8 @@ pub struct Engine {
     /// Exit or flatten order in flight per position.
     closing: BTreeMap<PositionKey, OrderId>,
     arb_groups: Vec<ArbGroup>,
+    /// Triangular cycles whose legs have not all ended.
+    cycle_groups: Vec<CycleGroup>,
     fill_ids: HashSet<String>,
     /// Trade ids booked by this engine (not restored from a store): a fee
     /// in kind applies only to one of these, so a restart that hands an
@@ -267,6 +287,7 @@ impl Engine {
             working: BTreeMap::new(),
             closing: BTreeMap::new(),
             arb_groups: Vec::new(),
+            cycle_groups: Vec::new(),
             fill_ids: HashSet::new(),
             fresh_fills: HashSet::new(),
             venue_reports: BTreeMap::new(),

@@ -184,8 +184,10 @@ impl Engine {
             return;
         };
         self.closing.retain(|_, oid| *oid != id);
-        if o.purpose == OrderPurpose::ArbitrageLeg {
-            self.on_arb_leg_done(&o.id, o.filled_qty);
+        match o.purpose {
+            OrderPurpose::ArbitrageLeg => self.on_arb_leg_done(&o.id, o.filled_qty),
+            OrderPurpose::CycleLeg => self.on_cycle_leg_done(o.id, o.filled_qty, o.avg_fill_price),
+            _ => {}
         }
     }
 
@@ -280,12 +282,19 @@ impl Engine {
             contract: order.position_contract,
         };
         let reason = order.exit_reason.unwrap_or(match order.purpose {
-            OrderPurpose::ArbitrageLeg => ExitReason::Arbitrage,
+            OrderPurpose::ArbitrageLeg | OrderPurpose::CycleLeg => ExitReason::Arbitrage,
             OrderPurpose::Unwind => ExitReason::Unwind,
             OrderPurpose::Flatten => ExitReason::Flatten,
             _ => ExitReason::Signal,
         });
-        self.apply_fill(key, &order, qty, price, fee, ts, reason, None);
+        let cross = self.cross_booking(&order);
+        match cross {
+            Some(c) => self.apply_cross_fill(&order, c, qty, price, fee, ts, reason),
+            None => self.apply_fill(key, &order, qty, price, fee, ts, reason, None),
+        }
+        if order.purpose == OrderPurpose::CycleLeg {
+            self.add_cycle_fee(id, cross.map_or(fee, |c| c.fee_in_currency(fee)));
+        }
         if order.status.is_terminal() {
             self.finish_order(id);
         }
@@ -297,7 +306,7 @@ impl Engine {
     /// the underlying's price at expiry when the fill is a binary contract's
     /// settlement: the closed trade keeps it beside the contract's strike.
     #[allow(clippy::too_many_arguments)]
-    fn apply_fill(
+    pub(super) fn apply_fill(
         &mut self,
         key: PositionKey,
         order: &crate::domain::Order,
@@ -342,28 +351,15 @@ impl Engine {
             trade.settle_price = settle_price;
             self.counters.trades += 1;
             self.counters.realized_pnl += trade.pnl;
-            let cfg = self.gate.config();
-            let (limit, secs) = (cfg.loss_streak_limit, cfg.loss_streak_cooldown_secs);
-            self.account_risk[key.account.index()].record_trade(trade.pnl, ts, limit, secs);
-            if let Some(kind) = trade.kind
-                && !trade.pnl.is_zero()
-            {
-                let e = self
-                    .learning
-                    .entry((key.instrument, kind))
-                    .or_insert((0, 0));
-                if trade.pnl > Decimal::ZERO {
-                    e.0 += 1;
-                } else {
-                    e.1 += 1;
-                }
-                let (wins, losses) = *e;
-                self.outbox.audits.push(Audit::LearningChanged {
-                    instrument: key.instrument,
-                    kind,
-                    wins,
-                    losses,
-                });
+            // A cycle's legs close trades on two instruments, one of them
+            // often at a loss while the cycle gains: the loss streak and
+            // the learning see the cycle as one result, when it ends.
+            // (an unwind of what a cycle left is part of that result).
+            let of_cycle = order.purpose == OrderPurpose::CycleLeg
+                || (order.purpose == OrderPurpose::Unwind
+                    && trade.kind == Some(crate::domain::OpportunityKind::Triangular));
+            if !of_cycle {
+                self.record_result(key.account, key.instrument, trade.kind, trade.pnl, ts);
             }
             self.outbox.audits.push(Audit::TradeClosed(trade));
             p.reset_round_trip(ts);
@@ -377,12 +373,45 @@ impl Engine {
         self.audit_account(key.account);
     }
 
+    /// One trading result for the loss streak and the learning feedback of
+    /// (instrument, kind).
+    pub(super) fn record_result(
+        &mut self,
+        account: crate::domain::AccountId,
+        instrument: crate::domain::InstrumentId,
+        kind: Option<crate::domain::OpportunityKind>,
+        pnl: Decimal,
+        ts: Timestamp,
+    ) {
+        let cfg = self.gate.config();
+        let (limit, secs) = (cfg.loss_streak_limit, cfg.loss_streak_cooldown_secs);
+        self.account_risk[account.index()].record_trade(pnl, ts, limit, secs);
+        if let Some(kind) = kind
+            && !pnl.is_zero()
+        {
+            let e = self.learning.entry((instrument, kind)).or_insert((0, 0));
+            if pnl > Decimal::ZERO {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+            let (wins, losses) = *e;
+            self.outbox.audits.push(Audit::LearningChanged {
+                instrument,
+                kind,
+                wins,
+                losses,
+            });
+        }
+    }
+
     fn kind_of_order(
         &self,
         order: &crate::domain::Order,
     ) -> Option<crate::domain::OpportunityKind> {
         use crate::domain::OpportunityKind as K;
         Some(match order.purpose {
+            OrderPurpose::CycleLeg => K::Triangular,
             OrderPurpose::ArbitrageLeg | OrderPurpose::Unwind => K::Arbitrage,
             _ if order.binary.is_some() => K::Binary,
             _ => K::Forex,

@@ -1,7 +1,7 @@
 //! From an approved opportunity to orders: route to accounts, size, ask the
 //! gate, create orders.
 
-use super::{ArbGroup, Audit, Decision, Engine};
+use super::{ArbGroup, Audit, CycleGroup, Decision, Engine};
 use crate::approval::config::ApprovalMode;
 use crate::domain::{
     AccountId, BinaryContract, Direction, ExitReason, InstrumentId, Opportunity, OpportunityId,
@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::execution::ExecutionRequest;
 use crate::portfolio::PositionKey;
 use crate::risk::{GateContext, IntentLeg, OrderIntent, Verdict};
-use crate::router::sizing::{SizingInput, size};
+use crate::router::sizing::{SizingInput, cycle_limits, cycle_quantities, size};
 use rust_decimal::Decimal;
 
 /// Everything needed to create an order.
@@ -100,6 +100,8 @@ impl Engine {
                     .sum();
                 (stakes, Decimal::ONE, Decimal::new(1, 2))
             }
+            // Sized in the start asset; a cycle leaves no position behind.
+            TradeShape::Cycle { .. } => (Decimal::ZERO, Decimal::ONE, Decimal::new(1, 8)),
             _ => (
                 self.portfolio
                     .positions
@@ -135,27 +137,64 @@ impl Engine {
                 vec![
                     IntentLeg {
                         venue: buy_venue,
+                        instrument: opp.instrument,
                         side: Side::Buy,
+                        qty: sized.qty,
                         price: buy_price,
                     },
                     IntentLeg {
                         venue: sell_venue,
+                        instrument: opp.instrument,
                         side: Side::Sell,
+                        qty: sized.qty,
                         price: sell_price,
                     },
                 ],
                 Direction::Up,
             ),
+            TradeShape::Cycle {
+                venue,
+                legs,
+                net_return,
+                ..
+            } => {
+                let lots = legs.map(|l| self.catalog.instrument(l.instrument).lot_size);
+                let mut at_limits = legs;
+                for (leg, limit) in at_limits
+                    .iter_mut()
+                    .zip(self.cycle_limits(opp, &legs, net_return))
+                {
+                    leg.price = limit;
+                }
+                // On overflow every leg is zero, which the gate refuses.
+                let qty =
+                    cycle_quantities(&at_limits, sized.qty, lots).unwrap_or([Decimal::ZERO; 3]);
+                (
+                    legs.iter()
+                        .zip(qty)
+                        .map(|(l, q)| IntentLeg {
+                            venue,
+                            instrument: l.instrument,
+                            side: l.side,
+                            qty: q,
+                            price: l.price,
+                        })
+                        .collect(),
+                    Direction::Up,
+                )
+            }
             TradeShape::Directional {
                 direction, entry, ..
             } => (
                 vec![IntentLeg {
                     venue: primary,
+                    instrument: opp.instrument,
                     side: if direction == Direction::Down {
                         Side::Sell
                     } else {
                         Side::Buy
                     },
+                    qty: sized.qty,
                     price: entry,
                 }],
                 direction,
@@ -165,7 +204,9 @@ impl Engine {
             } => (
                 vec![IntentLeg {
                     venue: primary,
+                    instrument: opp.instrument,
                     side: Side::Buy,
+                    qty: sized.qty,
                     price: strike,
                 }],
                 direction,
@@ -183,6 +224,7 @@ impl Engine {
             }
             TradeShape::Contract { .. } => position_qty + sized.qty,
             TradeShape::CrossVenuePair { .. } => (position_qty * mark).abs() + notional,
+            TradeShape::Cycle { .. } => notional,
         };
         let intent = OrderIntent {
             opportunity: opp.id,
@@ -369,6 +411,43 @@ impl Engine {
                     sell_filled: None,
                 });
             }
+            TradeShape::Cycle {
+                venue,
+                legs,
+                net_return,
+                ..
+            } => {
+                // All three legs at once, as immediate-or-cancel limits near
+                // the prices seen (`cycle_limits`): a leg the market has
+                // left does not fill, and what the others moved is unwound
+                // when all have ended.
+                let limits = self.cycle_limits(opp, &legs, net_return);
+                let mut ids = [OrderId(0); 3];
+                for (k, leg) in intent.legs.iter().enumerate() {
+                    let mut o = base(
+                        venue,
+                        leg.side,
+                        OrderType::Limit,
+                        TimeInForce::Ioc,
+                        Some(limits[k]),
+                        leg.price,
+                    );
+                    o.instrument = leg.instrument;
+                    o.qty = leg.qty;
+                    o.purpose = OrderPurpose::CycleLeg;
+                    ids[k] = self.create_order(o);
+                }
+                let opp_legs = legs;
+                self.cycle_groups.push(CycleGroup {
+                    account,
+                    venue,
+                    orders: ids,
+                    legs: opp_legs,
+                    planned: [intent.legs[0].qty, intent.legs[1].qty, intent.legs[2].qty],
+                    done: [None; 3],
+                    fees: Decimal::ZERO,
+                });
+            }
             TradeShape::Directional {
                 entry,
                 stop_loss,
@@ -414,6 +493,17 @@ impl Engine {
                 self.create_order(o);
             }
         }
+    }
+
+    /// The limits of a cycle's legs, with its scanner's slack.
+    fn cycle_limits(
+        &self,
+        opp: &Opportunity,
+        legs: &[crate::domain::CycleLeg; 3],
+        net_return: Decimal,
+    ) -> [Decimal; 3] {
+        let ticks = legs.map(|l| self.catalog.instrument(l.instrument).tick_size);
+        cycle_limits(legs, net_return, self.limit_slack(opp.kind()), ticks)
     }
 
     /// How far past the seen prices a pair's limits may go, as a share of

@@ -13,11 +13,17 @@ use crate::risk::config::RiskConfig;
 use crate::risk::config::SignalRule;
 use rust_decimal::Decimal;
 
-/// One leg of an intent: where, which side, at what expected price.
+/// One leg of an intent: where, on what, which side, how much, at what
+/// expected price.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IntentLeg {
     pub venue: VenueId,
+    /// The intent's instrument, but for a triangular cycle's other legs.
+    pub instrument: InstrumentId,
     pub side: Side,
+    /// The leg's quantity (the intent's, but for a cycle's legs; the stake
+    /// for binary).
+    pub qty: Decimal,
     /// The price the intent expects (checked against the latest quote).
     pub price: Decimal,
 }
@@ -31,9 +37,10 @@ pub struct OrderIntent {
     pub direction: Direction,
     /// The signal's confidence in [0, 1].
     pub confidence: f64,
-    /// One leg, or two for arbitrage.
+    /// One leg, two for arbitrage, three for a triangular cycle.
     pub legs: Vec<IntentLeg>,
-    /// Quantity per leg (the stake, for binary).
+    /// Quantity per leg (the stake, for binary; the start amount spent,
+    /// for a cycle).
     pub qty: Decimal,
     /// Notional of the largest leg, in the account currency.
     pub notional: Decimal,

@@ -119,8 +119,13 @@ fn reconciled(_: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refu
 /// passes, and a binary purchase is always new exposure (a contract is only
 /// ever sold back by the kill switch's flatten, which does not pass the gate).
 fn adds_exposure(i: &OrderIntent, c: &GateContext<'_>) -> Option<String> {
-    if i.kind.shape() == ShapeKind::Contract {
-        return Some(format!("a {} purchase is new exposure", i.kind.as_str()));
+    match i.kind.shape() {
+        ShapeKind::Contract => {
+            return Some(format!("a {} purchase is new exposure", i.kind.as_str()));
+        }
+        // Its legs open positions on three instruments until it closes.
+        ShapeKind::Cycle => return Some("a triangular cycle is new exposure".into()),
+        _ => {}
     }
     let held = c.position_qty;
     for leg in &i.legs {
@@ -280,7 +285,7 @@ fn broker_margin(_: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<R
 fn quotes_and_collar(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
     let cfg = g.config();
     for leg in &i.legs {
-        let Some(q) = c.book.quote(leg.venue, i.instrument) else {
+        let Some(q) = c.book.quote(leg.venue, leg.instrument) else {
             return refuse(R::NoQuote, "no quote from the venue".into());
         };
         let age = c.now.since(q.ts);
@@ -313,7 +318,7 @@ fn quotes_and_collar(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Opti
         }
         let reference = c
             .guard
-            .reference(c.catalog, c.book, i.instrument, leg.venue, c.now);
+            .reference(c.catalog, c.book, leg.instrument, leg.venue, c.now);
         // A reference is a plausible (positive) mid; checked all the same.
         let off = reference.and_then(|r| {
             (leg.price - r.price)
@@ -326,7 +331,7 @@ fn quotes_and_collar(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Opti
                 R::NoReference,
                 format!(
                     "no reference price: no other venue quoted {} in the last {}s",
-                    c.catalog.instrument(i.instrument).name,
+                    c.catalog.instrument(leg.instrument).name,
                     c.guard.config().reference_max_age_secs
                 ),
             );
@@ -349,33 +354,41 @@ fn quotes_and_collar(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Opti
     None
 }
 
-/// Sized below the minimum: named after the limit that shrank it.
+/// Sized below the minimum (any leg, on its own instrument's minimum):
+/// named after the limit that shrank it.
 fn minimum_size(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
-    if i.qty > Decimal::ZERO && i.qty >= c.min_qty {
-        return None;
-    }
+    // The first leg under its instrument's minimum (every leg trades the
+    // intent's instrument and quantity, but a cycle's).
+    let short = i.legs.iter().find_map(|leg| {
+        let min = if leg.instrument == i.instrument {
+            c.min_qty
+        } else {
+            c.catalog.instrument(leg.instrument).min_qty
+        };
+        (leg.qty <= Decimal::ZERO || leg.qty < min).then_some((leg.qty, min))
+    });
+    let (qty, min) = match short {
+        Some(s) => s,
+        None if i.qty <= Decimal::ZERO => (i.qty, c.min_qty),
+        None => return None,
+    };
     let cfg = g.config();
     match i.bound {
         SizeBound::Position => refuse(
             R::MaxPosition,
             format!(
-                "no room under the {} position cap (size {} < minimum {})",
+                "no room under the {} position cap (size {qty} < minimum {min})",
                 pct(cfg.max_position_pct),
-                i.qty,
-                c.min_qty
             ),
         ),
         SizeBound::OrderNotional => refuse(
             R::MaxOrderNotional,
             format!(
-                "the {} order cap leaves size {} < minimum {}",
-                cfg.max_order_notional, i.qty, c.min_qty
+                "the {} order cap leaves size {qty} < minimum {min}",
+                cfg.max_order_notional
             ),
         ),
-        _ => refuse(
-            R::SizeTooSmall,
-            format!("size {} < minimum {}", i.qty, c.min_qty),
-        ),
+        _ => refuse(R::SizeTooSmall, format!("size {qty} < minimum {min}")),
     }
 }
 

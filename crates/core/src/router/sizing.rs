@@ -68,8 +68,8 @@ pub fn ensemble_factor(opp: &Opportunity) -> f64 {
         Direction::Neutral => 0.5,
     };
     match opp.kind().shape() {
-        // A pair bets on no direction.
-        ShapeKind::CrossVenuePair => 1.0,
+        // A pair or a cycle bets on no direction.
+        ShapeKind::CrossVenuePair | ShapeKind::Cycle => 1.0,
         _ => (q / 0.6).clamp(0.5, 1.0),
     }
 }
@@ -78,6 +78,9 @@ pub fn ensemble_factor(opp: &Opportunity) -> f64 {
 ///
 /// * Arbitrage: `arbitrage_alloc_pct` of equity, scaled by 0.5 + 0.5 ×
 ///   confidence, never more than both tops of book hold.
+/// * Triangular: the same share of equity as the start amount (its
+///   quantity, at price 1), never more than the thinnest leg holds; the
+///   legs' quantities follow from it ([`cycle_quantities`]).
 /// * Forex: loses `risk_per_trade_pct` of equity at the stop-loss, scaled
 ///   by confidence between 0.25× (at 0.5) and 1× (at 0.8 and above).
 /// * Binary: stakes `binary_stake_pct` of equity, scaled by probability
@@ -117,6 +120,12 @@ pub fn size(input: &SizingInput<'_>) -> Sized {
         } => {
             let budget = equity * frac(profile.arbitrage_alloc_pct) * dec(0.5 + 0.5 * conf);
             (budget / buy_limit, buy_limit, true, Some(book_qty))
+        }
+        // The start asset is the account's currency: its amount is the
+        // notional, and the legs hold no position once the cycle closes.
+        TradeShape::Cycle { start_qty, .. } => {
+            let budget = equity * frac(profile.arbitrage_alloc_pct) * dec(0.5 + 0.5 * conf);
+            (budget, Decimal::ONE, true, Some(start_qty))
         }
         TradeShape::Directional {
             direction,
@@ -182,6 +191,63 @@ pub fn size(input: &SizingInput<'_>) -> Sized {
         price,
         bound,
     }
+}
+
+/// The limits of a cycle's legs: each gives up a third of `slack`'s share
+/// of the net return (`net_return`, a fraction), rounded onto its tick grid
+/// toward the price seen (`ticks`), so never more: a buy's limit at or
+/// above its ask, a sell's at or below its bid.
+pub fn cycle_limits(
+    legs: &[crate::domain::CycleLeg; 3],
+    net_return: Decimal,
+    slack: Decimal,
+    ticks: [Decimal; 3],
+) -> [Decimal; 3] {
+    use crate::domain::Side;
+    let give = net_return.max(Decimal::ZERO) * slack / Decimal::from(3);
+    let mut out = [Decimal::ZERO; 3];
+    for (k, leg) in legs.iter().enumerate() {
+        out[k] = match leg.side {
+            Side::Buy => on_tick(leg.price * (Decimal::ONE + give), ticks[k], false),
+            Side::Sell => on_tick(leg.price * (Decimal::ONE - give), ticks[k], true),
+        };
+    }
+    out
+}
+
+/// `x` on the `tick` grid, rounded up or down; as it is when the tick is
+/// not positive or far below the price (the quotient would overflow).
+fn on_tick(x: Decimal, tick: Decimal, up: bool) -> Decimal {
+    if tick <= Decimal::ZERO {
+        return x;
+    }
+    x.checked_div(tick)
+        .map_or(x, |n| if up { n.ceil() } else { n.floor() } * tick)
+}
+
+/// The base quantity of each leg of a cycle started with `start` of its
+/// start asset: each leg trades what the one before handed on, on its own
+/// instrument's lot grid (`lots`), so rounding leaves dust behind, never a
+/// leg short of what it spends. Priced at the legs' limits (the worst each
+/// may fill at), so a leg that fills at its limit still hands on enough.
+/// `None` on overflow or a zero price.
+pub fn cycle_quantities(
+    legs: &[crate::domain::CycleLeg; 3],
+    start: Decimal,
+    lots: [Decimal; 3],
+) -> Option<[Decimal; 3]> {
+    use crate::domain::Side;
+    let mut amount = start;
+    let mut out = [Decimal::ZERO; 3];
+    for (k, leg) in legs.iter().enumerate() {
+        let base = floor_to(leg.base_for(amount)?, lots[k]);
+        out[k] = base;
+        amount = match leg.side {
+            Side::Buy => base,
+            Side::Sell => base.checked_mul(leg.price)?,
+        };
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -313,6 +379,41 @@ mod tests {
             b.qty * dec!(50200) <= a.qty * dec!(50000) + dec!(1),
             "{a:?} {b:?}"
         );
+    }
+
+    #[test]
+    fn a_cycles_legs_trade_what_the_leg_before_handed_on_on_their_lot_grids() {
+        use crate::domain::{CycleLeg, Side};
+        let leg = |side, price| CycleLeg {
+            instrument: InstrumentId(0),
+            side,
+            price,
+            qty: Decimal::ZERO,
+        };
+        // USDT → BTC (ask 50 000) → ETH (ETH/BTC ask 0.05) → USDT (bid 2 520).
+        let legs = [
+            leg(Side::Buy, dec!(50000)),
+            leg(Side::Buy, dec!(0.05)),
+            leg(Side::Sell, dec!(2520)),
+        ];
+        let q = cycle_quantities(
+            &legs,
+            dec!(1000),
+            [dec!(0.00001), dec!(0.0001), dec!(0.0001)],
+        )
+        .unwrap();
+        // 1 000 / 50 000 = 0.02 BTC; 0.02 / 0.05 = 0.4 ETH; sell the 0.4.
+        assert_eq!(q, [dec!(0.02), dec!(0.4), dec!(0.4)]);
+        // 999 USDT: 0.01998 BTC buys 0.3996 ETH (0.0001 grid), all sold.
+        let q = cycle_quantities(
+            &legs,
+            dec!(999),
+            [dec!(0.00001), dec!(0.0001), dec!(0.0001)],
+        )
+        .unwrap();
+        assert_eq!(q, [dec!(0.01998), dec!(0.3996), dec!(0.3996)]);
+        // Never spends more BTC than the first leg bought.
+        assert!(q[1] * dec!(0.05) <= q[0]);
     }
 
     fn binary(p: f64) -> Opportunity {

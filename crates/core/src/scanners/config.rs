@@ -1,4 +1,4 @@
-//! `[scanners.*]`: the three scanners' settings and their checks.
+//! `[scanners.*]`: the four scanners' settings and their checks.
 
 use crate::domain::{Catalog, Timeframe};
 use crate::validation::{DAY_SECS, Invalid, WEEK_SECS, above, bad, range};
@@ -11,6 +11,32 @@ pub struct ScannersConfig {
     pub arbitrage: ArbitrageScannerConfig,
     pub forex: ForexScannerConfig,
     pub binary: BinaryScannerConfig,
+    pub triangular: TriangularScannerConfig,
+}
+
+/// Triangular arbitrage on one venue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriangularScannerConfig {
+    pub enabled: bool,
+    /// Assets a cycle starts and ends in (an account's currency).
+    pub start_assets: Vec<String>,
+    /// Smallest net return (percent, after three taker fees) worth listing.
+    pub min_net_pct: Decimal,
+    /// How many cycles are kept, best first.
+    pub top_n: usize,
+    /// Seconds an opportunity waits for a decision.
+    pub ttl_secs: i64,
+    /// Quotes older than this (ms) are not used.
+    pub max_quote_age_ms: i64,
+    /// Share of the net return the three legs' limits may give up together
+    /// to be filled (0 = limits at the seen prices; 0.5 keeps half the net
+    /// return if every leg fills at its limit).
+    pub leg_slack: Decimal,
+    /// Auto policy: smallest net return approved, percent.
+    pub auto_min_net_pct: Decimal,
+    /// Auto policy: the risk score must be below this.
+    pub auto_max_risk_score: u8,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -160,6 +186,41 @@ pub fn validate(scanners: &ScannersConfig, catalog: &Catalog) -> Result<(), Inva
         1,
         600_000,
     )?;
+    let t = &scanners.triangular;
+    range(
+        "scanners.triangular.min_net_pct",
+        t.min_net_pct,
+        Decimal::ZERO,
+        Decimal::ONE_HUNDRED,
+    )?;
+    range("scanners.triangular.top_n", t.top_n, 1, 1_000)?;
+    range("scanners.triangular.ttl_secs", t.ttl_secs, 1, DAY_SECS)?;
+    range(
+        "scanners.triangular.max_quote_age_ms",
+        t.max_quote_age_ms,
+        1,
+        600_000,
+    )?;
+    if t.leg_slack < Decimal::ZERO || t.leg_slack >= Decimal::ONE {
+        return Err(bad(
+            "scanners.triangular.leg_slack",
+            format!("must be at least 0 and below 1, got {}", t.leg_slack),
+        ));
+    }
+    if t.enabled && t.start_assets.is_empty() {
+        return Err(bad(
+            "scanners.triangular.start_assets",
+            "needs at least one asset (such as \"USDT\") when the scanner is on",
+        ));
+    }
+    for (j, asset) in t.start_assets.iter().enumerate() {
+        if asset.is_empty() || asset.contains('/') {
+            return Err(bad(
+                format!("scanners.triangular.start_assets[{j}]"),
+                format!("`{asset}` is not an asset name (one side of a pair, such as USDT)"),
+            ));
+        }
+    }
     let b = &scanners.binary;
     range("scanners.binary.expiry_secs", b.expiry_secs, 1, WEEK_SECS)?;
     above(
@@ -227,6 +288,19 @@ fn validate_auto(s: &ScannersConfig) -> Result<(), Invalid> {
     range(
         "scanners.arbitrage.auto_max_risk_score",
         a.auto_max_risk_score,
+        1,
+        100,
+    )?;
+    let t = &s.triangular;
+    range(
+        "scanners.triangular.auto_min_net_pct",
+        t.auto_min_net_pct,
+        zero,
+        hundred,
+    )?;
+    range(
+        "scanners.triangular.auto_max_risk_score",
+        t.auto_max_risk_score,
         1,
         100,
     )?;

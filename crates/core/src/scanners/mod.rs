@@ -1,5 +1,6 @@
-//! The scanners: cross-venue arbitrage, forex technical signals and
-//! 60-second binary predictions, each behind the [`Scanner`] trait.
+//! The scanners: cross-venue and triangular arbitrage, forex technical
+//! signals and 60-second binary predictions, each behind the [`Scanner`]
+//! trait.
 //!
 //! A new scanner is its own module here (the scanner, its `[scanners.*]`
 //! section, and the [`OpportunityTerms`](crate::domain::OpportunityTerms)
@@ -12,10 +13,12 @@ pub mod arbitrage;
 pub mod binary;
 pub mod config;
 pub mod forex;
+pub mod triangular;
 
 pub use arbitrage::ArbitrageScanner;
 pub use binary::{BinaryEstimate, BinaryScanner};
 pub use forex::ForexScanner;
+pub use triangular::TriangularScanner;
 
 use crate::domain::{
     Bar, Catalog, Direction, InstrumentId, Opportunity, OpportunityDetail, OpportunityKind, Quote,
@@ -45,6 +48,13 @@ pub struct Findings {
     pub complete_for: Option<InstrumentId>,
     /// New or refreshed opportunities and their ranking scores.
     pub found: Vec<(InstrumentId, OpportunityDetail, f64)>,
+    /// A finding whose key matches a pending opportunity refreshes it
+    /// instead of listing another (implied by `complete_for`).
+    pub keyed: bool,
+    /// Pending opportunities, by instrument and key, that the scanner says
+    /// have vanished (a scanner that re-evaluates only part of what it
+    /// lists, so no list is complete).
+    pub gone: Vec<(InstrumentId, u64)>,
 }
 
 impl Findings {
@@ -52,6 +62,8 @@ impl Findings {
     pub fn clear(&mut self) {
         self.complete_for = None;
         self.found.clear();
+        self.keyed = false;
+        self.gone.clear();
     }
 }
 
@@ -119,10 +131,10 @@ pub type Scope<'a> = &'a dyn Fn(OpportunityKind, bool, &[String]) -> Vec<bool>;
 /// Every scanner, in the order each market event reaches them: forex (bars
 /// only), then the binary predictor (which samples the primary venue's mid)
 /// before the arbitrage scanner, the order the engine has always run them
-/// in. A new scanner adds its line here.
+/// in; the triangular scanner last. A new scanner adds its line here.
 pub fn registry(cfg: &ScannersConfig, scope: Scope<'_>) -> Vec<Box<dyn Scanner>> {
     use OpportunityKind as K;
-    let (f, b, a) = (&cfg.forex, &cfg.binary, &cfg.arbitrage);
+    let (f, b, a, t) = (&cfg.forex, &cfg.binary, &cfg.arbitrage, &cfg.triangular);
     vec![
         Box::new(ForexScanner::new(
             f.clone(),
@@ -135,6 +147,10 @@ pub fn registry(cfg: &ScannersConfig, scope: Scope<'_>) -> Vec<Box<dyn Scanner>>
         Box::new(ArbitrageScanner::with_scope(
             a.clone(),
             &scope(K::Arbitrage, a.enabled, &[]),
+        )),
+        Box::new(TriangularScanner::with_scope(
+            t.clone(),
+            &scope(K::Triangular, t.enabled, &[]),
         )),
     ]
 }

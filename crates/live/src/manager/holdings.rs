@@ -34,8 +34,23 @@ struct Row {
 impl InstrumentMap {
     /// The map for `instruments` in `api`'s symbols.
     pub fn new<A: VenueApi>(api: &A, instruments: &[LiveInstrument]) -> Self {
-        let rows = instruments
-            .iter()
+        // A venue that names holdings by asset holds one ETH for ETH/USDT
+        // and ETH/BTC alike: it is the position of the pair the book keeps
+        // it on, the one against the account's currency (a cross pair's
+        // fills are booked there). So crosses (quoted in an asset another
+        // instrument is based on) come last, and a holding goes to the
+        // first instrument it matches.
+        let base_of = |name: &str| name.split('/').next().unwrap_or(name).to_string();
+        let bases: Vec<String> = instruments.iter().map(|i| base_of(&i.name)).collect();
+        let is_cross = |i: &LiveInstrument| {
+            i.name
+                .split_once('/')
+                .is_some_and(|(_, quote)| bases.iter().any(|b| b == quote))
+        };
+        let mut ordered: Vec<&LiveInstrument> = instruments.iter().collect();
+        ordered.sort_by_key(|i| is_cross(i));
+        let rows = ordered
+            .into_iter()
             .map(|i| {
                 let symbol = api.symbol(&i.name);
                 let base = i.name.split('/').next().unwrap_or(&i.name).to_string();
@@ -125,13 +140,14 @@ impl InstrumentMap {
         baseline: &[(String, Decimal)],
     ) -> Vec<BrokerPosition> {
         let mut out = Vec::new();
+        let mut used: Vec<&str> = Vec::new();
         for r in &self.rows {
-            let Some(h) = holdings
-                .iter()
-                .find(|h| r.holding_names.iter().any(|n| n == &h.symbol))
-            else {
+            let Some(h) = holdings.iter().find(|h| {
+                !used.contains(&h.symbol.as_str()) && r.holding_names.iter().any(|n| n == &h.symbol)
+            }) else {
                 continue;
             };
+            used.push(&h.symbol);
             let base = baseline
                 .iter()
                 .find(|(asset, _)| asset == &h.symbol)

@@ -38,15 +38,31 @@ pub struct DemoSeriesConfig {
     /// The instrument this series drives, by its `[[instruments]]` name.
     pub instrument: String,
     /// A bundled file in assets/demo, or a path to a CSV with
-    /// `time,open,high,low,close,volume` (time in Unix seconds, UTC).
+    /// `time,open,high,low,close,volume` (time in Unix seconds, UTC); empty
+    /// for a ratio series (`ratio_of`).
     pub file: String,
     /// Hourly bars before the minute history, replayed at start-up so the
-    /// hourly model starts warm: a bundled file or a path; empty for none.
+    /// hourly model starts warm: a bundled file or a path; empty for none
+    /// (and for a ratio series).
     pub history_h1: String,
     /// Typical spread on the reference venue, basis points.
     pub spread_bps: f64,
     /// Typical quantity at the top of book on the reference venue.
     pub top_qty: f64,
+    /// A cross priced from two other series instead of bars of its own:
+    /// numerator then denominator (`["ETH/USDT", "BTC/USDT"]` prices
+    /// ETH/BTC), each a series with its own `file`, so a triangle of
+    /// markets on one venue stays consistent. Empty (the default) for a
+    /// series driven by its `file`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ratio_of: Vec<String>,
+}
+
+impl DemoSeriesConfig {
+    /// True for a cross priced from two other series (`ratio_of`).
+    pub fn is_ratio(&self) -> bool {
+        !self.ratio_of.is_empty()
+    }
 }
 
 /// How one venue quotes in the demo.
@@ -69,8 +85,8 @@ pub struct DemoVenueConfig {
 /// dislocations alive at once stay few), series of known instruments whose
 /// files are bundled (`bundled` says which) or read and parse next to the
 /// configuration (`base_dir`, through [`read_series`], the reader the demo
-/// market uses; `None` checks bundled names only), and venue settings for
-/// known venues.
+/// market uses; `None` checks bundled names only), ratio series
+/// ([`check_ratio`]), and venue settings for known venues.
 pub fn validate(
     demo: &DemoConfig,
     catalog: &Catalog,
@@ -122,6 +138,10 @@ pub fn validate(
         }
         range(format!("{key}.spread_bps"), s.spread_bps, 0.0, 1_000.0)?;
         above(format!("{key}.top_qty"), s.top_qty, 0.0, 1e12)?;
+        if s.is_ratio() {
+            check_ratio(&key, s, &demo.series)?;
+            continue;
+        }
         for (field, file, minutes) in [
             ("file", &s.file, true),
             ("history_h1", &s.history_h1, false),
@@ -144,6 +164,52 @@ pub fn validate(
         range(format!("{key}.lag_ms"), v.lag_ms, 0, 60_000)?;
         range(format!("{key}.spread_mult"), v.spread_mult, 0.0, 100.0)?;
         above(format!("{key}.size_mult"), v.size_mult, 0.0, 1_000.0)?;
+    }
+    Ok(())
+}
+
+/// A ratio series (`ratio_of`, at `key`): no files of its own, and two
+/// different names of other series that have their own `file` (a cross of
+/// crosses, or of itself, has no bars to start from).
+fn check_ratio(key: &str, s: &DemoSeriesConfig, all: &[DemoSeriesConfig]) -> Result<(), Invalid> {
+    for (field, file) in [("file", &s.file), ("history_h1", &s.history_h1)] {
+        if !file.is_empty() {
+            return Err(bad(
+                format!("{key}.{field}"),
+                format!(
+                    "a ratio series (`ratio_of`) is priced from two other series \
+                     and has no bars of its own: write {field} = \"\", not `{file}`"
+                ),
+            ));
+        }
+    }
+    let key = format!("{key}.ratio_of");
+    let [num, den] = s.ratio_of.as_slice() else {
+        return Err(bad(
+            key,
+            format!(
+                "names two series, numerator then denominator, not {}",
+                s.ratio_of.len()
+            ),
+        ));
+    };
+    if num == den {
+        return Err(bad(
+            key,
+            format!("numerator and denominator are both `{num}`"),
+        ));
+    }
+    for name in [num, den] {
+        let driven = all
+            .iter()
+            .any(|o| &o.instrument == name && !o.is_ratio() && o.instrument != s.instrument);
+        if !driven {
+            return Err(bad(
+                &key,
+                format!("`{name}` is not another series of market.demo.series with its own `file`"),
+            )
+            .because("market.demo.series"));
+        }
     }
     Ok(())
 }

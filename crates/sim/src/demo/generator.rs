@@ -12,6 +12,12 @@
 //! closes in March 2023; dislocations are rarer, larger episodes on one venue
 //! (a thin book being swept) that appear, hold, and decay. Lag plus basis plus
 //! dislocations is what makes cross-venue edges appear and vanish.
+//!
+//! A ratio series (`ratio_of`) is a cross such as ETH/BTC with no bars of its
+//! own: its reference price is the ratio of two other series' reference
+//! prices at the same moment, so a triangle on one venue (USDT → BTC → ETH →
+//! USDT) is consistent until a dislocation, which may hit a cross even on its
+//! reference venue, opens one.
 
 use super::assets;
 use super::config::DemoConfig;
@@ -48,6 +54,10 @@ pub enum DemoError {
     /// A series has no live part after its history.
     #[error("{0}: the series is shorter than its {HISTORY_MINUTES}-minute history")]
     TooShort(String),
+    /// A ratio series names a series the demo does not drive from bars
+    /// (configuration validation refuses this first).
+    #[error("{instrument}: `ratio_of` names `{name}`, not a series with its own file")]
+    Ratio { instrument: String, name: String },
 }
 
 /// Converts a float price or quantity to a Decimal on a grid.
@@ -86,6 +96,10 @@ impl Grid {
 
 struct SeriesState {
     instrument: InstrumentId,
+    /// For a ratio series, the indices of its numerator and denominator
+    /// series: its price is theirs divided, and it has no bars of its own
+    /// (`bars` and `h1` empty, `anchor_ns`, `slice_ns`, `lap_ratio` unused).
+    ratio: Option<(usize, usize)>,
     reference_venue: VenueId,
     session: Session,
     is_crypto: bool,
@@ -248,11 +262,40 @@ impl DemoMarket {
             })
         };
         let mut series = Vec::new();
+        // Ratio series, by index in `series`, with the names to resolve once
+        // every series is in (a numerator may be listed after its cross).
+        let mut ratios = Vec::new();
         for (i, s) in demo.series.iter().enumerate() {
             let Some(instrument) = catalog.instrument_by_name(&s.instrument) else {
                 continue;
             };
             let inst = catalog.instrument(instrument);
+            if s.is_ratio() {
+                ratios.push((series.len(), &s.ratio_of));
+                series.push(SeriesState {
+                    instrument,
+                    ratio: None, // resolved below
+                    reference_venue: inst.primary_venue(),
+                    session: sessions(inst.class),
+                    is_crypto: inst.class == AssetClass::Crypto,
+                    bars: Vec::new(),
+                    h1: Vec::new(),
+                    live_from: 0,
+                    anchor_ns: 0,
+                    // Never a divisor: a ratio series has no history slots
+                    // and no trades, and `fair` prices it from its parts.
+                    slice_ns: 0,
+                    lap_ratio: 1.0,
+                    spread_bps: s.spread_bps,
+                    top_qty: s.top_qty,
+                    price_grid: Grid::new(inst.tick_size),
+                    qty_grid: Grid::new(inst.lot_size),
+                    hint: 0,
+                    salt: seed ^ ((i as u64 + 1) << 40),
+                    paths: [(usize::MAX, 0, [0.0; 61]); 2],
+                });
+                continue;
+            }
             let bars = read_series(&s.file, base_dir)?;
             let h1 = if s.history_h1.is_empty() {
                 Vec::new()
@@ -265,6 +308,7 @@ impl DemoMarket {
             let slice_secs = last.time + 60 - anchor;
             series.push(SeriesState {
                 instrument,
+                ratio: None,
                 reference_venue: inst.primary_venue(),
                 session: sessions(inst.class),
                 is_crypto: inst.class == AssetClass::Crypto,
@@ -283,8 +327,33 @@ impl DemoMarket {
                 paths: [(usize::MAX, 0, [0.0; 61]); 2],
             });
         }
+        for (si, names) in ratios {
+            let part = |name: &String| {
+                let id = catalog.instrument_by_name(name);
+                // A series with bars of its own (a ratio series has none).
+                series
+                    .iter()
+                    .position(|p| !p.bars.is_empty() && Some(p.instrument) == id)
+                    .ok_or_else(|| DemoError::Ratio {
+                        instrument: catalog.instrument(series[si].instrument).name.clone(),
+                        name: name.clone(),
+                    })
+            };
+            let (num, den) = match names.as_slice() {
+                [num, den] => (part(num)?, part(den)?),
+                _ => {
+                    return Err(DemoError::Ratio {
+                        instrument: catalog.instrument(series[si].instrument).name.clone(),
+                        name: names.join(", "),
+                    });
+                }
+            };
+            series[si].ratio = Some((num, den));
+        }
+        // Demo time starts at the first series with bars of its own.
         let start = series
-            .first()
+            .iter()
+            .find(|s| s.ratio.is_none())
             .map(|s| Timestamp::from_nanos(s.anchor_ns))
             .unwrap_or_default();
         // Resuming: the first whole minute at or after the stored time.
@@ -315,10 +384,15 @@ impl DemoMarket {
                 });
             }
         }
+        // A cross's markets are eligible even on its reference venue: a
+        // cross listed on one venue would otherwise never open a triangle.
         let eligible_for_dislocation = markets
             .iter()
             .enumerate()
-            .filter(|(_, m)| !m.is_reference && series[m.series].is_crypto)
+            .filter(|(_, m)| {
+                let s = &series[m.series];
+                s.ratio.is_some() || (!m.is_reference && s.is_crypto)
+            })
             .map(|(i, _)| i)
             .collect();
 
@@ -338,6 +412,9 @@ impl DemoMarket {
         me.schedule_dislocation(live_from.nanos());
         let resumed = live_from > start;
         for (si, s) in me.series.iter().enumerate() {
+            if s.ratio.is_some() {
+                continue; // no bars of its own to replay
+            }
             let offset = start.nanos() - s.anchor_ns;
             for (bi, b) in s.h1.iter().enumerate() {
                 let ts = b.time * SECOND + offset + 3600 * SECOND;
@@ -403,7 +480,9 @@ impl DemoMarket {
             me.push(t, Slot::Quote { market: m as u32 });
         }
         for si in 0..me.series.len() {
-            if me.series[si].is_crypto {
+            // A ratio series has no volume of its own to size trades from:
+            // it quotes only, as forex does.
+            if me.series[si].is_crypto && me.series[si].ratio.is_none() {
                 let t = live_from.nanos() + me.next_trade_gap();
                 me.push(t, Slot::Trade { series: si as u32 });
             }
@@ -492,8 +571,17 @@ impl DemoMarket {
     }
 
     /// The reference price of a series at demo time `t` (ns), or `None` in a
-    /// gap in the data (the market is closed or did not trade that minute).
+    /// gap in the data (the market is closed or did not trade that minute);
+    /// for a ratio series, its numerator's over its denominator's, `None`
+    /// when either is.
     fn fair(&mut self, si: usize, t: i64) -> Option<f64> {
+        if let Some((num, den)) = self.series[si].ratio {
+            let n = self.fair(num, t)?;
+            // Positive: bar prices are (parse_series refuses a low ≤ 0) and
+            // the path stays within each bar's low and high.
+            let d = self.fair(den, t)?;
+            return Some(n / d);
+        }
         let s = &mut self.series[si];
         let el = (t - self.origin.nanos()).max(0);
         let lap = el.div_euclid(s.slice_ns);
@@ -730,9 +818,10 @@ impl Iterator for DemoMarket {
 
 #[cfg(test)]
 mod tests {
+    use super::super::config::{DemoSeriesConfig, validate};
     use super::*;
     use omni_core::defaults;
-    use omni_core::domain::AccountMode;
+    use omni_core::domain::{AccountMode, Instrument};
 
     fn demo(seed: u64) -> DemoMarket {
         let catalog = omni_core::domain::Catalog::builtin(AccountMode::Demo);
@@ -784,8 +873,18 @@ mod tests {
             history >= 4 * 280 + 2 * 71 + 2 * 100,
             "history bars: {history}"
         );
-        // 3 venues × 2 crypto + 1 venue × 2 forex.
-        assert_eq!(markets.len(), 8);
+        // 3 venues × 2 crypto + 1 venue × 2 forex, plus the venues of any
+        // cross the built-in file prices from them (`ratio_of`).
+        let catalog = omni_core::domain::Catalog::builtin(AccountMode::Demo);
+        let cfg: DemoConfig = defaults::section("market.demo");
+        let crosses: usize = cfg
+            .series
+            .iter()
+            .filter(|s| s.is_ratio())
+            .filter_map(|s| catalog.instrument_by_name(&s.instrument))
+            .map(|i| catalog.instrument(i).venues.len())
+            .sum();
+        assert_eq!(markets.len(), 8 + crosses);
     }
 
     #[test]
@@ -859,5 +958,238 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The built-in catalog with ETH/BTC, listed on binance only (added
+    /// when the built-in file does not list it).
+    fn cross_catalog() -> Catalog {
+        let mut catalog = Catalog::builtin(AccountMode::Demo);
+        if catalog.instrument_by_name("ETH/BTC").is_some() {
+            return catalog;
+        }
+        let binance = catalog.venue_by_name("binance").expect("binance");
+        catalog.instruments.push(Instrument {
+            id: InstrumentId(catalog.instruments.len() as u16),
+            name: "ETH/BTC".into(),
+            class: AssetClass::Crypto,
+            tick_size: Decimal::new(1, 5),
+            lot_size: Decimal::new(1, 4),
+            min_qty: Decimal::new(1, 4),
+            venues: vec![binance],
+        });
+        catalog
+    }
+
+    /// The built-in `[market.demo]` with this ETH/BTC ratio series (in place
+    /// of any it has), listed first: before the two series it divides.
+    fn cross_config() -> DemoConfig {
+        let mut cfg: DemoConfig = defaults::section("market.demo");
+        cfg.series.retain(|s| s.instrument != "ETH/BTC");
+        cfg.series.insert(
+            0,
+            DemoSeriesConfig {
+                instrument: "ETH/BTC".into(),
+                file: String::new(),
+                history_h1: String::new(),
+                spread_bps: 1.0,
+                top_qty: 5.0,
+                ratio_of: vec!["ETH/USDT".into(), "BTC/USDT".into()],
+            },
+        );
+        cfg
+    }
+
+    fn cross_demo(cfg: &DemoConfig, seed: u64) -> DemoMarket {
+        DemoMarket::new(
+            cfg,
+            &defaults::section("risk.hours"),
+            &cross_catalog(),
+            Path::new("."),
+            seed,
+        )
+        .expect("demo")
+    }
+
+    fn mid(q: &Quote) -> f64 {
+        q.mid().try_into().expect("f64")
+    }
+
+    #[test]
+    fn a_ratio_series_quotes_eth_over_btc_on_its_venue() {
+        // Many dislocations, so some land on the cross.
+        let mut cfg = cross_config();
+        cfg.dislocations_per_hour = 120.0;
+        let mut d = cross_demo(&cfg, 5);
+        let catalog = cross_catalog();
+        let binance = catalog.venue_by_name("binance").expect("binance");
+        let id = |name: &str| catalog.instrument_by_name(name).expect(name);
+        let (eth_btc, eth, btc) = (id("ETH/BTC"), id("ETH/USDT"), id("BTC/USDT"));
+        let cross = d
+            .markets
+            .iter()
+            .position(|m| d.series[m.series].instrument == eth_btc)
+            .expect("the cross's market");
+        assert!(d.markets[cross].is_reference);
+        assert!(d.eligible_for_dislocation.contains(&cross));
+        // The cross's reference venue is the only one it is eligible on as
+        // a reference: the USDT pairs' reference markets are not.
+        for &m in &d.eligible_for_dislocation {
+            assert!(m == cross || !d.markets[m].is_reference);
+        }
+
+        let (mut last_eth, mut last_btc): (Option<Quote>, Option<Quote>) = (None, None);
+        let (mut calm, mut dislocated, mut cross_quotes) = (0, 0, 0);
+        for _ in 0..200_000 {
+            let Some(e) = d.next() else { break };
+            let q = match e {
+                MarketEvent::Quote(q) if q.venue == binance => q,
+                MarketEvent::History(b) => {
+                    assert_ne!(b.instrument, eth_btc, "a cross has no history");
+                    continue;
+                }
+                MarketEvent::Trade(t) => {
+                    assert_ne!(t.instrument, eth_btc, "a cross only quotes");
+                    continue;
+                }
+                _ => continue,
+            };
+            if q.instrument == eth {
+                last_eth = Some(q);
+            } else if q.instrument == btc {
+                last_btc = Some(q);
+            } else if q.instrument == eth_btc {
+                cross_quotes += 1;
+                assert!(q.bid < q.ask && q.is_sane(), "{q:?}");
+                assert!(q.bid_qty >= Decimal::new(1, 4) && q.ask_qty >= Decimal::new(1, 4));
+                let (Some(e), Some(b)) = (last_eth, last_btc) else {
+                    continue;
+                };
+                // Compare with the USDT pairs' quotes of the last 250 ms
+                // only: over seconds the price itself moves by bps.
+                let t = q.ts.nanos();
+                let fresh = |q: Quote| t - q.ts.nanos() <= 250 * MILLI;
+                if !fresh(e) || !fresh(b) {
+                    continue;
+                }
+                let disloc = d.dislocation(cross, t);
+                let expected = mid(&e) / mid(&b) * (1.0 + disloc);
+                // Within 10 bps: half a tick is 2 bps of 0.025 (March 2025).
+                let off = (mid(&q) / expected - 1.0).abs();
+                assert!(
+                    off < 10e-4,
+                    "{q:?}: mid {} vs ETH/BTC {expected} (dislocation {disloc})",
+                    mid(&q)
+                );
+                if disloc == 0.0 {
+                    calm += 1;
+                } else if disloc.abs() > 1e-3 {
+                    dislocated += 1;
+                }
+            }
+        }
+        assert!(cross_quotes > 10_000, "cross quotes: {cross_quotes}");
+        assert!(calm > 1000, "quotes away from dislocations: {calm}");
+        assert!(dislocated > 100, "quotes in a dislocation: {dislocated}");
+    }
+
+    #[test]
+    fn a_demo_with_a_ratio_series_is_deterministic() {
+        let cfg = cross_config();
+        let catalog = cross_catalog();
+        let eth_btc = catalog.instrument_by_name("ETH/BTC").expect("ETH/BTC");
+        let a: Vec<MarketEvent> = cross_demo(&cfg, 3).take(20_000).collect();
+        let b: Vec<MarketEvent> = cross_demo(&cfg, 3).take(20_000).collect();
+        let c: Vec<MarketEvent> = cross_demo(&cfg, 4).take(20_000).collect();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert!(
+            a.iter()
+                .any(|e| matches!(e, MarketEvent::Quote(q) if q.instrument == eth_btc))
+        );
+        // The cross listed first does not move the demo's clock.
+        assert_eq!(cross_demo(&cfg, 3).start(), demo(3).start());
+
+        // Resumed, it quotes on from where the series are.
+        let after = demo(3).start().plus((5 * 3600 + 7) * SECOND);
+        let resumed = |seed| {
+            DemoMarket::resuming(
+                &cfg,
+                &defaults::section("risk.hours"),
+                &catalog,
+                Path::new("."),
+                seed,
+                after,
+            )
+            .expect("demo")
+            .take(20_000)
+            .collect::<Vec<MarketEvent>>()
+        };
+        let r = resumed(3);
+        assert_eq!(r, resumed(3));
+        assert!(
+            r.iter().any(
+                |e| matches!(e, MarketEvent::Quote(q) if q.instrument == eth_btc && q.is_sane())
+            )
+        );
+    }
+
+    #[test]
+    fn validation_refuses_a_bad_ratio_series() {
+        let catalog = cross_catalog();
+        let check = |edit: &dyn Fn(&mut DemoSeriesConfig)| {
+            let mut cfg = cross_config();
+            edit(&mut cfg.series[0]);
+            validate(&cfg, &catalog, None, &assets::is_bundled)
+                .map_err(|e| (e.key.to_string(), e.message))
+        };
+        check(&|_| {}).expect("a good ratio series");
+        let refused = |edit: &dyn Fn(&mut DemoSeriesConfig), key: &str, says: &str| {
+            let (k, message) = check(edit).expect_err(key);
+            assert_eq!(k, format!("market.demo.series[0].{key}"), "{message}");
+            assert!(message.contains(says), "{key}: {message}");
+        };
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+        refused(
+            &|s| s.ratio_of = names(&["SOL/USDT", "BTC/USDT"]),
+            "ratio_of",
+            "`SOL/USDT` is not another series",
+        );
+        refused(
+            &|s| s.ratio_of = names(&["ETH/BTC", "BTC/USDT"]),
+            "ratio_of",
+            "`ETH/BTC` is not another series",
+        );
+        refused(
+            &|s| s.ratio_of = names(&["ETH/USDT"]),
+            "ratio_of",
+            "names two series",
+        );
+        refused(
+            &|s| s.ratio_of = names(&["ETH/USDT", "ETH/USDT"]),
+            "ratio_of",
+            "both `ETH/USDT`",
+        );
+        refused(
+            &|s| s.file = "ethusdt_m1.csv".into(),
+            "file",
+            "has no bars of its own",
+        );
+        refused(
+            &|s| s.history_h1 = "ethusdt_h1.csv".into(),
+            "history_h1",
+            "has no bars of its own",
+        );
+
+        // Unvalidated, the demo refuses it too instead of panicking.
+        let mut cfg = cross_config();
+        cfg.series[0].ratio_of = names(&["ETH/USDT", "SOL/USDT"]);
+        let built = DemoMarket::new(
+            &cfg,
+            &defaults::section("risk.hours"),
+            &catalog,
+            Path::new("."),
+            1,
+        );
+        assert!(matches!(built, Err(DemoError::Ratio { .. })));
     }
 }

@@ -19,6 +19,20 @@ pub(super) struct Booking {
     pub binary: bool,
     /// The stake, for a binary purchase (what a settlement pays back on).
     pub stake: Decimal,
+    /// A cross pair of the account (ETH/BTC in a USDT account): its fills
+    /// move the account's holdings of its base and quote assets, held
+    /// against the account's currency as the engine books them; with the
+    /// quote asset's price in that currency when the order was sent.
+    pub cross: Option<Cross>,
+}
+
+/// Where a cross pair's fills are held: the instruments of its two assets
+/// against the account's currency, and the quote asset's price in it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Cross {
+    pub base: InstrumentId,
+    pub quote: InstrumentId,
+    pub quote_price: Decimal,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -56,6 +70,19 @@ impl Ledger {
                         continue;
                     };
                     let book = self.accounts.entry(b.account).or_default();
+                    if let Some(c) = b.cross {
+                        // The two assets move against each other; the
+                        // account's currency only by the fee, converted.
+                        let signed = match b.side {
+                            Side::Buy => *qty,
+                            Side::Sell => -*qty,
+                        };
+                        let m = c.quote_price;
+                        hold(book, c.base, b.venue, signed, *price * m);
+                        hold(book, c.quote, b.venue, -signed * *price, m);
+                        book.cash -= *fee * m;
+                        continue;
+                    }
                     let notional = *qty * *price;
                     match b.side {
                         Side::Buy => book.cash -= notional + *fee,

@@ -11,8 +11,8 @@ use fill_model::FillModel;
 use ledger::{AccountBook, Booking, Ledger};
 use omni_core::domain::AccountId;
 use omni_core::domain::{
-    BinaryContract, Catalog, Direction, InstrumentId, Order, OrderId, OrderType, Quote, Side,
-    TimeInForce, Timestamp, time::MILLI, time::SECOND,
+    BinaryContract, Catalog, Direction, InstrumentId, Order, OrderId, OrderPurpose, OrderType,
+    Quote, Side, TimeInForce, Timestamp, time::MILLI, time::SECOND,
 };
 use omni_core::execution::{
     Balance, Broker, BrokerError, BrokerPosition, ExecutionReport, OpenOrder,
@@ -409,6 +409,7 @@ impl PaperBroker {
                 side: Side::Buy,
                 binary: true,
                 stake,
+                cross: None,
             },
         );
         self.contracts.insert(
@@ -436,6 +437,25 @@ impl PaperBroker {
     }
 }
 
+impl PaperBroker {
+    /// The cross booking of a cycle leg on a pair whose quote asset is not
+    /// the account's currency, where the catalog lists both its assets
+    /// against that currency and this venue quotes the quote asset's pair:
+    /// the engine's rule (`engine/cycles.rs`), so both hold the same.
+    fn cross_of(&self, order: &Order) -> Option<ledger::Cross> {
+        if order.purpose != OrderPurpose::CycleLeg {
+            return None;
+        }
+        let (base, quote) = self.catalog.cross_pairs(order.account, order.instrument)?;
+        let q = self.quotes[self.catalog.market_slot(order.venue, quote)]?;
+        Some(ledger::Cross {
+            base,
+            quote,
+            quote_price: q.mid(),
+        })
+    }
+}
+
 impl Broker for PaperBroker {
     fn name(&self) -> &str {
         "paper"
@@ -451,6 +471,7 @@ impl Broker for PaperBroker {
                 side: order.side,
                 binary: order.binary.is_some() || order.position_contract != 0,
                 stake: order.qty,
+                cross: self.cross_of(order),
             },
         );
         let at = now.plus(self.latency(order.venue));

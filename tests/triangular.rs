@@ -391,3 +391,89 @@ fn a_cross_pair_traded_outside_a_cycle_is_a_position_on_that_pair() {
         .collect();
     assert_eq!(held, ["ETH/BTC"]);
 }
+
+#[test]
+fn k_with_a_cycle_half_filled_cancels_its_legs_and_flattens_without_an_unwind() {
+    let mut h = Harness::new(NO_SLACK);
+    approve(&mut h);
+    let spot_a = h.account("spot-a");
+    h.report(fill(1, "0.03", "50000.00", "1.125", 200));
+    let out = h.cmd(Command::KillSwitch, 210);
+    // The two legs still working are cancelled; the BTC bought is sold.
+    let cancelled: Vec<u64> = out
+        .requests
+        .iter()
+        .filter_map(|r| match r {
+            omni_core::execution::ExecutionRequest::Cancel { order_id, .. } => Some(order_id.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cancelled, [2, 3], "{out:?}");
+    let flattens: Vec<_> = out
+        .submits()
+        .iter()
+        .map(|o| {
+            (
+                h.loaded.catalog.instrument(o.instrument).name.clone(),
+                o.side.as_str(),
+                o.qty,
+                o.purpose,
+            )
+        })
+        .collect();
+    assert_eq!(
+        flattens,
+        [(
+            "BTC/USDT".to_string(),
+            "SELL",
+            d("0.03"),
+            OrderPurpose::Flatten
+        )]
+    );
+    // The legs end cancelled: the kill switch flattens, nothing is unwound.
+    let mut out = Out::default();
+    for id in [2, 3] {
+        out.extend(h.report(ExecutionReport::Cancelled {
+            order_id: OrderId(id),
+            ts: at(220),
+            reason: "kill switch".into(),
+        }));
+    }
+    assert!(out.submits().is_empty(), "{out:?}");
+    assert!(alerts(&out).is_empty());
+    out.extend(h.report(fill(4, "0.03", "49990.00", "1.12", 230)));
+    assert_eq!(h.engine.portfolio().of_account(spot_a).count(), 0);
+}
+
+#[test]
+fn a_leg_the_broker_rejects_is_a_leg_that_did_not_fill() {
+    let mut h = Harness::new(NO_SLACK);
+    approve(&mut h);
+    let mut out = h.report(ExecutionReport::Rejected {
+        order_id: OrderId(2),
+        ts: at(150),
+        reason: "insufficient balance".into(),
+    });
+    out.extend(h.report(fill(1, "0.03", "50000.00", "1.125", 200)));
+    out.extend(h.report(fill(3, "0.6", "2520.00", "1.134", 200)));
+    let mut unwinds: Vec<_> = out
+        .submits()
+        .iter()
+        .map(|o| {
+            (
+                h.loaded.catalog.instrument(o.instrument).name.clone(),
+                o.side.as_str(),
+                o.qty,
+            )
+        })
+        .collect();
+    unwinds.sort();
+    assert_eq!(
+        unwinds,
+        [
+            ("BTC/USDT".to_string(), "SELL", d("0.03")),
+            ("ETH/USDT".to_string(), "BUY", d("0.6")),
+        ]
+    );
+    assert_eq!(alerts(&out).len(), 1);
+}

@@ -477,3 +477,44 @@ fn a_leg_the_broker_rejects_is_a_leg_that_did_not_fill() {
     );
     assert_eq!(alerts(&out).len(), 1);
 }
+
+#[test]
+fn an_unwind_waits_for_a_close_in_flight_and_goes_out_when_it_ends() {
+    let mut h = Harness::new(NO_SLACK);
+    approve(&mut h);
+    let spot_a = h.account("spot-a");
+    h.report(fill(1, "0.03", "50000.00", "1.125", 200));
+    h.report(fill(2, "0.6", "0.05000", "0.0000225", 200));
+    // The operator closes the ETH the cycle holds: order 4 in flight.
+    let out = h.cmd(
+        Command::ClosePosition {
+            account: spot_a,
+            instrument: h.inst("ETH/USDT"),
+            qty: d("0.6"),
+        },
+        205,
+    );
+    assert_eq!(out.submits().len(), 1, "{out:?}");
+    let out = h.report(ExecutionReport::Expired {
+        order_id: OrderId(3),
+        ts: at(210),
+    });
+    assert!(out.submits().is_empty(), "{out:?}");
+    assert_eq!(
+        alerts(&out),
+        [
+            "spot-a: triangular cycle on binance: SELL ETH/USDT filled 0 of 0.6; unwinding 0.6 ETH once the close in flight on ETH/USDT ends"
+        ]
+    );
+    // The operator's close does not fill: the unwind goes out.
+    let out = h.report(ExecutionReport::Expired {
+        order_id: OrderId(4),
+        ts: at(220),
+    });
+    let sent: Vec<_> = out
+        .submits()
+        .iter()
+        .map(|o| (o.side.as_str(), o.qty, o.purpose))
+        .collect();
+    assert_eq!(sent, [("SELL", d("0.6"), OrderPurpose::Unwind)]);
+}

@@ -245,8 +245,7 @@ impl Engine {
     }
 
     /// Sends the order that takes `left` of `asset` (positive: held, so
-    /// sold) back to the account's currency on `venue`, no more than the
-    /// book holds; says what it did.
+    /// sold) back to the account's currency on `venue`; says what it did.
     fn unwind_asset(
         &mut self,
         account: crate::domain::AccountId,
@@ -255,19 +254,58 @@ impl Engine {
         currency: &str,
         left: Decimal,
     ) -> String {
+        let left = left.normalize();
         let Some(instrument) = self.catalog.pair(asset, currency) else {
             return format!("{left} {asset} left: no {asset}/{currency} to unwind on");
-        };
-        let inst = self.catalog.instrument(instrument);
-        let side = if left > Decimal::ZERO {
-            Side::Sell
-        } else {
-            Side::Buy
         };
         let key = PositionKey {
             account,
             instrument,
             contract: 0,
+        };
+        let name = self.catalog.instrument(instrument).name.clone();
+        if self.closing.contains_key(&key) {
+            // One close per position: this one waits for the other to end.
+            self.pending_unwinds.push((key, venue, left));
+            return format!("unwinding {left} {asset} once the close in flight on {name} ends");
+        }
+        match self.send_unwind(key, venue, left) {
+            Some((side, qty)) => format!("unwinding {} {} {name}", side.as_str(), qty.normalize()),
+            None => format!("{left} {asset} left (below {name}'s minimum, kept)"),
+        }
+    }
+
+    /// Sends the unwinds that waited for a close of their position, now
+    /// that one has ended (unless the kill switch flattens everything).
+    pub(super) fn retry_unwinds(&mut self) {
+        let pending = std::mem::take(&mut self.pending_unwinds);
+        for (key, venue, left) in pending {
+            if self.kill.latched {
+                continue;
+            }
+            if self.closing.contains_key(&key) {
+                self.pending_unwinds.push((key, venue, left));
+                continue;
+            }
+            self.send_unwind(key, venue, left);
+        }
+    }
+
+    /// The unwind order for `left` of a position's asset: no more than the
+    /// book holds that way, on the lot grid; `None` when that is below the
+    /// instrument's minimum (dust, kept).
+    fn send_unwind(
+        &mut self,
+        key: PositionKey,
+        venue: crate::domain::VenueId,
+        left: Decimal,
+    ) -> Option<(Side, Decimal)> {
+        let inst = self.catalog.instrument(key.instrument);
+        let (lot, min_qty) = (inst.lot_size, inst.min_qty);
+        let side = if left > Decimal::ZERO {
+            Side::Sell
+        } else {
+            Side::Buy
         };
         let held = self
             .portfolio
@@ -277,21 +315,16 @@ impl Engine {
         // Never more than the position holds in that direction.
         let same_way = (held > Decimal::ZERO) == (left > Decimal::ZERO);
         let qty = if same_way && !held.is_zero() {
-            floor_to(left.abs().min(held.abs()), inst.lot_size)
+            floor_to(left.abs().min(held.abs()), lot)
         } else {
             Decimal::ZERO
         };
-        let name = inst.name.clone();
-        let left = left.normalize();
-        if qty < inst.min_qty || qty.is_zero() {
-            return format!("{left} {asset} left (below {name}'s minimum, kept)");
-        }
-        if self.closing.contains_key(&key) {
-            return format!("{left} {asset} left ({name} already has a close in flight)");
+        if qty.is_zero() || qty < min_qty {
+            return None;
         }
         let reference = self
             .book
-            .quote(venue, instrument)
+            .quote(venue, key.instrument)
             .map_or(Decimal::ZERO, |q| {
                 if side == Side::Sell { q.bid } else { q.ask }
             });
@@ -304,7 +337,7 @@ impl Engine {
             OrderPurpose::Unwind,
             ExitReason::Unwind,
         );
-        format!("unwinding {} {} {name}", side.as_str(), qty.normalize())
+        Some((side, qty))
     }
 }
 

@@ -211,6 +211,9 @@ pub struct Engine {
     arb_groups: Vec<ArbGroup>,
     /// Triangular cycles whose legs have not all ended.
     cycle_groups: Vec<CycleGroup>,
+    /// Unwinds of what a cycle left that wait for another close of the
+    /// same position to end: (position, venue, what is left to take back).
+    pending_unwinds: Vec<(PositionKey, crate::domain::VenueId, Decimal)>,
     fill_ids: HashSet<String>,
     /// Trade ids booked by this engine (not restored from a store): a fee
     /// in kind applies only to one of these, so a restart that hands an
@@ -288,6 +291,7 @@ impl Engine {
             closing: BTreeMap::new(),
             arb_groups: Vec::new(),
             cycle_groups: Vec::new(),
+            pending_unwinds: Vec::new(),
             fill_ids: HashSet::new(),
             fresh_fills: HashSet::new(),
             venue_reports: BTreeMap::new(),

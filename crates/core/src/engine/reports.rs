@@ -184,6 +184,9 @@ impl Engine {
             return;
         };
         self.closing.retain(|_, oid| *oid != id);
+        if o.purpose.reduces_risk() && !self.pending_unwinds.is_empty() {
+            self.retry_unwinds();
+        }
         match o.purpose {
             OrderPurpose::ArbitrageLeg => self.on_arb_leg_done(&o.id, o.filled_qty),
             OrderPurpose::CycleLeg => self.on_cycle_leg_done(o.id, o.filled_qty, o.avg_fill_price),

@@ -45,6 +45,23 @@ fn fill(id: u64, qty: &str, price: &str, fee: &str, ms: i64) -> ExecutionReport 
     }
 }
 
+/// The orders `out` sent, as (instrument, side, quantity), sorted.
+fn sent_sorted(h: &Harness, out: &Out) -> Vec<(String, &'static str, Decimal)> {
+    let mut sent: Vec<_> = out
+        .submits()
+        .iter()
+        .map(|o| {
+            (
+                h.loaded.catalog.instrument(o.instrument).name.clone(),
+                o.side.as_str(),
+                o.qty,
+            )
+        })
+        .collect();
+    sent.sort();
+    sent
+}
+
 fn alerts(out: &Out) -> Vec<String> {
     out.audits
         .iter()
@@ -194,18 +211,7 @@ fn a_middle_leg_that_does_not_fill_unwinds_the_first() {
     }));
     // The last leg sold ETH the account did not get: short 0.6 ETH.
     out.extend(h.report(fill(3, "0.6", "2520.00", "1.134", 200)));
-    let mut unwinds: Vec<_> = out
-        .submits()
-        .iter()
-        .map(|o| {
-            (
-                h.loaded.catalog.instrument(o.instrument).name.clone(),
-                o.side.as_str(),
-                o.qty,
-            )
-        })
-        .collect();
-    unwinds.sort();
+    let unwinds = sent_sorted(&h, &out);
     assert_eq!(
         unwinds,
         [
@@ -456,18 +462,7 @@ fn a_leg_the_broker_rejects_is_a_leg_that_did_not_fill() {
     });
     out.extend(h.report(fill(1, "0.03", "50000.00", "1.125", 200)));
     out.extend(h.report(fill(3, "0.6", "2520.00", "1.134", 200)));
-    let mut unwinds: Vec<_> = out
-        .submits()
-        .iter()
-        .map(|o| {
-            (
-                h.loaded.catalog.instrument(o.instrument).name.clone(),
-                o.side.as_str(),
-                o.qty,
-            )
-        })
-        .collect();
-    unwinds.sort();
+    let unwinds = sent_sorted(&h, &out);
     assert_eq!(
         unwinds,
         [

@@ -291,10 +291,11 @@ impl Engine {
         }
     }
 
-    /// The unwind order for `left` of a position's asset: no more than the
-    /// book holds that way, on the lot grid; `None` when that is below the
-    /// instrument's minimum (dust, kept).
-    fn send_unwind(
+    /// The unwind order for `left` of a position (positive: held, so sold;
+    /// a cycle's middle asset or a cross-venue pair's uneven legs): no more
+    /// than the book holds that way, on the lot grid; `None` when that is
+    /// below the instrument's minimum (dust, kept).
+    pub(super) fn send_unwind(
         &mut self,
         key: PositionKey,
         venue: crate::domain::VenueId,

@@ -525,36 +525,13 @@ impl Engine {
             instrument: g.instrument,
             contract: 0,
         };
-        // Long residue: sell where we meant to sell; short: buy where we meant to buy.
-        let (side, venue) = if residue > Decimal::ZERO {
-            (Side::Sell, g.sell_venue)
+        // Long residue: sell where we meant to sell; short: buy where we
+        // meant to buy; never more than the position holds that way.
+        let venue = if residue > Decimal::ZERO {
+            g.sell_venue
         } else {
-            (Side::Buy, g.buy_venue)
+            g.buy_venue
         };
-        let reference = self
-            .book
-            .quote(venue, g.instrument)
-            .map_or(Decimal::ZERO, |q| {
-                if side == Side::Sell { q.bid } else { q.ask }
-            });
-        let held = self
-            .portfolio
-            .positions
-            .get(&key)
-            .map_or(Decimal::ZERO, |p| p.qty);
-        // Never unwind more than the position holds in that direction.
-        let qty = residue.abs().min(held.abs());
-        if qty.is_zero() || (held > Decimal::ZERO) != (residue > Decimal::ZERO) {
-            return;
-        }
-        self.send_close(
-            key,
-            venue,
-            side,
-            qty,
-            reference,
-            OrderPurpose::Unwind,
-            ExitReason::Unwind,
-        );
+        self.send_unwind(key, venue, residue);
     }
 }

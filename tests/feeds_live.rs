@@ -6,15 +6,16 @@
 
 use futures_util::{SinkExt, StreamExt};
 use omni_core::domain::Timestamp;
-use omni_core::market::MarketEvent;
+use omni_core::market::{MarketEvent, Ring};
 use omni_feeds::http_stream::{self, HttpSpec};
-use omni_feeds::ingest::{Outlet, Received};
+use omni_feeds::ingest::{Outlet, Received, RingSlot};
 use omni_feeds::ws::{self, WsSpec};
 use omni_feeds::{FeedState, FeedStats, VenueKind};
 use omni_tui::config::ConfigOrigin;
 use omni_tui::config::parse_str;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -205,6 +206,16 @@ fn spec(kind: VenueKind, url: String) -> WsSpec {
     s
 }
 
+/// Counts rings: the engine's thread sleeps until a feed rings.
+#[derive(Debug, Default)]
+struct CountRings(AtomicUsize);
+
+impl Ring for CountRings {
+    fn ring(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 async fn run_case(case: Case) {
     let (cfg, cat) = catalog();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -217,11 +228,14 @@ async fn run_case(case: Case) {
     let stats = Arc::new(FeedStats::new(case.kind.name()));
     let (tx, mut rx) = mpsc::channel(4096);
     let (stop_tx, stop_rx) = watch::channel(false);
+    let rings = Arc::new(CountRings::default());
+    let slot = RingSlot::default();
+    slot.set(rings.clone()).expect("empty slot");
     let client = tokio::spawn(ws::run(
         spec.clone(),
         map,
         stats.clone(),
-        Outlet::new(tx, Default::default()),
+        Outlet::with_ring(tx, Default::default(), slot),
         None,
         stop_rx,
         1,
@@ -257,6 +271,14 @@ async fn run_case(case: Case) {
             .expect("send");
     }
     let got = recv_n(&mut rx, 2 * expected.len()).await;
+    // The first round's frames rang before the second round's events came;
+    // one ring per frame with events, never one per event.
+    let rung = rings.0.load(Ordering::SeqCst);
+    assert!(
+        (1..=2 * case.frames.len()).contains(&rung),
+        "{rung} rings for {} frames",
+        2 * case.frames.len()
+    );
     let mut twice = expected.clone();
     twice.extend(expected.clone());
     assert_eq!(

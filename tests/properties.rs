@@ -50,7 +50,11 @@ proptest! {
 
     /// Through the whole pipeline (demo market, paper broker, approve-all):
     /// each account's cash is its start plus every closed trade's P&L plus
-    /// what open positions realised so far, minus their fees.
+    /// what open positions realised so far, minus their fees. Cash is
+    /// exact; P&L against an average price is not once a position was
+    /// added to at two prices (a triangle's dust left on BTC: the average
+    /// is a division rounded at the 28th significant digit), so the two
+    /// agree to 1e-18 of the account's currency.
     #[test]
     fn prop_pipeline_cash_reconciles(seed in 0u64..1_000, events in 2_000u64..12_000) {
         let loaded = common::load("");
@@ -65,7 +69,11 @@ proptest! {
             }).sum();
             let open: Decimal = driver.engine.portfolio().of_account(a.id).map(|p| p.realized - p.fees).sum();
             let cash = driver.engine.portfolio().balances[a.id.index()].cash;
-            prop_assert_eq!(cash, a.initial_balance + closed + open, "account {}", a.name);
+            let books = a.initial_balance + closed + open;
+            prop_assert!(
+                (cash - books).abs() <= Decimal::new(1, 18),
+                "account {}: cash {} against {}", a.name, cash, books
+            );
         }
     }
 

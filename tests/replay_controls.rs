@@ -261,8 +261,8 @@ fn market_time_follows_the_pace_exactly_on_a_hand_moved_clock() {
 }
 
 /// On the real clock: paused, the market clock and the quotes' ages stand
-/// still over 300 ms of wall time (snapshots still come); resumed, it goes
-/// on from where it stopped.
+/// still over 1.3 s of wall time (snapshots still come, once a second);
+/// resumed, it goes on from where it stopped.
 #[test]
 fn pause_stops_the_market_clock_on_the_wall_clock() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -273,7 +273,7 @@ fn pause_stops_the_market_clock_on_the_wall_clock() {
 
     engine.pace(Pace::TogglePause).expect("pace");
     let p = wait(&engine, "paused", 10, paused);
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(1_300));
     let later = newest(&engine);
     assert!(later.version > p.version, "snapshots are still published");
     assert_eq!(later.now, p.now, "paused: the market clock stands still");
@@ -410,8 +410,9 @@ fn a_replay_ends_at_its_last_event_and_commands_still_complete() {
         "contracts bought during the replay are open at its end"
     );
 
-    // Time passes on the wall: nothing moves.
-    std::thread::sleep(Duration::from_millis(300));
+    // Time passes on the wall: nothing moves (a snapshot a second still
+    // comes).
+    std::thread::sleep(Duration::from_millis(1_300));
     let later = newest(&engine);
     assert!(later.version > end.version);
     assert_eq!(later.now, last);

@@ -62,6 +62,10 @@ impl<M: MarketSource> MarketSource for Bounded<M> {
             .peek_ts()
             .filter(|t| self.to.is_none_or(|to| *t <= to))
     }
+
+    fn set_ring(&mut self, ring: std::sync::Arc<dyn omni_core::market::Ring>) {
+        self.inner.set_ring(ring);
+    }
 }
 
 /// There is no market data to trade between the bounds.

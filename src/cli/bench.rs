@@ -8,6 +8,7 @@ use omni_core::driver::ProcessProbe;
 use omni_core::engine::AuditSink;
 use omni_core::engine::Command;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -46,6 +47,13 @@ impl ProcessProbe for Timer {
     }
 }
 
+/// What the store's writer thread did in one pass.
+struct WriterFigures {
+    rows: u64,
+    commits: u64,
+    cpu_secs: f64,
+}
+
 /// The `p` quantile (0–1) of sorted values, nearest rank; the default
 /// (zero) of an empty list. Every bench reports with it.
 pub fn percentile<T: Copy + Default>(sorted: &[T], p: f64) -> T {
@@ -80,13 +88,20 @@ pub fn run(events: u64, seed: Option<u64>, config: Option<PathBuf>) -> anyhow::R
         while driver.market_events() < events && driver.step(sink)? {}
         driver.finish(10 * SECOND, sink)?;
         let loop_secs = t0.elapsed().as_secs_f64();
+        let writer = store.stats();
         store.close()?;
         let total_secs = t0.elapsed().as_secs_f64();
+        let writer = WriterFigures {
+            rows: writer.rows.load(Ordering::Relaxed),
+            commits: writer.commits.load(Ordering::Relaxed),
+            cpu_secs: writer.cpu_ns.load(Ordering::Relaxed) as f64 / 1e9,
+        };
         let summary = Summary::of(&driver.engine);
         results.push((
             measure,
             loop_secs,
             total_secs,
+            writer,
             summary,
             measure
                 .then(|| std::mem::take(&mut *timings.lock().unwrap_or_else(|e| e.into_inner()))),
@@ -97,7 +112,7 @@ pub fn run(events: u64, seed: Option<u64>, config: Option<PathBuf>) -> anyhow::R
     println!(
         "omni-tui bench: demo market, approve all, paper broker, SQLite (WAL, synchronous=FULL)"
     );
-    for (measure, loop_secs, total_secs, s, timings) in &results {
+    for (measure, loop_secs, total_secs, writer, s, timings) in &results {
         if !measure {
             println!(
                 "throughput        {} market events in {:.3} s = {:.0} events/s (store drained: {:.3} s)",
@@ -112,6 +127,13 @@ pub fn run(events: u64, seed: Option<u64>, config: Option<PathBuf>) -> anyhow::R
                 s.orders,
                 s.fills,
                 s.trades
+            );
+            println!(
+                "store writer      {} rows in {} transactions, {:.3} s of writer CPU = {:.0} rows/s of writer CPU",
+                writer.rows,
+                writer.commits,
+                writer.cpu_secs,
+                writer.rows as f64 / writer.cpu_secs.max(1e-9)
             );
         } else if let Some(t) = timings {
             let mut all = t.per_event.clone();

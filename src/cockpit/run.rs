@@ -3,6 +3,7 @@
 use crate::app::log::{LOG_ROWS, LogCursor, TradeLog, read_log_page};
 use crate::app::{self, AppState, keymap};
 use crate::engine_thread::EngineThread;
+use crate::engine_thread::doorbell::Doorbell;
 use crate::setup;
 use crate::signals::{Interrupted, StopSignals};
 use crate::ui;
@@ -11,11 +12,17 @@ use omni_core::domain::Catalog;
 use ratatui::DefaultTerminal;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::sync::mpsc::{self, TryRecvError};
 use std::time::{Duration, Instant};
 
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(33);
+
+/// The longest the loop sleeps with nothing to draw: the engine publishes
+/// a snapshot at least once a second, and keys and snapshots ring the bell
+/// it sleeps on, so this only bounds how late a stop signal is seen.
+const IDLE_WAKE: Duration = Duration::from_secs(1);
 
 /// Where the cockpit runs.
 #[derive(Clone, Debug, Default)]
@@ -155,8 +162,8 @@ pub fn need_terminal(stdin: bool, stdout: bool, replay: bool) -> anyhow::Result<
 /// the end of input), so a loop reading it directly would never see the
 /// SIGHUP that came with the hang-up; read here, it cannot stall the loop,
 /// and the thread ends with the process. A read error is sent, then the
-/// thread stops.
-fn spawn_input() -> anyhow::Result<mpsc::Receiver<std::io::Result<Event>>> {
+/// thread stops. Each event rings `bell`, which the loop sleeps on.
+fn spawn_input(bell: Arc<Doorbell>) -> anyhow::Result<mpsc::Receiver<std::io::Result<Event>>> {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("input".into())
@@ -164,7 +171,9 @@ fn spawn_input() -> anyhow::Result<mpsc::Receiver<std::io::Result<Event>>> {
             loop {
                 let ev = event::read();
                 let failed = ev.is_err();
-                if tx.send(ev).is_err() || failed {
+                let sent = tx.send(ev).is_ok();
+                bell.ring();
+                if !sent || failed {
                     break;
                 }
             }
@@ -181,10 +190,14 @@ fn ui_loop(
     signals: &StopSignals,
     bell: bool,
 ) -> anyhow::Result<Option<Interrupted>> {
-    let input = spawn_input()?;
+    // Keys and the engine's snapshots ring one bell: the loop sleeps on it
+    // and wakes only when there is something to show.
+    let wake = Arc::clone(&engine.published);
+    let input = spawn_input(Arc::clone(&wake))?;
     let mut snapshots = engine.snapshots.clone();
     let mut last_draw = Instant::now() - FRAME;
     let mut dirty = true;
+    let mut last_touch: Option<Instant> = None;
     let size = terminal.size()?;
     app.area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
     app.too_small = size.width < crate::ui::MIN_WIDTH || size.height < crate::ui::MIN_HEIGHT;
@@ -192,14 +205,22 @@ fn ui_loop(
         let timeout = if dirty {
             FRAME.saturating_sub(last_draw.elapsed())
         } else {
-            FRAME
+            IDLE_WAKE
         };
-        let first = match input.recv_timeout(timeout) {
+        if !timeout.is_zero() {
+            wake.wait(timeout);
+        }
+        let first = match input.try_recv() {
             Ok(ev) => Some(ev),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the terminal's input stopped"),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => anyhow::bail!("the terminal's input stopped"),
         };
         if let Some(first) = first {
+            // The operator is here: the engine refreshes at full rate.
+            if last_touch.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                engine.touch()?;
+                last_touch = Some(Instant::now());
+            }
             // Keys act only on what is drawn: below the minimum size nothing
             // is, and only K and q work.
             let size = terminal.size()?;

@@ -5,6 +5,7 @@
 //! never waits on the UI.
 
 pub mod audit_log;
+pub mod doorbell;
 pub mod fanout;
 pub mod snapshot;
 
@@ -13,6 +14,7 @@ use crate::app::log::LogEvent;
 use crate::app::snapshot::{FeedRow, MAX_SPEED, ReplayStatus, Snapshot};
 use crate::metrics::{EngineMetrics, LatencyProbe};
 use crate::monitor::MonitorRun;
+use doorbell::Doorbell;
 use fanout::FanOutSink;
 use omni_core::domain::Timestamp;
 use omni_core::domain::time::SECOND;
@@ -25,13 +27,28 @@ use omni_feeds::{FeedStats, ReceiveClock, WallClock};
 use omni_store::StoreHandle;
 use snapshot::SnapshotBuilder;
 use std::sync::Arc;
-use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{self, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// Longest the thread sleeps, and the shortest gap between snapshots.
+/// The shortest gap between snapshots while the engine is busy, and the
+/// longest sleep of a running replay or demo (whose pace a test may move by
+/// hand).
 const TICK: Duration = Duration::from_millis(50);
+
+/// The gap between snapshots of a moving market while nobody is at the
+/// keyboard: the screen refreshes a few times a second instead of twenty,
+/// which is most of an open cockpit's cost. A key press brings back
+/// [`TICK`] for [`TYPING`].
+const WATCHING: Duration = Duration::from_millis(500);
+
+/// How long after the operator's last key the screen stays at [`TICK`].
+const TYPING: Duration = Duration::from_secs(5);
+
+/// The gap between snapshots when nothing happens: the clocks and feed
+/// ages on screen move once a second, and the thread sleeps in between.
+const IDLE_PUBLISH: Duration = Duration::from_secs(1);
 
 /// Most market events processed between two looks at the operator's
 /// requests: a command never waits behind a whole replay.
@@ -82,14 +99,33 @@ enum Request {
         Option<tokio::sync::oneshot::Sender<fanout::CommandReply>>,
     ),
     Pace(Pace),
+    /// The operator pressed a key: snapshots at full rate for a while.
+    Touch,
     Stop,
+}
+
+/// The way requests reach the engine's thread: queued, then the bell it
+/// sleeps on is rung.
+#[derive(Clone)]
+struct Requests {
+    tx: mpsc::Sender<Request>,
+    bell: Arc<Doorbell>,
+}
+
+impl Requests {
+    /// Queues a request and wakes the thread; `Err` once it has stopped.
+    fn send(&self, r: Request) -> Result<(), mpsc::SendError<Request>> {
+        self.tx.send(r)?;
+        self.bell.ring();
+        Ok(())
+    }
 }
 
 /// A handle on the engine thread for others than the UI (the control
 /// API): it sends commands and reads snapshots, and may be cloned.
 #[derive(Clone)]
 pub struct EngineHandle {
-    tx: mpsc::Sender<Request>,
+    tx: Requests,
     /// The engine's newest snapshot.
     pub snapshots: watch::Receiver<Arc<Snapshot>>,
     /// Latency, alerts, webhook deliveries.
@@ -143,7 +179,9 @@ impl Default for Extras {
 
 /// The UI's handle on the engine thread.
 pub struct EngineThread {
-    tx: mpsc::Sender<Request>,
+    tx: Requests,
+    /// Rung after each snapshot is published: the cockpit sleeps on it.
+    pub published: Arc<Doorbell>,
     /// The engine's newest snapshot (a watch channel keeps only the latest).
     pub snapshots: watch::Receiver<Arc<Snapshot>>,
     /// Latency, alerts, webhook deliveries.
@@ -195,8 +233,8 @@ impl EngineThread {
     /// [`spawn`](Self::spawn), with scaled pacing measuring elapsed wall
     /// time on `wall` (only differences of its readings count): a test
     /// moves it by hand to check the pace exactly. The thread still sleeps
-    /// on the real clock, at most [`TICK`] at a time, so it sees a moved
-    /// clock within a tick.
+    /// on the real clock, at most [`WATCHING`] at a time while running (a
+    /// second paused), so it sees a moved clock within that.
     pub fn spawn_with_wall<M: MarketSource + Send + 'static>(
         driver: Driver<M>,
         store: StoreHandle,
@@ -232,6 +270,15 @@ impl EngineThread {
         } = extras;
         driver.set_probe(Some(Box::new(LatencyProbe::new(metrics.clone()))));
         let (tx, rx) = mpsc::channel();
+        // Requests, live feeds and live brokers ring the bell it sleeps on.
+        let bell = Arc::new(Doorbell::default());
+        driver.set_ring(bell.clone());
+        let tx = Requests {
+            tx,
+            bell: Arc::clone(&bell),
+        };
+        let published = Arc::new(Doorbell::default());
+        let on_publish = Arc::clone(&published);
         let (snap_tx, snap_rx) = watch::channel(Arc::new(Snapshot::default()));
         let (log_tx, log_rx) = mpsc::channel();
         let run_id = store.run_id();
@@ -259,26 +306,26 @@ impl EngineThread {
                     Pacing::Live(c) => MarketClock::Live(c),
                 };
                 let mut version = 0u64;
-                let mut last_publish = Instant::now() - TICK;
+                let mut last_publish = Instant::now();
+                // Publish at once: the first snapshot, a request's effect.
+                let mut publish_now = true;
+                let mut published_at_event = driver.events_fed();
+                let mut typing_until = Instant::now();
                 let mut rates = FeedRates::new(&feeds);
                 let mut last_check = Instant::now();
                 // (when, market events then) for the events-per-second figure.
                 let mut rate_mark = (Instant::now(), driver.market_events());
                 let mut events_per_sec = 0.0;
-                // A request that woke the thread from its sleep.
-                let mut woke: Option<Request> = None;
                 let result = loop {
-                    // The operator's requests, in the order given: the one
-                    // that woke the thread, then the rest. They apply at
-                    // once, before market time moves on: a command at the
-                    // engine's clock, the time of the snapshot the operator
-                    // acted on (so never past an event still due: the
-                    // scaled clock runs ahead of the engine at `max`), a
-                    // change of pace from that time.
+                    // The operator's requests, in the order given. They
+                    // apply at once, before market time moves on: a command
+                    // at the engine's clock, the time of the snapshot the
+                    // operator acted on (so never past an event still due:
+                    // the scaled clock runs ahead of the engine at `max`),
+                    // a change of pace from that time.
                     let mut stop = false;
-                    let mut next = woke.take().map_or_else(|| rx.try_recv(), Ok);
                     loop {
-                        match next {
+                        match rx.try_recv() {
                             Ok(Request::Command(c, origin, reply)) => {
                                 driver.command_from(driver.engine.clock(), c, origin, &mut sink)?;
                                 let outcome = sink.take_outcome();
@@ -290,6 +337,10 @@ impl EngineThread {
                             Ok(Request::Pace(p)) => {
                                 clock.pace(p, wall.now(), driver.engine.clock());
                             }
+                            Ok(Request::Touch) => {
+                                typing_until = Instant::now() + TYPING;
+                                continue;
+                            }
                             Ok(Request::Stop) | Err(TryRecvError::Disconnected) => {
                                 stop = true;
                                 break;
@@ -297,25 +348,20 @@ impl EngineThread {
                             Err(TryRecvError::Empty) => break,
                         }
                         // Show the effect at once.
-                        last_publish = Instant::now() - TICK;
-                        next = rx.try_recv();
+                        publish_now = true;
                     }
                     if stop {
                         break Ok(());
                     }
                     let now = clock.now(wall.now());
-                    if clock.advance(&mut driver, now, wall.now(), &mut sink)? {
-                        // The end: show it at once.
-                        last_publish = Instant::now() - TICK;
-                    }
+                    // The end: show it at once.
+                    publish_now |= clock.advance(&mut driver, now, wall.now(), &mut sink)?;
                     if let Some(m) = monitor.as_mut()
                         && last_check.elapsed() >= MONITOR_EVERY
                     {
                         last_check = Instant::now();
                         let health: Vec<_> = feeds.iter().map(|f| f.health()).collect();
-                        if !m.check(&mut driver, &health, now, &mut sink)?.is_empty() {
-                            last_publish = Instant::now() - TICK;
-                        }
+                        publish_now |= !m.check(&mut driver, &health, now, &mut sink)?.is_empty();
                     }
                     let dt = rate_mark.0.elapsed();
                     if dt >= Duration::from_secs(1) {
@@ -323,7 +369,17 @@ impl EngineThread {
                         events_per_sec = n.saturating_sub(rate_mark.1) as f64 / dt.as_secs_f64();
                         rate_mark = (Instant::now(), n);
                     }
-                    if last_publish.elapsed() >= TICK {
+                    // A new snapshot when the engine moved (at most one per
+                    // tick), once a second for the clocks and feed ages,
+                    // and at once after a request or the end.
+                    let gap = if Instant::now() < typing_until {
+                        TICK
+                    } else {
+                        WATCHING
+                    };
+                    let moved = driver.events_fed() != published_at_event;
+                    let since = last_publish.elapsed();
+                    if publish_now || (moved && since >= gap) || since >= IDLE_PUBLISH {
                         version += 1;
                         let mut snap = builder.build(&driver.engine, version, &source);
                         snap.feeds = rates.rows(&feeds, snap.now);
@@ -334,14 +390,30 @@ impl EngineThread {
                         snap.replay = clock.status();
                         snap.events_per_sec = events_per_sec;
                         snap_tx.send_replace(Arc::new(snap));
+                        on_publish.ring();
                         last_publish = Instant::now();
+                        published_at_event = driver.events_fed();
+                        publish_now = false;
                     }
-                    let wait = clock.wait(driver.next_market_ts(), now);
-                    match rx.recv_timeout(wait.min(TICK)) {
-                        Ok(r) => woke = Some(r),
-                        Err(RecvTimeoutError::Disconnected) => break Ok(()),
-                        Err(RecvTimeoutError::Timeout) => {}
+                    // Asleep until the next event is due, a request or a
+                    // live feed rings, or the next snapshot or monitor look
+                    // is due.
+                    let moved = driver.events_fed() != published_at_event;
+                    let next_publish = if moved { gap } else { IDLE_PUBLISH }
+                        .saturating_sub(last_publish.elapsed());
+                    let next_due = [
+                        driver.next_market_ts(),
+                        driver.brokers.next_due(),
+                        Some(driver.engine.next_deadline()),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .min();
+                    let mut sleep = clock.wait(next_due, now, gap).min(next_publish);
+                    if monitor.is_some() {
+                        sleep = sleep.min(MONITOR_EVERY.saturating_sub(last_check.elapsed()));
                     }
+                    bell.wait(sleep);
                 };
                 sink.close()?;
                 result
@@ -349,6 +421,7 @@ impl EngineThread {
             .ok();
         Self {
             tx,
+            published,
             snapshots: snap_rx,
             metrics,
             log: log_rx,
@@ -370,6 +443,14 @@ impl EngineThread {
     pub fn send(&self, c: Command) -> anyhow::Result<()> {
         self.tx
             .send(Request::Command(c, CommandOrigin::Key, None))
+            .map_err(|_| anyhow::anyhow!("the engine thread has stopped"))
+    }
+
+    /// Says the operator is at the keyboard: the engine publishes at full
+    /// rate for the next few seconds.
+    pub fn touch(&self) -> anyhow::Result<()> {
+        self.tx
+            .send(Request::Touch)
             .map_err(|_| anyhow::anyhow!("the engine thread has stopped"))
     }
 
@@ -576,15 +657,27 @@ impl MarketClock {
         }
     }
 
-    /// How long to sleep before the next event is due (the caller caps it
-    /// at [`TICK`]; a request wakes the thread sooner).
-    fn wait(&self, next: Option<Timestamp>, now: Timestamp) -> Duration {
+    /// How long to sleep before the next thing is due at market time
+    /// `now`: `next` is the earliest of the next market event, broker
+    /// action and engine deadline. A request, a live feed or a live
+    /// broker's report rings the thread awake sooner.
+    ///
+    /// A running demo or replay is on market time, so what it does is the
+    /// same whenever its events are processed: it sleeps until the next
+    /// snapshot is due (`batch`) and then takes every event due together,
+    /// instead of waking for each.
+    fn wait(&self, next: Option<Timestamp>, now: Timestamp, batch: Duration) -> Duration {
+        let until = |speed: f64| {
+            next.map_or(IDLE_PUBLISH, |t| {
+                Duration::from_nanos((t.since(now).max(0) as f64 / speed) as u64)
+            })
+        };
         match self {
-            MarketClock::Scaled(s) if s.ended_at.is_some() || s.clock.paused => TICK,
-            MarketClock::Scaled(s) => next.map_or(TICK, |t| {
-                Duration::from_nanos((t.since(now).max(0) as f64 / s.clock.speed) as u64)
-            }),
-            MarketClock::Live(_) => TICK / 5,
+            MarketClock::Scaled(s) if s.ended_at.is_some() || s.clock.paused => IDLE_PUBLISH,
+            // Events due now (a replay at full speed): no sleep.
+            MarketClock::Scaled(s) if until(s.clock.speed).is_zero() => Duration::ZERO,
+            MarketClock::Scaled(_) => batch,
+            MarketClock::Live(_) => until(1.0).min(IDLE_PUBLISH),
         }
     }
 

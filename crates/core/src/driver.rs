@@ -32,6 +32,8 @@ pub struct Driver<M> {
     reports: Vec<ExecutionReport>,
     audits: Vec<Audit>,
     market_events: u64,
+    /// Events of every kind fed to the engine so far.
+    events_fed: u64,
     probe: Option<Box<dyn ProcessProbe + Send>>,
 }
 
@@ -45,6 +47,7 @@ impl<M: MarketSource> Driver<M> {
             reports: Vec::new(),
             audits: Vec::new(),
             market_events: 0,
+            events_fed: 0,
             probe: None,
         }
     }
@@ -64,10 +67,18 @@ impl<M: MarketSource> Driver<M> {
         self.market_events
     }
 
+    /// Events of every kind (market data, executions, timers, commands)
+    /// fed so far: unchanged means the engine's state is unchanged, so a
+    /// view of it need not be rebuilt.
+    pub fn events_fed(&self) -> u64 {
+        self.events_fed
+    }
+
     /// Feeds one event and routes what comes out.
     fn feed(&mut self, event: EngineEvent, sink: &mut dyn AuditSink) -> Result<(), SinkError> {
         let now = event.ts();
         let is_market = matches!(event, EngineEvent::Market(_));
+        self.events_fed += 1;
         if let Some(p) = self.probe.as_mut() {
             p.before();
         }
@@ -226,6 +237,13 @@ impl<M: MarketSource> Driver<M> {
     /// Time of the next market event.
     pub fn next_market_ts(&self) -> Option<Timestamp> {
         self.market.peek_ts()
+    }
+
+    /// The market source and every broker ring `ring` when events or
+    /// reports arrive on their own (live feeds and brokers).
+    pub fn set_ring(&mut self, ring: std::sync::Arc<dyn crate::market::Ring>) {
+        self.brokers.set_ring(&ring);
+        self.market.set_ring(ring);
     }
 
     /// After the last market event: lets orders in flight reach the broker

@@ -225,8 +225,38 @@ impl BinanceParser {
     }
 }
 
+/// Whether a stream kind (`depth10@100ms`) is a partial book, the only
+/// depth stream used.
+fn partial_book_kind(kind: &str) -> bool {
+    ["depth5", "depth10", "depth20"].iter().any(|p| {
+        kind.strip_prefix(p)
+            .is_some_and(|r| r.is_empty() || r.starts_with('@'))
+    })
+}
+
+/// The stream a combined-stream frame names at its head
+/// (`{"stream":"btcusdt@depth@100ms","data":…}`), read without parsing the
+/// rest: a frame of a stream that is not used is skipped before the work
+/// of parsing it. Only a frame that also ends as a whole one does (`}}`),
+/// so a cut-off frame still goes to the parser and is counted malformed.
+fn unused_stream(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix(r#"{"stream":""#) else {
+        return false;
+    };
+    let Some((stream, _)) = rest.split_once('"') else {
+        return false;
+    };
+    let kind = stream.split_once('@').map_or("", |(_, k)| k);
+    kind.starts_with("depth") && !partial_book_kind(kind) && text.trim_end().ends_with("}}")
+}
+
 impl FrameParser for BinanceParser {
     fn parse(&mut self, text: &str, recv: Timestamp, out: &mut Vec<MarketEvent>) -> FrameKind {
+        // The diff-depth stream is a tenth of a capture's frames and the
+        // largest of them; it is not used.
+        if unused_stream(text) {
+            return FrameKind::Ignored;
+        }
         if let Ok(w) = serde_json::from_str::<Wrapped<'_>>(text) {
             let data = w.data.get();
             let (symbol, kind) = w.stream.split_once('@').unwrap_or(("", ""));
@@ -234,12 +264,7 @@ impl FrameParser for BinanceParser {
                 "bookTicker" => self.book_ticker(data, recv, out),
                 k if k.starts_with("kline_") => self.kline(data, out),
                 "trade" | "aggTrade" => self.trade(data, recv, out),
-                k if ["depth5", "depth10", "depth20"]
-                    .iter()
-                    .any(|p| k == *p || k.starts_with(&format!("{p}@"))) =>
-                {
-                    self.partial_book(symbol, data, recv, out)
-                }
+                k if partial_book_kind(k) => self.partial_book(symbol, data, recv, out),
                 k if k.starts_with("depth") => FrameKind::Ignored,
                 _ => FrameKind::Unknown,
             };
@@ -386,5 +411,30 @@ mod tests {
             FrameKind::Ignored,
             "not subscribed"
         );
+    }
+
+    #[test]
+    fn the_diff_depth_stream_is_skipped_unread_but_a_cut_frame_is_still_malformed() {
+        let mut p = parser();
+        let t = Timestamp::from_secs(1);
+        let mut out = Vec::new();
+        // Read from the head alone: a body no parser would accept is not
+        // looked at.
+        let diff =
+            r#"{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","b":[["not a number"]]}}"#;
+        assert!(unused_stream(diff));
+        assert_eq!(p.parse(diff, t, &mut out), FrameKind::Ignored);
+        let cut = &diff[..diff.len() - 10];
+        assert!(!unused_stream(cut));
+        assert!(matches!(p.parse(cut, t, &mut out), FrameKind::Malformed(_)));
+        // The partial books and everything else go to the parser.
+        for used in [
+            r#"{"stream":"btcusdt@depth10@100ms","data":{"bids":[],"asks":[]}}"#,
+            r#"{"stream":"btcusdt@depth5","data":{"bids":[],"asks":[]}}"#,
+            r#"{"stream":"btcusdt@bookTicker","data":{}}"#,
+        ] {
+            assert!(!unused_stream(used), "{used}");
+        }
+        assert!(out.is_empty());
     }
 }

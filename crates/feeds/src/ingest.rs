@@ -8,7 +8,8 @@ use super::parser::{FrameKind, FrameParser};
 use super::record::Recorder;
 use super::stats::FeedStats;
 use omni_core::domain::Timestamp;
-use omni_core::market::MarketEvent;
+use omni_core::market::{MarketEvent, Ring};
+use std::sync::{Arc, OnceLock};
 use tokio::sync::mpsc;
 
 /// A market event as a live feed delivers it: with the time this process
@@ -29,12 +30,26 @@ pub struct Received {
 pub struct Outlet {
     pub tx: mpsc::Sender<Received>,
     pub clock: ReceiveClock,
+    /// Rung after each frame's events are queued, once the reader has
+    /// given something to ring: the engine's thread sleeps on it instead
+    /// of looking for events.
+    pub ring: RingSlot,
 }
 
+/// Where the reader of a feed's channel puts what to ring: set once,
+/// after the feeds have started, and read on every frame without a lock.
+pub type RingSlot = Arc<OnceLock<Arc<dyn Ring>>>;
+
 impl Outlet {
-    /// An outlet sending on `tx`, stamping with `clock`.
+    /// An outlet sending on `tx`, stamping with `clock`, with nothing to
+    /// ring yet.
     pub fn new(tx: mpsc::Sender<Received>, clock: ReceiveClock) -> Self {
-        Self { tx, clock }
+        Self::with_ring(tx, clock, RingSlot::default())
+    }
+
+    /// An outlet ringing what is put in `ring`.
+    pub fn with_ring(tx: mpsc::Sender<Received>, clock: ReceiveClock, ring: RingSlot) -> Self {
+        Self { tx, clock, ring }
     }
 }
 
@@ -103,11 +118,15 @@ impl Ingest<'_> {
             FrameKind::Data => {
                 clock::admit(&mut self.buf, recv, self.stats);
                 self.stats.add_events(self.buf.len() as u64);
+                let any = !self.buf.is_empty();
                 for event in self.buf.drain(..) {
                     let r = Received { at: recv, event };
                     if self.out.tx.send(r).await.is_err() {
                         return false;
                     }
+                }
+                if any && let Some(r) = self.out.ring.get() {
+                    r.ring();
                 }
             }
             FrameKind::Ignored => self.stats.ignored(),

@@ -19,6 +19,7 @@ pub mod live;
 pub mod mexc;
 pub mod oanda;
 pub mod parser;
+pub mod readahead;
 pub mod record;
 pub mod replay;
 pub mod stats;

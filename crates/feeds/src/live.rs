@@ -8,6 +8,7 @@
 
 use super::clock::ReceiveClock;
 use super::http_stream::{self, HttpSpec};
+use super::ingest::RingSlot;
 use super::ingest::{Outlet, Received};
 use super::record::Recorder;
 use super::stats::{FeedState, FeedStats};
@@ -16,7 +17,7 @@ use super::ws;
 use crate::config::FeedsConfig;
 use omni_core::domain::{Catalog, Timestamp};
 use omni_core::market::MarketEvent;
-use omni_core::market::MarketSource;
+use omni_core::market::{MarketSource, Ring};
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -57,15 +58,19 @@ pub struct LiveSource {
     rx: RefCell<mpsc::Receiver<Received>>,
     head: RefCell<Option<Received>>,
     clock: ReceiveClock,
+    /// What the feeds ring after queueing events, once set.
+    ring: RingSlot,
 }
 
 impl LiveSource {
-    /// A source reading a channel whose events `clock` stamped.
-    pub fn new(rx: mpsc::Receiver<Received>, clock: ReceiveClock) -> Self {
+    /// A source reading a channel whose events `clock` stamped, the feeds
+    /// ringing what is put in `ring` when they queue some.
+    pub fn new(rx: mpsc::Receiver<Received>, clock: ReceiveClock, ring: RingSlot) -> Self {
         Self {
             rx: RefCell::new(rx),
             head: RefCell::new(None),
             clock,
+            ring,
         }
     }
 
@@ -95,6 +100,11 @@ impl MarketSource for LiveSource {
             *head = self.rx.borrow_mut().try_recv().ok();
         }
         head.as_ref().map(|r| r.at)
+    }
+
+    /// Set once: a second reader of the same feeds is not a thing.
+    fn set_ring(&mut self, ring: Arc<dyn Ring>) {
+        let _ = self.ring.set(ring);
     }
 }
 
@@ -132,6 +142,7 @@ pub fn start_with_clock(
     // rustls needs a process-wide crypto provider before the first wss:// connect.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let (tx, rx) = mpsc::channel(CHANNEL);
+    let ring = RingSlot::default();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut stats = Vec::new();
     let mut tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> =
@@ -148,7 +159,7 @@ pub fn start_with_clock(
         let symbols: Vec<String> = feed.symbols.iter().map(|s| kind.symbol(s)).collect();
         let heartbeat = Duration::from_secs_f64(feed.heartbeat_secs);
         let max_age = Duration::from_secs_f64(feed.max_connection_hours * 3600.0);
-        let out = Outlet::new(tx.clone(), clock.clone());
+        let out = Outlet::with_ring(tx.clone(), clock.clone(), Arc::clone(&ring));
         let (rec, stop) = (recorder.clone(), stop_rx.clone());
         let task_seed = seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         if matches!(kind.spec().transport, Transport::HttpStream) {
@@ -225,6 +236,6 @@ pub fn start_with_clock(
             stop: stop_tx,
             join: Some(join),
         },
-        LiveSource::new(rx, clock),
+        LiveSource::new(rx, clock, ring),
     ))
 }

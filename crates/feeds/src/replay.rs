@@ -15,6 +15,7 @@ use super::parser::FrameKind;
 use super::stats::{FeedState, FeedStats};
 use super::venue::VenueKind;
 use crate::config::FeedsConfig;
+use crate::readahead::ReadAhead;
 use flate2::bufread::MultiGzDecoder;
 use omni_core::domain::{Catalog, Timestamp};
 use omni_core::market::MarketEvent;
@@ -122,7 +123,8 @@ fn open(path: &Path, read: &Arc<AtomicU64>) -> Result<(Box<dyn BufRead + Send>, 
         read: read.clone(),
     };
     let lines: Box<dyn BufRead + Send> = if n == 2 && magic == [0x1f, 0x8b] {
-        Box::new(BufReader::new(MultiGzDecoder::new(counted)))
+        // Inflated on a thread of its own, ahead of the engine.
+        Box::new(ReadAhead::spawn(MultiGzDecoder::new(counted)).map_err(err)?)
     } else {
         Box::new(counted)
     };

@@ -17,7 +17,19 @@ use omni_live::{Credentials, LiveBroker, LiveInstrument, LiveSettings, Secret};
 use omni_mockvenue::binance::{Fault, MockBinance};
 use rust_decimal::Decimal;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// Counts rings: the engine's thread sleeps until a broker rings.
+#[derive(Debug, Default)]
+struct CountRings(AtomicUsize);
+
+impl omni_core::market::Ring for CountRings {
+    fn ring(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
 
 const KEY: &str = "mgr-test-key";
 const SECRET: &str = "mgr-test-secret";
@@ -109,6 +121,8 @@ async fn an_order_is_journaled_before_it_is_sent_and_its_fill_booked_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("omni.db");
     let mut broker = LiveBroker::start(api(&mock, Duration::from_secs(5)), settings(&db)).unwrap();
+    let rings = Arc::new(CountRings::default());
+    broker.set_ring(rings.clone());
     broker
         .submit(
             &order(1, Side::Buy, OrderType::Market, "0.01", None),
@@ -141,6 +155,11 @@ async fn an_order_is_journaled_before_it_is_sent_and_its_fill_booked_once() {
     let f = fills(&reports);
     assert_eq!(f.len(), 1, "{reports:?}");
     assert_eq!((f[0].1, f[0].2), (d("0.01"), d("60000")));
+    // Each report queued rang the engine's bell.
+    assert!(
+        rings.0.load(Ordering::SeqCst) >= 2,
+        "accepted and filled rang"
+    );
     // The mock charges 0.1 % in the asset received (0.00001 BTC), valued
     // in the account's currency at the fill price.
     let fee = reports.iter().find_map(|r| match r {

@@ -12,7 +12,7 @@ pub mod writer;
 
 pub use load::{TradePage, TradeQuery, TradeRow, account_names, load_state, read_trades};
 pub use lock::{DbLock, LockError};
-pub use writer::{StoreHandle, StoreWriter};
+pub use writer::{StoreHandle, StoreWriter, WriterStats};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

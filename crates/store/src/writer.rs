@@ -2,13 +2,36 @@
 
 use super::StoreError;
 use crate::lock::DbLock;
-use omni_core::domain::{Catalog, OpportunityKind};
+use omni_core::domain::{
+    Catalog, Opportunity, OpportunityId, OpportunityKind, OpportunityStatus, Timestamp,
+};
 use omni_core::engine::Audit;
 use omni_core::risk::Verdict;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+
+/// What the writer thread has done, for `omni-tui bench`: rows written per
+/// second of the thread's own CPU time is the store's cost figure.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    /// Rows inserted, updated or deleted (SQLite's total changes).
+    pub rows: AtomicU64,
+    /// Transactions committed.
+    pub commits: AtomicU64,
+    /// CPU time the writer thread used, in nanoseconds, read when it ends
+    /// (0 where the system does not say: Linux's schedstat is read).
+    pub cpu_ns: AtomicU64,
+}
+
+/// This thread's CPU time so far, from `/proc/thread-self/schedstat`.
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
 
 /// Applies audit records to the database.
 pub struct StoreWriter {
@@ -18,6 +41,10 @@ pub struct StoreWriter {
     /// Order of records within the run: rows of different tables with
     /// the same time are listed in the order they happened.
     seq: i64,
+    /// Scratch for one batch: the opportunities it closes, and those it
+    /// opened already closed.
+    closes: HashMap<OpportunityId, (OpportunityStatus, Timestamp)>,
+    opened: HashSet<OpportunityId>,
     /// The database's write lock, released after `conn` is closed (fields
     /// drop in order).
     lock: Option<DbLock>,
@@ -46,6 +73,8 @@ impl StoreWriter {
             catalog: catalog.clone(),
             run_id,
             seq: 0,
+            closes: HashMap::new(),
+            opened: HashSet::new(),
             lock: None,
         })
     }
@@ -62,18 +91,46 @@ impl StoreWriter {
         self.run_id
     }
 
-    /// Applies a batch of audit lists in one transaction.
+    /// Rows inserted, updated or deleted through this writer's connection.
+    pub fn total_changes(&self) -> u64 {
+        self.conn.total_changes()
+    }
+
+    /// Applies a batch of audit lists in one transaction. An opportunity
+    /// opened and closed within the batch is written once, with its final
+    /// status: no reader can see the state in between, and most of the
+    /// demo's opportunities live less than one batch.
     pub fn apply_batch<'a>(
         &mut self,
         batch: impl IntoIterator<Item = &'a [Audit]>,
     ) -> rusqlite::Result<()> {
-        let tx = self.conn.transaction()?;
-        for audits in batch {
-            for a in audits {
-                self.seq += 1;
-                apply(&tx, &self.catalog, self.run_id, self.seq, a)?;
+        let lists: Vec<&[Audit]> = batch.into_iter().collect();
+        let mut closes = std::mem::take(&mut self.closes);
+        closes.clear();
+        for a in lists.iter().flat_map(|l| l.iter()) {
+            if let Audit::OpportunityClosed { id, status, ts, .. } = a {
+                closes.insert(*id, (*status, *ts));
             }
         }
+        let tx = self.conn.transaction()?;
+        for a in lists.iter().flat_map(|l| l.iter()) {
+            self.seq += 1;
+            let closed_here = |id: &OpportunityId| closes.get(id).copied();
+            match a {
+                // Written with its final status when it was opened.
+                Audit::OpportunityClosed { id, .. } if self.opened.remove(id) => {}
+                Audit::OpportunityOpened(o) => {
+                    let close = closed_here(&o.id);
+                    if close.is_some() {
+                        self.opened.insert(o.id);
+                    }
+                    insert_opportunity(&tx, &self.catalog, self.run_id, o, close)?;
+                }
+                _ => apply(&tx, &self.catalog, self.run_id, self.seq, a)?,
+            }
+        }
+        self.opened.clear();
+        self.closes = closes;
         tx.commit()
     }
 }
@@ -81,6 +138,37 @@ impl StoreWriter {
 fn json<T: serde::Serialize>(v: &T) -> String {
     // Serialising our own plain data types cannot fail.
     serde_json::to_string(v).unwrap_or_default()
+}
+
+/// An opportunity's row: PENDING, or already with the status and time it
+/// closed at (`close`) when that is known.
+fn insert_opportunity(
+    tx: &rusqlite::Transaction<'_>,
+    cat: &Catalog,
+    run: i64,
+    o: &Opportunity,
+    close: Option<(OpportunityStatus, Timestamp)>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO opportunities
+         (id, run_id, kind, instrument, created_ts, expires_ts, score, detail_json, alpha, beta, status, closed_ts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        o.id.0 as i64,
+        run,
+        kind_str(o.kind()),
+        cat.instrument(o.instrument).name.as_str(),
+        o.created.nanos(),
+        o.expires.nanos(),
+        if o.score.is_finite() { o.score } else { 0.0 },
+        json(&o.detail),
+        o.belief.map(|b| b.alpha),
+        o.belief.map(|b| b.beta),
+        close.map_or("PENDING", |(s, _)| s.as_str()),
+        close.map(|(_, ts)| ts.nanos()),
+    ])?;
+    Ok(())
 }
 
 fn apply(
@@ -94,25 +182,7 @@ fn apply(
     let acct = |i: omni_core::domain::AccountId| cat.account(i).name.as_str();
     let venue = |v: omni_core::domain::VenueId| cat.venue(v).name.as_str();
     match a {
-        Audit::OpportunityOpened(o) => {
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO opportunities
-                 (id, run_id, kind, instrument, created_ts, expires_ts, score, detail_json, alpha, beta, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'PENDING')",
-            )?
-            .execute(params![
-                o.id.0 as i64,
-                run,
-                kind_str(o.kind()),
-                inst(o.instrument),
-                o.created.nanos(),
-                o.expires.nanos(),
-                if o.score.is_finite() { o.score } else { 0.0 },
-                json(&o.detail),
-                o.belief.map(|b| b.alpha),
-                o.belief.map(|b| b.beta),
-            ])?;
-        }
+        Audit::OpportunityOpened(o) => insert_opportunity(tx, cat, run, o, None)?,
         Audit::OpportunityClosed { id, status, ts, .. } => {
             tx.prepare_cached(
                 "UPDATE opportunities SET status = ?2, closed_ts = ?3 WHERE id = ?1",
@@ -398,6 +468,7 @@ enum Msg {
 /// slows the engine instead of eating memory) and written in batches.
 pub struct StoreHandle {
     tx: Option<SyncSender<Msg>>,
+    stats: Arc<WriterStats>,
     join: Option<JoinHandle<Result<(), StoreError>>>,
     run_id: i64,
     /// Why the writer thread stopped, set before it drops its receiver:
@@ -413,12 +484,20 @@ impl StoreHandle {
         let run_id = writer.run_id();
         let failure = Arc::new(Mutex::new(None));
         let failed = Arc::clone(&failure);
+        let stats = Arc::new(WriterStats::default());
+        let counted = Arc::clone(&stats);
         let join = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run_writer(writer, rx, &failed))
+            .spawn(move || {
+                let result = run_writer(writer, rx, &failed, &counted);
+                let cpu = thread_cpu_ns().unwrap_or(0);
+                counted.cpu_ns.store(cpu, Ordering::Relaxed);
+                result
+            })
             .ok();
         Self {
             tx: Some(tx),
+            stats,
             join,
             run_id,
             failure,
@@ -455,6 +534,12 @@ impl StoreHandle {
     /// Row id of this run in the `runs` table.
     pub fn run_id(&self) -> i64 {
         self.run_id
+    }
+
+    /// The writer thread's counters (its CPU time is there once it has
+    /// been closed).
+    pub fn stats(&self) -> Arc<WriterStats> {
+        Arc::clone(&self.stats)
     }
 
     /// Queues audit records for the writer thread; fails with `WriterGone`
@@ -507,6 +592,7 @@ fn run_writer(
     mut w: StoreWriter,
     rx: Receiver<Msg>,
     failed: &Mutex<Option<String>>,
+    stats: &WriterStats,
 ) -> Result<(), StoreError> {
     let path = w
         .conn
@@ -532,13 +618,16 @@ fn run_writer(
                 Msg::Flush(_) => None,
             })
             .collect();
-        if !lists.is_empty()
-            && let Err(e) = w.apply_batch(lists)
-        {
+        let wrote = !lists.is_empty();
+        if wrote && let Err(e) = w.apply_batch(lists) {
             let e = err(e);
             // A poisoned lock still holds its data: the reason is recorded.
             *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
             return Err(e);
+        }
+        if wrote {
+            stats.commits.fetch_add(1, Ordering::Relaxed);
+            stats.rows.store(w.conn.total_changes(), Ordering::Relaxed);
         }
         for m in batch {
             if let Msg::Flush(ack) = m {

@@ -2,6 +2,7 @@
 //! orders, fills, positions and accounts. Money is `rust_decimal::Decimal`.
 
 pub mod account;
+pub mod approx;
 pub mod bar;
 pub mod catalog_config;
 pub mod ids;

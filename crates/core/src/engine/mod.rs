@@ -407,6 +407,13 @@ impl Engine {
         self.clock
     }
 
+    /// When the engine next has timed work (an opportunity expiring, the
+    /// order throttle's window moving, a new day): a paced loop with no
+    /// market event due sleeps until then at most.
+    pub fn next_deadline(&self) -> Timestamp {
+        self.next_deadline
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }

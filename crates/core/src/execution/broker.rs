@@ -19,7 +19,7 @@
 
 use super::ExecutionReport;
 use crate::domain::{AccountId, InstrumentId, Order, OrderId, Side, Timestamp, VenueId};
-use crate::market::MarketEvent;
+use crate::market::{MarketEvent, Ring};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -135,4 +135,9 @@ pub trait Broker: Send {
     /// Runs what is due at or before `until`, in time order, and hands over
     /// the reports (a live adapter: those its stream has delivered).
     fn advance(&mut self, until: Timestamp, out: &mut Vec<ExecutionReport>);
+
+    /// What to ring when reports arrive on their own (a live adapter's
+    /// stream), so the engine's thread sleeps until then instead of
+    /// looking. Simulated venues have nothing to ring.
+    fn set_ring(&mut self, _ring: std::sync::Arc<dyn Ring>) {}
 }

@@ -9,7 +9,7 @@
 use super::broker::{Balance, Broker, BrokerError, BrokerPosition, OpenOrder};
 use super::{ExecutionReport, ExecutionRequest};
 use crate::domain::{AccountId, Timestamp};
-use crate::market::MarketEvent;
+use crate::market::{MarketEvent, Ring};
 
 /// The brokers of a run and the account → broker table.
 #[derive(Default)]
@@ -145,6 +145,13 @@ impl BrokerMap {
     /// The earliest action due at any broker.
     pub fn next_due(&self) -> Option<Timestamp> {
         self.brokers.iter().filter_map(|b| b.next_due()).min()
+    }
+
+    /// Every broker rings `ring` when reports arrive on their own.
+    pub fn set_ring(&mut self, ring: &std::sync::Arc<dyn Ring>) {
+        for b in &mut self.brokers {
+            b.set_ring(std::sync::Arc::clone(ring));
+        }
     }
 
     /// Runs every broker up to `until`, in the order they were added.

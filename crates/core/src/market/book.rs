@@ -23,6 +23,17 @@ pub struct QuoteBook {
     slots: Vec<Option<MarketSlot>>,
     /// The latest depth snapshot per market, same index.
     depth: Vec<Option<Depth>>,
+    /// Depth snapshots accepted per market, same index.
+    depth_updates: Vec<u64>,
+}
+
+/// How many times a market's quote and depth have changed: a reader that
+/// remembers it can tell whether anything it computed from the market is
+/// out of date without comparing prices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Generation {
+    pub quote: u64,
+    pub depth: u64,
 }
 
 impl QuoteBook {
@@ -32,6 +43,7 @@ impl QuoteBook {
             venues: catalog.venues.len(),
             slots: vec![None; catalog.market_slots()],
             depth: vec![None; catalog.market_slots()],
+            depth_updates: vec![0; catalog.market_slots()],
         }
     }
 
@@ -46,7 +58,31 @@ impl QuoteBook {
             return false;
         }
         *entry = Some(d.clone());
+        if let Some(n) = self.depth_updates.get_mut(i) {
+            *n += 1;
+        }
         true
+    }
+
+    /// The market's [`Generation`]: zeros for a market never quoted.
+    pub fn generation(&self, venue: VenueId, instrument: InstrumentId) -> Generation {
+        let i = self.slot(venue, instrument);
+        Generation {
+            quote: self
+                .slots
+                .get(i)
+                .and_then(Option::as_ref)
+                .map_or(0, |s| s.updates),
+            depth: self.depth_updates.get(i).copied().unwrap_or(0),
+        }
+    }
+
+    /// When the market's depth snapshot was taken, if it has one.
+    pub fn depth_ts(&self, venue: VenueId, instrument: InstrumentId) -> Option<Timestamp> {
+        self.depth
+            .get(self.slot(venue, instrument))
+            .and_then(Option::as_ref)
+            .map(|d| d.ts)
     }
 
     /// The levels a taker on `side` would trade against (asks for a buy,

@@ -6,7 +6,7 @@ pub mod event;
 pub mod guard;
 pub mod source;
 
-pub use book::{MarketSlot, QuoteBook};
+pub use book::{Generation, MarketSlot, QuoteBook};
 pub use event::MarketEvent;
 pub use guard::{MarketGuard, QuarantineConfig, QuarantineReason, Reference};
-pub use source::MarketSource;
+pub use source::{MarketSource, Ring};

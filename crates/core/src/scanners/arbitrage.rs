@@ -2,9 +2,11 @@
 
 use crate::domain::{
     ArbitrageDetail, Catalog, Direction, InstrumentId, Level, Opportunity, OpportunityDetail,
-    OpportunityKind, OpportunityTerms, Quote, ShownTerms, Side, Timestamp, TradeShape, time::MILLI,
+    OpportunityKind, OpportunityTerms, Quote, ShownTerms, Side, Timestamp, TradeShape, VenueId,
+    time::MILLI,
 };
 use crate::market::QuoteBook;
+use crate::scanners::arbitrage_pairs::PairMemo;
 use crate::scanners::config::ArbitrageScannerConfig;
 use crate::scanners::{Findings, ScanContext, Scanner};
 use rust_decimal::Decimal;
@@ -18,19 +20,58 @@ pub struct ArbitrageScanner {
     scope: Option<Vec<bool>>,
     /// Scratch for one scan's findings.
     scratch: Vec<ArbitrageDetail>,
+    /// Each venue pair's last result, for the incremental scan.
+    memo: PairMemo,
+    /// `min_net_pct` in f64, for the quick test.
+    min_net_pct_f64: f64,
 }
 
 /// Notional (quote currency) at which a book is considered deep enough
 /// that size adds no risk to the score.
 const DEEP_NOTIONAL: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
 
+/// What a pair's risk score is computed from besides the time: the score
+/// ages with its quotes, so a result kept between quotes is re-scored.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct RiskInputs {
+    buy_ts: Timestamp,
+    sell_ts: Timestamp,
+    /// The buy notional as a share of [`DEEP_NOTIONAL`], at most 1.
+    depth: f64,
+    /// The gross spread in percent.
+    spread: f64,
+}
+
+/// A pair that clears the minimum, with what re-scores it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Scored {
+    pub detail: ArbitrageDetail,
+    pub risk: RiskInputs,
+}
+
+/// A quote's top on the side a taker trades against.
+fn top(q: &Quote, side: Side) -> [Level; 1] {
+    match side {
+        Side::Buy => [Level {
+            price: q.ask,
+            qty: q.ask_qty,
+        }],
+        Side::Sell => [Level {
+            price: q.bid,
+            qty: q.bid_qty,
+        }],
+    }
+}
+
 impl ArbitrageScanner {
     /// A scanner with these settings.
     pub fn new(cfg: ArbitrageScannerConfig) -> Self {
         Self {
+            min_net_pct_f64: cfg.min_net_pct.to_f64().unwrap_or(f64::NEG_INFINITY),
             cfg,
             scope: None,
             scratch: Vec::new(),
+            memo: PairMemo::default(),
         }
     }
 
@@ -53,8 +94,15 @@ impl ArbitrageScanner {
         &self.cfg
     }
 
+    /// `min_net_pct` in f64 (minus infinity if it has none, so the quick
+    /// test never skips on it).
+    pub(crate) fn min_net_pct_f64(&self) -> f64 {
+        self.min_net_pct_f64
+    }
+
     /// Every venue pair of `instrument` whose net edge clears the minimum,
-    /// appended to `out`.
+    /// appended to `out`, each pair evaluated afresh. The reference the
+    /// incremental scan of [`Scanner::on_quote`] is tested against.
     pub fn scan(
         &self,
         catalog: &Catalog,
@@ -63,34 +111,51 @@ impl ArbitrageScanner {
         now: Timestamp,
         out: &mut Vec<ArbitrageDetail>,
     ) {
-        let max_age = self.cfg.max_quote_age_ms * MILLI;
         let venues = &catalog.instrument(instrument).venues;
         for &buy in venues {
-            let Some(bq) = book.fresh_quote(buy, instrument, now, max_age) else {
-                continue;
-            };
             for &sell in venues {
                 if sell == buy {
                     continue;
                 }
-                let Some(sq) = book.fresh_quote(sell, instrument, now, max_age) else {
-                    continue;
-                };
-                // Cheap test first: almost every tick has no crossing at all.
-                if sq.bid <= bq.ask {
-                    continue;
-                }
-                // Where the venues send depth, the levels behind the tops.
-                let asks = book.ladder(buy, instrument, Side::Buy, now, max_age);
-                let bids = book.ladder(sell, instrument, Side::Sell, now, max_age);
-                let found = match (asks, bids) {
-                    (Some(asks), Some(bids)) => self.walk(catalog, bq, sq, &asks, &bids, now),
-                    _ => self.evaluate(catalog, bq, sq, now),
-                };
-                if let Some(d) = found {
-                    out.push(d);
+                if let Some(found) = self.pair(catalog, book, instrument, buy, sell, now) {
+                    out.push(found.detail);
                 }
             }
+        }
+    }
+
+    /// Buying `instrument` on `buy` and selling it on `sell`, if both
+    /// quotes are fresh and the net edge clears the minimum; with the
+    /// inputs of its risk score, so a cached result can be re-scored later.
+    pub(crate) fn pair(
+        &self,
+        catalog: &Catalog,
+        book: &QuoteBook,
+        instrument: InstrumentId,
+        buy: VenueId,
+        sell: VenueId,
+        now: Timestamp,
+    ) -> Option<Scored> {
+        let max_age = self.cfg.max_quote_age_ms * MILLI;
+        let bq = book.fresh_quote(buy, instrument, now, max_age)?;
+        let sq = book.fresh_quote(sell, instrument, now, max_age)?;
+        // Cheap test first: almost every tick has no crossing at all.
+        if sq.bid <= bq.ask {
+            return None;
+        }
+        // Where the venues send depth, the levels behind the tops.
+        let asks = book.ladder(buy, instrument, Side::Buy, now, max_age);
+        let bids = book.ladder(sell, instrument, Side::Sell, now, max_age);
+        match (asks, bids) {
+            (Some(asks), Some(bids)) => self.walk(catalog, bq, sq, &asks, &bids, now),
+            _ => self.walk(
+                catalog,
+                bq,
+                sq,
+                &top(bq, Side::Buy),
+                &top(sq, Side::Sell),
+                now,
+            ),
         }
     }
 
@@ -103,15 +168,9 @@ impl ArbitrageScanner {
         sq: &Quote,
         now: Timestamp,
     ) -> Option<ArbitrageDetail> {
-        let asks = [Level {
-            price: bq.ask,
-            qty: bq.ask_qty,
-        }];
-        let bids = [Level {
-            price: sq.bid,
-            qty: sq.bid_qty,
-        }];
+        let (asks, bids) = (top(bq, Side::Buy), top(sq, Side::Sell));
         self.walk(catalog, bq, sq, &asks, &bids, now)
+            .map(|s| s.detail)
     }
 
     /// Walks the buy venue's asks and the sell venue's bids (best first,
@@ -120,7 +179,7 @@ impl ArbitrageScanner {
     /// books hold at a profitable price, the profit what that size makes.
     /// With one level a side this is the top of the books. `None` when not
     /// even the tops clear the minimum, or on dust and overflow.
-    pub fn walk(
+    fn walk(
         &self,
         catalog: &Catalog,
         bq: &Quote,
@@ -128,7 +187,7 @@ impl ArbitrageScanner {
         asks: &[Level],
         bids: &[Level],
         now: Timestamp,
-    ) -> Option<ArbitrageDetail> {
+    ) -> Option<Scored> {
         let fee_buy = catalog.venue(bq.venue).taker_fee;
         let fee_sell = catalog.venue(sq.venue).taker_fee;
         let (mut i, mut j) = (0, 0);
@@ -187,7 +246,13 @@ impl ArbitrageScanner {
             bought.clear();
             sold.clear();
         }
-        Some(ArbitrageDetail {
+        let risk = RiskInputs {
+            buy_ts: bq.ts,
+            sell_ts: sq.ts,
+            depth: (cost / DEEP_NOTIONAL).to_f64().unwrap_or(0.0).min(1.0),
+            spread: spread_pct.to_f64().unwrap_or(0.0),
+        };
+        let detail = ArbitrageDetail {
             buy_venue: bq.venue,
             sell_venue: sq.venue,
             buy_price: bq.ask,
@@ -197,34 +262,23 @@ impl ArbitrageScanner {
             fees: fees.round_dp(8),
             net_profit: net.round_dp(8),
             net_pct: net_pct.round_dp(4),
-            risk_score: self.risk_score(bq, sq, cost, spread_pct, now),
+            risk_score: self.risk_score(&risk, now),
             buy_levels: bought,
             sell_levels: sold,
-        })
+        };
+        Some(Scored { detail, risk })
     }
 
     /// A 0–100 heuristic: 40 points for quote age, 20 for a thin book,
     /// 30 for a spread too wide to be plausible (likely a stale or broken
     /// quote), 10 for the two quotes being far apart in time.
-    fn risk_score(
-        &self,
-        bq: &Quote,
-        sq: &Quote,
-        buy_notional: Decimal,
-        spread_pct: Decimal,
-        now: Timestamp,
-    ) -> u8 {
+    pub(crate) fn risk_score(&self, r: &RiskInputs, now: Timestamp) -> u8 {
         let max_age = (self.cfg.max_quote_age_ms.max(1) * MILLI) as f64;
-        let oldest = now.since(bq.ts).max(now.since(sq.ts)).max(0) as f64;
+        let oldest = now.since(r.buy_ts).max(now.since(r.sell_ts)).max(0) as f64;
         let age = 40.0 * (oldest / max_age).min(1.0);
-        let depth = (buy_notional / DEEP_NOTIONAL)
-            .to_f64()
-            .unwrap_or(0.0)
-            .min(1.0);
-        let thin = 20.0 * (1.0 - depth);
-        let spread = spread_pct.to_f64().unwrap_or(0.0);
-        let implausible = (15.0 * (spread - 1.0)).clamp(0.0, 30.0);
-        let skew = 10.0 * ((bq.ts.since(sq.ts).abs() as f64) / max_age).min(1.0);
+        let thin = 20.0 * (1.0 - r.depth);
+        let implausible = (15.0 * (r.spread - 1.0)).clamp(0.0, 30.0);
+        let skew = 10.0 * ((r.buy_ts.since(r.sell_ts).abs() as f64) / max_age).min(1.0);
         (age + thin + implausible + skew).round().clamp(0.0, 100.0) as u8
     }
 }
@@ -259,8 +313,10 @@ impl Scanner for ArbitrageScanner {
             self.cfg.auto_max_risk_score
         )
     }
-    /// Every quote re-scans its instrument's venue pairs: the pairs found
-    /// are the complete list, so a pending pair not found again vanished.
+    /// Every quote lists its instrument's venue pairs that clear the
+    /// minimum, re-evaluating only those whose markets changed (see
+    /// `arbitrage_pairs`): the pairs found are the complete list, so a
+    /// pending pair not found again vanished.
     fn on_quote(&mut self, cx: &ScanContext<'_>, q: &Quote, _mid: Decimal, out: &mut Findings) {
         let inst = q.instrument;
         if !self.scans(inst) {
@@ -268,7 +324,9 @@ impl Scanner for ArbitrageScanner {
         }
         let mut found = std::mem::take(&mut self.scratch);
         found.clear();
-        self.scan(cx.catalog, cx.book, inst, cx.now, &mut found);
+        let mut memo = std::mem::take(&mut self.memo);
+        memo.scan(self, cx.catalog, cx.book, inst, cx.now, &mut found);
+        self.memo = memo;
         out.complete_for = Some(inst);
         for d in found.drain(..) {
             let score = d.net_profit.to_f64().unwrap_or(0.0);
@@ -568,5 +626,120 @@ mod tests {
         scanner.scan(&catalog, &book, InstrumentId(0), t, &mut out);
         assert_eq!((out[0].qty, out[0].net_profit), (dec!(1), dec!(0.7634)));
         assert!(out[0].buy_levels.is_empty());
+    }
+
+    use proptest::prelude::*;
+
+    /// One step of a scripted market: a quote or a depth snapshot on one
+    /// of the instrument's venues, some milliseconds after the last step.
+    #[derive(Clone, Debug)]
+    enum Step {
+        Quote {
+            venue: usize,
+            bid_bp: i64,
+            spread_bp: i64,
+            qty: u32,
+        },
+        Depth {
+            venue: usize,
+            bid_bp: i64,
+            spread_bp: i64,
+            levels: u32,
+        },
+    }
+
+    fn step() -> impl Strategy<Value = (Step, i64)> {
+        let quote = (0usize..4, -60i64..60, 0i64..20, 1u32..40).prop_map(
+            |(venue, bid_bp, spread_bp, qty)| Step::Quote {
+                venue,
+                bid_bp,
+                spread_bp,
+                qty,
+            },
+        );
+        let depth = (0usize..4, -60i64..60, 0i64..20, 1u32..4).prop_map(
+            |(venue, bid_bp, spread_bp, levels)| Step::Depth {
+                venue,
+                bid_bp,
+                spread_bp,
+                levels,
+            },
+        );
+        // Mostly small steps, some past the 2 s quote age.
+        (
+            prop_oneof![4 => quote, 1 => depth],
+            prop_oneof![9 => 0i64..400, 1 => 0i64..5_000],
+        )
+    }
+
+    proptest! {
+        /// The incremental scan lists exactly what evaluating every pair
+        /// afresh lists (same pairs, same order, same numbers and risk
+        /// scores) after any sequence of quotes, depth snapshots and
+        /// pauses long enough for quotes and snapshots to grow stale.
+        #[test]
+        fn prop_the_incremental_scan_lists_what_a_full_scan_lists(
+            steps in proptest::collection::vec(step(), 1..80),
+        ) {
+            let catalog = crate::domain::Catalog::builtin(crate::domain::AccountMode::Demo);
+            let inst = catalog.instrument_by_name("BTC/USDT").unwrap();
+            let venues = catalog.instrument(inst).venues.clone();
+            let cfg = builtin().scanners.arbitrage;
+            let mut scanner = ArbitrageScanner::new(cfg.clone());
+            let reference = ArbitrageScanner::new(cfg);
+            let mut book = QuoteBook::new(&catalog);
+            let mut t = Timestamp::from_secs(1_000);
+            let fair = dec!(50000);
+            let price = |bp: i64| (fair * (Decimal::ONE + Decimal::new(bp, 4))).round_dp(2);
+            for (s, pause_ms) in steps {
+                t = t.plus(pause_ms * MILLI);
+                match s {
+                    Step::Depth { venue, bid_bp, spread_bp, levels } => {
+                        let v = venues[venue % venues.len()];
+                        let ladder = |from: i64, dir: i64| {
+                            (0..i64::from(levels))
+                                .map(|k| Level {
+                                    price: price(from + dir * k * 3),
+                                    qty: Decimal::from(k + 1),
+                                })
+                                .collect()
+                        };
+                        book.update_depth(&crate::domain::Depth {
+                            venue: v,
+                            instrument: inst,
+                            bids: ladder(bid_bp, -1),
+                            asks: ladder(bid_bp + spread_bp, 1),
+                            ts: t,
+                        });
+                    }
+                    Step::Quote { venue, bid_bp, spread_bp, qty } => {
+                        let q = Quote {
+                            venue: venues[venue % venues.len()],
+                            instrument: inst,
+                            bid: price(bid_bp),
+                            ask: price(bid_bp + spread_bp),
+                            bid_qty: Decimal::from(qty),
+                            ask_qty: Decimal::from(qty + 1),
+                            ts: t,
+                        };
+                        book.update(&q);
+                        let mut out = Findings::default();
+                        let cx = ScanContext { catalog: &catalog, book: &book, now: t };
+                        scanner.on_quote(&cx, &q, q.mid(), &mut out);
+                        let got: Vec<ArbitrageDetail> = out
+                            .found
+                            .into_iter()
+                            .map(|(_, d, _)| match d {
+                                OpportunityDetail::Arbitrage(a) => a,
+                                other => panic!("{other:?}"),
+                            })
+                            .collect();
+                        let mut want = Vec::new();
+                        reference.scan(&catalog, &book, inst, t, &mut want);
+                        prop_assert_eq!(got, want);
+                    }
+                }
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@
 //! cockpit's tabs pick it up from there.
 
 pub mod arbitrage;
+mod arbitrage_pairs;
 pub mod binary;
 pub mod config;
 pub mod forex;

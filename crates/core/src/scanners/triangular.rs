@@ -7,6 +7,7 @@
 //! re-evaluates only the cycles that use its market, so the cost of a
 //! quote grows with the cycles through one pair, not with the venue's size.
 
+use crate::domain::approx::approx_f64;
 use crate::domain::{
     Catalog, CycleLeg, Direction, InstrumentId, Opportunity, OpportunityDetail, OpportunityKind,
     OpportunityTerms, Quote, ShownTerms, Side, Timestamp, TradeShape, TriangularDetail, VenueId,
@@ -349,9 +350,7 @@ impl Scanner for TriangularScanner {
             return;
         }
         let slot = cx.catalog.market_slot(q.venue, q.instrument);
-        if let (Some(bid), Some(ask)) = (q.bid.to_f64(), q.ask.to_f64()) {
-            self.approx[slot] = Some((bid, ask, q.ts));
-        }
+        self.approx[slot] = Some((approx_f64(q.bid), approx_f64(q.ask), q.ts));
         out.keyed = true;
         for &ci in &self.by_market[slot] {
             let c = &self.cycles[ci as usize];

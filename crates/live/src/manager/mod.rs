@@ -120,6 +120,8 @@ pub(crate) struct Shared {
     /// Reports waiting for the engine (stamped when handed over).
     pub reports: Vec<ExecutionReport>,
     pub view: VenueView,
+    /// Rung when a report is queued: the engine's thread sleeps on it.
+    pub bell: Option<Arc<dyn omni_core::market::Ring>>,
 }
 
 /// What the engine's thread asks of the worker.
@@ -272,6 +274,10 @@ impl Drop for LiveBroker {
 impl Broker for LiveBroker {
     fn name(&self) -> &str {
         self.name
+    }
+
+    fn set_ring(&mut self, ring: Arc<dyn omni_core::market::Ring>) {
+        lock(&self.shared).bell = Some(ring);
     }
 
     fn submit(&mut self, order: &Order, now: Timestamp) -> Result<(), BrokerError> {

@@ -128,7 +128,11 @@ impl<A: VenueApi> Worker<A> {
     }
 
     fn report(&self, r: ExecutionReport) {
-        lock(&self.shared).reports.push(r);
+        let mut shared = lock(&self.shared);
+        shared.reports.push(r);
+        if let Some(bell) = &shared.bell {
+            bell.ring();
+        }
     }
 
     fn journal_error(&self, e: &crate::journal::JournalError) {

@@ -8,7 +8,7 @@ use crate::domain::{
 use crate::market::QuoteBook;
 use crate::scanners::arbitrage_pairs::PairMemo;
 use crate::scanners::config::ArbitrageScannerConfig;
-use crate::scanners::{Findings, ScanContext, Scanner};
+use crate::scanners::{Findings, ScanContext, Scanner, arbitrage_risk, depth_share};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -26,17 +26,13 @@ pub struct ArbitrageScanner {
     min_net_pct_f64: f64,
 }
 
-/// Notional (quote currency) at which a book is considered deep enough
-/// that size adds no risk to the score.
-const DEEP_NOTIONAL: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
-
 /// What a pair's risk score is computed from besides the time: the score
 /// ages with its quotes, so a result kept between quotes is re-scored.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct RiskInputs {
     buy_ts: Timestamp,
     sell_ts: Timestamp,
-    /// The buy notional as a share of [`DEEP_NOTIONAL`], at most 1.
+    /// The buy notional as a share of a deep book's, at most 1.
     depth: f64,
     /// The gross spread in percent.
     spread: f64,
@@ -249,7 +245,7 @@ impl ArbitrageScanner {
         let risk = RiskInputs {
             buy_ts: bq.ts,
             sell_ts: sq.ts,
-            depth: (cost / DEEP_NOTIONAL).to_f64().unwrap_or(0.0).min(1.0),
+            depth: depth_share(cost),
             spread: spread_pct.to_f64().unwrap_or(0.0),
         };
         let detail = ArbitrageDetail {
@@ -269,17 +265,16 @@ impl ArbitrageScanner {
         Some(Scored { detail, risk })
     }
 
-    /// A 0–100 heuristic: 40 points for quote age, 20 for a thin book,
-    /// 30 for a spread too wide to be plausible (likely a stale or broken
-    /// quote), 10 for the two quotes being far apart in time.
+    /// The pair's [`arbitrage_risk`] at `now`.
     pub(crate) fn risk_score(&self, r: &RiskInputs, now: Timestamp) -> u8 {
-        let max_age = (self.cfg.max_quote_age_ms.max(1) * MILLI) as f64;
-        let oldest = now.since(r.buy_ts).max(now.since(r.sell_ts)).max(0) as f64;
-        let age = 40.0 * (oldest / max_age).min(1.0);
-        let thin = 20.0 * (1.0 - r.depth);
-        let implausible = (15.0 * (r.spread - 1.0)).clamp(0.0, 30.0);
-        let skew = 10.0 * ((r.buy_ts.since(r.sell_ts).abs() as f64) / max_age).min(1.0);
-        (age + thin + implausible + skew).round().clamp(0.0, 100.0) as u8
+        arbitrage_risk(
+            r.buy_ts.min(r.sell_ts),
+            r.buy_ts.max(r.sell_ts),
+            r.depth,
+            r.spread,
+            self.cfg.max_quote_age_ms,
+            now,
+        )
     }
 }
 

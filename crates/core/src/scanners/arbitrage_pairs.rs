@@ -25,6 +25,8 @@ struct InstrumentPairs {
     venues: Vec<VenueId>,
     /// Per venue (same order), its top in f64 for the quick test.
     tops: Vec<Top>,
+    /// Per venue, its market's generation at this scan.
+    generations: Vec<Generation>,
     /// Per ordered pair, `buy * venues + sell`.
     pairs: Vec<PairState>,
 }
@@ -79,6 +81,7 @@ impl PairMemo {
         let n = pairs.venues.len();
         for (k, top) in pairs.tops.iter_mut().enumerate() {
             top.refresh(book, pairs.venues[k], instrument);
+            pairs.generations[k] = book.generation(pairs.venues[k], instrument);
         }
         for b in 0..n {
             for s in 0..n {
@@ -86,10 +89,7 @@ impl PairMemo {
                     continue;
                 }
                 let (buy, sell) = (pairs.venues[b], pairs.venues[s]);
-                let inputs = (
-                    book.generation(buy, instrument),
-                    book.generation(sell, instrument),
-                );
+                let inputs = (pairs.generations[b], pairs.generations[s]);
                 let state = &mut pairs.pairs[b * n + s];
                 let current = state.inputs == Some(inputs)
                     && state.evaluated_at <= now
@@ -127,6 +127,7 @@ impl InstrumentPairs {
                     ..Top::default()
                 })
                 .collect(),
+            generations: vec![Generation::default(); n],
             pairs: vec![PairState::default(); n * n],
             venues,
         }

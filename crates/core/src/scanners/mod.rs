@@ -29,6 +29,37 @@ use crate::market::QuoteBook;
 use config::ScannersConfig;
 use rust_decimal::Decimal;
 
+/// Notional (quote currency) at which a book is considered deep enough
+/// that size adds no risk to an arbitrage's score.
+const DEEP_NOTIONAL: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+
+/// `notional` as a share of a deep book's, at most 1 (for [`arbitrage_risk`]).
+pub(crate) fn depth_share(notional: Decimal) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    (notional / DEEP_NOTIONAL).to_f64().unwrap_or(0.0).min(1.0)
+}
+
+/// The arbitrage scanners' 0–100 risk heuristic (cross-venue pairs and
+/// triangles alike): 40 points for the age of the oldest quote used, 20 for
+/// a thin book (`depth`, from [`depth_share`]), 30 for a gross spread too
+/// wide to be plausible (likely a stale or broken quote), 10 for the quotes
+/// being far apart in time; ages against `max_quote_age_ms`.
+pub(crate) fn arbitrage_risk(
+    oldest: Timestamp,
+    newest: Timestamp,
+    depth: f64,
+    spread_pct: f64,
+    max_quote_age_ms: i64,
+    now: Timestamp,
+) -> u8 {
+    let max_age = (max_quote_age_ms.max(1) * crate::domain::time::MILLI) as f64;
+    let age = 40.0 * (now.since(oldest).max(0) as f64 / max_age).min(1.0);
+    let thin = 20.0 * (1.0 - depth);
+    let implausible = (15.0 * (spread_pct - 1.0)).clamp(0.0, 30.0);
+    let skew = 10.0 * (newest.since(oldest).max(0) as f64 / max_age).min(1.0);
+    (age + thin + implausible + skew).round().clamp(0.0, 100.0) as u8
+}
+
 /// What a scanner may read when the market moves.
 #[derive(Clone, Copy)]
 pub struct ScanContext<'a> {

@@ -15,13 +15,9 @@ use crate::domain::{
 };
 use crate::market::QuoteBook;
 use crate::scanners::config::TriangularScannerConfig;
-use crate::scanners::{Findings, ScanContext, Scanner};
+use crate::scanners::{Findings, ScanContext, Scanner, arbitrage_risk, depth_share};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-
-/// Notional (start asset) at which the thinnest leg is deep enough that
-/// size adds no risk to the score.
-const DEEP_NOTIONAL: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
 
 /// A cycle of three instruments on one venue, with the side of each leg.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -282,12 +278,14 @@ impl TriangularScanner {
         let gross_pct = (gross - Decimal::ONE).checked_mul(Decimal::ONE_HUNDRED)?;
         let fees = start.checked_mul(gross - net)?;
         let net_profit = start.checked_mul(net - Decimal::ONE)?;
-        let max_age_f = (self.cfg.max_quote_age_ms.max(1) * MILLI) as f64;
-        let age = 40.0 * (now.since(oldest).max(0) as f64 / max_age_f).min(1.0);
-        let depth = (start / DEEP_NOTIONAL).to_f64().unwrap_or(0.0).min(1.0);
-        let thin = 20.0 * (1.0 - depth);
-        let implausible = (15.0 * (gross_pct.to_f64().unwrap_or(0.0) - 1.0)).clamp(0.0, 30.0);
-        let skew = 10.0 * (newest.since(oldest).max(0) as f64 / max_age_f).min(1.0);
+        let risk_score = arbitrage_risk(
+            oldest,
+            newest,
+            depth_share(start),
+            gross_pct.to_f64().unwrap_or(0.0),
+            self.cfg.max_quote_age_ms,
+            now,
+        );
         Some(TriangularDetail {
             venue: c.venue,
             legs,
@@ -297,7 +295,7 @@ impl TriangularScanner {
             net_pct: net_pct.round_dp(4),
             fees: fees.round_dp(8),
             net_profit: net_profit.round_dp(8),
-            risk_score: (age + thin + implausible + skew).round().clamp(0.0, 100.0) as u8,
+            risk_score,
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use omni_tui::cli;
-use omni_tui::cli::args::{ApproveArg, ModelArg, SplitArg};
+use omni_tui::cli::args::{ApproveArg, ModelArg};
 use omni_tui::cli::logging::LogFormat;
 use std::io::Write;
 use std::path::PathBuf;
@@ -123,21 +123,8 @@ enum Cmd {
         #[arg(long, default_value_t = 16)]
         members: usize,
     },
-    /// Score the models on historical bars: accuracy, Brier, calibration, baselines.
-    Eval {
-        /// A CSV file or a directory of them (one series); append @+HH:MM when its times are local.
-        #[arg(long, required = true, num_args = 1..)]
-        data: Vec<String>,
-        /// Directory with short.json, medium.json, long.json (default: the bundled models).
-        #[arg(long)]
-        models: Option<PathBuf>,
-        /// Which part of each series: all, train, validation or test.
-        #[arg(long, value_enum, default_value_t = SplitArg::All)]
-        split: SplitArg,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    /// Score the models on historical bars: accuracy, Brier skill, calibration, decisiveness, intervals, baselines.
+    Eval(cli::eval::EvalArgs),
     /// Check the configuration and say which file it came from.
     Config,
     /// Measure the whole headless pipeline: events/s and per-event latency.
@@ -282,12 +269,7 @@ fn main() -> ExitCode {
             seed,
             members,
         }) => cli::train::run(model, &data, &out, seed, members),
-        Some(Cmd::Eval {
-            data,
-            models,
-            split,
-            json,
-        }) => cli::eval::run(&data, models.as_deref(), split, json),
+        Some(Cmd::Eval(args)) => cli::eval::run(&args),
         Some(Cmd::Config) => omni_tui::setup::load_config(cli.config.as_deref()).and_then(|l| {
             // What the run opens besides the files the configuration names.
             let db = omni_tui::setup::database_path(cli.db.as_deref())?;

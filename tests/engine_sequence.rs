@@ -384,6 +384,119 @@ fn a_live_account_is_flat_only_when_its_venue_says_so_after_the_last_trade() {
 }
 
 #[test]
+fn a_run_restored_with_the_kill_switch_latched_sends_its_cancels_again() {
+    // The last run latched K, then died before its cancels reached the
+    // venue: the store holds the latch and a live order still working.
+    let live_harness = || {
+        let mut loaded = common::load("");
+        let spot_a = loaded.catalog.account_by_name("spot-a").expect("spot-a");
+        loaded.catalog.accounts[spot_a.index()].broker = omni_core::domain::BrokerKind::Binance;
+        let engine = omni_core::engine::Engine::new(&loaded.config.engine(), &loaded.catalog);
+        (Harness { engine, loaded }, spot_a)
+    };
+    let flat_venue = |spot_a, ms| ExecutionReport::VenueState {
+        account: spot_a,
+        open_orders: 0,
+        positions: Vec::new(),
+        unreachable: None,
+        cash: None,
+        cash_paid_for_positions: true,
+        other_positions: 0,
+        funds: Default::default(),
+        ts: at(ms),
+    };
+    let (mut first, spot_a) = live_harness();
+    // The venue agrees with the empty book, so the account may trade.
+    first.report(flat_venue(spot_a, 0));
+    let out = dislocation(&mut first, 0);
+    first.cmd(Command::Approve(out.opened()[0]), 100);
+    let working: Vec<_> = first.engine.working_orders().values().cloned().collect();
+    let live_orders: Vec<OrderId> = working
+        .iter()
+        .filter(|o| o.account == spot_a)
+        .map(|o| o.id)
+        .collect();
+    assert!(!live_orders.is_empty());
+
+    let (mut h, _) = live_harness();
+    h.engine.restore(omni_core::engine::RestoredState {
+        trading_state: Some(TradingState::Halted),
+        kill_latched: true,
+        working,
+        next_order_id: 100,
+        ..Default::default()
+    });
+    let out = h.quote(
+        "binance",
+        "BTC/USDT",
+        "100000.00",
+        "100000.10",
+        "1.0",
+        1_000,
+    );
+    for id in &live_orders {
+        assert!(
+            out.requests.iter().any(|r| matches!(
+                r,
+                ExecutionRequest::Cancel { order_id, .. } if order_id == id
+            )),
+            "restored order {id:?} is cancelled: {:?}",
+            out.requests
+        );
+    }
+    let all: Vec<_> = out
+        .requests
+        .iter()
+        .filter_map(|r| match r {
+            ExecutionRequest::CancelAll { account } => Some(*account),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        all,
+        vec![spot_a],
+        "the live venue is asked to cancel everything"
+    );
+    let progress = |h: &Harness| {
+        h.engine
+            .kill_progress()
+            .into_iter()
+            .find(|p| p.account == spot_a)
+            .expect("spot-a")
+    };
+    // Flat only on the venue's word from after the restart.
+    assert!(progress(&h).venue.is_none() && !progress(&h).is_flat());
+    h.report(flat_venue(spot_a, 500));
+    assert!(!progress(&h).is_flat(), "a report older than the restart");
+    // Once, not on every event.
+    let again = h.quote(
+        "binance",
+        "BTC/USDT",
+        "100000.00",
+        "100000.10",
+        "1.0",
+        2_000,
+    );
+    assert!(
+        !again
+            .requests
+            .iter()
+            .any(|r| matches!(r, ExecutionRequest::CancelAll { .. })),
+        "{:?}",
+        again.requests
+    );
+    for id in live_orders {
+        h.report(ExecutionReport::Cancelled {
+            order_id: id,
+            ts: at(2_100),
+            reason: "user".into(),
+        });
+    }
+    h.report(flat_venue(spot_a, 2_200));
+    assert!(progress(&h).is_flat(), "{:?}", progress(&h));
+}
+
+#[test]
 fn a_live_account_takes_no_new_exposure_until_its_venue_agrees_with_the_book() {
     let mut loaded = common::load("");
     let spot_a = loaded.catalog.account_by_name("spot-a").expect("spot-a");

@@ -181,15 +181,67 @@ fn omni(args: &[&str]) -> (bool, String, String) {
 }
 
 #[test]
-fn eval_json_has_every_key_for_every_model_and_the_baselines() {
-    let file = data("binance_vision_btcusdt_1m/BTCUSDT-1m-2023-03-05.csv");
-    let (ok, out, err) = omni(&["eval", "--data", file.to_str().expect("utf8"), "--json"]);
+fn eval_json_has_every_figure_for_every_model_that_ran_and_the_baselines() {
+    // Three days of real minutes (one series: the files continue each other).
+    let files: Vec<String> = ["01", "02", "03"]
+        .iter()
+        .map(|d| {
+            data(&format!(
+                "binance_vision_btcusdt_1m/BTCUSDT-1m-2023-03-{d}.csv"
+            ))
+            .display()
+            .to_string()
+        })
+        .collect();
+    let mut args = vec!["eval", "--json", "--resamples", "200", "--data"];
+    args.extend(files.iter().map(String::as_str));
+    let (ok, out, err) = omni(&args);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["split"], "all", "no model trained on these days");
     for m in ["short", "medium", "long", "ensemble"] {
-        for k in ["accuracy", "brier", "brier_skill", "ece", "mce", "n"] {
-            assert!(v["models"][m].get(k).is_some(), "models.{m}.{k}: {v}");
+        let r = &v["models"][m];
+        if r["n"] == 0 {
+            assert!(
+                r["note"].is_string(),
+                "a model that did not run says why: {r}"
+            );
+            assert!(r.get("accuracy").is_none());
+            continue;
         }
+        for k in [
+            "accuracy",
+            "brier",
+            "brier_skill",
+            "log_loss",
+            "ece",
+            "mce",
+            "up_share",
+            "top_decile_accuracy",
+            "decisiveness_trend",
+            "concentration_vs_decisiveness",
+        ] {
+            assert!(r[k].is_number(), "models.{m}.{k}: {r}");
+        }
+        // Equal-mass bins: at most 10, holding every forecast.
+        let bins = r["reliability"].as_array().expect("bins");
+        assert!(!bins.is_empty() && bins.len() <= 10, "{m}");
+        let held: u64 = bins.iter().map(|b| b["n"].as_u64().expect("n")).sum();
+        assert_eq!(Some(held), r["n"].as_u64(), "{m}");
+        assert_eq!(
+            r["by_decisiveness"].as_array().map(Vec::len),
+            Some(10),
+            "{m}"
+        );
+        assert_eq!(r["days"], 3, "{m}");
+        // The interval holds the point estimate.
+        let skill = r["brier_skill"].as_f64().expect("skill");
+        let iv = &r["intervals"]["brier_skill"];
+        assert!(
+            iv["low"].as_f64() <= Some(skill) && Some(skill) <= iv["high"].as_f64(),
+            "{m}: {iv}"
+        );
+        assert_eq!(r["intervals"]["resamples"], 200);
     }
     for m in ["short", "medium", "ensemble"] {
         assert!(v["models"][m]["n"].as_u64() > Some(100), "{m}");
@@ -201,6 +253,90 @@ fn eval_json_has_every_key_for_every_model_and_the_baselines() {
             assert!(v["baselines"][b][k].is_number(), "baselines.{b}.{k}: {v}");
         }
     }
+}
+
+#[test]
+fn eval_scores_only_the_test_split_of_a_models_own_training_file_unless_told() {
+    // The fixture is the head of a file the bundled short model trained on
+    // (same name under binance_spot/2023-01/).
+    let file = data("binance_spot/2023-01/BTCUSDT_1m.csv");
+    let file = file.to_str().expect("utf8");
+    let (ok, out, err) = omni(&["eval", "--json", "--resamples", "0", "--data", file]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["split"], "test");
+    assert!(
+        v["split_reason"]
+            .as_str()
+            .expect("reason")
+            .contains("training data"),
+        "{v}"
+    );
+    let test_n = v["models"]["short"]["n"].as_u64().expect("n");
+    // Asked for everything: it does so, and warns.
+    let (ok, out, err) = omni(&[
+        "eval",
+        "--json",
+        "--resamples",
+        "0",
+        "--split",
+        "all",
+        "--data",
+        file,
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("training data"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["split"], "all");
+    assert!(v["models"]["short"]["n"].as_u64().expect("n") > 3 * test_n);
+}
+
+#[test]
+fn eval_dump_writes_one_row_per_scored_forecast() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let dump = dir.path().join("predictions.csv");
+    let file = data("binance_vision_btcusdt_1m/BTCUSDT-1m-2023-03-02.csv");
+    let (ok, out, err) = omni(&[
+        "eval",
+        "--json",
+        "--resamples",
+        "0",
+        "--dump",
+        dump.to_str().expect("utf8"),
+        "--data",
+        file.to_str().expect("utf8"),
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let text = std::fs::read_to_string(&dump).expect("dump");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("model,series,time,p,alpha,beta,decisiveness,up")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    for m in ["short", "medium", "long", "ensemble"] {
+        let n = rows.iter().filter(|r| r[0] == m).count() as u64;
+        assert_eq!(Some(n), v["models"][m]["n"].as_u64(), "{m}");
+    }
+    let mut hits = 0usize;
+    for r in rows.iter().filter(|r| r[0] == "short") {
+        assert_eq!(r.len(), 8, "{r:?}");
+        let p: f64 = r[3].parse().expect("p");
+        let (a, b): (f64, f64) = (r[4].parse().expect("a"), r[5].parse().expect("b"));
+        assert!((p - a / (a + b)).abs() < 1e-3, "{r:?}");
+        assert!(r[2].starts_with("2023-03-02"), "{r:?}");
+        let up = match r[7] {
+            "1" => true,
+            "0" => false,
+            other => panic!("up is {other}"),
+        };
+        hits += usize::from((p >= 0.5) == up);
+    }
+    // The rows are the forecasts scored: their accuracy is the report's.
+    let n = v["models"]["short"]["n"].as_f64().expect("n");
+    let acc = v["models"]["short"]["accuracy"].as_f64().expect("acc");
+    assert!((hits as f64 / n - acc).abs() < 1e-9);
 }
 
 #[test]

@@ -55,6 +55,9 @@ fn omni(dir: &Path, args: &[&str]) -> (bool, String, String) {
         .env("XDG_CONFIG_HOME", dir.join("cfg"))
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_STATE_HOME", dir.join("state"))
+        // The most verbose logging: a crate that logs what it sends (the
+        // WebSocket login frame holds the key) must still not leak it.
+        .env("RUST_LOG", "trace")
         .env("OMNI_TEST_BN_KEY", KEY)
         .env("OMNI_TEST_BN_SECRET", SECRET)
         .args(args)
@@ -211,6 +214,14 @@ fn the_kill_switch_cancels_at_the_venue_what_the_database_never_knew_and_keys_st
     let mut written = Vec::new();
     files(dir.path(), &mut written);
     assert!(written.iter().any(|(p, _)| p.ends_with("live.db")));
+    // The log was written (with RUST_LOG=trace) and is among the files scanned.
+    assert!(
+        written
+            .iter()
+            .any(|(p, b)| p.ends_with("omni-tui.log") && !b.is_empty()),
+        "no trace log among {:?}",
+        written.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
     for (path, bytes) in &written {
         for canary in [KEY, SECRET] {
             assert!(!contains(bytes, canary), "{} holds a key", path.display());
@@ -429,6 +440,7 @@ fn prop_accounts_on_oanda_and_tradelocker_follow_the_brokers_equity_and_k_ends_f
         .env("XDG_CONFIG_HOME", dir.path().join("cfg"))
         .env("XDG_DATA_HOME", dir.path().join("data"))
         .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env("RUST_LOG", "trace")
         .env("OMNI_TEST_OANDA_ACCOUNT", OANDA_ACCOUNT_ID)
         .env("OMNI_TEST_OANDA_TOKEN", OANDA_TOKEN)
         .env("OMNI_TEST_TL_EMAIL", TL_EMAIL)

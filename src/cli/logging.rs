@@ -3,9 +3,14 @@
 //! runs (whose stdout is the summary); stderr for `omni-tui serve`, as a
 //! service manager or container runtime expects. `--log-format json`
 //! writes one JSON object per line for machines. The level comes from
-//! `RUST_LOG` (default info).
+//! `RUST_LOG` (default info), except for the transport crates that could
+//! log a secret ([`TRANSPORT_CRATES`]).
 
 use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// How each line is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -49,15 +54,48 @@ pub fn to_stderr(format: LogFormat) -> Option<WorkerGuard> {
     init(writer, format).then_some(guard)
 }
 
+/// Crates that speak to venues log what they send at debug and trace:
+/// WebSocket frames that carry API keys (Binance's stream login, Alpaca's
+/// auth), headers with tokens. They are held at info whatever `RUST_LOG`
+/// asks, so no level setting can put a secret in the log.
+pub const TRANSPORT_CRATES: [&str; 7] = [
+    "tungstenite",
+    "tokio_tungstenite",
+    "hyper",
+    "hyper_util",
+    "reqwest",
+    "h2",
+    "rustls",
+];
+
+fn transport_cap() -> Targets {
+    TRANSPORT_CRATES.iter().fold(
+        Targets::new().with_default(LevelFilter::TRACE),
+        |t, krate| t.with_target(*krate, LevelFilter::INFO),
+    )
+}
+
 fn init(writer: NonBlocking, format: LogFormat) -> bool {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(false);
+    let registry = tracing_subscriber::registry();
     match format {
-        LogFormat::Text => builder.try_init().is_ok(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init().is_ok(),
+        LogFormat::Text => registry
+            .with(layer.with_filter(filter).with_filter(transport_cap()))
+            .try_init()
+            .is_ok(),
+        LogFormat::Json => registry
+            .with(
+                layer
+                    .json()
+                    .flatten_event(true)
+                    .with_filter(filter)
+                    .with_filter(transport_cap()),
+            )
+            .try_init()
+            .is_ok(),
     }
 }

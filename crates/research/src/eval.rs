@@ -37,63 +37,104 @@ pub struct Baselines {
 pub struct ModelReport {
     /// Forecasts scored (0 when the model could not run on this data).
     pub n: usize,
-    /// Share of correct directions.
-    pub accuracy: Option<f64>,
-    /// Brier score: mean squared error of P(up); lower is better.
-    pub brier: Option<f64>,
-    /// Brier skill against the base rate.
-    pub brier_skill: Option<f64>,
-    /// Mean negative log likelihood of the outcomes; lower is better.
-    pub log_loss: Option<f64>,
-    /// Expected calibration error (10 bins).
-    pub ece: Option<f64>,
-    /// Maximum calibration error (10 bins).
-    pub mce: Option<f64>,
-    /// Spearman correlation of confidence decile and accuracy.
-    pub confidence_trend: Option<f64>,
-    /// Accuracy per confidence decile.
-    pub by_confidence: Vec<crate::metrics::DecileStat>,
     /// The horizon the forecasts are scored at.
     pub target: String,
     /// Baselines on the same forecasts' outcomes.
     pub baselines: Option<Baselines>,
     /// Why the model did not run, if it did not.
     pub note: Option<String>,
+    /// Accuracy, Brier, calibration, decisiveness and their intervals; absent
+    /// when nothing was scored.
+    #[serde(flatten)]
+    pub scores: Option<Metrics>,
 }
 
 impl ModelReport {
     fn skipped(target: String, note: String) -> Self {
         Self {
             n: 0,
-            accuracy: None,
-            brier: None,
-            brier_skill: None,
-            log_loss: None,
-            ece: None,
-            mce: None,
-            confidence_trend: None,
-            by_confidence: Vec::new(),
             target,
             baselines: None,
             note: Some(note),
+            scores: None,
         }
     }
 
-    fn scored(target: String, outcomes: &[Outcome], baselines: Baselines) -> Self {
-        let m = Metrics::of(outcomes);
+    fn scored(
+        target: String,
+        outcomes: &[Outcome],
+        baselines: Baselines,
+        resamples: usize,
+    ) -> Self {
+        let m = Metrics::of(outcomes, resamples);
         Self {
             n: m.n,
-            accuracy: Some(m.accuracy),
-            brier: Some(m.brier),
-            brier_skill: Some(m.brier_skill),
-            log_loss: Some(m.log_loss),
-            ece: Some(m.ece),
-            mce: Some(m.mce),
-            confidence_trend: Some(m.confidence_trend),
-            by_confidence: m.by_confidence,
             target,
             baselines: Some(baselines),
             note: None,
+            scores: Some(m),
+        }
+    }
+}
+
+/// One scored forecast, for `eval --dump`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prediction {
+    /// short, medium, long or ensemble.
+    pub model: &'static str,
+    /// The series' name.
+    pub series: String,
+    /// Close time of the bar the forecast was made on.
+    pub ts: Timestamp,
+    pub alpha: f64,
+    pub beta: f64,
+    /// Whether the price was higher at the horizon.
+    pub up: bool,
+}
+
+impl Prediction {
+    /// The CSV header of [`Prediction::csv_row`].
+    pub const CSV_HEADER: &'static str = "model,series,time,p,alpha,beta,decisiveness,up";
+
+    /// One CSV line (no newline).
+    pub fn csv_row(&self) -> String {
+        let p = self.alpha / (self.alpha + self.beta);
+        format!(
+            "{},{},{},{p:.6},{:.4},{:.4},{:.6},{}",
+            self.model,
+            self.series.replace(',', " "),
+            self.ts,
+            self.alpha,
+            self.beta,
+            (p - 0.5).abs(),
+            u8::from(self.up)
+        )
+    }
+}
+
+/// What to score and how.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalOptions {
+    pub split: Split,
+    /// The split's name for the report.
+    pub split_name: String,
+    /// Why this split (when it was chosen for the user).
+    pub split_reason: Option<String>,
+    /// Day-block bootstrap draws for the intervals (0: none).
+    pub resamples: usize,
+    /// Keep every prediction in [`EvalReport::predictions`].
+    pub keep_predictions: bool,
+}
+
+impl EvalOptions {
+    /// A split with 1000 bootstrap draws and no predictions kept.
+    pub fn new(split: Split, split_name: &str) -> Self {
+        Self {
+            split,
+            split_name: split_name.into(),
+            split_reason: None,
+            resamples: 1000,
+            keep_predictions: false,
         }
     }
 }
@@ -118,11 +159,16 @@ pub struct DataReport {
 pub struct EvalReport {
     /// Which part of each series was scored.
     pub split: String,
+    /// Why that split, when the user did not choose it.
+    pub split_reason: Option<String>,
     pub data: Vec<DataReport>,
     /// short, medium, long and ensemble.
     pub models: std::collections::BTreeMap<String, ModelReport>,
     /// Baselines at the ensemble's target horizon.
     pub baselines: Option<Baselines>,
+    /// Every scored forecast, when asked for (`eval --dump`).
+    #[serde(skip)]
+    pub predictions: Vec<Prediction>,
 }
 
 fn target_name(h: Horizon) -> String {
@@ -138,28 +184,26 @@ fn target_name(h: Horizon) -> String {
 fn baselines(model: &Model, picked: &[Sample]) -> Baselines {
     let base = model.training.train_base_rate;
     let acc = model.training.last_return_accuracy;
-    let maj: Vec<Outcome> = picked
-        .iter()
-        .map(|s| Outcome {
-            p: base,
-            confidence: 0.0,
-            up: s.up,
-        })
-        .collect();
+    let outcome = |p: f64, s: &Sample| Outcome {
+        p,
+        concentration: 0.0,
+        up: s.up,
+        day: s.ts.day_index(),
+    };
+    let maj: Vec<Outcome> = picked.iter().map(|s| outcome(base, s)).collect();
     let last: Vec<Outcome> = picked
         .iter()
-        .map(|s| Outcome {
-            p: match s.last_up {
+        .map(|s| {
+            let p = match s.last_up {
                 Some(true) => acc,
                 Some(false) => 1.0 - acc,
                 None => base,
-            },
-            confidence: 0.0,
-            up: s.up,
+            };
+            outcome(p, s)
         })
         .collect();
     let score = |o: &[Outcome]| {
-        let m = Metrics::of(o);
+        let m = Metrics::of(o, 0);
         BaselineScore {
             accuracy: m.accuracy,
             brier: m.brier,
@@ -172,45 +216,66 @@ fn baselines(model: &Model, picked: &[Sample]) -> Baselines {
     }
 }
 
+/// What one horizon's model produced on the data.
+#[derive(Default)]
+struct Scored {
+    outcomes: Vec<Outcome>,
+    samples: Vec<Sample>,
+    predictions: Vec<Prediction>,
+    notes: Vec<String>,
+}
+
 /// Evaluates the models on several series (pooled) and a split of each.
-pub fn evaluate(
-    models: &ModelSet,
-    series: &[Series],
-    split: Split,
-    split_name: &str,
-) -> EvalReport {
+pub fn evaluate(models: &ModelSet, series: &[Series], opts: &EvalOptions) -> EvalReport {
     let mut reports = std::collections::BTreeMap::new();
-    let mut per_model: [(Vec<Outcome>, Vec<Sample>, Vec<String>); 3] = Default::default();
+    let mut per_model: [Scored; 3] = Default::default();
+    let mut predictions = Vec::new();
     for h in Horizon::ALL {
+        let got = &mut per_model[h.index()];
         let Some(model) = models.get(h) else {
-            per_model[h.index()].2.push("no model loaded".into());
+            got.notes.push("no model loaded".into());
             continue;
         };
         for s in series {
             match samples(s, h) {
                 Ok(all) => {
-                    for smp in select(&all, h, split) {
+                    for smp in select(&all, h, opts.split) {
                         let b = model.predict(&smp.x);
-                        per_model[h.index()].0.push(Outcome {
+                        got.outcomes.push(Outcome {
                             p: b.probability(),
-                            confidence: b.concentration(),
+                            concentration: b.concentration(),
                             up: smp.up,
+                            day: smp.ts.day_index(),
                         });
-                        per_model[h.index()].1.push(*smp);
+                        got.samples.push(*smp);
+                        if opts.keep_predictions {
+                            got.predictions.push(Prediction {
+                                model: h.as_str(),
+                                series: s.name.clone(),
+                                ts: smp.ts,
+                                alpha: b.alpha,
+                                beta: b.beta,
+                                up: smp.up,
+                            });
+                        }
                     }
                 }
-                Err(e) => per_model[h.index()].2.push(format!("{}: {e}", s.name)),
+                Err(e) => got.notes.push(format!("{}: {e}", s.name)),
             }
         }
     }
     for h in Horizon::ALL {
-        let (outcomes, picked, notes) = &per_model[h.index()];
+        let got = &mut per_model[h.index()];
         let report = match models.get(h) {
-            Some(m) if !outcomes.is_empty() => {
-                ModelReport::scored(target_name(h), outcomes, baselines(m, picked))
-            }
-            _ => ModelReport::skipped(target_name(h), notes.join("; ")),
+            Some(m) if !got.outcomes.is_empty() => ModelReport::scored(
+                target_name(h),
+                &got.outcomes,
+                baselines(m, &got.samples),
+                opts.resamples,
+            ),
+            _ => ModelReport::skipped(target_name(h), got.notes.join("; ")),
         };
+        predictions.append(&mut got.predictions);
         reports.insert(h.as_str().to_string(), report);
     }
 
@@ -218,21 +283,22 @@ pub fn evaluate(
     // else the long one, else the short one.
     let target = [Horizon::Medium, Horizon::Long, Horizon::Short]
         .into_iter()
-        .find(|h| models.get(*h).is_some() && !per_model[h.index()].0.is_empty());
+        .find(|h| models.get(*h).is_some() && !per_model[h.index()].outcomes.is_empty());
     let mut top_baselines = None;
     let ensemble = match target {
         None => ModelReport::skipped("none".into(), "no model could run on this data".into()),
         Some(t) => {
             let mut outcomes = Vec::new();
             for s in series {
-                outcomes.extend(ensemble_outcomes(models, s, t, split));
+                outcomes.extend(ensemble_outcomes(models, s, t, opts, &mut predictions));
             }
-            let picked = &per_model[t.index()].1;
-            let base = models.get(t).map(|m| baselines(m, picked));
+            let base = models
+                .get(t)
+                .map(|m| baselines(m, &per_model[t.index()].samples));
             top_baselines.clone_from(&base);
             match base {
                 Some(b) if !outcomes.is_empty() => {
-                    ModelReport::scored(target_name(t), &outcomes, b)
+                    ModelReport::scored(target_name(t), &outcomes, b, opts.resamples)
                 }
                 _ => ModelReport::skipped(target_name(t), "no ensemble forecasts".into()),
             }
@@ -240,7 +306,8 @@ pub fn evaluate(
     };
     reports.insert("ensemble".into(), ensemble);
     EvalReport {
-        split: split_name.into(),
+        split: opts.split_name.clone(),
+        split_reason: opts.split_reason.clone(),
         data: series
             .iter()
             .map(|s| DataReport {
@@ -255,16 +322,23 @@ pub fn evaluate(
             .collect(),
         models: reports,
         baselines: top_baselines,
+        predictions,
     }
 }
 
 /// Runs the tracker over every timeframe the series can feed, in close-time
 /// order, and scores its belief after each bar of the target timeframe.
-fn ensemble_outcomes(models: &ModelSet, s: &Series, target: Horizon, split: Split) -> Vec<Outcome> {
+fn ensemble_outcomes(
+    models: &ModelSet,
+    s: &Series,
+    target: Horizon,
+    opts: &EvalOptions,
+    predictions: &mut Vec<Prediction>,
+) -> Vec<Outcome> {
     let Ok(all) = samples(s, target) else {
         return Vec::new();
     };
-    let labels: HashMap<Timestamp, bool> = select(&all, target, split)
+    let labels: HashMap<Timestamp, bool> = select(&all, target, opts.split)
         .iter()
         .map(|x| (x.ts, x.up))
         .collect();
@@ -289,16 +363,32 @@ fn ensemble_outcomes(models: &ModelSet, s: &Series, target: Horizon, split: Spli
         {
             out.push(Outcome {
                 p: c.belief.probability(),
-                confidence: c.belief.concentration(),
+                concentration: c.belief.concentration(),
                 up,
+                day: ts.day_index(),
             });
+            if opts.keep_predictions {
+                predictions.push(Prediction {
+                    model: "ensemble",
+                    series: s.name.clone(),
+                    ts,
+                    alpha: c.belief.alpha,
+                    beta: c.belief.beta,
+                    up,
+                });
+            }
         }
     }
     out
 }
 
+fn signed(x: f64) -> String {
+    format!("{x:+.4}")
+}
+
 impl EvalReport {
-    /// A readable table.
+    /// A readable report: one table, then each model's intervals,
+    /// reliability bins and decisiveness deciles.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         for d in &self.data {
@@ -307,9 +397,13 @@ impl EvalReport {
                 d.name, d.timeframe, d.bars, d.from, d.to, d.bad_rows
             ));
         }
-        s.push_str(&format!("split {}\n\n", self.split));
+        s.push_str(&format!("split {}", self.split));
+        if let Some(why) = &self.split_reason {
+            s.push_str(&format!(" ({why})"));
+        }
+        s.push_str("\n\n");
         s.push_str(&format!(
-            "{:<9} {:<18} {:>8} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7} {:>7}   {:>8} {:>8}\n",
+            "{:<9} {:<18} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7} {:>7} {:>6} {:>7} {:>7}   {:>8} {:>8}\n",
             "model",
             "target",
             "n",
@@ -319,6 +413,8 @@ impl EvalReport {
             "logloss",
             "ece",
             "mce",
+            "up",
+            "top10",
             "trend",
             "majority",
             "last_ret"
@@ -328,6 +424,7 @@ impl EvalReport {
             let Some(r) = self.models.get(name) else {
                 continue;
             };
+            let m = r.scores.as_ref();
             let (maj, last) = r.baselines.as_ref().map_or(("-".into(), "-".into()), |b| {
                 (
                     format!("{:.4}", b.majority.accuracy),
@@ -335,17 +432,19 @@ impl EvalReport {
                 )
             });
             s.push_str(&format!(
-                "{:<9} {:<18} {:>8} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7} {:>7}   {:>8} {:>8}\n",
+                "{:<9} {:<18} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7} {:>7} {:>6} {:>7} {:>7}   {:>8} {:>8}\n",
                 name,
                 r.target,
                 r.n,
-                f(r.accuracy),
-                f(r.brier),
-                f(r.brier_skill),
-                f(r.log_loss),
-                f(r.ece),
-                f(r.mce),
-                f(r.confidence_trend),
+                f(m.map(|m| m.accuracy)),
+                f(m.map(|m| m.brier)),
+                m.map_or("-".into(), |m| signed(m.brier_skill)),
+                f(m.map(|m| m.log_loss)),
+                f(m.map(|m| m.ece)),
+                f(m.map(|m| m.mce)),
+                m.map_or("-".into(), |m| format!("{:.2}", m.up_share)),
+                f(m.map(|m| m.top_decile_accuracy)),
+                m.map_or("-".into(), |m| format!("{:+.2}", m.decisiveness_trend)),
                 maj,
                 last
             ));
@@ -353,18 +452,54 @@ impl EvalReport {
                 s.push_str(&format!("          note: {n}\n"));
             }
         }
-        s.push_str("\naccuracy by confidence decile (least confident first):\n");
+        s.push_str(
+            "\nup: share of forecasts calling up; top10: accuracy of the most decisive tenth;\n\
+             trend: rank correlation of accuracy with decisiveness |p - 0.5| (+1: rises with it)\n",
+        );
         for name in ["short", "medium", "long", "ensemble"] {
-            if let Some(r) = self.models.get(name)
-                && !r.by_confidence.is_empty()
-            {
-                let row: Vec<String> = r
-                    .by_confidence
-                    .iter()
-                    .map(|d| format!("{:.3}", d.accuracy))
-                    .collect();
-                s.push_str(&format!("  {:<9} {}\n", name, row.join(" ")));
+            let Some(m) = self.models.get(name).and_then(|r| r.scores.as_ref()) else {
+                continue;
+            };
+            s.push_str(&format!("\n{name}: {} forecasts on {} days\n", m.n, m.days));
+            if let Some(iv) = &m.intervals {
+                let show = |i: &crate::bootstrap::Interval, sign: bool| {
+                    if sign {
+                        format!("[{}, {}]", signed(i.low), signed(i.high))
+                    } else {
+                        format!("[{:.4}, {:.4}]", i.low, i.high)
+                    }
+                };
+                s.push_str(&format!(
+                    "  95 % day-block bootstrap ({} draws): accuracy {}  skill {}  ece {}  top10 {}\n",
+                    iv.resamples,
+                    show(&iv.accuracy, false),
+                    show(&iv.brier_skill, true),
+                    show(&iv.ece, false),
+                    show(&iv.top_decile_accuracy, false),
+                ));
             }
+            let bins: Vec<String> = m
+                .reliability
+                .iter()
+                .map(|b| format!("{:.3}>{:.3}", b.mean_p, b.observed))
+                .collect();
+            s.push_str(&format!(
+                "  reliability (mean p>observed, equal-mass bins): {}\n",
+                bins.join(" ")
+            ));
+            let deciles: Vec<String> = m
+                .by_decisiveness
+                .iter()
+                .map(|d| format!("{:.3}", d.accuracy))
+                .collect();
+            s.push_str(&format!(
+                "  accuracy by decisiveness decile (least first): {}\n",
+                deciles.join(" ")
+            ));
+            s.push_str(&format!(
+                "  concentration vs decisiveness (rank correlation): {:+.2}\n",
+                m.concentration_vs_decisiveness
+            ));
         }
         s
     }

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod bootstrap;
 pub mod dataset;
 pub mod eval;
 pub mod history;

@@ -147,8 +147,16 @@ impl Engine {
             self.kill.clear_retries();
         }
         self.kill.latched = true;
-        self.kill.engaged_at = Some(self.clock);
         self.set_state(TradingState::Halted, cause);
+        self.send_kill_cancels();
+        self.kill_maintain();
+    }
+
+    /// Cancels every working order but the flattens, and asks each live
+    /// venue to cancel everything it holds for the account; "flat" from
+    /// here on needs a venue report from now.
+    pub(super) fn send_kill_cancels(&mut self) {
+        self.kill.engaged_at = Some(self.clock);
         let cancels: Vec<_> = self
             .working
             .values()
@@ -171,7 +179,6 @@ impl Engine {
             .map(|a| ExecutionRequest::CancelAll { account: a.id })
             .collect();
         self.outbox.requests.extend(live);
-        self.kill_maintain();
     }
 
     /// While the kill switch is latched: every open position without a

@@ -108,6 +108,9 @@ struct KillSwitch {
     /// The broker's last refusal of a flatten, per account, until the next
     /// kill switch or re-arm (shown with the kill progress).
     last_refusal: BTreeMap<AccountId, String>,
+    /// Restored latched: the next event sends the kill switch's cancels
+    /// again (the last run may have died before they reached the venues).
+    resume_pending: bool,
 }
 
 /// Longest wait between two tries of a flatten the broker refused.
@@ -132,8 +135,10 @@ impl KillSwitch {
         );
     }
 
-    /// Forgets refusals and retries (a new kill switch, or a re-arm).
+    /// Forgets refusals, retries and a pending resume (a new kill switch,
+    /// or a re-arm).
     fn clear_retries(&mut self) {
+        self.resume_pending = false;
         self.retry_at.clear();
         self.refusals.clear();
         self.last_refusal.clear();
@@ -375,6 +380,12 @@ impl Engine {
                 command, origin, ..
             } => self.on_command(command, origin),
             EngineEvent::Timer(_) => {}
+        }
+        // Restored latched: the last run may have died before its cancels
+        // reached the venues, or a venue may have taken orders since. They
+        // go out again, and "flat" again needs the venues' word from now.
+        if self.kill.latched && std::mem::take(&mut self.kill.resume_pending) {
+            self.send_kill_cancels();
         }
         if self.kill.latched {
             self.kill_maintain();

@@ -59,6 +59,7 @@ impl Engine {
         self.kill.latched = s.kill_latched;
         if s.kill_latched {
             self.state = TradingState::Halted;
+            self.kill.resume_pending = true;
         }
         let mut latest_day = None;
         let money = crate::domain::plausible::money;

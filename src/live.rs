@@ -74,6 +74,14 @@ pub fn start(
             let cfg = TradeLockerConfig {
                 rest_url,
                 account_id: entry.account_id.clone(),
+                // Prices of an instrument whose details give no tick go to
+                // the catalog's.
+                tick_sizes: loaded
+                    .catalog
+                    .instruments
+                    .iter()
+                    .map(|i| (i.name.clone(), i.tick_size))
+                    .collect(),
                 ..TradeLockerConfig::demo(keys.key.expose(), keys.secret, &server)
             };
             let api = TradeLocker::new(cfg).with_context(|| format!("account `{name}`"))?;

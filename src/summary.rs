@@ -37,7 +37,8 @@ pub struct AccountSummary {
     pub flat: Option<bool>,
 }
 
-/// The ensemble's belief about one instrument.
+/// The 60-minute ensemble's belief about one instrument (the one forex
+/// signals carry).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BeliefSummary {
     pub alpha: f64,
@@ -184,7 +185,7 @@ impl Summary {
                 .instruments
                 .iter()
                 .filter_map(|i| {
-                    let b = engine.belief(i.id)?;
+                    let b = engine.belief(i.id, omni_core::ensemble::Horizon::Medium)?;
                     let r = |x: f64| (x * 1e6).round() / 1e6;
                     Some((
                         i.name.clone(),

@@ -333,6 +333,55 @@ fn prop_max_drawdown() {
     assert_eq!(forex_refusals(&mut h, 0, fresh), vec![R::PropMaxDrawdown]);
 }
 
+/// A prop-firm limit reached makes the account REDUCING, not closed: with
+/// either limit past its line, prop-fx short 20 000 EUR takes the BUY
+/// that shrinks the short (the same BUY is refused above, where it opens
+/// a position), and the account reads REDUCING while the engine is ACTIVE.
+#[test]
+fn prop_limits_let_through_the_order_that_shrinks_the_position() {
+    for (limit, cash, sod) in [
+        (R::PropDailyLoss, "94000", "100000"),
+        (R::PropMaxDrawdown, "89000", "89000"),
+    ] {
+        let mut h = Harness::new("[risk]\ndaily_loss_limit = 1000000\n");
+        let prop = h.account("prop-fx");
+        let key = PositionKey {
+            account: prop,
+            instrument: h.inst("EUR/USD"),
+            contract: 0,
+        };
+        let mut short = Position::new(key, h.venue("oanda"), at(-1000));
+        short.apply(Side::Sell, d("20000"), d("1.0950"), d("0"), at(-1000));
+        let day = Timestamp::from_millis(T0).day_index();
+        let mut risk = AccountRisk::new(day, d(sod));
+        risk.peak_equity = d(sod);
+        h.engine.restore(RestoredState {
+            accounts: vec![(prop, d(cash), risk)],
+            positions: vec![short],
+            ..RestoredState::default()
+        });
+        let (id, _) = h.forex_buy(0, fresh);
+        assert_eq!(
+            h.engine.account_state(prop),
+            omni_core::risk::TradingState::Reducing,
+            "{limit:?}"
+        );
+        let t = now_ms(&h);
+        let out = h.cmd(Command::Approve(id), t);
+        assert_eq!(out.refusals(), Vec::<R>::new(), "{limit:?}");
+        let buy = out
+            .submits()
+            .into_iter()
+            .find(|o| o.account == prop)
+            .map(|o| (o.side, o.qty <= d("20000")));
+        assert_eq!(buy, Some((Side::Buy, true)), "{limit:?}");
+        assert_eq!(
+            h.engine.trading_state(),
+            omni_core::risk::TradingState::Active
+        );
+    }
+}
+
 #[test]
 fn size_too_small() {
     let mut h = Harness::new("");

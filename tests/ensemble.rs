@@ -72,7 +72,7 @@ fn the_engine_computes_exactly_the_forecasts_training_and_eval_compute() {
         matched += 1;
     }
     assert_eq!(matched, expected.len());
-    let belief = engine.belief(btc).expect("a belief");
+    let belief = engine.belief(btc, Horizon::Medium).expect("a belief");
     assert!(belief.alpha > 0.0 && belief.beta > 0.0 && (0.0..=1.0).contains(&belief.agreement));
 }
 
@@ -113,8 +113,19 @@ fn training_is_seeded_reproducible_and_records_its_provenance() {
         a.members, c.members,
         "the seed drives resampling and minibatch order"
     );
-    assert_eq!(a.members.len(), 4);
-    assert!(a.training.epochs.iter().all(|&e| e <= 8));
+    // Members that learned nothing are refitted, then dropped.
+    assert_eq!(a.members.len() + a.training.dropped_members, 4);
+    assert!(a.training.epochs.iter().all(|&e| (1..=8).contains(&e)));
+    // No intercept: at the training means of every feature the model says
+    // exactly ½, whatever share of ups the training period had.
+    assert!(
+        a.members
+            .iter()
+            .all(|w| w[omni_core::features::FEATURES] == 0.0)
+    );
+    let at_mean: [f64; omni_core::features::FEATURES] = std::array::from_fn(|k| a.feature_mean[k]);
+    assert_eq!(a.predict(&at_mean).probability(), 0.5);
+    assert!(a.calibration.slope > 0.0 && a.calibration.day_variance >= 0.0);
     assert_eq!(a.training.series.len(), 2);
     let s = &a.training.series[0];
     assert!(
@@ -199,7 +210,14 @@ fn eval_json_has_every_figure_for_every_model_that_ran_and_the_baselines() {
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["split"], "all", "no model trained on these days");
-    for m in ["short", "medium", "long", "ensemble"] {
+    for m in [
+        "short",
+        "medium",
+        "long",
+        "ensemble_short",
+        "ensemble_medium",
+        "ensemble_long",
+    ] {
         let r = &v["models"][m];
         if r["n"] == 0 {
             assert!(
@@ -243,7 +261,7 @@ fn eval_json_has_every_figure_for_every_model_that_ran_and_the_baselines() {
         );
         assert_eq!(r["intervals"]["resamples"], 200);
     }
-    for m in ["short", "medium", "ensemble"] {
+    for m in ["short", "medium", "ensemble_short", "ensemble_medium"] {
         assert!(v["models"][m]["n"].as_u64() > Some(100), "{m}");
         let acc = v["models"][m]["accuracy"].as_f64().expect("accuracy");
         assert!((0.0..=1.0).contains(&acc));
@@ -315,7 +333,14 @@ fn eval_dump_writes_one_row_per_scored_forecast() {
         Some("model,series,time,p,alpha,beta,decisiveness,up")
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
-    for m in ["short", "medium", "long", "ensemble"] {
+    for m in [
+        "short",
+        "medium",
+        "long",
+        "ensemble_short",
+        "ensemble_medium",
+        "ensemble_long",
+    ] {
         let n = rows.iter().filter(|r| r[0] == m).count() as u64;
         assert_eq!(Some(n), v["models"][m]["n"].as_u64(), "{m}");
     }
@@ -360,6 +385,86 @@ fn eval_says_which_model_cannot_use_the_data_and_still_scores_the_rest() {
             .contains("needs M5")
     );
     assert!(v["models"]["long"]["n"].as_u64() > Some(1000));
+}
+
+#[test]
+fn the_ensembles_are_fitted_on_validation_data_and_eval_scores_each_on_its_own_event() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().to_str().expect("utf8");
+    // The bundled medium and long models (three days of minutes are too
+    // few to train them), the short one trained here.
+    for (name, text) in [
+        ("medium.json", include_str!("../assets/models/medium.json")),
+        ("long.json", include_str!("../assets/models/long.json")),
+    ] {
+        std::fs::write(dir.path().join(name), text).expect("model");
+    }
+    let days: Vec<String> = ["01", "02", "03"]
+        .iter()
+        .map(|d| {
+            data(&format!(
+                "binance_vision_btcusdt_1m/BTCUSDT-1m-2023-03-{d}.csv"
+            ))
+            .display()
+            .to_string()
+        })
+        .collect();
+    for model in ["short", "ensemble"] {
+        let mut args = vec![
+            "train",
+            "--model",
+            model,
+            "--members",
+            "3",
+            "--out",
+            out,
+            "--data",
+        ];
+        args.extend(days.iter().map(String::as_str));
+        let (ok, _, err) = omni(&args);
+        assert!(ok, "{model}: {err}");
+        if model == "ensemble" {
+            assert!(
+                err.contains("ensemble long: no validation forecasts"),
+                "{err}"
+            );
+        }
+    }
+    let set = omni_research::models::load_dir(dir.path()).expect("loads");
+    for t in [Horizon::Short, Horizon::Medium] {
+        let st = set.stacking().stack(t);
+        assert!(st.samples > 100, "{t:?}: {st:?}");
+        assert!(st.weights.iter().all(|w| w.is_finite()) && st.log_loss > 0.0 && st.ridge > 0.0);
+    }
+    // Too little data for the long horizon: its ensemble is its model.
+    assert_eq!(set.stacking().stack(Horizon::Long).weights, [0.0, 0.0, 1.0]);
+
+    let mut args = vec![
+        "eval",
+        "--json",
+        "--resamples",
+        "0",
+        "--models",
+        out,
+        "--data",
+    ];
+    args.extend(days.iter().map(String::as_str));
+    let (ok, stdout, err) = omni(&args);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    for (m, target) in [
+        ("ensemble_short", "short (5 × M1)"),
+        ("ensemble_medium", "medium (12 × M5)"),
+    ] {
+        assert_eq!(v["models"][m]["target"], target);
+        assert!(v["models"][m]["n"].as_u64() > Some(100), "{m}: {v}");
+    }
+    // The same forecasts as the model it stacks on are scored on the same
+    // events: the short ensemble's n equals the short model's.
+    assert_eq!(
+        v["models"]["ensemble_short"]["n"],
+        v["models"]["short"]["n"]
+    );
 }
 
 #[test]

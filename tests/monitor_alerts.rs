@@ -158,9 +158,12 @@ fn a_kill_trigger_engages_the_latched_kill_switch_named_and_alerts_reach_the_web
         assert!(Instant::now() < deadline, "the trigger never fired");
         std::thread::sleep(Duration::from_millis(50));
     }
-    // The webhook gets the trigger's alert, then the kill switch's.
-    let mut bodies = Vec::new();
-    while bodies.len() < 2 {
+    // The webhook gets the trigger's alert, then the kill switch's (other
+    // rules may speak in the same look, such as the binary account's
+    // daily loss when approving everything).
+    let mut bodies: Vec<serde_json::Value> = Vec::new();
+    while !bodies.iter().any(|b| b["rule"] == "kill_switch") {
+        assert!(bodies.len() < 8, "no kill switch alert among {bodies:?}");
         let s = seen
             .recv_timeout(Duration::from_secs(10))
             .expect("the webhook was called");
@@ -173,20 +176,27 @@ fn a_kill_trigger_engages_the_latched_kill_switch_named_and_alerts_reach_the_web
             s.headers
         );
         let v: serde_json::Value = serde_json::from_str(&s.body).expect("json");
+        assert_eq!(v["source"], "DEMO");
+        assert!(v["time"].as_str().is_some_and(|t| t.ends_with('Z')), "{v}");
         bodies.push(v);
     }
-    assert_eq!(bodies[0]["rule"], "kill_trigger");
-    assert_eq!(bodies[0]["source"], "DEMO");
-    let text = bodies[0]["text"].as_str().expect("text");
+    let trigger = bodies
+        .iter()
+        .position(|b| b["rule"] == "kill_trigger")
+        .expect("the trigger's alert");
+    let switch = bodies
+        .iter()
+        .position(|b| b["rule"] == "kill_switch")
+        .expect("the kill switch's alert");
+    assert!(trigger < switch, "{bodies:?}");
+    let text = bodies[trigger]["text"].as_str().expect("text");
     assert!(
         text.starts_with("kill trigger trades: ")
             && text.ends_with("entries today over every account (limit 2)"),
         "{text}"
     );
-    assert_eq!(bodies[1]["rule"], "kill_switch");
-    assert!(bodies[0]["time"].as_str().is_some_and(|t| t.ends_with('Z')));
     engine.stop().expect("stop");
-    assert_eq!(metrics.webhook_sent.load(Ordering::Relaxed), 2);
+    assert!(metrics.webhook_sent.load(Ordering::Relaxed) >= bodies.len() as u64);
 
     let db = rusqlite::Connection::open(&db).expect("db");
     let (cmd, arg, origin, outcome): (String, String, String, String) = db

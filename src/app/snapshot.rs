@@ -69,6 +69,8 @@ pub struct OppRow {
     pub gate: GatePreview,
     /// The ensemble's belief attached to it.
     pub belief: Option<BetaBelief>,
+    /// Which horizon's ensemble the belief is (its scanner's choice).
+    pub belief_horizon: Option<omni_core::ensemble::Horizon>,
     /// Whether the auto policy would approve it as it stands.
     pub auto_ok: bool,
     /// A triangular cycle's instruments, leg by leg (empty otherwise).
@@ -90,7 +92,8 @@ pub struct EnsembleRow {
     pub instrument: InstrumentId,
     /// Short, medium, long.
     pub models: [Option<ModelRow>; 3],
-    pub combined: Option<Combined>,
+    /// The ensembles of the 5-minute, 60-minute and 24-hour events.
+    pub combined: [Option<Combined>; 3],
 }
 
 /// One limit, at the account that uses most of it.

@@ -38,17 +38,22 @@ pub enum ModelArg {
     Medium,
     /// 24 hours ahead on H1 bars.
     Long,
-    /// All three.
+    /// The three ensembles' weights (stacking) over the models already in
+    /// --out, fitted on the validation part of the --data series (M1 data
+    /// feeds all three timeframes).
+    Ensemble,
+    /// The three models, then the ensembles on the same data.
     All,
 }
 
 impl ModelArg {
-    /// The horizons to train.
+    /// The models to train (none for the ensembles alone).
     pub fn horizons(self) -> Vec<Horizon> {
         match self {
             ModelArg::Short => vec![Horizon::Short],
             ModelArg::Medium => vec![Horizon::Medium],
             ModelArg::Long => vec![Horizon::Long],
+            ModelArg::Ensemble => Vec::new(),
             ModelArg::All => Horizon::ALL.to_vec(),
         }
     }

@@ -1,13 +1,16 @@
-//! `omni-tui train`: fits the horizon models and writes their files.
+//! `omni-tui train`: fits the horizon models and the ensembles' weights,
+//! and writes their files.
 
 use super::data;
 use anyhow::Context;
 use omni_core::ensemble::Horizon;
+use omni_research::models::{STACKING_FILE, load_dir};
+use omni_research::stack::fit_stacking;
 use omni_research::train::{TrainOptions, train};
 use std::path::Path;
 
-/// Trains `which` (short, medium, long or all) on the `--data` series and
-/// writes `<horizon>.json` into `out`.
+/// Trains `which` (short, medium, long, ensemble or all) on the `--data`
+/// series and writes `<horizon>.json` (and `ensemble.json`) into `out`.
 pub fn run(
     which: super::args::ModelArg,
     data_args: &[String],
@@ -45,6 +48,48 @@ pub fn run(
             t0.elapsed().as_secs_f64(),
             path.display()
         );
+    }
+    let stacking_path = out.join(STACKING_FILE);
+    match which {
+        super::args::ModelArg::Ensemble | super::args::ModelArg::All => {
+            let t0 = std::time::Instant::now();
+            let set = load_dir(out)?;
+            let stacking = fit_stacking(&set, &series)?;
+            let mut text = serde_json::to_string_pretty(&stacking)?;
+            text.push('\n');
+            std::fs::write(&stacking_path, text)
+                .with_context(|| format!("writing {}", stacking_path.display()))?;
+            for st in &stacking.stacks {
+                if st.samples == 0 {
+                    eprintln!(
+                        "omni-tui train: ensemble {}: no validation forecasts on this data; it stays the {} model alone",
+                        st.target.as_str(),
+                        st.target.as_str()
+                    );
+                    continue;
+                }
+                eprintln!(
+                    "omni-tui train: ensemble {}: weights short {:.3}, medium {:.3}, long {:.3} on {} validation forecasts, log loss {:.5}",
+                    st.target.as_str(),
+                    st.weights[0],
+                    st.weights[1],
+                    st.weights[2],
+                    st.samples,
+                    st.log_loss
+                );
+            }
+            eprintln!(
+                "omni-tui train: {:.1} s -> {}",
+                t0.elapsed().as_secs_f64(),
+                stacking_path.display()
+            );
+        }
+        _ if stacking_path.is_file() => eprintln!(
+            "omni-tui train: {} was fitted on the earlier models; run `omni-tui train --model ensemble --out {} --data ...` again",
+            stacking_path.display(),
+            out.display()
+        ),
+        _ => {}
     }
     Ok(())
 }

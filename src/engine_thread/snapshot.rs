@@ -10,6 +10,7 @@ use omni_core::domain::{
     Opportunity, OpportunityDetail, OpportunityId, Quote, time::MILLI, time::SECOND,
 };
 use omni_core::engine::Engine;
+use omni_core::ensemble::Horizon;
 use omni_core::risk::Verdict;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -174,6 +175,7 @@ impl SnapshotBuilder {
                         .max(0),
                     gate,
                     belief: o.belief,
+                    belief_horizon: engine.scanner(o.kind()).and_then(|s| s.belief_horizon()),
                     auto_ok: engine.scanner(o.kind()).is_some_and(|s| s.auto_approves(o)),
                     leg_names: match &o.detail {
                         OpportunityDetail::Triangular(t) => t
@@ -218,7 +220,7 @@ impl SnapshotBuilder {
                 Some(EnsembleRow {
                     instrument: i.id,
                     models,
-                    combined: t.combined().copied(),
+                    combined: Horizon::ALL.map(|h| t.combined(h).copied()),
                 })
             })
             .collect();

@@ -13,7 +13,7 @@
 //!     query of the order, the manager's of the order and of its fill
 //!     transaction); the adapter spaces its requests 10 ms apart (OANDA's
 //!     100 a second), so those four requests take 30 ms of spacing.
-//!   - TradeLocker: 0.01 lot. It has no stream: the adapter's poll, every
+//!   - TradeLocker: 1000 units (0.01 lot). It has no stream: the adapter's poll, every
 //!     `--poll-ms` (100 ms here; the app's default is 1 s), sees the fill,
 //!     and the wait for the next poll dominates the figure. Each order
 //!     goes out one poll plus a random part of one after the previous
@@ -576,10 +576,10 @@ fn tradelocker(
         ..TradeLockerConfig::demo(TL_EMAIL, Secret::new(TL_PASSWORD), TL_SERVER)
     })
     .unwrap_or_else(|e| fail(e));
-    let b = LiveBroker::start(api, settings(dir.path(), &TL_MARKETS, "0.01", refresh))
+    let b = LiveBroker::start(api, settings(dir.path(), &TL_MARKETS, "1", refresh))
         .unwrap_or_else(|e| fail(e));
     let broker = "tradelocker";
-    let mut bench = Bench::new(broker, b, &TL_MARKETS, d("0.01"));
+    let mut bench = Bench::new(broker, b, &TL_MARKETS, d("1000"));
     bench.ready();
     let mut jitter = Jitter(0x9E37_79B9_7F4A_7C15);
     bench.submit_to_fill(orders, || poll + jitter.below(poll));

@@ -3,6 +3,10 @@
 //! orders with stop loss and take profit, outcome-unknown placement,
 //! positions and account state, rate limits, the kill-switch calls, the
 //! polling stream, and one order through the order manager.
+//!
+//! The adapter's seam counts units (EUR of EURUSD, as the engine does);
+//! the mock counts lots of 100 000 (EURUSD, GBPUSD) or 100 (XAUUSD), as
+//! TradeLocker does: 0.1 lot is 10 000 units here.
 
 #[path = "support/reports.rs"]
 mod reports;
@@ -117,6 +121,8 @@ async fn login_picks_the_active_account_and_every_trade_call_carries_acc_num() {
     assert_eq!(mock.requests(Endpoint::AllAccounts), 1);
     assert_eq!(mock.requests(Endpoint::Config), 1);
     assert_eq!(mock.requests(Endpoint::Instruments), 1);
+    // Each traded instrument's details once (its contract size).
+    assert_eq!(mock.requests(Endpoint::InstrumentDetails), 2);
     assert_eq!((mock.bad_acc_num(), mock.unauthorized()), (0, 0));
 
     // The mock refuses a trade call without accNum, and its columns are
@@ -204,7 +210,7 @@ async fn rows_follow_the_config_columns_and_numbers_read_either_way() {
         .iter()
         .enumerate()
     {
-        a.place(&limit(&format!("omni-r{i}"), Side::Buy, dec!(0.37), *px))
+        a.place(&limit(&format!("omni-r{i}"), Side::Buy, dec!(37000), *px))
             .await
             .unwrap();
     }
@@ -218,19 +224,19 @@ async fn rows_follow_the_config_columns_and_numbers_read_either_way() {
         vec![
             (
                 "omni-r0".into(),
-                dec!(0.37),
+                dec!(37000),
                 Some(dec!(1.0501)),
                 VenueOrderState::New
             ),
             (
                 "omni-r1".into(),
-                dec!(0.37),
+                dec!(37000),
                 Some(dec!(1.04125)),
                 VenueOrderState::New
             ),
             (
                 "omni-r2".into(),
-                dec!(0.37),
+                dec!(37000),
                 Some(dec!(1.0333)),
                 VenueOrderState::New
             ),
@@ -250,10 +256,10 @@ async fn a_market_order_with_stop_loss_and_take_profit_fills_and_is_found_by_str
     let mut req = PlaceRequest {
         stop_loss: Some(dec!(1.0900)),
         take_profit: Some(dec!(1.1100)),
-        ..market("om0-1-1764660000", Side::Buy, dec!(0.104))
+        ..market("om0-1-1764660000", Side::Buy, dec!(10400))
     };
     a.conform(&mut req, dec!(1.1)).unwrap();
-    assert_eq!(req.qty, dec!(0.10));
+    assert_eq!(req.qty, dec!(10000));
     let placed = a.place(&req).await.unwrap();
     assert_eq!(placed.state, VenueOrderState::New);
     let body: serde_json::Value = serde_json::from_str(&mock.order_bodies()[0]).unwrap();
@@ -274,7 +280,11 @@ async fn a_market_order_with_stop_loss_and_take_profit_fills_and_is_found_by_str
         .unwrap();
     assert_eq!(
         (q.state, q.filled, q.venue_id.as_str()),
-        (VenueOrderState::Filled, dec!(0.1), placed.venue_id.as_str())
+        (
+            VenueOrderState::Filled,
+            dec!(10000),
+            placed.venue_id.as_str()
+        )
     );
     let fills = a.fills("EURUSD", &placed.venue_id).await.unwrap();
     let truth = mock.truth();
@@ -282,7 +292,7 @@ async fn a_market_order_with_stop_loss_and_take_profit_fills_and_is_found_by_str
     assert_eq!(fills[0].trade_id, truth.executions[0].id);
     assert_eq!(
         (fills[0].qty, fills[0].price, fills[0].side, fills[0].fee),
-        (dec!(0.1), dec!(1.1), Side::Buy, Decimal::ZERO)
+        (dec!(10000), dec!(1.1), Side::Buy, Decimal::ZERO)
     );
     assert_eq!(fills[0].fee_asset, "USD");
     // The protective orders rest at the broker, made by TradeLocker.
@@ -297,7 +307,7 @@ async fn a_market_order_with_stop_loss_and_take_profit_fills_and_is_found_by_str
         h,
         vec![VenueHolding {
             symbol: "EURUSD".into(),
-            qty: dec!(0.1),
+            qty: dec!(10000),
             avg_price: Some(dec!(1.1))
         }]
     );
@@ -309,6 +319,78 @@ async fn a_market_order_with_stop_loss_and_take_profit_fills_and_is_found_by_str
 }
 
 #[tokio::test]
+async fn prices_reach_the_broker_on_the_tick_of_its_details_on_the_safe_side() {
+    let (mock, a) = setup().await;
+    // A buy: the limit down, the stop loss up (toward the entry), the
+    // take profit up; EURUSD's tick is 0.00001 in its details.
+    let mut buy = PlaceRequest {
+        stop_loss: Some(dec!(1.0900049)),
+        take_profit: Some(dec!(1.1200051)),
+        ..limit("omni-t1", Side::Buy, dec!(1000), dec!(1.0951239))
+    };
+    a.conform(&mut buy, dec!(1.1)).unwrap();
+    a.place(&buy).await.unwrap();
+    let sent = &mock.order_bodies()[0];
+    for part in [
+        r#""price":1.09512,"#,
+        r#""stopLoss":1.09001,"#,
+        r#""takeProfit":1.12001,"#,
+        r#""qty":"0.01""#,
+    ] {
+        assert!(sent.contains(part), "{part} not in {sent}");
+    }
+    // A sell: the limit up, the stop loss and take profit down.
+    let mut sell = PlaceRequest {
+        stop_loss: Some(dec!(1.1200051)),
+        take_profit: Some(dec!(1.0900049)),
+        ..limit("omni-t2", Side::Sell, dec!(2000), dec!(1.1051231))
+    };
+    a.conform(&mut sell, dec!(1.1)).unwrap();
+    a.place(&sell).await.unwrap();
+    let sent = &mock.order_bodies()[1];
+    for part in [
+        r#""price":1.10513,"#,
+        r#""stopLoss":1.12,"#,
+        r#""takeProfit":1.09,"#,
+        r#""qty":"0.02""#,
+    ] {
+        assert!(sent.contains(part), "{part} not in {sent}");
+    }
+    let truth = mock.truth();
+    assert_eq!(truth.orders[1].price, Some(dec!(1.10513)));
+    // A quantity that is not whole lot steps never leaves unconformed.
+    let e = a
+        .place(&market("omni-t3", Side::Buy, dec!(1500)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, ApiError::Refused { ref code, ref message } if code == "lot_size" && message.contains("not a whole number of lot steps")),
+        "{e:?}"
+    );
+    assert_eq!(mock.requests(Endpoint::PlaceOrder), 2);
+}
+
+#[tokio::test]
+async fn without_a_tick_from_the_broker_the_catalogs_tick_rounds() {
+    let mock = MockTradeLocker::start(EMAIL, PASSWORD, SERVER).await;
+    mock.hide_detail("EURUSD", "tickSize");
+    let a = TradeLocker::new(TradeLockerConfig {
+        tick_sizes: [("EUR/USD".to_string(), dec!(0.0001))]
+            .into_iter()
+            .collect(),
+        ..config(&mock, PASSWORD, Duration::from_secs(3))
+    })
+    .unwrap();
+    a.prepare(&["EURUSD".into()]).await.unwrap();
+    let mut buy = limit("omni-c1", Side::Buy, dec!(1000), dec!(1.09519));
+    a.conform(&mut buy, dec!(1.1)).unwrap();
+    assert_eq!(buy.limit, Some(dec!(1.0951)));
+    let mut sell = limit("omni-c2", Side::Sell, dec!(1000), dec!(1.09511));
+    a.conform(&mut sell, dec!(1.1)).unwrap();
+    assert_eq!(sell.limit, Some(dec!(1.0952)));
+}
+
+#[tokio::test]
 async fn an_error_envelope_is_refused_and_nothing_is_placed() {
     let (mock, a) = setup().await;
     mock.fault(
@@ -316,7 +398,7 @@ async fn an_error_envelope_is_refused_and_nothing_is_placed() {
         Fault::ErrorEnvelope("Insufficient margin".into()),
     );
     let e = a
-        .place(&market("omni-e1", Side::Buy, dec!(0.1)))
+        .place(&market("omni-e1", Side::Buy, dec!(10000)))
         .await
         .unwrap_err();
     assert_eq!(
@@ -327,9 +409,10 @@ async fn an_error_envelope_is_refused_and_nothing_is_placed() {
         }
     );
     assert!(mock.truth().orders.is_empty());
-    // The mock's own refusal, for a size beyond the margin.
+    // The mock's own refusal, for a size beyond the margin (30 lots at
+    // 1:30 need 110 000 of the 100 000).
     let e = a
-        .place(&market("omni-e2", Side::Buy, dec!(500)))
+        .place(&market("omni-e2", Side::Buy, dec!(3000000)))
         .await
         .unwrap_err();
     assert!(
@@ -342,7 +425,7 @@ async fn an_error_envelope_is_refused_and_nothing_is_placed() {
     let fresh = TradeLocker::new(config(&mock, PASSWORD, Duration::from_secs(2))).unwrap();
     mock.fault(Endpoint::Login, Fault::ServerError(502));
     let e = fresh
-        .place(&market("omni-e3", Side::Buy, dec!(0.1)))
+        .place(&market("omni-e3", Side::Buy, dec!(10000)))
         .await
         .unwrap_err();
     assert!(matches!(e, ApiError::Unreachable(_)), "{e:?}");
@@ -354,12 +437,12 @@ async fn a_dropped_reply_is_outcome_unknown_and_the_query_finds_the_one_order() 
     let (mock, a) = setup_with(Duration::from_millis(400)).await;
     mock.fault(Endpoint::PlaceOrder, Fault::DropReplyAfterExecute);
     let e = a
-        .place(&market("omni-d1", Side::Buy, dec!(0.2)))
+        .place(&market("omni-d1", Side::Buy, dec!(20000)))
         .await
         .unwrap_err();
     assert!(matches!(e, ApiError::OutcomeUnknown(_)), "{e:?}");
     let q = a.query("EURUSD", "omni-d1").await.unwrap().unwrap();
-    assert_eq!((q.state, q.filled), (VenueOrderState::Filled, dec!(0.2)));
+    assert_eq!((q.state, q.filled), (VenueOrderState::Filled, dec!(20000)));
     assert_eq!(mock.requests(Endpoint::PlaceOrder), 1);
     let tagged = mock
         .truth()
@@ -371,7 +454,7 @@ async fn a_dropped_reply_is_outcome_unknown_and_the_query_finds_the_one_order() 
     // The order manager resends an id only when the venue seemed not to
     // have it; the adapter looks first and, finding it, sends nothing.
     assert_eq!(
-        a.place(&market("omni-d1", Side::Buy, dec!(0.2))).await,
+        a.place(&market("omni-d1", Side::Buy, dec!(20000))).await,
         Err(ApiError::DuplicateClientId)
     );
     assert_eq!(mock.requests(Endpoint::PlaceOrder), 1);
@@ -379,7 +462,7 @@ async fn a_dropped_reply_is_outcome_unknown_and_the_query_finds_the_one_order() 
     // A 5xx after acting is unknown too, and also never re-posted.
     mock.fault(Endpoint::PlaceOrder, Fault::ServerError(502));
     let e = a
-        .place(&limit("omni-d2", Side::Buy, dec!(0.1), dec!(1.05)))
+        .place(&limit("omni-d2", Side::Buy, dec!(10000), dec!(1.05)))
         .await
         .unwrap_err();
     assert!(
@@ -394,7 +477,7 @@ async fn a_dropped_reply_is_outcome_unknown_and_the_query_finds_the_one_order() 
 #[tokio::test]
 async fn a_resting_order_is_cancelled_by_its_client_id() {
     let (mock, a) = setup().await;
-    a.place(&limit("omni-c1", Side::Buy, dec!(0.5), dec!(1.0800)))
+    a.place(&limit("omni-c1", Side::Buy, dec!(50000), dec!(1.0800)))
         .await
         .unwrap();
     a.cancel("EURUSD", "omni-c1").await.unwrap();
@@ -415,7 +498,7 @@ async fn a_resting_order_is_cancelled_by_its_client_id() {
 #[tokio::test]
 async fn open_orders_include_one_made_by_hand() {
     let (mock, a) = setup().await;
-    a.place(&limit("omni-o1", Side::Sell, dec!(0.3), dec!(1.2000)))
+    a.place(&limit("omni-o1", Side::Sell, dec!(30000), dec!(1.2000)))
         .await
         .unwrap();
     let by_hand = mock
@@ -438,19 +521,19 @@ async fn open_orders_include_one_made_by_hand() {
 #[tokio::test]
 async fn holdings_net_several_positions_per_instrument() {
     let (mock, a) = setup().await;
-    a.place(&market("omni-h1", Side::Buy, dec!(0.3)))
+    a.place(&market("omni-h1", Side::Buy, dec!(30000)))
         .await
         .unwrap();
     mock.set_price("EURUSD", dec!(1.1040));
-    a.place(&market("omni-h2", Side::Buy, dec!(0.1)))
+    a.place(&market("omni-h2", Side::Buy, dec!(10000)))
         .await
         .unwrap();
-    a.place(&market("omni-h3", Side::Sell, dec!(0.05)))
+    a.place(&market("omni-h3", Side::Sell, dec!(5000)))
         .await
         .unwrap();
     a.place(&PlaceRequest {
         symbol: "GBPUSD".into(),
-        ..market("omni-h4", Side::Sell, dec!(0.2))
+        ..market("omni-h4", Side::Sell, dec!(20000))
     })
     .await
     .unwrap();
@@ -461,12 +544,12 @@ async fn holdings_net_several_positions_per_instrument() {
         vec![
             VenueHolding {
                 symbol: "EURUSD".into(),
-                qty: dec!(0.35),
+                qty: dec!(35000),
                 avg_price: Some(dec!(1.101))
             },
             VenueHolding {
                 symbol: "GBPUSD".into(),
-                qty: dec!(-0.2),
+                qty: dec!(-20000),
                 avg_price: Some(dec!(1.25))
             },
         ]
@@ -477,7 +560,7 @@ async fn holdings_net_several_positions_per_instrument() {
 async fn the_account_state_gives_cash_equity_and_margin() {
     let (mock, a) = setup().await;
     mock.set_balance(dec!(50000));
-    a.place(&market("omni-s1", Side::Buy, dec!(1)))
+    a.place(&market("omni-s1", Side::Buy, dec!(100000)))
         .await
         .unwrap();
     mock.set_price("EURUSD", dec!(1.1050));
@@ -512,7 +595,7 @@ async fn polling_stays_within_the_routes_rate_limits() {
     let until = Instant::now() + Duration::from_millis(1600);
     let mut n = 0;
     while Instant::now() < until {
-        a.place(&market(&format!("omni-rl{n}"), Side::Buy, dec!(0.01)))
+        a.place(&market(&format!("omni-rl{n}"), Side::Buy, dec!(1000)))
             .await
             .unwrap();
         a.open_orders().await.unwrap();
@@ -538,7 +621,7 @@ async fn polling_stays_within_the_routes_rate_limits() {
 #[tokio::test]
 async fn cancel_all_cancels_ours_and_hand_made_orders() {
     let (mock, a) = setup().await;
-    a.place(&limit("omni-k1", Side::Buy, dec!(0.1), dec!(1.05)))
+    a.place(&limit("omni-k1", Side::Buy, dec!(10000), dec!(1.05)))
         .await
         .unwrap();
     mock.place_by_hand("EURUSD", "sell", "limit", dec!(0.2), Some(dec!(1.2)))
@@ -554,16 +637,16 @@ async fn flatten_closes_every_position_and_a_recheck_shows_none() {
     let (mock, a) = setup().await;
     assert!(a.closes_positions());
     for (cid, side, qty) in [
-        ("omni-f1", Side::Buy, dec!(0.3)),
-        ("omni-f2", Side::Buy, dec!(0.1)),
-        ("omni-f3", Side::Sell, dec!(0.2)),
+        ("omni-f1", Side::Buy, dec!(30000)),
+        ("omni-f2", Side::Buy, dec!(10000)),
+        ("omni-f3", Side::Sell, dec!(20000)),
     ] {
         a.place(&market(cid, side, qty)).await.unwrap();
     }
     a.place(&PlaceRequest {
         symbol: "GBPUSD".into(),
         stop_loss: Some(dec!(1.2)),
-        ..market("omni-f4", Side::Buy, dec!(0.5))
+        ..market("omni-f4", Side::Buy, dec!(50000))
     })
     .await
     .unwrap();
@@ -603,7 +686,7 @@ async fn the_poll_stream_sends_connected_orders_fills_and_disconnected() {
     assert_eq!(next(&mut rx).await, StreamEvent::Connected);
 
     let placed = a
-        .place(&limit("omni-p1", Side::Buy, dec!(0.4), dec!(1.0950)))
+        .place(&limit("omni-p1", Side::Buy, dec!(40000), dec!(1.0950)))
         .await
         .unwrap();
     let StreamEvent::Order(o) = next(&mut rx).await else {
@@ -619,14 +702,14 @@ async fn the_poll_stream_sends_connected_orders_fills_and_disconnected() {
     };
     assert_eq!(f.client_id.as_deref(), Some("omni-p1"));
     assert_eq!(f.trade_id, mock.truth().executions[0].id);
-    assert_eq!((f.qty, f.price), (dec!(0.4), dec!(1.095)));
+    assert_eq!((f.qty, f.price), (dec!(40000), dec!(1.095)));
     let StreamEvent::Order(o) = next(&mut rx).await else {
         panic!("then the order")
     };
-    assert_eq!((o.state, o.filled), (VenueOrderState::Filled, dec!(0.4)));
+    assert_eq!((o.state, o.filled), (VenueOrderState::Filled, dec!(40000)));
 
     // A market order placed and filled between two polls is seen too.
-    a.place(&market("omni-p2", Side::Sell, dec!(0.1)))
+    a.place(&market("omni-p2", Side::Sell, dec!(10000)))
         .await
         .unwrap();
     let mut saw = (false, false);
@@ -660,11 +743,11 @@ async fn a_close_without_a_quote_rests_and_flatten_names_the_position_left() {
     let (mock, a) = setup().await;
     a.place(&PlaceRequest {
         symbol: "GBPUSD".into(),
-        ..market("omni-g1", Side::Buy, dec!(0.2))
+        ..market("omni-g1", Side::Buy, dec!(20000))
     })
     .await
     .unwrap();
-    a.place(&market("omni-g2", Side::Sell, dec!(0.1)))
+    a.place(&market("omni-g2", Side::Sell, dec!(10000)))
         .await
         .unwrap();
     mock.clear_price("GBPUSD");
@@ -769,7 +852,7 @@ async fn an_order_through_the_manager_fills_once_and_k_ends_venue_flat() {
             id: InstrumentId(0),
             name: "EUR/USD".into(),
             venue: VenueId(0),
-            min_qty: d("0.01"),
+            min_qty: d("1"),
         }],
         dir.path().join("omni.db"),
     );
@@ -782,14 +865,14 @@ async fn an_order_through_the_manager_fills_once_and_k_ends_venue_flat() {
         0,
         Side::Buy,
         OrderType::Market,
-        d("0.10"),
+        d("10000"),
         None,
         d("1.1"),
     );
     b.submit(&buy, Timestamp(1)).unwrap();
     let reports = reports_until(&mut b, Duration::from_secs(5), |r| {
         r.iter().any(|r| {
-            matches!(r, ExecutionReport::VenueState { positions, .. } if positions == &vec![(InstrumentId(0), d("0.1"))])
+            matches!(r, ExecutionReport::VenueState { positions, .. } if positions == &vec![(InstrumentId(0), d("10000"))])
         }) && r.iter().any(|r| matches!(r, ExecutionReport::Filled { .. }))
     })
     .await;
@@ -817,7 +900,11 @@ async fn an_order_through_the_manager_fills_once_and_k_ends_venue_flat() {
             _ => None,
         })
         .collect();
-    assert_eq!(fills, vec![(OrderId(1), d("0.1"), d("1.1"))], "{reports:?}");
+    assert_eq!(
+        fills,
+        vec![(OrderId(1), d("10000"), d("1.1"))],
+        "{reports:?}"
+    );
 
     // A resting order of ours, then K as the engine sends it: cancel
     // everything, then its flatten order, which TradeLocker's own
@@ -827,7 +914,7 @@ async fn an_order_through_the_manager_fills_once_and_k_ends_venue_flat() {
         0,
         Side::Buy,
         OrderType::Limit,
-        d("0.2"),
+        d("20000"),
         Some(d("1.05")),
         d("1.05"),
     );
@@ -851,7 +938,7 @@ async fn an_order_through_the_manager_fills_once_and_k_ends_venue_flat() {
         0,
         Side::Sell,
         OrderType::Market,
-        d("0.10"),
+        d("10000"),
         None,
         d("1.102"),
     );
@@ -884,7 +971,7 @@ async fn an_order_through_the_manager_fills_once_and_k_ends_venue_flat() {
         .collect();
     assert_eq!(
         closed,
-        vec![(OrderId(3), d("0.1"), d("1.102"))],
+        vec![(OrderId(3), d("10000"), d("1.102"))],
         "{reports:?}"
     );
     assert!(mock.requests(Endpoint::CloseAll) >= 1);
@@ -921,7 +1008,7 @@ async fn k_on_a_hedging_account_closes_a_long_and_a_short_that_net_to_zero() {
             id: InstrumentId(0),
             name: "EUR/USD".into(),
             venue: VenueId(0),
-            min_qty: d("0.01"),
+            min_qty: d("1"),
         }],
         dir.path().join("omni.db"),
     );

@@ -6,35 +6,8 @@
 //! would give intervals far too narrow; resampling whole UTC days keeps
 //! that dependence inside each draw.
 
-use crate::metrics::{Orders, Outcome, core};
+use crate::metrics::{Interval, Intervals, Metrics, Orders, Outcome, core};
 use omni_core::random::SimRng;
-use serde::Serialize;
-
-/// A 95 % percentile interval.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Interval {
-    pub low: f64,
-    pub high: f64,
-}
-
-impl Interval {
-    /// True if the whole interval is above `x`.
-    pub fn above(&self, x: f64) -> bool {
-        self.low > x
-    }
-}
-
-/// 95 % intervals of the figures that decide whether a model is worth
-/// anything.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Intervals {
-    /// Bootstrap draws they come from.
-    pub resamples: usize,
-    pub accuracy: Interval,
-    pub brier_skill: Interval,
-    pub ece: Interval,
-    pub top_decile_accuracy: Interval,
-}
 
 /// Seed of the draws: fixed, so a report is reproducible.
 const SEED: u64 = 0x0b00_7577;
@@ -49,6 +22,14 @@ fn percentile_interval(mut xs: Vec<f64>) -> Interval {
         low: at(0.025),
         high: at(0.975),
     }
+}
+
+/// The forecasts' figures with their intervals from `resamples` draws
+/// (seeded: the same input gives the same intervals).
+pub fn scored(o: &[Outcome], resamples: usize) -> Metrics {
+    let mut m = Metrics::of(o);
+    m.intervals = intervals(o, &Orders::of(o), resamples);
+    m
 }
 
 /// Intervals from `resamples` draws of whole days with replacement; None
@@ -100,7 +81,6 @@ pub fn intervals(o: &[Outcome], orders: &Orders, resamples: usize) -> Option<Int
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::Metrics;
 
     fn coin(n: u32, per_day: u32, skew: impl Fn(u32) -> bool) -> Vec<Outcome> {
         (0..n)
@@ -116,12 +96,12 @@ mod tests {
     #[test]
     fn intervals_hold_the_point_estimate_and_are_reproducible() {
         let o = coin(5000, 100, |i| (i * 7919) % 13 < 6);
-        let m = Metrics::of(&o, 400);
+        let m = scored(&o, 400);
         let iv = m.intervals.clone().expect("50 days");
         assert!(iv.accuracy.low <= m.accuracy && m.accuracy <= iv.accuracy.high);
         assert!(iv.brier_skill.low <= m.brier_skill && m.brier_skill <= iv.brier_skill.high);
         assert!(iv.ece.low < iv.ece.high);
-        assert_eq!(Metrics::of(&o, 400).intervals, Some(iv));
+        assert_eq!(scored(&o, 400).intervals, Some(iv));
     }
 
     #[test]
@@ -131,7 +111,7 @@ mod tests {
         let spread = coin(6000, 100, |i| i % 2 == 0);
         let clustered = coin(6000, 100, |i| (i / 100) % 2 == 0);
         let width = |o: &[Outcome]| {
-            let iv = Metrics::of(o, 400).intervals.expect("days");
+            let iv = scored(o, 400).intervals.expect("days");
             iv.accuracy.high - iv.accuracy.low
         };
         assert!(
@@ -145,7 +125,7 @@ mod tests {
     #[test]
     fn one_day_gives_no_interval() {
         assert!(
-            Metrics::of(&coin(100, 1000, |i| i % 2 == 0), 100)
+            scored(&coin(100, 1000, |i| i % 2 == 0), 100)
                 .intervals
                 .is_none()
         );

@@ -133,6 +133,35 @@ pub fn select(all: &[Sample], horizon: Horizon, split: Split) -> &[Sample] {
     }
 }
 
+/// Runs an ensemble tracker over every timeframe the series can feed, in
+/// close-time order (finer timeframes first on ties, as the engine sees
+/// them), and calls `each` after every bar that gave a model a new reading,
+/// with that model's horizon and the bar's close time.
+pub fn replay_tracker(
+    models: &omni_core::ensemble::ModelSet,
+    series: &Series,
+    mut each: impl FnMut(Horizon, Timestamp, &omni_core::ensemble::EnsembleTracker),
+) {
+    let mut stream: Vec<(Timestamp, usize, BarInput)> = Vec::new();
+    for h in Horizon::ALL {
+        let tf = h.timeframe();
+        if let Ok(bars) = bars_at(series, tf) {
+            stream.extend(bars.iter().map(|b| {
+                let input = bar_input(b, tf);
+                (input.close_ts, h.index(), input)
+            }));
+        }
+    }
+    stream.sort_by_key(|(ts, rank, _)| (*ts, *rank));
+    let mut tracker = omni_core::ensemble::EnsembleTracker::new();
+    for (ts, rank, bar) in stream {
+        let tf = Horizon::ALL[rank].timeframe();
+        if let Some(h) = tracker.on_bar(models, tf, &bar) {
+            each(h, ts, &tracker);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

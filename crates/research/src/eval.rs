@@ -1,14 +1,12 @@
-//! Evaluation: each model at its own horizon, the ensemble at its target
-//! horizon, and two baselines, on any data.
+//! Evaluation: each model at its own horizon, the ensemble of each horizon
+//! on that horizon's event, and two baselines, on any data.
 
-use crate::dataset::{Sample, Split, bar_input, bars_at, samples, select};
+use crate::dataset::{Sample, Split, replay_tracker, samples, select};
 use crate::history::Series;
 use crate::metrics::{Metrics, Outcome};
 use omni_core::domain::Timestamp;
 use omni_core::ensemble::ModelSet;
 use omni_core::ensemble::model::{Horizon, Model};
-use omni_core::ensemble::tracker::EnsembleTracker;
-use omni_core::features::BarInput;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -66,7 +64,7 @@ impl ModelReport {
         baselines: Baselines,
         resamples: usize,
     ) -> Self {
-        let m = Metrics::of(outcomes, resamples);
+        let m = crate::bootstrap::scored(outcomes, resamples);
         Self {
             n: m.n,
             target,
@@ -80,7 +78,7 @@ impl ModelReport {
 /// One scored forecast, for `eval --dump`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prediction {
-    /// short, medium, long or ensemble.
+    /// short, medium, long, ensemble_short, ensemble_medium or ensemble_long.
     pub model: &'static str,
     /// The series' name.
     pub series: String,
@@ -162,7 +160,8 @@ pub struct EvalReport {
     /// Why that split, when the user did not choose it.
     pub split_reason: Option<String>,
     pub data: Vec<DataReport>,
-    /// short, medium, long and ensemble.
+    /// short, medium, long, and the ensemble of each horizon
+    /// (ensemble_short, ensemble_medium, ensemble_long).
     pub models: std::collections::BTreeMap<String, ModelReport>,
     /// Baselines at the ensemble's target horizon.
     pub baselines: Option<Baselines>,
@@ -203,7 +202,7 @@ fn baselines(model: &Model, picked: &[Sample]) -> Baselines {
         })
         .collect();
     let score = |o: &[Outcome]| {
-        let m = Metrics::of(o, 0);
+        let m = Metrics::of(o);
         BaselineScore {
             accuracy: m.accuracy,
             brier: m.brier,
@@ -279,32 +278,34 @@ pub fn evaluate(models: &ModelSet, series: &[Series], opts: &EvalOptions) -> Eva
         reports.insert(h.as_str().to_string(), report);
     }
 
-    // The ensemble is scored at the medium horizon when the data allows,
-    // else the long one, else the short one.
-    let target = [Horizon::Medium, Horizon::Long, Horizon::Short]
-        .into_iter()
-        .find(|h| models.get(*h).is_some() && !per_model[h.index()].outcomes.is_empty());
-    let mut top_baselines = None;
-    let ensemble = match target {
-        None => ModelReport::skipped("none".into(), "no model could run on this data".into()),
-        Some(t) => {
-            let mut outcomes = Vec::new();
-            for s in series {
-                outcomes.extend(ensemble_outcomes(models, s, t, opts, &mut predictions));
-            }
-            let base = models
-                .get(t)
-                .map(|m| baselines(m, &per_model[t.index()].samples));
-            top_baselines.clone_from(&base);
-            match base {
-                Some(b) if !outcomes.is_empty() => {
-                    ModelReport::scored(target_name(t), &outcomes, b, opts.resamples)
-                }
-                _ => ModelReport::skipped(target_name(t), "no ensemble forecasts".into()),
-            }
+    // One ensemble per horizon, each scored on its own event.
+    let mut ensembles: [Vec<Outcome>; 3] = Default::default();
+    for s in series {
+        let got = ensemble_outcomes(models, s, opts, &mut predictions);
+        for (all, new) in ensembles.iter_mut().zip(got) {
+            all.extend(new);
         }
-    };
-    reports.insert("ensemble".into(), ensemble);
+    }
+    for t in Horizon::ALL {
+        let outcomes = &ensembles[t.index()];
+        let report = match models.get(t) {
+            Some(m) if !outcomes.is_empty() => ModelReport::scored(
+                target_name(t),
+                outcomes,
+                baselines(m, &per_model[t.index()].samples),
+                opts.resamples,
+            ),
+            _ => ModelReport::skipped(
+                target_name(t),
+                "no ensemble forecasts (its horizon's model did not run on this data)".into(),
+            ),
+        };
+        reports.insert(ensemble_name(t).to_string(), report);
+    }
+    let top_baselines = models
+        .get(Horizon::Medium)
+        .filter(|_| !per_model[Horizon::Medium.index()].samples.is_empty())
+        .map(|m| baselines(m, &per_model[Horizon::Medium.index()].samples));
     EvalReport {
         split: opts.split_name.clone(),
         split_reason: opts.split_reason.clone(),
@@ -326,61 +327,67 @@ pub fn evaluate(models: &ModelSet, series: &[Series], opts: &EvalOptions) -> Eva
     }
 }
 
-/// Runs the tracker over every timeframe the series can feed, in close-time
-/// order, and scores its belief after each bar of the target timeframe.
+/// The report key of the ensemble of a horizon.
+pub fn ensemble_name(t: Horizon) -> &'static str {
+    match t {
+        Horizon::Short => "ensemble_short",
+        Horizon::Medium => "ensemble_medium",
+        Horizon::Long => "ensemble_long",
+    }
+}
+
+/// Every ensemble's forecast after each bar of its horizon's timeframe
+/// whose sample is in the split, with the outcome.
 fn ensemble_outcomes(
     models: &ModelSet,
     s: &Series,
-    target: Horizon,
     opts: &EvalOptions,
     predictions: &mut Vec<Prediction>,
-) -> Vec<Outcome> {
-    let Ok(all) = samples(s, target) else {
-        return Vec::new();
-    };
-    let labels: HashMap<Timestamp, bool> = select(&all, target, opts.split)
-        .iter()
-        .map(|x| (x.ts, x.up))
-        .collect();
-    let mut stream: Vec<(Timestamp, usize, BarInput)> = Vec::new();
-    for h in Horizon::ALL {
-        let tf = h.timeframe();
-        if let Ok(bars) = bars_at(s, tf) {
-            stream.extend(bars.iter().map(|b| {
-                let input = bar_input(b, tf);
-                (input.close_ts, h.index(), input)
-            }));
-        }
-    }
-    stream.sort_by_key(|(ts, rank, _)| (*ts, *rank));
-    let mut tracker = EnsembleTracker::new();
-    let mut out = Vec::new();
-    for (ts, rank, bar) in stream {
-        let tf = Horizon::ALL[rank].timeframe();
-        let updated = tracker.on_bar(models, tf, &bar);
-        if updated == Some(target)
-            && let (Some(c), Some(&up)) = (tracker.combined(), labels.get(&ts))
-        {
-            out.push(Outcome {
-                p: c.belief.probability(),
-                concentration: c.belief.concentration(),
+) -> [Vec<Outcome>; 3] {
+    let labels: [HashMap<Timestamp, bool>; 3] = Horizon::ALL.map(|t| {
+        samples(s, t)
+            .map(|all| {
+                select(&all, t, opts.split)
+                    .iter()
+                    .map(|x| (x.ts, x.up))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let mut out: [Vec<Outcome>; 3] = Default::default();
+    replay_tracker(models, s, |t, ts, tracker| {
+        let (Some(c), Some(&up)) = (tracker.combined(t), labels[t.index()].get(&ts)) else {
+            return;
+        };
+        out[t.index()].push(Outcome {
+            p: c.belief.probability(),
+            concentration: c.belief.concentration(),
+            up,
+            day: ts.day_index(),
+        });
+        if opts.keep_predictions {
+            predictions.push(Prediction {
+                model: ensemble_name(t),
+                series: s.name.clone(),
+                ts,
+                alpha: c.belief.alpha,
+                beta: c.belief.beta,
                 up,
-                day: ts.day_index(),
             });
-            if opts.keep_predictions {
-                predictions.push(Prediction {
-                    model: "ensemble",
-                    series: s.name.clone(),
-                    ts,
-                    alpha: c.belief.alpha,
-                    beta: c.belief.beta,
-                    up,
-                });
-            }
         }
-    }
+    });
     out
 }
+
+/// The report's rows, in order.
+const NAMES: [&str; 6] = [
+    "short",
+    "medium",
+    "long",
+    "ensemble_short",
+    "ensemble_medium",
+    "ensemble_long",
+];
 
 fn signed(x: f64) -> String {
     format!("{x:+.4}")
@@ -403,7 +410,7 @@ impl EvalReport {
         }
         s.push_str("\n\n");
         s.push_str(&format!(
-            "{:<9} {:<18} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7} {:>7} {:>6} {:>7} {:>7}   {:>8} {:>8}\n",
+            "{:<15} {:<18} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7} {:>7} {:>6} {:>7} {:>7}   {:>8} {:>8}\n",
             "model",
             "target",
             "n",
@@ -420,7 +427,7 @@ impl EvalReport {
             "last_ret"
         ));
         let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
-        for name in ["short", "medium", "long", "ensemble"] {
+        for name in NAMES {
             let Some(r) = self.models.get(name) else {
                 continue;
             };
@@ -432,7 +439,7 @@ impl EvalReport {
                 )
             });
             s.push_str(&format!(
-                "{:<9} {:<18} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7} {:>7} {:>6} {:>7} {:>7}   {:>8} {:>8}\n",
+                "{:<15} {:<18} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7} {:>7} {:>6} {:>7} {:>7}   {:>8} {:>8}\n",
                 name,
                 r.target,
                 r.n,
@@ -456,13 +463,13 @@ impl EvalReport {
             "\nup: share of forecasts calling up; top10: accuracy of the most decisive tenth;\n\
              trend: rank correlation of accuracy with decisiveness |p - 0.5| (+1: rises with it)\n",
         );
-        for name in ["short", "medium", "long", "ensemble"] {
+        for name in NAMES {
             let Some(m) = self.models.get(name).and_then(|r| r.scores.as_ref()) else {
                 continue;
             };
             s.push_str(&format!("\n{name}: {} forecasts on {} days\n", m.n, m.days));
             if let Some(iv) = &m.intervals {
-                let show = |i: &crate::bootstrap::Interval, sign: bool| {
+                let show = |i: &crate::metrics::Interval, sign: bool| {
                     if sign {
                         format!("[{}, {}]", signed(i.low), signed(i.high))
                     } else {

@@ -11,4 +11,5 @@ pub mod eval;
 pub mod history;
 pub mod metrics;
 pub mod models;
+pub mod stack;
 pub mod train;

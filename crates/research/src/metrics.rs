@@ -1,13 +1,12 @@
 //! Forecast quality: accuracy, Brier score and skill, log loss, calibration
-//! on equal-mass bins (ECE, MCE), accuracy by decisiveness decile, and
-//! day-block bootstrap intervals ([`crate::bootstrap`]).
+//! on equal-mass bins (ECE, MCE) and accuracy by decisiveness decile; the
+//! bootstrap module adds their day-block intervals.
 //!
 //! Decisiveness is |p − ½|: how far the forecast leans. A forecaster whose
 //! numbers mean something is right more often when it leans further, so
 //! the deciles are ranked by it (not by the Beta's concentration, which
 //! measures something else and is reported beside it).
 
-use crate::bootstrap::{Intervals, intervals};
 use serde::Serialize;
 
 /// One forecast and what happened.
@@ -36,6 +35,25 @@ impl Outcome {
     fn y(&self) -> f64 {
         f64::from(u8::from(self.up))
     }
+}
+
+/// A 95 % percentile interval.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
+
+/// 95 % intervals of the figures that decide whether a model is worth
+/// anything.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Intervals {
+    /// Bootstrap draws they come from.
+    pub resamples: usize,
+    pub accuracy: Interval,
+    pub brier_skill: Interval,
+    pub ece: Interval,
+    pub top_decile_accuracy: Interval,
 }
 
 /// Number of reliability bins and of decisiveness groups.
@@ -101,7 +119,8 @@ pub struct Metrics {
     /// Spearman correlation of each forecast's concentration with its
     /// decisiveness (negative: the concentration shrinks as forecasts lean).
     pub concentration_vs_decisiveness: f64,
-    /// 95 % day-block bootstrap intervals; None with fewer than 2 days.
+    /// 95 % day-block bootstrap intervals (filled by the bootstrap module);
+    /// None until computed, and with fewer than 2 days.
     pub intervals: Option<Intervals>,
 }
 
@@ -269,10 +288,8 @@ pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
 }
 
 impl Metrics {
-    /// Scores a set of forecasts, with `resamples` day-block bootstrap
-    /// draws for the intervals (seeded: the same input gives the same
-    /// intervals).
-    pub fn of(outcomes: &[Outcome], resamples: usize) -> Self {
+    /// Scores a set of forecasts (without intervals).
+    pub fn of(outcomes: &[Outcome]) -> Self {
         let n = outcomes.len();
         let nf = n.max(1) as f64;
         let orders = Orders::of(outcomes);
@@ -335,7 +352,7 @@ impl Metrics {
             by_decisiveness,
             top_decile_accuracy: point.top_decile_accuracy,
             concentration_vs_decisiveness: spearman(&conc, &dec),
-            intervals: intervals(outcomes, &orders, resamples),
+            intervals: None,
         }
     }
 }
@@ -355,15 +372,12 @@ mod tests {
 
     #[test]
     fn known_values() {
-        let m = Metrics::of(
-            &[
-                o(0.8, true, 0),
-                o(0.8, false, 0),
-                o(0.3, false, 1),
-                o(0.6, true, 1),
-            ],
-            0,
-        );
+        let m = Metrics::of(&[
+            o(0.8, true, 0),
+            o(0.8, false, 0),
+            o(0.3, false, 1),
+            o(0.6, true, 1),
+        ]);
         assert_eq!(m.n, 4);
         assert_eq!(m.days, 2);
         assert!((m.accuracy - 0.75).abs() < 1e-12);
@@ -385,7 +399,7 @@ mod tests {
     #[test]
     fn a_constant_forecast_at_the_base_rate_is_calibrated_and_has_no_skill() {
         let o: Vec<Outcome> = (0..1000).map(|i| o(0.5, i % 2 == 0, i / 100)).collect();
-        let m = Metrics::of(&o, 0);
+        let m = Metrics::of(&o);
         assert!(m.brier_skill.abs() < 1e-12);
         assert!(m.ece < 1e-12);
         assert_eq!(m.reliability.len(), 1, "ties share one bin");
@@ -403,7 +417,7 @@ mod tests {
                 o(p, i >= 500, i64::from(i / 100))
             })
             .collect();
-        let m = Metrics::of(&o, 0);
+        let m = Metrics::of(&o);
         assert_eq!(m.reliability.len(), 10);
         assert!(m.ece > 0.4, "{}", m.ece);
     }
@@ -418,7 +432,7 @@ mod tests {
                 o(0.5 + lean, right, i64::from(i / 50))
             })
             .collect();
-        let m = Metrics::of(&o, 0);
+        let m = Metrics::of(&o);
         assert!(m.decisiveness_trend > 0.8, "{}", m.decisiveness_trend);
         assert!(m.top_decile_accuracy > m.accuracy);
     }
@@ -433,7 +447,7 @@ mod tests {
                 day: 0,
             })
             .collect();
-        assert!((Metrics::of(&o, 0).concentration_vs_decisiveness + 1.0).abs() < 1e-12);
+        assert!((Metrics::of(&o).concentration_vs_decisiveness + 1.0).abs() < 1e-12);
     }
 
     #[test]
@@ -447,7 +461,7 @@ mod tests {
                 )
             })
             .collect();
-        let m = Metrics::of(&o, 0);
+        let m = Metrics::of(&o);
         let c = core(&o, &vec![1; o.len()], &Orders::of(&o)).expect("weights");
         assert_eq!(
             (c.accuracy, c.brier_skill, c.ece, c.top_decile_accuracy),

@@ -1,12 +1,17 @@
 //! Training a horizon model: walk-forward split per series, standardised
 //! features, L2 chosen on validation, then a bag of members each fitted on
 //! a block-bootstrap resample of training days with early stopping on the
-//! validation period. The test period is never touched here.
+//! validation period (a member that never beats "½ always" there is
+//! refitted on another resample, then dropped). The members have no
+//! intercept (see `omni_core::ensemble::model`). Last, the bag's mean is
+//! calibrated on the validation period and the day-to-day wander of the
+//! truth around it measured there. The test period is never touched here.
 
 use crate::dataset::{Sample, samples, split_ranges};
 use crate::history::Series;
 use omni_core::ensemble::model::{
-    Horizon, MODEL_FORMAT, MODEL_VERSION, Model, SeriesSplit, TrainingInfo, sigmoid,
+    Calibration, Horizon, MODEL_FORMAT, MODEL_VERSION, Model, SeriesSplit, TrainingInfo,
+    bag_moments, logit, sigmoid,
 };
 use omni_core::features::{FEATURE_NAMES, FEATURES};
 use omni_core::random::SimRng;
@@ -27,6 +32,9 @@ pub struct TrainOptions {
     pub batch: usize,
     /// Adam step size.
     pub learning_rate: f64,
+    /// Fresh resamples tried for a member that learned nothing before it
+    /// is dropped.
+    pub refits: usize,
 }
 
 impl Default for TrainOptions {
@@ -39,6 +47,7 @@ impl Default for TrainOptions {
             patience: 3,
             batch: 256,
             learning_rate: 0.005,
+            refits: 3,
         }
     }
 }
@@ -53,6 +62,12 @@ pub enum TrainError {
         /// Why each series was unusable.
         reasons: String,
     },
+    /// Every member, refits included, did worse on validation than "½
+    /// always": the features say nothing about this horizon on this data.
+    #[error(
+        "{horizon} model: no member beat a constant ½ on the validation period ({tries} fits); nothing to ship"
+    )]
+    NothingLearned { horizon: &'static str, tries: usize },
 }
 
 type Z = [f64; FEATURES];
@@ -117,13 +132,12 @@ fn fit(
                 for (g, x) in grad.iter_mut().zip(zs[i].iter()) {
                     *g += err * x;
                 }
-                grad[FEATURES] += err;
             }
             let n = batch.len() as f64;
             t += 1;
-            for k in 0..d {
-                let penalty = if k < FEATURES { l2 * w[k] } else { 0.0 };
-                let g = grad[k] / n + penalty;
+            // The bias (index FEATURES) stays 0: no intercept.
+            for k in 0..FEATURES {
+                let g = grad[k] / n + l2 * w[k];
                 m[k] = b1 * m[k] + (1.0 - b1) * g;
                 v[k] = b2 * v[k] + (1.0 - b2) * g * g;
                 let mh = m[k] / (1.0 - b1.powi(t));
@@ -183,6 +197,9 @@ pub fn train(
     let h = horizon.horizon_bars();
     let mut train = Vec::new();
     let mut val = Vec::new();
+    // (series, UTC day, position in the series' validation part) of each
+    // validation sample.
+    let mut val_meta: Vec<(usize, i64, usize)> = Vec::new();
     let mut blocks: Vec<(usize, i64)> = Vec::new();
     let mut splits = Vec::new();
     let mut reasons = Vec::new();
@@ -212,6 +229,9 @@ pub fn train(
         for sample in &all[tr] {
             blocks.push((si, sample.ts.day_index()));
             train.push(*sample);
+        }
+        for (pos, sample) in all[va.clone()].iter().enumerate() {
+            val_meta.push((si, sample.ts.day_index(), pos));
         }
         val.extend_from_slice(&all[va]);
     }
@@ -251,26 +271,57 @@ pub fn train(
             last.push(i);
         }
     }
-    let mut members = Vec::new();
+    let round = |x: f64| (x * 1e12).round() / 1e12;
+    let mut members: Vec<Vec<f64>> = Vec::new();
     let mut epochs = Vec::new();
+    let mut dropped_members = 0;
+    let tries = opts.refits + 1;
     for m in 0..opts.members.max(1) {
-        let mut rng = SimRng::new(opts.seed, 2000 + m as u64);
-        let mut idx = Vec::with_capacity(zs.len());
-        while idx.len() < zs.len() {
-            let d = rng.below(day_rows.len() as u64) as usize;
-            idx.extend_from_slice(&day_rows[d]);
+        let mut learned = None;
+        for attempt in 0..tries {
+            let mut rng = SimRng::new(opts.seed, 2000 + (m * tries + attempt) as u64);
+            let mut idx = Vec::with_capacity(zs.len());
+            while idx.len() < zs.len() {
+                let d = rng.below(day_rows.len() as u64) as usize;
+                idx.extend_from_slice(&day_rows[d]);
+            }
+            let f = fit(&idx, &zs, &ys, &val_z, &val_y, best_l2, opts, &mut rng);
+            // Epoch 0 is the start (all zeros: ½ always); a member that
+            // never got past it learned nothing it could show on validation.
+            if f.epochs > 0 {
+                learned = Some(f);
+                break;
+            }
         }
-        let f = fit(&idx, &zs, &ys, &val_z, &val_y, best_l2, opts, &mut rng);
-        members.push(f.weights);
-        epochs.push(f.epochs);
+        match learned {
+            Some(f) => {
+                members.push(f.weights.into_iter().map(round).collect());
+                epochs.push(f.epochs);
+            }
+            None => dropped_members += 1,
+        }
     }
-    let bag_loss = val_z
+    if members.is_empty() {
+        return Err(TrainError::NothingLearned {
+            horizon: horizon.as_str(),
+            tries: opts.members.max(1) * tries,
+        });
+    }
+    let bag: Vec<(f64, f64)> = val_z
+        .iter()
+        .map(|z| {
+            let ps: Vec<f64> = members.iter().map(|w| predict(w, z)).collect();
+            bag_moments(&ps)
+        })
+        .collect();
+    let logits: Vec<f64> = bag.iter().map(|(m, _)| logit(*m)).collect();
+    let slope = round(fit_slope(&logits, &val_y));
+    let calibrated: Vec<f64> = logits.iter().map(|l| sigmoid(slope * l)).collect();
+    let day_variance = round(day_variance(&calibrated, &val_y, &val_meta, h));
+    let bag_loss = calibrated
         .iter()
         .zip(&val_y)
-        .map(|(z, &y)| {
-            let p = members.iter().map(|w| predict(w, z)).sum::<f64>() / members.len() as f64;
-            log_loss(p, y)
-        })
+        .map(|(&p, &y)| log_loss(p, y))
         .sum::<f64>()
         / val_z.len() as f64;
     let base_rate = ys.iter().filter(|&&y| y).count() as f64 / ys.len() as f64;
@@ -278,7 +329,6 @@ pub fn train(
         .iter()
         .filter_map(|s| s.last_up.map(|l| l == s.up))
         .fold((0usize, 0usize), |(h, n), ok| (h + usize::from(ok), n + 1));
-    let round = |x: f64| (x * 1e12).round() / 1e12;
     Ok(Model {
         format: MODEL_FORMAT.into(),
         version: MODEL_VERSION,
@@ -288,10 +338,11 @@ pub fn train(
         features: FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
         feature_mean: mean.into_iter().map(round).collect(),
         feature_std: std.into_iter().map(round).collect(),
-        members: members
-            .into_iter()
-            .map(|w| w.into_iter().map(round).collect())
-            .collect(),
+        members,
+        calibration: Calibration {
+            slope,
+            day_variance,
+        },
         training: TrainingInfo {
             seed: opts.seed,
             l2: best_l2,
@@ -303,7 +354,99 @@ pub fn train(
             } else {
                 0.5
             }),
+            dropped_members,
             series: splits,
         },
     })
+}
+
+/// The slope a of p = σ(a · ℓ) with the least log loss over the logits ℓ
+/// and outcomes (Newton's method; the loss is convex in a). 1 when the
+/// logits carry no information (all 0).
+fn fit_slope(logits: &[f64], ys: &[bool]) -> f64 {
+    let mut a = 1.0f64;
+    for _ in 0..100 {
+        let (mut grad, mut hess) = (0.0, 0.0);
+        for (&l, &y) in logits.iter().zip(ys) {
+            let p = sigmoid(a * l);
+            grad += (p - f64::from(u8::from(y))) * l;
+            hess += p * (1.0 - p) * l * l;
+        }
+        if hess <= 0.0 {
+            break;
+        }
+        let step = grad / hess;
+        a = (a - step).clamp(0.0, 100.0);
+        if step.abs() < 1e-12 {
+            break;
+        }
+    }
+    a
+}
+
+/// How much the true chance of "up" moves around the calibrated forecast
+/// from day to day: with R the day's surplus of ups over the forecasts and
+/// V their binomial variance, E[R²] = V + m² s² for a day of m forecasts
+/// whose truth is shifted by a common amount of variance s²; so s² = Σ (R²
+/// − V) / Σ m² (0 if negative). Only every `stride`-th forecast counts, so
+/// no two labels overlap and V holds.
+fn day_variance(ps: &[f64], ys: &[bool], meta: &[(usize, i64, usize)], stride: usize) -> f64 {
+    let mut days: std::collections::BTreeMap<(usize, i64), (f64, f64, f64)> =
+        std::collections::BTreeMap::new();
+    for ((&p, &y), &(series, day, pos)) in ps.iter().zip(ys).zip(meta) {
+        if pos % stride.max(1) != 0 {
+            continue;
+        }
+        let e = days.entry((series, day)).or_insert((0.0, 0.0, 0.0));
+        e.0 += f64::from(u8::from(y)) - p;
+        e.1 += p * (1.0 - p);
+        e.2 += 1.0;
+    }
+    let (num, den) = days
+        .values()
+        .fold((0.0, 0.0), |(n, d), (r, v, m)| (n + r * r - v, d + m * m));
+    if den > 0.0 { (num / den).max(0.0) } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_slope_stretches_forecasts_that_were_too_timid() {
+        // Outcomes drawn at σ(3ℓ) for logits ℓ: the fitted slope is near 3.
+        let mut rng = SimRng::new(1, 1);
+        let (mut ls, mut ys) = (Vec::new(), Vec::new());
+        for i in 0..20_000 {
+            let l = (f64::from(i % 41) - 20.0) / 100.0;
+            ls.push(l);
+            ys.push((rng.below(1_000_000) as f64) < sigmoid(3.0 * l) * 1e6);
+        }
+        let a = fit_slope(&ls, &ys);
+        assert!((a - 3.0).abs() < 0.3, "{a}");
+        assert_eq!(fit_slope(&[0.0; 10], &[true; 10]), 1.0);
+    }
+
+    #[test]
+    fn the_day_variance_sees_days_whose_truth_moves_together() {
+        // Forecasts of ½ every time; in one set each day's ups are 50 %, in
+        // the other whole days go 80 % or 20 % (a shift of ±0.3: s² = 0.09).
+        let n_days = 40;
+        let per_day = 100;
+        let meta: Vec<(usize, i64, usize)> = (0..n_days * per_day)
+            .map(|i| (0, (i / per_day) as i64, i))
+            .collect();
+        let ps = vec![0.5; meta.len()];
+        let even: Vec<bool> = (0..meta.len()).map(|i| i % 2 == 0).collect();
+        let shifted: Vec<bool> = (0..meta.len())
+            .map(|i| {
+                let day = i / per_day;
+                let k = i % per_day;
+                if day % 2 == 0 { k < 80 } else { k < 20 }
+            })
+            .collect();
+        assert_eq!(day_variance(&ps, &even, &meta, 1), 0.0);
+        let s2 = day_variance(&ps, &shifted, &meta, 1);
+        assert!((s2 - 0.09).abs() < 0.01, "{s2}");
+    }
 }

@@ -1,5 +1,7 @@
 //! The Ensemble pane: each model's Beta for the selected opportunity's
-//! instrument, the combined belief, the agreement, and the Beta density.
+//! instrument, the three ensembles (one per event: 5 minutes, 60 minutes,
+//! 24 hours), and the Beta density of the one the selected opportunity
+//! carries (binary: 5 minutes; otherwise 60).
 
 use crate::app::AppState;
 use crate::ui::theme::Theme;
@@ -38,9 +40,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let instrument = app.selected_row().map(|r| r.instrument).or_else(|| {
         snap.ensembles
             .iter()
-            .find(|e| e.combined.is_some())
+            .find(|e| e.combined.iter().any(Option::is_some))
             .map(|e| e.instrument)
     });
+    // The ensemble the selected opportunity carries, else the 60-minute one.
+    let carried = app
+        .selected_row()
+        .and_then(|r| r.belief_horizon)
+        .unwrap_or(Horizon::Medium);
     let row = instrument.and_then(|i| snap.ensembles.iter().find(|e| e.instrument == i));
     let block = crate::ui::pane_block(
         app,
@@ -67,7 +74,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         let [a, b] = Layout::horizontal([Constraint::Length(52), Constraint::Min(10)]).areas(inner);
         (a, b)
     } else {
-        let [a, b] = Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(inner);
+        let [a, b] = Layout::vertical([Constraint::Length(8), Constraint::Min(0)]).areas(inner);
         (a, b)
     };
 
@@ -82,8 +89,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     };
     let label = |s: &'static str| match s {
         "medium" if narrow => "med",
-        "ensemble" if narrow => "ens.",
         _ => s,
+    };
+    let ensemble_label = |h: Horizon| match (h, narrow) {
+        (Horizon::Short, false) => "ens 5m",
+        (Horizon::Medium, false) => "ens 60m",
+        (Horizon::Long, false) => "ens 24h",
+        (Horizon::Short, true) => "e5m",
+        (Horizon::Medium, true) => "e60m",
+        (Horizon::Long, true) => "e24h",
     };
     let mut rows: Vec<Row> = Horizon::ALL
         .iter()
@@ -108,18 +122,26 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
             .style(theme.dim()),
         })
         .collect();
-    if let Some(c) = row.combined {
+    for h in Horizon::ALL {
+        let Some(c) = row.combined[h.index()] else {
+            continue;
+        };
         let b = c.belief;
+        let style = if h == carried {
+            theme.bold()
+        } else {
+            theme.dim()
+        };
         rows.push(
             Row::new(vec![
-                Cell::from(label("ensemble")),
+                Cell::from(ensemble_label(h)),
                 Cell::from(num(b.alpha)),
                 Cell::from(num(b.beta)),
                 Cell::from(format!("{:.3}", b.probability())),
                 Cell::from(format!("{:.0}", b.concentration())),
                 Cell::from(format!("agr {:.2}", b.agreement)),
             ])
-            .style(theme.bold()),
+            .style(style),
         );
     }
     let widths = if narrow {
@@ -147,7 +169,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let table = Table::new(rows, widths).header(Row::new(header).style(theme.bold()));
     f.render_widget(table, table_area);
 
-    if let Some(c) = row.combined
+    if let Some(c) = row.combined[carried.index()]
         && chart_area.height >= 3
     {
         let (pts, [lo, hi]) = density(c.belief.alpha, c.belief.beta, 60);

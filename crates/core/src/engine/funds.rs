@@ -7,6 +7,7 @@
 use super::{Audit, Engine};
 use crate::domain::{AccountId, AccountType, Timestamp};
 use crate::execution::VenueFunds;
+use crate::risk::TradingState;
 use crate::risk::config::DrawdownMode;
 use rust_decimal::Decimal;
 
@@ -39,10 +40,46 @@ impl Engine {
         self.prop_breach.get(&account).map(String::as_str)
     }
 
+    /// The trading state one account's intents meet, in the words of the
+    /// engine's own ([`Engine::trading_state`], which a pause sets):
+    /// HALTED or REDUCING when the engine is; REDUCING for a prop-firm
+    /// account past one of its limits (less the buffer), whose gate then
+    /// lets through only what shrinks a position; else ACTIVE. The risk
+    /// level says how much of the limits is used; this says what may go.
+    ///
+    /// The limits are measured now, on the numbers the gate's prop-firm
+    /// rule reads, rather than taken from [`Engine::prop_breach`]: a paper
+    /// account's equity moves with every quote, and its breach is only
+    /// recorded at a fill or a new day.
+    pub fn account_state(&self, account: AccountId) -> TradingState {
+        match self.state {
+            TradingState::Active if self.prop_breached_now(account) => TradingState::Reducing,
+            state => state,
+        }
+    }
+
+    /// True when a prop-firm account is past one of its limits (less the
+    /// buffer) on its equity now: the broker's when it reports one.
+    fn prop_breached_now(&self, account: AccountId) -> bool {
+        let info = self.catalog.account(account);
+        if info.kind != AccountType::PropFirm {
+            return false;
+        }
+        let Some(risk) = self.account_risk.get(account.index()) else {
+            return false;
+        };
+        let cfg = &self.gate.config().prop_firm;
+        crate::risk::prop::measure(cfg, info, risk, self.rule_equity(account))
+            .breach(cfg)
+            .is_some()
+    }
+
     /// Moves a prop-firm account to REDUCING when its equity reaches a
     /// limit less the buffer, and back once within both (a new day); said
-    /// in an alert either way. The gate's prop-firm rule refuses its new
-    /// entries on the same numbers; exits and flattens never pass the gate.
+    /// in an alert either way. The gate's prop-firm rule decides on the
+    /// same numbers: an intent that shrinks a position passes, any other
+    /// is refused with the limit's reason; exits and flattens never pass
+    /// the gate.
     pub(super) fn watch_prop(&mut self, account: AccountId, ts: Timestamp) {
         let info = self.catalog.account(account).clone();
         if info.kind != AccountType::PropFirm {

@@ -191,11 +191,11 @@ impl Engine {
             return;
         }
         let scanner = &self.scanners[i];
-        let (kind, ttl, max_pending, belief_too) = (
+        let (kind, ttl, max_pending, belief_horizon) = (
             scanner.kind(),
             scanner.ttl_secs(),
             scanner.max_pending(),
-            scanner.attaches_belief(),
+            scanner.belief_horizon(),
         );
         if let Some(inst) = out.complete_for {
             for id in self.opportunities.ids_of(kind, inst) {
@@ -219,13 +219,13 @@ impl Engine {
         let keyed = out.keyed || out.complete_for.is_some();
         for (inst, detail, score) in out.found.drain(..) {
             if keyed {
-                let belief = if belief_too { self.belief(inst) } else { None };
+                let belief = belief_horizon.and_then(|h| self.belief(inst, h));
                 let key = detail.terms().key();
                 if let Some(o) = self.opportunities.find_mut(kind, inst, key) {
                     o.detail = detail;
                     o.score = score;
                     o.updated = now;
-                    if belief_too {
+                    if belief_horizon.is_some() {
                         o.belief = belief;
                     }
                     let id = o.id;
@@ -244,7 +244,7 @@ impl Engine {
                     _ => continue,
                 }
             }
-            self.open_opportunity(inst, detail, score, ttl, belief_too);
+            self.open_opportunity(inst, detail, score, ttl, belief_horizon);
         }
     }
 
@@ -255,7 +255,7 @@ impl Engine {
         detail: OpportunityDetail,
         score: f64,
         ttl_secs: i64,
-        with_belief: bool,
+        belief_horizon: Option<crate::ensemble::Horizon>,
     ) -> OpportunityId {
         let id = OpportunityId(self.next_opportunity_id);
         self.next_opportunity_id += 1;
@@ -269,11 +269,7 @@ impl Engine {
             created: now,
             updated: now,
             expires: now.plus_secs(ttl_secs),
-            belief: if with_belief {
-                self.belief(instrument)
-            } else {
-                None
-            },
+            belief: belief_horizon.and_then(|h| self.belief(instrument, h)),
             feedback_scale: self.feedback_scale(instrument, detail_kind),
         };
         self.counters.opportunities.bump(o.kind());
@@ -288,15 +284,19 @@ impl Engine {
         id
     }
 
-    /// The ensemble's belief about an instrument, when models are loaded
-    /// and warm.
-    pub fn belief(&self, instrument: InstrumentId) -> Option<BetaBelief> {
+    /// The belief of the ensemble for `horizon` about an instrument, when
+    /// models are loaded and warm.
+    pub fn belief(
+        &self,
+        instrument: InstrumentId,
+        horizon: crate::ensemble::Horizon,
+    ) -> Option<BetaBelief> {
         if !self.config.ensemble.enabled {
             return None;
         }
         self.trackers
             .get(instrument.index())?
-            .combined()
+            .combined(horizon)
             .map(|c| c.belief)
     }
 

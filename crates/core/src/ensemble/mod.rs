@@ -1,26 +1,44 @@
 //! The ensemble: three horizon models giving Beta distributions over
-//! "price higher at my horizon", trained and evaluated on real bars, and a
-//! combiner whose belief travels with forex and binary opportunities.
+//! "price higher at my horizon", trained and evaluated on real bars, and
+//! one stacked ensemble per horizon whose belief travels with forex
+//! (60 minutes) and binary (5 minutes) opportunities.
 
 pub mod combiner;
 pub mod config;
 pub mod model;
 pub mod tracker;
 
-pub use combiner::{Combined, combine};
+pub use combiner::{Combined, STACKING_FORMAT, STACKING_VERSION, Stack, Stacking, combine};
 pub use model::{BetaOut, Horizon, Model, ModelError};
 pub use tracker::EnsembleTracker;
 
-/// The three models (any may be missing).
+/// The three models (any may be missing) and the weights of the three
+/// ensembles built on them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ModelSet {
     models: [Option<Model>; 3],
+    stacking: Stacking,
 }
 
 impl ModelSet {
-    /// A set from loaded models.
+    /// A set from loaded models; each ensemble is its own horizon's model
+    /// until [`ModelSet::with_stacking`] gives fitted weights.
     pub fn new(models: [Option<Model>; 3]) -> Self {
-        Self { models }
+        Self {
+            models,
+            stacking: Stacking::default(),
+        }
+    }
+
+    /// The same models with fitted ensemble weights.
+    pub fn with_stacking(mut self, stacking: Stacking) -> Self {
+        self.stacking = stacking;
+        self
+    }
+
+    /// The ensembles' weights.
+    pub fn stacking(&self) -> &Stacking {
+        &self.stacking
     }
 
     /// The model of a horizon.
@@ -54,6 +72,10 @@ impl ModelSet {
         for (i, (name, text)) in files.into_iter().enumerate() {
             models[i] = Some(Model::from_json(name, text)?);
         }
-        Ok(Self { models })
+        let stacking = Stacking::from_json(
+            "assets/models/ensemble.json",
+            include_str!("../../../../assets/models/ensemble.json"),
+        )?;
+        Ok(Self { models, stacking })
     }
 }

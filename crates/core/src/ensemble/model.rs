@@ -1,5 +1,11 @@
 //! A horizon model: a bag of logistic regressions (one per block-bootstrap
-//! resample of the training days) whose spread becomes a Beta distribution.
+//! resample of the training days), without an intercept, whose mean is
+//! calibrated on the validation period and whose Beta concentration says
+//! how much evidence stands behind that probability.
+//!
+//! No intercept: a learned bias would carry the training period's drift
+//! (52 % ups in a rising market) into every later forecast as a standing
+//! "up" call. Without one, the model says ½ unless its features lean.
 
 use crate::domain::Timeframe;
 use crate::features::{FEATURE_NAMES, FEATURES};
@@ -8,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// The file format name written into every model.
 pub const MODEL_FORMAT: &str = "omni-tui-beta-model";
 /// The model file version this build reads and writes.
-pub const MODEL_VERSION: u32 = 1;
+pub const MODEL_VERSION: u32 = 2;
 
 /// Which of the three models.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -111,7 +117,24 @@ pub struct TrainingInfo {
     /// Accuracy of "same sign as the last bar's return" in training (the
     /// last-return baseline's probability).
     pub last_return_accuracy: f64,
+    /// Members that never beat "½ always" on validation even after refits,
+    /// left out of the bag.
+    pub dropped_members: usize,
     pub series: Vec<SeriesSplit>,
+}
+
+/// How the bag's mean becomes a probability, and how sure of it to be:
+/// both fitted on the validation period (never on training or test data).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// p = σ(slope · logit(bag mean)): above 1 the bag was too timid,
+    /// below 1 too bold. No offset, for the reason the members have none.
+    pub slope: f64,
+    /// How far the true chance of "up" wanders from the calibrated
+    /// forecast from one day to the next (a variance, estimated from each
+    /// validation day's surplus of ups over what was forecast). Added to
+    /// the members' disagreement, it sets the Beta's concentration.
+    pub day_variance: f64,
 }
 
 /// One horizon's model, as stored in its JSON file (`short.json` and so on).
@@ -133,8 +156,12 @@ pub struct Model {
     pub feature_mean: Vec<f64>,
     /// Training standard deviations of the features.
     pub feature_std: Vec<f64>,
-    /// Weights per member: one per feature, then the bias.
+    /// Weights per member: one per feature, then the bias (0: see the
+    /// module docs).
     pub members: Vec<Vec<f64>>,
+    /// The calibration of the bag's mean, and the spread of the truth
+    /// around it.
+    pub calibration: Calibration,
     /// How and on which data the model was trained.
     pub training: TrainingInfo,
 }
@@ -191,7 +218,11 @@ impl Model {
         let shapes_ok = m.feature_mean.len() == d
             && m.feature_std.len() == d
             && !m.members.is_empty()
-            && m.members.iter().all(|w| w.len() == d + 1);
+            && m.members.iter().all(|w| w.len() == d + 1)
+            && m.calibration.slope.is_finite()
+            && m.calibration.slope >= 0.0
+            && m.calibration.day_variance.is_finite()
+            && m.calibration.day_variance >= 0.0;
         if !shapes_ok || m.timeframe != m.horizon.timeframe().as_str() {
             return Err(ModelError::Incompatible(
                 name.into(),
@@ -215,16 +246,20 @@ impl Model {
         })
     }
 
-    /// The Beta by moment matching the members: mean m, variance v →
-    /// α + β = m(1 − m)/v − 1.
+    /// The calibrated Beta: its mean is σ(slope · logit(m)) for the
+    /// members' mean m, and its variance the members' variance carried
+    /// through the calibration plus the day-to-day variance, so
+    /// α + β = p(1 − p)/variance − 1.
     pub fn predict(&self, x: &[f64; FEATURES]) -> BetaOut {
         let ps: Vec<f64> = self.member_probabilities(x).collect();
-        beta_from_samples(&ps)
+        let (m, v) = bag_moments(&ps);
+        calibrated_beta(m, v, &self.calibration)
     }
 }
 
-/// Moment-matched Beta of a set of probabilities.
-pub fn beta_from_samples(ps: &[f64]) -> BetaOut {
+/// Mean and sample variance of the members' probabilities (variance 0 for
+/// one member).
+pub fn bag_moments(ps: &[f64]) -> (f64, f64) {
     let n = ps.len().max(1) as f64;
     let m = (ps.iter().sum::<f64>() / n).clamp(1e-6, 1.0 - 1e-6);
     let v = if ps.len() > 1 {
@@ -232,15 +267,42 @@ pub fn beta_from_samples(ps: &[f64]) -> BetaOut {
     } else {
         0.0
     };
-    let k = if v > 0.0 {
-        (m * (1.0 - m) / v - 1.0).clamp(MIN_CONCENTRATION, MAX_CONCENTRATION)
+    (m, v)
+}
+
+/// log(p / (1 − p)).
+pub fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
+/// The Beta of a bag with mean `m` and variance `v` under `cal`.
+pub fn calibrated_beta(m: f64, v: f64, cal: &Calibration) -> BetaOut {
+    let p = sigmoid(cal.slope * logit(m)).clamp(1e-6, 1.0 - 1e-6);
+    // dp/dm of the calibration, to carry the members' spread through it.
+    let gain = cal.slope * p * (1.0 - p) / (m * (1.0 - m));
+    let variance = v * gain * gain + cal.day_variance;
+    let k = if variance > 0.0 {
+        (p * (1.0 - p) / variance - 1.0).clamp(MIN_CONCENTRATION, MAX_CONCENTRATION)
     } else {
         MAX_CONCENTRATION
     };
     BetaOut {
-        alpha: m * k,
-        beta: (1.0 - m) * k,
+        alpha: p * k,
+        beta: (1.0 - p) * k,
     }
+}
+
+/// Moment-matched Beta of a set of probabilities (no calibration).
+pub fn beta_from_samples(ps: &[f64]) -> BetaOut {
+    let (m, v) = bag_moments(ps);
+    calibrated_beta(
+        m,
+        v,
+        &Calibration {
+            slope: 1.0,
+            day_variance: 0.0,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -261,6 +323,36 @@ mod tests {
         assert_eq!(tight.concentration(), MAX_CONCENTRATION);
         let split = beta_from_samples(&[0.1, 0.9]);
         assert_eq!(split.concentration(), MIN_CONCENTRATION);
+    }
+
+    #[test]
+    fn calibration_stretches_a_timid_bag_and_day_variance_caps_the_concentration() {
+        let cal = Calibration {
+            slope: 3.0,
+            day_variance: 0.001,
+        };
+        let b = calibrated_beta(0.52, 0.0, &cal);
+        // σ(3 · logit(0.52)) = 0.52³ / (0.52³ + 0.48³) ≈ 0.559745
+        assert!(
+            (b.probability() - 0.559_745).abs() < 1e-5,
+            "{}",
+            b.probability()
+        );
+        // No disagreement: only the day variance, p(1 − p) / 0.001 − 1.
+        let k = b.probability() * (1.0 - b.probability()) / 0.001 - 1.0;
+        assert!(
+            (b.concentration() - k).abs() < 1e-6,
+            "{}",
+            b.concentration()
+        );
+        // The members' spread adds to it, so the Beta is wider.
+        assert!(calibrated_beta(0.52, 1e-4, &cal).concentration() < b.concentration());
+        // Slope 0: every forecast is ½.
+        let flat = Calibration {
+            slope: 0.0,
+            day_variance: 0.0,
+        };
+        assert_eq!(calibrated_beta(0.7, 0.01, &flat).probability(), 0.5);
     }
 
     #[test]

@@ -2,13 +2,11 @@
 //! live engine and the evaluation.
 
 use super::ModelSet;
-use super::combiner::{Combined, Context, combine};
+use super::combiner::{Combined, combine};
 use super::model::{BetaOut, Horizon};
 use crate::domain::{Timeframe, Timestamp};
 use crate::features::{BarInput, FeatureExtractor};
 use std::collections::VecDeque;
-
-const REGIME_BARS: usize = 24;
 
 #[derive(Clone, Copy, Debug)]
 struct Pending {
@@ -33,10 +31,8 @@ pub struct EnsembleTracker {
     bars: [u64; 3],
     pending: [VecDeque<Pending>; 3],
     hit_rates: [f64; 3],
-    closes: VecDeque<f64>,
-    var_fast: f64,
-    var_slow: f64,
-    combined: Option<Combined>,
+    /// One ensemble per target horizon.
+    combined: [Option<Combined>; 3],
     newest: Timestamp,
 }
 
@@ -58,10 +54,7 @@ impl EnsembleTracker {
             bars: [0; 3],
             pending: Default::default(),
             hit_rates: [0.5; 3],
-            closes: VecDeque::with_capacity(REGIME_BARS + 1),
-            var_fast: 0.0,
-            var_slow: 0.0,
-            combined: None,
+            combined: [None; 3],
             newest: Timestamp(i64::MIN),
         }
     }
@@ -72,9 +65,6 @@ impl EnsembleTracker {
     pub fn on_bar(&mut self, models: &ModelSet, tf: Timeframe, bar: &BarInput) -> Option<Horizon> {
         if bar.close_ts > self.newest {
             self.newest = bar.close_ts;
-        }
-        if tf == Horizon::Medium.timeframe() {
-            self.update_regime(bar.close);
         }
         let h = Horizon::ALL.into_iter().find(|h| h.timeframe() == tf)?;
         let i = h.index();
@@ -100,65 +90,32 @@ impl EnsembleTracker {
             close: bar.close,
             up: out.probability() >= 0.5,
         });
-        self.recombine();
+        self.recombine(models);
         Some(h)
     }
 
-    fn update_regime(&mut self, close: f64) {
-        if let Some(&prev) = self.closes.back()
-            && prev > 0.0
-            && close > 0.0
-        {
-            let r = (close / prev).ln();
-            // Half-lives of 6 and 48 medium bars (30 minutes, 4 hours).
-            self.var_fast = 0.891 * self.var_fast + 0.109 * r * r;
-            self.var_slow = 0.9857 * self.var_slow + 0.0143 * r * r;
-        }
-        self.closes.push_back(close);
-        if self.closes.len() > REGIME_BARS + 1 {
-            self.closes.pop_front();
-        }
+    fn recombine(&mut self, models: &ModelSet) {
+        let fresh = self.fresh_readings();
+        self.combined = Horizon::ALL.map(|t| combine(&fresh, models.stacking().stack(t)));
     }
 
-    fn context(&self) -> Context {
-        let efficiency = (self.closes.len() == REGIME_BARS + 1).then(|| {
-            let first = self.closes.front().copied().unwrap_or(0.0);
-            let last = self.closes.back().copied().unwrap_or(0.0);
-            let path: f64 = self
-                .closes
-                .iter()
-                .zip(self.closes.iter().skip(1))
-                .map(|(a, b)| (b - a).abs())
-                .sum();
-            if path > 0.0 {
-                (last - first).abs() / path
-            } else {
-                0.0
-            }
-        });
-        let vol_ratio = (self.var_slow > 0.0).then(|| (self.var_fast / self.var_slow).sqrt());
-        Context {
-            hit_rates: self.hit_rates,
-            efficiency,
-            vol_ratio,
-        }
-    }
-
-    fn recombine(&mut self) {
-        // A forecast older than its own horizon no longer speaks for now.
-        let fresh: [Option<BetaOut>; 3] = std::array::from_fn(|i| {
+    /// Each model's reading if it is fresh: a forecast older than its own
+    /// horizon no longer speaks for now. The ensembles combine these (and
+    /// the stacking is fitted on them).
+    pub fn fresh_readings(&self) -> [Option<BetaOut>; 3] {
+        std::array::from_fn(|i| {
             let h = Horizon::ALL[i];
             let span = h.horizon_bars() as i64 * h.timeframe().nanos();
             self.readings[i]
                 .filter(|r| self.newest.since(r.at) <= span)
                 .map(|r| r.out)
-        });
-        self.combined = combine(&fresh, &self.context());
+        })
     }
 
-    /// The ensemble's current belief.
-    pub fn combined(&self) -> Option<&Combined> {
-        self.combined.as_ref()
+    /// The ensemble of one target horizon, when a model it weighs has a
+    /// fresh reading.
+    pub fn combined(&self, target: Horizon) -> Option<&Combined> {
+        self.combined[target.index()].as_ref()
     }
 
     /// Each model's latest reading.

@@ -16,6 +16,12 @@ pub struct LimitUsage {
     /// Amount used, in the same unit as `limit`.
     pub used: f64,
     pub limit: f64,
+    /// Reaching this limit makes the account REDUCING (only orders that
+    /// shrink a position) rather than blocking it: the prop-firm limits,
+    /// which stop a buffer short of the firm's own so the account can still
+    /// close what it holds. `false` when read from before it was kept.
+    #[serde(default)]
+    pub reducing: bool,
 }
 
 impl LimitUsage {
@@ -49,26 +55,31 @@ pub fn usages(
             name: "daily trades".into(),
             used: f64::from(risk.trades_today),
             limit: f64::from(cfg.daily_trade_limit),
+            reducing: false,
         },
         LimitUsage {
             name: "daily loss".into(),
             used: f(day_loss),
             limit: f(cfg.daily_loss_limit),
+            reducing: false,
         },
         LimitUsage {
             name: "loss streak".into(),
             used: f64::from(risk.loss_streak),
             limit: f64::from(cfg.loss_streak_limit),
+            reducing: false,
         },
         LimitUsage {
             name: "largest position".into(),
             used: f(largest_position),
             limit: f(equity * cfg.max_position_pct / Decimal::ONE_HUNDRED),
+            reducing: false,
         },
         LimitUsage {
             name: "orders / min".into(),
             used: f64::from(recent),
             limit: f64::from(cfg.max_orders_per_minute),
+            reducing: false,
         },
     ];
     if account.kind == AccountType::PropFirm {
@@ -79,11 +90,13 @@ pub fn usages(
             name: "prop daily loss".into(),
             used: f(m.daily_loss),
             limit: f(m.daily_limit),
+            reducing: true,
         });
         v.push(LimitUsage {
             name: "prop drawdown".into(),
             used: f(m.drawdown),
             limit: f(m.drawdown_limit),
+            reducing: true,
         });
     }
     if let Some(f_) = funds
@@ -93,6 +106,7 @@ pub fn usages(
             name: "margin used".into(),
             used: f(used),
             limit: f(used + available),
+            reducing: false,
         });
     }
     v
@@ -100,7 +114,10 @@ pub fn usages(
 
 /// LOW below `level_medium_at` of every limit, MEDIUM below
 /// `level_high_at`, HIGH below the limit, BLOCKED at a limit, in a cooldown,
-/// or when trading is halted.
+/// or when trading is halted. A limit that makes the account REDUCING when
+/// reached (a prop-firm limit, see [`LimitUsage::reducing`]) reads HIGH
+/// there, not BLOCKED: the account still takes the orders that shrink its
+/// positions, as under a pause, and the level must not say otherwise.
 pub fn level(
     cfg: &RiskConfig,
     usages: &[LimitUsage],
@@ -110,10 +127,15 @@ pub fn level(
     if state == TradingState::Halted || in_cooldown {
         return RiskLevel::Blocked;
     }
-    let worst = usages.iter().map(LimitUsage::fraction).fold(0.0, f64::max);
+    let reducing = usages.iter().any(|u| u.reducing && u.fraction() >= 1.0);
+    let worst = usages
+        .iter()
+        .filter(|u| !(u.reducing && u.fraction() >= 1.0))
+        .map(LimitUsage::fraction)
+        .fold(0.0, f64::max);
     if worst >= 1.0 {
         RiskLevel::Blocked
-    } else if worst >= cfg.level_high_at {
+    } else if reducing || worst >= cfg.level_high_at {
         RiskLevel::High
     } else if worst >= cfg.level_medium_at {
         RiskLevel::Medium

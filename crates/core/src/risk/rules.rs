@@ -248,15 +248,21 @@ fn daily_loss(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refu
 }
 
 /// Measured on the broker's equity when it reports one: the firm judges
-/// by its numbers, not ours.
-fn prop_firm(g: &RiskGate, _: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
+/// by its numbers, not ours. A limit reached (less the buffer) makes the
+/// account REDUCING, as a pause does, but for this account only: an
+/// intent that only shrinks its open position passes (it takes the
+/// account away from the firm's limit, and refusing it could leave a
+/// losing position to run into that limit); any other is refused with the
+/// limit's reason and numbers and why it is not reducing.
+fn prop_firm(g: &RiskGate, i: &OrderIntent, c: &GateContext<'_>) -> Option<Refusal> {
     if c.account.kind != AccountType::PropFirm {
         return None;
     }
     let cfg = &g.config().prop_firm;
     let equity = c.funds.and_then(|f| f.equity).unwrap_or(c.equity);
     let (reason, detail) = super::prop::measure(cfg, c.account, c.risk, equity).breach(cfg)?;
-    refuse(reason, detail)
+    let adds = adds_exposure(i, c)?;
+    refuse(reason, format!("{detail}; the account is REDUCING: {adds}"))
 }
 
 /// The broker's margin available must cover the order's notional at the

@@ -289,8 +289,8 @@ impl Scanner for ArbitrageScanner {
     fn max_pending(&self) -> Option<usize> {
         Some(self.cfg.top_n)
     }
-    fn attaches_belief(&self) -> bool {
-        false
+    fn belief_horizon(&self) -> Option<crate::ensemble::Horizon> {
+        None
     }
     fn limit_slack(&self) -> Decimal {
         self.cfg.leg_slack

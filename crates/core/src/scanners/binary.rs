@@ -228,6 +228,11 @@ impl Scanner for BinaryScanner {
     fn ttl_secs(&self) -> i64 {
         self.cfg.ttl_secs
     }
+    /// Contracts settle within minutes: the shortest ensemble (5 minutes)
+    /// is the nearest event to theirs.
+    fn belief_horizon(&self) -> Option<crate::ensemble::Horizon> {
+        Some(crate::ensemble::Horizon::Short)
+    }
     /// The probability of the side (the lower of the scanner's and the
     /// ensemble's) above the threshold, for contracts of the policy's expiry.
     fn auto_approves(&self, opp: &Opportunity) -> bool {

@@ -111,10 +111,11 @@ pub trait Scanner: std::fmt::Debug + Send {
     fn max_pending(&self) -> Option<usize> {
         None
     }
-    /// Whether its opportunities carry the ensemble's belief (a direction-free
-    /// arbitrage does not).
-    fn attaches_belief(&self) -> bool {
-        true
+    /// Which horizon's ensemble its opportunities carry, if any (a
+    /// direction-free arbitrage carries none). Directional signals held
+    /// for minutes to hours carry the 60-minute ensemble by default.
+    fn belief_horizon(&self) -> Option<crate::ensemble::Horizon> {
+        Some(crate::ensemble::Horizon::Medium)
     }
     /// How far past the seen prices a cross-venue pair's limits may go, as a
     /// share of the spread between them.

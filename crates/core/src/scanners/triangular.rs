@@ -311,8 +311,8 @@ impl Scanner for TriangularScanner {
     fn max_pending(&self) -> Option<usize> {
         Some(self.cfg.top_n)
     }
-    fn attaches_belief(&self) -> bool {
-        false
+    fn belief_horizon(&self) -> Option<crate::ensemble::Horizon> {
+        None
     }
     /// A share of the net return, split over the three legs.
     fn limit_slack(&self) -> Decimal {

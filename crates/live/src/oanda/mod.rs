@@ -28,6 +28,12 @@
 //!   OANDA cancel a closed trade's exits itself, and a close that fails
 //!   (a halted market) then still leaves the broker-held stop in place.
 //!   Until the positions are closed the account does not count as flat.
+//! - An order without a client id of ours (a dependent exit, one made by
+//!   hand on OANDA's platform, a position close) is named by its OANDA
+//!   id, digits only; `cancel` and `query` send such an id bare and any
+//!   other as `@{client id}`, so the kill switch can cancel an order made
+//!   by hand one by one (OANDA answers `@{its id}` with 404
+//!   `ORDER_DOESNT_EXIST`).
 //! - An OANDA order fills at most once (one `ORDER_FILL`, named by the
 //!   order's `fillingTransactionID`), so an order's fills are read from
 //!   that one transaction (`GET …/transactions/{id}`) rather than by
@@ -191,6 +197,20 @@ impl Oanda {
     }
 }
 
+/// OANDA's order specifier for an id the seam names an order by: an id of
+/// digits only is OANDA's own order id, sent bare (an order without a
+/// client id of ours is listed under it, see [`wire::WireOrder::client_id`],
+/// and `@{OANDA id}` would name a client id OANDA does not have: 404
+/// `ORDER_DOESNT_EXIST`); any other id is a client id, sent as `@{id}`.
+/// Ours never are digits only (they start `om`).
+fn specifier(client_id: &str) -> String {
+    if !client_id.is_empty() && client_id.bytes().all(|b| b.is_ascii_digit()) {
+        client_id.to_string()
+    } else {
+        format!("@{client_id}")
+    }
+}
+
 impl VenueApi for Oanda {
     fn name(&self) -> &'static str {
         "oanda"
@@ -227,18 +247,18 @@ impl VenueApi for Oanda {
         orders::place(&self.rest, req).await
     }
 
-    /// `PUT …/orders/@{client id}/cancel`.
+    /// `PUT …/orders/{specifier}/cancel`, the order named as [`specifier`]
+    /// says: an order with no client id of ours (made by hand on OANDA's
+    /// platform) is cancelled by its OANDA id, which the kill switch's
+    /// order-by-order cancels depend on.
     async fn cancel(&self, _symbol: &str, client_id: &str) -> Result<(), ApiError> {
-        orders::cancel(&self.rest, &format!("@{client_id}")).await
+        orders::cancel(&self.rest, &specifier(client_id)).await
     }
 
-    /// An id of digits only is OANDA's own order id: the orders OANDA
-    /// makes (position closes) carry no client id and are named by it.
+    /// `GET …/orders/{specifier}`, the order named as [`specifier`] says
+    /// (the position closes OANDA makes carry no client id).
     async fn query(&self, _symbol: &str, client_id: &str) -> Result<Option<VenueOrder>, ApiError> {
-        if !client_id.is_empty() && client_id.bytes().all(|b| b.is_ascii_digit()) {
-            return orders::query(&self.rest, client_id).await;
-        }
-        orders::query(&self.rest, &format!("@{client_id}")).await
+        orders::query(&self.rest, &specifier(client_id)).await
     }
 
     async fn open_orders(&self) -> Result<Vec<VenueOrder>, ApiError> {
@@ -327,6 +347,14 @@ mod tests {
         .unwrap();
         assert!(!o.is_test_endpoint());
         assert_eq!(o.symbol("EUR/USD"), "EUR_USD");
+    }
+
+    #[test]
+    fn oandas_own_ids_go_bare_and_client_ids_with_an_at() {
+        assert_eq!(specifier("2304"), "2304");
+        assert_eq!(specifier("om0-7-123456"), "@om0-7-123456");
+        assert_eq!(specifier("by-hand-1"), "@by-hand-1");
+        assert_eq!(specifier(""), "@");
     }
 
     #[test]

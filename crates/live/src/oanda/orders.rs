@@ -1,5 +1,6 @@
-//! Orders: place, cancel and query by client id (`@{id}`), the pending
-//! list and cancel-all (OANDA has no bulk cancel: one request each).
+//! Orders: place, cancel and query by specifier (OANDA's id, or `@` and
+//! a client id), the pending list and cancel-all (OANDA has no bulk
+//! cancel: one request each).
 
 use super::rest::Rest;
 use super::wire::{

@@ -1,12 +1,14 @@
 //! The account side: config and instruments, positions netted per
 //! instrument, the account state as cash, equity and margin, executions,
-//! and the close of every position.
+//! and the close of every position. Quantities TradeLocker gives in lots
+//! are reported in units ([`Catalog::report`]).
 
 use super::catalog::{Catalog, Tables, parse_config, parse_instruments};
 use super::limiter::Route;
 use super::orders::{List, list, to_venue};
 use super::rest::{Call, Rest};
 use super::rows::{ExecutionRow, PositionRow, rows_of};
+use super::specs::ensure;
 use crate::api::{ApiError, FlattenOutcome, VenueCash, VenueFill, VenueHolding};
 use reqwest::Method;
 use rust_decimal::Decimal;
@@ -59,20 +61,19 @@ pub(crate) async fn positions(rest: &Rest, tables: &Tables) -> Result<Vec<Positi
     rows(&d, "positions", &tables.positions, PositionRow::read)
 }
 
-/// Positions netted per instrument: quantities summed with sells
-/// negative; the average price weighted by quantity over the positions on
-/// the net's side (none when the net is zero). An instrument whose
-/// positions net to zero is still reported, with quantity 0, so "no
-/// position at all" stays visible.
+/// Positions netted per instrument: quantities (lots) summed with sells
+/// negative, then reported in units; the average price weighted by
+/// quantity over the positions on the net's side (none when the net is
+/// zero). An instrument whose positions net to zero is still reported,
+/// with quantity 0, so "no position at all" stays visible.
 pub(crate) fn net(list: &[PositionRow], catalog: &Catalog) -> Vec<VenueHolding> {
-    let mut by: BTreeMap<String, Vec<&PositionRow>> = BTreeMap::new();
+    let mut by: BTreeMap<&str, Vec<&PositionRow>> = BTreeMap::new();
     for p in list {
-        by.entry(catalog.name_of(&p.instrument_id))
-            .or_default()
-            .push(p);
+        by.entry(p.instrument_id.as_str()).or_default().push(p);
     }
-    by.into_iter()
-        .map(|(symbol, ps)| {
+    let mut out: Vec<VenueHolding> = by
+        .into_iter()
+        .map(|(id, ps)| {
             let qty: Decimal = ps.iter().map(|p| p.signed_qty()).sum();
             let side: Vec<&&PositionRow> = ps
                 .iter()
@@ -88,19 +89,24 @@ pub(crate) fn net(list: &[PositionRow], catalog: &Catalog) -> Vec<VenueHolding> 
                 for p in &side {
                     match p.avg_price {
                         Some(a) => sum += a * p.qty.abs(),
-                        None => return (symbol, qty, None),
+                        None => return (id, qty, None),
                     }
                 }
                 Some(sum / weight)
             };
-            (symbol, qty, avg_price)
+            (id, qty, avg_price)
         })
-        .map(|(symbol, qty, avg_price)| VenueHolding {
-            symbol,
-            qty,
-            avg_price,
+        .map(|(id, lots, avg_price)| {
+            let (symbol, [qty]) = catalog.report(id, [lots]);
+            VenueHolding {
+                symbol,
+                qty,
+                avg_price,
+            }
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.symbol.cmp(&b.symbol));
+    out
 }
 
 /// `GET /trade/accounts/{id}/state` read through `accountDetailsConfig`:
@@ -155,20 +161,21 @@ pub(crate) async fn executions(
     rows(&d, "executions", &tables.executions, ExecutionRow::read)
 }
 
-/// An execution in the seam's terms.
+/// An execution in the seam's terms: its lots in units.
 pub(crate) fn to_fill(
     e: &ExecutionRow,
     client_id: Option<String>,
     catalog: &Catalog,
     currency: &str,
 ) -> VenueFill {
+    let (symbol, [qty]) = catalog.report(&e.instrument_id, [e.qty]);
     VenueFill {
         trade_id: e.id.clone(),
         client_id,
         venue_order_id: e.order_id.clone(),
-        symbol: catalog.name_of(&e.instrument_id),
+        symbol,
         side: e.side,
-        qty: e.qty,
+        qty,
         price: e.price,
         fee: e.fee,
         fee_asset: currency.to_string(),
@@ -185,8 +192,9 @@ pub(crate) async fn fills(
     currency: &str,
     venue_order_id: &str,
 ) -> Result<Vec<VenueFill>, ApiError> {
-    let mut out: Vec<VenueFill> = executions(rest, tables)
-        .await?
+    let rows = executions(rest, tables).await?;
+    ensure(rest, catalog, rows.iter().map(|e| e.instrument_id.as_str())).await?;
+    let mut out: Vec<VenueFill> = rows
         .iter()
         .filter(|e| e.order_id == venue_order_id)
         .map(|e| to_fill(e, None, catalog, currency))
@@ -211,6 +219,15 @@ pub(crate) async fn flatten(
     if before.is_empty() {
         return Ok(out);
     }
+    // Their sizes are known before anything is closed (the closing
+    // orders are on the same instruments), so a failed read of them
+    // cannot lose the closes' answer after the close-all has gone.
+    ensure(
+        rest,
+        catalog,
+        before.iter().map(|p| p.instrument_id.as_str()),
+    )
+    .await?;
     rest.trade(Call {
         method: Method::DELETE,
         path: &["trade", "accounts", "{account}", "positions"],
@@ -231,10 +248,12 @@ pub(crate) async fn flatten(
         }
     }
     for p in positions(rest, tables).await? {
+        let (symbol, [units]) = catalog.report(&p.instrument_id, [p.qty]);
         out.left.push((
-            catalog.name_of(&p.instrument_id),
+            symbol,
             format!(
-                "position {} ({} {}) still open after close-all; TradeLocker may be closing it with a resting order",
+                "position {} ({} {} lots, {units} as reported) still open after close-all; \
+                 TradeLocker may be closing it with a resting order",
                 p.id,
                 super::orders::side_str(p.side),
                 p.qty
@@ -260,9 +279,29 @@ mod tests {
         }
     }
 
-    #[test]
-    fn positions_net_per_instrument_with_a_weighted_average() {
+    /// EURUSD (id 206) at 100 000 units a lot.
+    fn catalog() -> Catalog {
         let c = Catalog::default();
+        let d = RawValue::from_string(
+            r#"{"instruments":[{"tradableInstrumentId":206,"name":"EURUSD","routes":[{"id":7010,"type":"TRADE"}]}]}"#
+                .to_string(),
+        )
+        .unwrap();
+        let list = parse_instruments(&d).unwrap();
+        c.set_spec(
+            "206",
+            crate::tradelocker::specs::Spec {
+                contract: Some(dec!(100000)),
+                ..crate::tradelocker::specs::Spec::unknown(&list[0])
+            },
+        );
+        c.set_instruments(list);
+        c
+    }
+
+    #[test]
+    fn positions_net_per_instrument_in_units_with_a_weighted_average() {
+        let c = catalog();
         let h = net(
             &[
                 pos("1", Side::Buy, dec!(0.10), dec!(1.1000)),
@@ -274,11 +313,21 @@ mod tests {
         assert_eq!(
             h,
             vec![VenueHolding {
-                symbol: "206".into(),
-                qty: dec!(0.35),
+                symbol: "EURUSD".into(),
+                qty: dec!(35000),
                 avg_price: Some(dec!(1.1030))
             }]
         );
+        // Lots whose contract size is unknown are never reported as units.
+        let unknown = net(
+            &[pos("1", Side::Buy, dec!(0.10), dec!(1.1))],
+            &Catalog::default(),
+        );
+        assert_eq!(
+            unknown[0].symbol,
+            format!("206{}", crate::tradelocker::catalog::IN_LOTS)
+        );
+        assert_eq!(unknown[0].qty, dec!(0.10));
         let flat = net(
             &[
                 pos("1", Side::Buy, dec!(0.10), dec!(1.1)),

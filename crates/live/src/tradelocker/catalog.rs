@@ -1,12 +1,17 @@
 //! What sending needs from `/trade/config` and the account's instruments:
-//! the column lists of each table, and each instrument's
-//! `tradableInstrumentId`, TRADE and INFO route ids and lot rules; plus
-//! [`Catalog::conform`], the order checks made before anything is sent.
+//! the column lists of each table, each instrument's
+//! `tradableInstrumentId`, TRADE and INFO route ids, and its [`Spec`]
+//! (contract size, lot rules, ticks) from its details; plus
+//! [`Catalog::conform`], the order checks made before anything is sent,
+//! and [`Catalog::report`], which turns the lots TradeLocker reports into
+//! the units the order manager and the engine count in.
 
 use super::rows::Columns;
+use super::sizing::{Toward, lots_to_units, round_price};
+use super::specs::Spec;
 use super::wire::{RateLimit, RawObject, WireTable, field_decimal, field_text, text};
 use crate::api::PlaceRequest;
-use omni_core::domain::{OrderType, TimeInForce};
+use omni_core::domain::{OrderType, Side, TimeInForce};
 use rust_decimal::Decimal;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -14,8 +19,8 @@ use std::sync::RwLock;
 
 /// The longest `strategyId` (our client id) the official client allows.
 pub(crate) const MAX_STRATEGY_ID: usize = 32;
-/// The lot rule the official client hard-codes, used when the instrument
-/// names none.
+/// The lot rule the official client hard-codes, used when neither the
+/// instrument's details nor the instrument list name one.
 pub(crate) const DEFAULT_LOT: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 
 /// The column lists of the tables this adapter reads.
@@ -28,28 +33,41 @@ pub(crate) struct Tables {
     pub account: Columns,
 }
 
-/// One instrument of the account.
+/// One instrument of the account, as the instrument list gives it.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Instrument {
     pub tradable_id: String,
     pub name: String,
     pub trade_route: String,
+    /// The route its details (and quotes) are asked on.
     pub info_route: Option<String>,
+    /// Lot rules from the list, or 0.01: the fallback of its details'.
     pub min_lot: Decimal,
     pub lot_step: Decimal,
 }
+
+/// Appended to an instrument's name where its quantities stay in lots (its
+/// contract size is unknown), so no instrument of the catalog is ever
+/// credited with lots as if they were units.
+pub(crate) const IN_LOTS: &str = " (lots: no contract size)";
 
 #[derive(Default)]
 struct Inner {
     tables: Option<Tables>,
     by_name: HashMap<String, Instrument>,
     name_by_id: HashMap<String, String>,
+    /// Specs by `tradableInstrumentId`, kept across reloads of the list.
+    specs: HashMap<String, Spec>,
 }
 
-/// Config and instruments, filled by `prepare` (or on first need).
+/// Config, instruments and their specs, filled by `prepare` (or on first
+/// need).
 #[derive(Default)]
 pub(crate) struct Catalog {
     inner: RwLock<Inner>,
+    /// The catalog's tick size by TradeLocker instrument name (`EURUSD`),
+    /// for an instrument whose details give no tick.
+    fallback_ticks: HashMap<String, Decimal>,
 }
 
 /// Reads `/trade/config`'s `d`: the tables and the rate limits.
@@ -91,9 +109,10 @@ pub(crate) fn parse_config(d: &RawValue) -> Result<(Tables, Vec<RateLimit>), Str
 
 /// Reads `GET /trade/accounts/{id}/instruments`'s `d.instruments`.
 ///
-/// Lot rules: TradeLocker's documented instrument fields name none (the
-/// official client hard-codes 0.01 lots); a `minLot`/`lotStep` (or
-/// `minOrderSize`/`qtyStep`) field, where a broker sends one, is used.
+/// Lot rules: the list carries none (they, and the contract size, are in
+/// each instrument's details, see [`super::specs`]); a `minLot`/`lotStep`
+/// (or `minOrderSize`/`qtyStep`) field, where a broker's list sends one,
+/// stands in for details that lack it, else the official client's 0.01.
 pub(crate) fn parse_instruments(d: &RawValue) -> Result<Vec<Instrument>, String> {
     #[derive(serde::Deserialize)]
     struct D {
@@ -139,6 +158,15 @@ pub(crate) fn parse_instruments(d: &RawValue) -> Result<Vec<Instrument>, String>
 }
 
 impl Catalog {
+    /// An empty catalog that rounds prices to `fallback_ticks` (by
+    /// TradeLocker name) where the broker gives no tick.
+    pub(crate) fn with_fallback_ticks(fallback_ticks: HashMap<String, Decimal>) -> Self {
+        Self {
+            inner: RwLock::default(),
+            fallback_ticks,
+        }
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
         // Replaced whole under the lock; a poisoned lock still holds a
         // complete catalog.
@@ -188,10 +216,109 @@ impl Catalog {
             .unwrap_or_else(|| tradable_id.to_string())
     }
 
+    /// The instruments of these `tradableInstrumentId`s whose spec has not
+    /// been read yet (ids the list does not name are left out: there is no
+    /// route to ask their details with).
+    pub(crate) fn without_spec<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<Instrument> {
+        let r = self.read();
+        let mut out: Vec<Instrument> = Vec::new();
+        for id in ids {
+            if r.specs.contains_key(id) || out.iter().any(|i| i.tradable_id == id) {
+                continue;
+            }
+            if let Some(ins) = r.name_by_id.get(id).and_then(|n| r.by_name.get(n)) {
+                out.push(ins.clone());
+            }
+        }
+        out
+    }
+
+    pub(crate) fn set_spec(&self, tradable_id: &str, spec: Spec) {
+        self.write().specs.insert(tradable_id.to_string(), spec);
+    }
+
+    pub(crate) fn spec(&self, tradable_id: &str) -> Option<Spec> {
+        self.read().specs.get(tradable_id).cloned()
+    }
+
+    /// Quantities TradeLocker gives in lots of instrument `tradable_id`, as
+    /// the order manager and the engine count them: under the instrument's
+    /// name, in units (lots × contract size, exact). Where the contract
+    /// size is unknown (or a product does not fit a decimal) the lots are
+    /// kept, under the name with [`IN_LOTS`] appended: such a quantity is
+    /// still seen (a position keeps the account from flat, and the kill
+    /// switch's close-all closes it) but is never taken for units.
+    pub(crate) fn report<const N: usize>(
+        &self,
+        tradable_id: &str,
+        lots: [Decimal; N],
+    ) -> (String, [Decimal; N]) {
+        let name = self.name_of(tradable_id);
+        let contract = self.spec(tradable_id).and_then(|s| s.contract);
+        if let Some(c) = contract {
+            let mut units = [Decimal::ZERO; N];
+            let mut all = true;
+            for (u, l) in units.iter_mut().zip(lots) {
+                match lots_to_units(c, l) {
+                    Some(v) => *u = v,
+                    None => all = false,
+                }
+            }
+            if all {
+                return (name, units);
+            }
+        }
+        (format!("{name}{IN_LOTS}"), lots)
+    }
+
+    /// `price` on the instrument's tick (`toward` the side that costs the
+    /// engine nothing): the tick of the broker's ladder at that price,
+    /// else the catalog's tick; unchanged when neither names one.
+    fn on_tick(
+        &self,
+        spec: &Spec,
+        symbol: &str,
+        price: Option<Decimal>,
+        toward: Toward,
+        what: &str,
+    ) -> Result<Option<Decimal>, String> {
+        let Some(p) = price else {
+            return Ok(None);
+        };
+        let Some(tick) = spec
+            .ticks
+            .at(p)
+            .or_else(|| self.fallback_ticks.get(symbol).copied())
+        else {
+            return Ok(Some(p));
+        };
+        round_price(p, tick, toward)
+            .map(Some)
+            .ok_or_else(|| format!("{what} {p} of {symbol} cannot be rounded to its tick {tick}"))
+    }
+
     /// Checks and rounds an order before sending: the client id must fit
     /// `strategyId`, the order kind and time in force must be ones
-    /// TradeLocker takes, and the quantity is rounded down to the lot step
-    /// and refused below the minimum lot.
+    /// TradeLocker takes, the quantity (engine units) must convert to
+    /// lots of the instrument's contract size (refused, never guessed,
+    /// when TradeLocker has given none) and is rounded down to whole lot
+    /// steps, refused below the minimum lot or above the maximum; it stays
+    /// in units, the conversion to lots is `place`'s.
+    ///
+    /// Prices go to the instrument's tick, on the side that never costs
+    /// the engine more than it asked:
+    /// - a limit: a buy down, a sell up (never pays more, never sells for
+    ///   less);
+    /// - an entry stop: a buy up, a sell down (never triggers before the
+    ///   engine's level);
+    /// - a stop loss: toward the entry (a long's up, a short's down), so
+    ///   the loss it allows is never more than the engine sized the order
+    ///   for;
+    /// - a take profit: a long's (a sell limit) up, a short's (a buy
+    ///   limit) down, as a limit (never closes for less than the target).
     pub(crate) fn conform(&self, req: &mut PlaceRequest) -> Result<(), String> {
         let cid = &req.client_id;
         if cid.is_empty() || cid.chars().count() > MAX_STRATEGY_ID {
@@ -223,15 +350,33 @@ impl Catalog {
                 req.symbol
             ));
         };
-        let step = ins.lot_step;
-        let qty = (req.qty / step).floor() * step;
-        if qty < ins.min_lot {
-            return Err(format!(
-                "quantity {} is below TradeLocker's minimum lot {} (lot step {}) for {}",
-                req.qty, ins.min_lot, step, req.symbol
-            ));
-        }
-        req.qty = qty.normalize();
+        let spec = self.spec(&ins.tradable_id).ok_or_else(|| {
+            format!(
+                "the contract size of {} is not known (TradeLocker's instrument details were not read): \
+                 {} units cannot be converted to lots",
+                req.symbol, req.qty
+            )
+        })?;
+        let rules = spec.lot_rules().ok_or_else(|| {
+            format!(
+                "TradeLocker's instrument details of {} name no contract size (`lotSize`): \
+                 {} units cannot be converted to lots",
+                req.symbol, req.qty
+            )
+        })?;
+        let qty = rules
+            .conform_units(&req.symbol, req.qty)
+            .map_err(|e| e.to_string())?;
+        let (up, down) = match req.side {
+            Side::Buy => (Toward::Up, Toward::Down),
+            Side::Sell => (Toward::Down, Toward::Up),
+        };
+        let symbol = req.symbol.clone();
+        req.limit = self.on_tick(&spec, &symbol, req.limit, down, "limit price")?;
+        req.stop = self.on_tick(&spec, &symbol, req.stop, up, "stop price")?;
+        req.stop_loss = self.on_tick(&spec, &symbol, req.stop_loss, up, "stop loss")?;
+        req.take_profit = self.on_tick(&spec, &symbol, req.take_profit, up, "take profit")?;
+        req.qty = qty;
         Ok(())
     }
 }
@@ -239,25 +384,53 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use omni_core::domain::Side;
+    use crate::tradelocker::sizing::{TickBand, Ticks};
     use rust_decimal::dec;
 
+    fn spec(contract: Option<Decimal>, lot: Decimal, tick: Option<Decimal>) -> Spec {
+        Spec {
+            contract,
+            min_lot: lot,
+            lot_step: lot,
+            max_lot: Some(dec!(100)),
+            ticks: Ticks(
+                tick.map(|tick| TickBand {
+                    from: None,
+                    to: None,
+                    tick,
+                })
+                .into_iter()
+                .collect(),
+            ),
+        }
+    }
+
     fn catalog() -> Catalog {
-        let c = Catalog::default();
+        let c = Catalog::with_fallback_ticks(HashMap::from([("GBPUSD".into(), dec!(0.0001))]));
         let d = RawValue::from_string(
             r#"{"instruments":[
                 {"tradableInstrumentId":206,"id":"1","name":"EURUSD","routes":[{"id":"7010","type":"TRADE"},{"id":7011,"type":"INFO"}]},
                 {"tradableInstrumentId":"300","id":"2","name":"XAUUSD","minLot":"0.1","lotStep":0.1,"routes":[{"id":"8","type":"TRADE"}]},
+                {"tradableInstrumentId":"207","id":"3","name":"GBPUSD","routes":[{"id":"9","type":"TRADE"}]},
+                {"tradableInstrumentId":"208","id":"4","name":"USDJPY","routes":[{"id":"10","type":"TRADE"}]},
                 {"tradableInstrumentId":"301","name":"NOROUTE","routes":[{"id":"9","type":"INFO"}]}
             ]}"#
             .to_string(),
         )
         .unwrap();
         let list = parse_instruments(&d).unwrap();
-        assert_eq!(list.len(), 2);
+        assert_eq!(list.len(), 4);
         assert_eq!(list[0].tradable_id, "206");
         assert_eq!(list[0].info_route.as_deref(), Some("7011"));
+        assert_eq!((list[1].min_lot, list[1].lot_step), (dec!(0.1), dec!(0.1)));
         c.set_instruments(list);
+        c.set_spec(
+            "206",
+            spec(Some(dec!(100000)), dec!(0.01), Some(dec!(0.00001))),
+        );
+        c.set_spec("300", spec(Some(dec!(100)), dec!(0.1), Some(dec!(0.05))));
+        c.set_spec("207", spec(Some(dec!(100000)), dec!(0.01), None));
+        c.set_spec("208", spec(None, dec!(0.01), None));
         c
     }
 
@@ -277,23 +450,101 @@ mod tests {
     }
 
     #[test]
-    fn lots_round_down_and_the_minimum_is_named() {
+    fn units_round_down_to_lot_steps_and_the_minimum_is_named() {
         let c = catalog();
-        let mut r = req(dec!(0.257), "EURUSD");
+        let mut r = req(dec!(25700), "EURUSD");
         c.conform(&mut r).unwrap();
-        assert_eq!(r.qty, dec!(0.25));
-        let e = c.conform(&mut req(dec!(0.009), "EURUSD")).unwrap_err();
-        assert!(e.contains("minimum lot 0.01"), "{e}");
-        let mut r = req(dec!(0.35), "XAUUSD");
+        assert_eq!(r.qty, dec!(25000));
+        let e = c.conform(&mut req(dec!(999), "EURUSD")).unwrap_err();
+        assert!(
+            e.contains("minimum lot 0.01") && e.contains("1000 units"),
+            "{e}"
+        );
+        // Gold: 100 oz a lot, 0.1 lot minimum and step.
+        let mut r = req(dec!(35), "XAUUSD");
         c.conform(&mut r).unwrap();
-        assert_eq!(r.qty, dec!(0.3));
-        assert!(c.conform(&mut req(dec!(1), "GBPJPY")).is_err());
+        assert_eq!(r.qty, dec!(30));
+        assert!(c.conform(&mut req(dec!(1), "AUDUSD")).is_err());
+    }
+
+    #[test]
+    fn without_a_contract_size_nothing_is_conformed() {
+        let c = catalog();
+        let e = c.conform(&mut req(dec!(1000), "USDJPY")).unwrap_err();
+        assert!(e.contains("no contract size (`lotSize`)"), "{e}");
+        c.write().specs.remove("206");
+        let e = c.conform(&mut req(dec!(1000), "EURUSD")).unwrap_err();
+        assert!(e.contains("contract size of EURUSD is not known"), "{e}");
+    }
+
+    #[test]
+    fn prices_go_to_the_tick_on_the_safe_side() {
+        let c = catalog();
+        let priced = |side, kind, px: Decimal| PlaceRequest {
+            side,
+            kind,
+            limit: (kind == OrderType::Limit).then_some(px),
+            stop: (kind == OrderType::Stop).then_some(px),
+            stop_loss: Some(dec!(1.0900049)),
+            take_profit: Some(dec!(1.1100051)),
+            ..req(dec!(1000), "EURUSD")
+        };
+        let mut r = priced(Side::Buy, OrderType::Limit, dec!(1.0951239));
+        c.conform(&mut r).unwrap();
+        assert_eq!(r.limit, Some(dec!(1.09512)));
+        assert_eq!(r.stop_loss, Some(dec!(1.09001)));
+        assert_eq!(r.take_profit, Some(dec!(1.11001)));
+        let mut r = priced(Side::Sell, OrderType::Limit, dec!(1.0951231));
+        c.conform(&mut r).unwrap();
+        assert_eq!(r.limit, Some(dec!(1.09513)));
+        assert_eq!(r.stop_loss, Some(dec!(1.09)));
+        assert_eq!(r.take_profit, Some(dec!(1.11)));
+        let mut r = priced(Side::Buy, OrderType::Stop, dec!(1.0951231));
+        c.conform(&mut r).unwrap();
+        assert_eq!(r.stop, Some(dec!(1.09513)));
+        let mut r = priced(Side::Sell, OrderType::Stop, dec!(1.0951239));
+        c.conform(&mut r).unwrap();
+        assert_eq!(r.stop, Some(dec!(1.09512)));
+        // No tick from the broker: the catalog's.
+        let mut r = PlaceRequest {
+            symbol: "GBPUSD".into(),
+            ..priced(Side::Buy, OrderType::Limit, dec!(1.25009))
+        };
+        c.conform(&mut r).unwrap();
+        assert_eq!(r.limit, Some(dec!(1.25)));
+        assert_eq!(r.stop_loss, Some(dec!(1.0901)));
+    }
+
+    #[test]
+    fn lots_are_reported_in_units_or_kept_apart() {
+        let c = catalog();
+        assert_eq!(
+            c.report("206", [dec!(0.01), dec!(0.35)]),
+            ("EURUSD".to_string(), [dec!(1000), dec!(35000)])
+        );
+        assert_eq!(
+            c.report("300", [dec!(0.37)]),
+            ("XAUUSD".to_string(), [dec!(37)])
+        );
+        assert_eq!(
+            c.report("208", [dec!(0.5)]),
+            (format!("USDJPY{IN_LOTS}"), [dec!(0.5)])
+        );
+        assert_eq!(
+            c.report("999", [dec!(1)]),
+            (format!("999{IN_LOTS}"), [dec!(1)])
+        );
+        let ids = ["206", "208", "300", "999"];
+        assert!(c.without_spec(ids).is_empty());
+        c.write().specs.remove("300");
+        let missing: Vec<String> = c.without_spec(ids).into_iter().map(|i| i.name).collect();
+        assert_eq!(missing, vec!["XAUUSD".to_string()]);
     }
 
     #[test]
     fn a_client_id_longer_than_strategy_id_is_refused() {
         let c = catalog();
-        let mut r = req(dec!(1), "EURUSD");
+        let mut r = req(dec!(1000), "EURUSD");
         r.client_id = "x".repeat(33);
         let e = c.conform(&mut r).unwrap_err();
         assert!(e.contains("strategyId"), "{e}");

@@ -25,6 +25,7 @@ const MAX_WAIT: Duration = Duration::from_secs(10);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Route {
     GetInstruments,
+    GetInstrumentDetails,
     GetOrders,
     GetOrdersHistory,
     GetExecutions,
@@ -38,6 +39,7 @@ impl Route {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Route::GetInstruments => "GET_INSTRUMENTS",
+            Route::GetInstrumentDetails => "GET_INSTRUMENT_DETAILS",
             Route::GetOrders => "GET_ORDERS",
             Route::GetOrdersHistory => "GET_ORDERS_HISTORY",
             Route::GetExecutions => "GET_EXECUTIONS",

@@ -16,8 +16,22 @@
 //!   `ordersHistory`, for it. A place is **never** retried (no known
 //!   dedupe: a second send would be a second order); a lost answer is
 //!   `OutcomeUnknown`, resolved by that scan.
-//! - **Lots.** 0.01 minimum and step (the official client hard-codes
-//!   0.01) unless the instrument list names `minLot`/`lotStep`.
+//! - **Lots.** The order manager and the engine count units (EUR of
+//!   EUR/USD); TradeLocker's `qty` counts lots of the instrument's
+//!   contract size, `lotSize` of its details
+//!   (`GET /trade/instruments/{id}`, read in `prepare`, or on first sight
+//!   of an instrument in a row). `conform` rounds the units down to whole
+//!   lot steps (`lotStep`) and refuses below `minLot` or above `maxLot`
+//!   (0.01 lot minimum and step, as the official client hard-codes, when
+//!   neither the details nor the list name them); `place` sends lots;
+//!   every order, fill and position read back is reported in units. No
+//!   contract size from the broker, no order: it is refused, never
+//!   guessed, and that instrument's lots are reported under a name no
+//!   catalog instrument has (see [`catalog::IN_LOTS`]).
+//! - **Ticks.** Limit, stop, stop loss and take profit prices go to the
+//!   tick of the details' `tickSize` ladder (else the catalog's
+//!   [`TradeLockerConfig::tick_sizes`]) on the side that never costs the
+//!   engine more; see [`catalog::Catalog::conform`].
 //! - **Tokens.** Refreshed 30 min before expiry (half the lifetime for a
 //!   shorter-lived token), or after a 401, and the request sent again
 //!   once; the refresh token lapsing means a new login. The password and
@@ -36,6 +50,8 @@ mod orders;
 mod poll;
 mod rest;
 mod rows;
+mod sizing;
+mod specs;
 mod wire;
 
 use crate::api::{
@@ -46,7 +62,7 @@ use crate::secret::Secret;
 use catalog::{Catalog, Tables};
 use rest::Rest;
 use rust_decimal::Decimal;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -74,6 +90,10 @@ pub struct TradeLockerConfig {
     pub request_timeout: Duration,
     /// How often [`VenueApi::stream`] polls.
     pub poll: Duration,
+    /// The catalog's tick size by instrument (catalog name, `EUR/USD`),
+    /// used to round prices of an instrument whose TradeLocker details
+    /// give no `tickSize`; empty by default.
+    pub tick_sizes: BTreeMap<String, Decimal>,
 }
 
 impl TradeLockerConfig {
@@ -87,6 +107,7 @@ impl TradeLockerConfig {
             account_id: None,
             request_timeout: Duration::from_secs(10),
             poll: Duration::from_secs(1),
+            tick_sizes: BTreeMap::new(),
         }
     }
 }
@@ -113,7 +134,12 @@ pub struct TradeLocker {
     sent: Mutex<HashSet<String>>,
 }
 
-/// True for TradeLocker's demo service or this machine.
+/// `EUR/USD` → `EURUSD`: TradeLocker's instrument names have no
+/// separator.
+fn venue_symbol(instrument: &str) -> String {
+    instrument.replace('/', "")
+}
+
 /// TradeLocker's demo service or this machine (one list for the whole
 /// crate: [`crate::config::is_test_url`]).
 fn is_demo(url: &reqwest::Url) -> bool {
@@ -133,10 +159,15 @@ impl TradeLocker {
                 reason: "expected http(s)://host/backend-api".into(),
             });
         }
+        let ticks = cfg
+            .tick_sizes
+            .iter()
+            .map(|(name, tick)| (venue_symbol(name), *tick))
+            .collect();
         Ok(Self {
             test_endpoint: is_demo(&url),
             rest: Rest::new(url, &cfg)?,
-            catalog: Catalog::default(),
+            catalog: Catalog::with_fallback_ticks(ticks),
             poll: cfg.poll,
             dirty: AtomicBool::new(false),
             sent: Mutex::new(HashSet::new()),
@@ -187,19 +218,46 @@ impl VenueApi for TradeLocker {
     /// `EUR/USD` → `EURUSD`: TradeLocker's instrument names have no
     /// separator.
     fn symbol(&self, instrument: &str) -> String {
-        instrument.replace('/', "")
+        venue_symbol(instrument)
     }
 
     /// Logs in (when needed), picks the account, reads `/trade/config`
-    /// (columns and rate limits) and the instruments, and refuses a symbol
-    /// the account cannot trade.
+    /// (columns and rate limits), the instruments and the details of each
+    /// one traded (its contract size, lot rules and ticks), and refuses a
+    /// symbol the account cannot trade or whose contract size TradeLocker
+    /// does not give (its orders could not be sized in lots). Details
+    /// without a contract size are asked again on the next `prepare`.
     async fn prepare(&self, symbols: &[String]) -> Result<(), ApiError> {
         account::load(&self.rest, &self.catalog).await?;
         for s in symbols {
-            if self.catalog.instrument(s).is_none() {
+            let Some(ins) = self.catalog.instrument(s) else {
                 return Err(ApiError::Refused {
                     code: "instrument".into(),
                     message: format!("TradeLocker lists no instrument `{s}` on this account"),
+                });
+            };
+            let known = self
+                .catalog
+                .spec(&ins.tradable_id)
+                .is_some_and(|spec| spec.contract.is_some());
+            if !known {
+                let spec = specs::fetch(&self.rest, &ins).await?;
+                self.catalog.set_spec(&ins.tradable_id, spec);
+            }
+        }
+        for s in symbols {
+            let contract = self
+                .catalog
+                .instrument(s)
+                .and_then(|ins| self.catalog.spec(&ins.tradable_id))
+                .and_then(|spec| spec.contract);
+            if contract.is_none() {
+                return Err(ApiError::Refused {
+                    code: "lot_size".into(),
+                    message: format!(
+                        "TradeLocker gives no contract size (`lotSize` of its instrument details) for {s}: \
+                         its orders cannot be sized in lots, and none is sent"
+                    ),
                 });
             }
         }
@@ -238,9 +296,11 @@ impl VenueApi for TradeLocker {
 
     async fn query(&self, _symbol: &str, client_id: &str) -> Result<Option<VenueOrder>, ApiError> {
         let tables = self.tables().await?;
-        Ok(orders::find(&self.rest, &tables, client_id)
-            .await?
-            .map(|o| orders::to_venue(&o, &self.catalog)))
+        let Some(o) = orders::find(&self.rest, &tables, client_id).await? else {
+            return Ok(None);
+        };
+        specs::ensure(&self.rest, &self.catalog, [o.instrument_id.as_str()]).await?;
+        Ok(Some(orders::to_venue(&o, &self.catalog)))
     }
 
     async fn open_orders(&self) -> Result<Vec<VenueOrder>, ApiError> {
@@ -264,6 +324,12 @@ impl VenueApi for TradeLocker {
     async fn holdings(&self) -> Result<Vec<VenueHolding>, ApiError> {
         let tables = self.tables().await?;
         let list = account::positions(&self.rest, &tables).await?;
+        specs::ensure(
+            &self.rest,
+            &self.catalog,
+            list.iter().map(|p| p.instrument_id.as_str()),
+        )
+        .await?;
         Ok(account::net(&list, &self.catalog))
     }
 

@@ -1,10 +1,13 @@
 //! Orders: place (never retried), find by `strategyId` (TradeLocker has
-//! no client order id), cancel, the open list and cancel-all.
+//! no client order id), cancel, the open list and cancel-all. Quantities
+//! cross here between the order manager's units and TradeLocker's lots:
+//! [`place`] sends lots, [`to_venue`] reports units.
 
 use super::catalog::{Catalog, Tables};
 use super::limiter::Route;
 use super::rest::{Call, Rest};
 use super::rows::{OrderRow, rows_of};
+use super::specs::ensure;
 use super::wire::{RawObject, field_text};
 use crate::api::{ApiError, PlaceRequest, VenueOrder, VenueOrderState};
 use omni_core::domain::{OrderType, Side};
@@ -15,8 +18,8 @@ use serde_json::value::RawValue;
 
 /// The body of `POST /trade/accounts/{id}/orders`. Prices go as JSON
 /// numbers written from the decimal's own digits (as the official client
-/// sends them, without its float rounding); `qty` as a string, as the
-/// client sends it.
+/// sends them, without its float rounding); `qty`, in lots, as a string,
+/// as the client sends it.
 #[derive(Serialize)]
 struct PlaceBody<'a> {
     price: Option<Box<RawValue>>,
@@ -61,9 +64,11 @@ pub(crate) fn side_str(side: Side) -> &'static str {
     }
 }
 
-/// The order body for `req` (already conformed).
+/// The order body for `req` (already conformed), for `lots` (its
+/// quantity in TradeLocker's lots).
 pub(crate) fn place_body(
     req: &PlaceRequest,
+    lots: Decimal,
     route_id: &str,
     tradable_id: &str,
 ) -> Result<String, ApiError> {
@@ -84,7 +89,7 @@ pub(crate) fn place_body(
         } else {
             None
         })?,
-        qty: req.qty.normalize().to_string(),
+        qty: lots.normalize().to_string(),
         route_id,
         side: side_str(req.side),
         validity,
@@ -107,8 +112,31 @@ pub(crate) fn place_body(
     })
 }
 
-/// Places `req` once. The answer names only TradeLocker's order id; the
-/// order is reported New, and its fills come from the poll or a query.
+/// TradeLocker's `qty` for `req` (its quantity in units, conformed): in
+/// lots of the instrument's contract size. Refused, never sent, when the
+/// contract size is unknown or the quantity is not whole lot steps.
+fn lots_of(catalog: &Catalog, tradable_id: &str, req: &PlaceRequest) -> Result<Decimal, ApiError> {
+    let refused = |message: String| ApiError::Refused {
+        code: "lot_size".into(),
+        message,
+    };
+    let rules = catalog
+        .spec(tradable_id)
+        .and_then(|s| s.lot_rules())
+        .ok_or_else(|| {
+            refused(format!(
+                "TradeLocker has given no contract size (`lotSize`) for {}: {} units cannot be converted to lots; not sent",
+                req.symbol, req.qty
+            ))
+        })?;
+    rules
+        .to_lots(&req.symbol, req.qty)
+        .map_err(|e| refused(e.to_string()))
+}
+
+/// Places `req` once, its quantity converted from units to lots. The
+/// answer names only TradeLocker's order id; the order is reported New
+/// (in units, as asked), and its fills come from the poll or a query.
 pub(crate) async fn place(
     rest: &Rest,
     catalog: &Catalog,
@@ -120,7 +148,8 @@ pub(crate) async fn place(
             message: format!("TradeLocker has no instrument `{}`", req.symbol),
         });
     };
-    let body = place_body(req, &ins.trade_route, &ins.tradable_id)?;
+    let lots = lots_of(catalog, &ins.tradable_id, req)?;
+    let body = place_body(req, lots, &ins.trade_route, &ins.tradable_id)?;
     let d = rest
         .trade(Call {
             method: Method::POST,
@@ -188,16 +217,18 @@ fn unreadable(e: String) -> ApiError {
     ApiError::OutcomeUnknown(format!("unreadable tradelocker rows: {e}"))
 }
 
-/// An order row in the seam's terms.
+/// An order row in the seam's terms: its lots in units (see
+/// [`Catalog::report`]).
 pub(crate) fn to_venue(o: &OrderRow, catalog: &Catalog) -> VenueOrder {
     let state = o.state();
+    let (symbol, [qty, filled]) = catalog.report(&o.instrument_id, [o.qty, o.filled]);
     VenueOrder {
         client_id: o.client_id(),
         venue_id: o.id.clone(),
-        symbol: catalog.name_of(&o.instrument_id),
+        symbol,
         side: o.side,
-        qty: o.qty,
-        filled: o.filled,
+        qty,
+        filled,
         limit: if o.kind == "limit" { o.price } else { None },
         state,
         reason: matches!(state, VenueOrderState::Rejected | VenueOrderState::Expired)
@@ -258,8 +289,9 @@ pub(crate) async fn open_orders(
     tables: &Tables,
     catalog: &Catalog,
 ) -> Result<Vec<VenueOrder>, ApiError> {
-    Ok(list(rest, tables, List::Open)
-        .await?
+    let rows = list(rest, tables, List::Open).await?;
+    ensure(rest, catalog, rows.iter().map(|o| o.instrument_id.as_str())).await?;
+    Ok(rows
         .iter()
         .map(|o| to_venue(o, catalog))
         .filter(|o| !o.state.is_terminal())
@@ -299,13 +331,13 @@ mod tests {
             side: Side::Buy,
             kind: OrderType::Market,
             tif: TimeInForce::Gtc,
-            qty: dec!(0.10),
+            qty: dec!(10000),
             limit: None,
             stop: None,
             take_profit: Some(dec!(1.09000000000000000001)),
             stop_loss: Some(dec!(1.0750)),
         };
-        let b = place_body(&req, "7010", "206").unwrap();
+        let b = place_body(&req, dec!(0.10), "7010", "206").unwrap();
         assert!(b.contains(r#""takeProfit":1.09000000000000000001"#), "{b}");
         assert!(b.contains(r#""stopLoss":1.075,"#), "{b}");
         assert!(b.contains(r#""qty":"0.1""#), "{b}");

@@ -118,6 +118,11 @@ async fn poll_once(
         all.extend(list(&tl.rest, &tables, List::History).await?);
         execs = executions(&tl.rest, &tables).await?;
     }
+    let ids = all
+        .iter()
+        .map(|o| o.instrument_id.as_str())
+        .chain(execs.iter().map(|e| e.instrument_id.as_str()));
+    super::specs::ensure(&tl.rest, &tl.catalog, ids).await?;
     for o in &all {
         if let Some(tag) = &o.strategy_id {
             seen.tags.insert(o.id.clone(), tag.clone());

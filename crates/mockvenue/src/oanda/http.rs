@@ -35,7 +35,14 @@ pub(crate) async fn handle(
     body: Bytes,
 ) -> Response {
     let call = route(&method, &uri);
-    *sh.lock().requests.entry(call.endpoint).or_insert(0) += 1;
+    {
+        let mut st = sh.lock();
+        *st.requests.entry(call.endpoint).or_insert(0) += 1;
+        if st.log.len() >= super::REQUEST_LOG_MAX {
+            st.log.pop_front();
+        }
+        st.log.push_back((call.endpoint, call.arg.clone()));
+    }
     let expected = format!("Bearer {}", sh.token);
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
     if auth != Some(expected.as_str()) {

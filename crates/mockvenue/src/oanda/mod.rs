@@ -106,10 +106,17 @@ pub struct Truth {
     pub last_transaction_id: String,
 }
 
+/// How many requests [`MockOanda::request_log`] keeps: plenty for a test,
+/// and a bound for a mock left serving for hours (`examples/serve.rs`).
+const REQUEST_LOG_MAX: usize = 100_000;
+
 pub(crate) struct State {
     book: Book,
     faults: VecDeque<(Endpoint, Fault)>,
     requests: BTreeMap<Endpoint, u64>,
+    /// The last [`REQUEST_LOG_MAX`] requests in arrival order, for
+    /// [`MockOanda::request_log`].
+    log: VecDeque<(Endpoint, String)>,
     order_bodies: Vec<Value>,
 }
 
@@ -151,6 +158,7 @@ impl MockOanda {
                 book: Book::new(account_id, frames.clone()),
                 faults: VecDeque::new(),
                 requests: BTreeMap::new(),
+                log: VecDeque::new(),
                 order_bodies: Vec::new(),
             }),
             frames,
@@ -264,6 +272,16 @@ impl MockOanda {
             return st.requests.values().sum();
         }
         st.requests.get(&at).copied().unwrap_or(0)
+    }
+
+    /// Every request received (refused ones included; the last 100 000),
+    /// oldest first: its endpoint and the argument in its path (the order
+    /// specifier as sent, `@omni-1` or `42`; the instrument of a position
+    /// close; the transaction id), empty where the path has none. Tests
+    /// read the order of a kill switch's requests from it, and which
+    /// specifier a cancel used.
+    pub fn request_log(&self) -> Vec<(Endpoint, String)> {
+        self.shared.lock().log.iter().cloned().collect()
     }
 
     /// The JSON bodies of every `POST …/orders`, in order.

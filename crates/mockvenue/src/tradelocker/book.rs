@@ -24,8 +24,16 @@ pub struct MockInstrument {
     pub name: String,
     pub trade_route: u64,
     pub info_route: u64,
-    /// Units per lot (100 000 for a currency pair).
+    /// Units per lot (100 000 for a currency pair): the details' `lotSize`.
     pub contract_size: Decimal,
+    /// The smallest order, in lots (`minLot`).
+    pub min_lot: Decimal,
+    /// Orders are whole multiples of this many lots (`lotStep`).
+    pub lot_step: Decimal,
+    /// The largest order, in lots (`maxLot`).
+    pub max_lot: Decimal,
+    /// The price increment (`tickSize`).
+    pub tick_size: Decimal,
     /// Margin is notional divided by this.
     pub leverage: Decimal,
 }
@@ -165,6 +173,10 @@ impl Book {
             trade_route: route,
             info_route: route + 1,
             contract_size: Decimal::from(100_000),
+            min_lot: Decimal::new(1, 2),
+            lot_step: Decimal::new(1, 2),
+            max_lot: Decimal::from(100),
+            tick_size: Decimal::new(1, 5),
             leverage: Decimal::from(30),
         };
         Self {
@@ -178,6 +190,10 @@ impl Book {
                     trade_route: 7030,
                     info_route: 7031,
                     contract_size: Decimal::from(100),
+                    min_lot: Decimal::new(1, 2),
+                    lot_step: Decimal::new(1, 2),
+                    max_lot: Decimal::from(50),
+                    tick_size: Decimal::new(1, 2),
                     leverage: Decimal::from(20),
                 },
             ],
@@ -248,11 +264,15 @@ impl Book {
         if n.route_id != Some(ins.trade_route) {
             return Err("Invalid routeId for trading".into());
         }
-        let lot = Decimal::new(1, 2);
         let qty = n.qty.ok_or("Invalid quantity")?;
-        if qty < lot || !(qty % lot).is_zero() {
+        if qty < ins.min_lot
+            || qty > ins.max_lot
+            || ins.lot_step.is_zero()
+            || !(qty % ins.lot_step).is_zero()
+        {
             return Err(format!(
-                "Invalid quantity {qty}: minimum and step are 0.01 lots"
+                "Invalid quantity {qty}: lots from {} to {} in steps of {}",
+                ins.min_lot, ins.max_lot, ins.lot_step
             ));
         }
         if n.side != "buy" && n.side != "sell" {

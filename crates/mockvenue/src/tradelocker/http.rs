@@ -24,8 +24,10 @@ struct Call {
     endpoint: Endpoint,
     /// The account id in the path, for `/trade/accounts/{id}/…`.
     account: Option<String>,
-    /// The order or position id in the path.
+    /// The order, position or instrument id in the path.
     arg: String,
+    /// The query's `routeId`, where it has one.
+    route_id: Option<String>,
 }
 
 /// Status and JSON body text.
@@ -60,7 +62,13 @@ pub(crate) async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let call = route(&method, uri.path());
+    let mut call = route(&method, uri.path());
+    call.route_id = uri.query().and_then(|q| {
+        q.split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == "routeId")
+            .map(|(_, v)| v.to_string())
+    });
     let (fault, unresponsive) = {
         let mut st = sh.lock();
         st.requests
@@ -286,6 +294,24 @@ fn execute(sh: &Shared, call: &Call, body: &[u8]) -> Answer {
                 .collect();
             ok(&json!({ "instruments": list }).to_string())
         }
+        Endpoint::InstrumentDetails => {
+            let Some(ins) = call
+                .arg
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| st.book.instrument_by_id(id))
+            else {
+                return error(404, "Instrument not found");
+            };
+            if call.route_id.as_deref() != Some(ins.info_route.to_string().as_str()) {
+                return error(
+                    400,
+                    "Invalid or missing routeId (an INFO route is required)",
+                );
+            }
+            let hidden = st.hidden.get(&ins.name).cloned().unwrap_or_default();
+            ok(&super::details::details(ins, &hidden))
+        }
         Endpoint::PlaceOrder => {
             st.order_bodies
                 .push(String::from_utf8_lossy(body).into_owned());
@@ -382,6 +408,7 @@ fn route(method: &Method, path: &str) -> Call {
         endpoint: Endpoint::Unknown,
         account: None,
         arg: String::new(),
+        route_id: None,
     };
     let Some(rest) = path.strip_prefix("/backend-api/") else {
         return unknown;
@@ -393,6 +420,7 @@ fn route(method: &Method, path: &str) -> Call {
         ("POST", ["auth", "jwt", "refresh"]) => (Endpoint::Refresh, None, ""),
         ("GET", ["auth", "jwt", "all-accounts"]) => (Endpoint::AllAccounts, None, ""),
         ("GET", ["trade", "config"]) => (Endpoint::Config, None, ""),
+        ("GET", ["trade", "instruments", id]) => (Endpoint::InstrumentDetails, None, *id),
         ("DELETE", ["trade", "orders", id]) => (Endpoint::CancelOrder, None, *id),
         ("DELETE", ["trade", "positions", id]) => (Endpoint::ClosePosition, None, *id),
         (m, ["trade", "accounts", acc, what]) => {
@@ -416,5 +444,6 @@ fn route(method: &Method, path: &str) -> Call {
         endpoint,
         account,
         arg: arg.to_string(),
+        route_id: None,
     }
 }

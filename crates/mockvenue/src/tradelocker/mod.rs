@@ -4,7 +4,10 @@
 //! every `/trade/*` call, `/trade/config` with column lists and
 //! `rateLimits` (enforced per route with 429s), positional rows in the
 //! config's order with numbers sometimes as strings, the
-//! `{"s":"ok","d":…}` / `{"s":"error","errmsg":…}` envelope, orders with
+//! `{"s":"ok","d":…}` / `{"s":"error","errmsg":…}` envelope, the
+//! instruments and each one's details (contract size `lotSize`, lot rules
+//! and `tickSize`, asked on its INFO route; orders are counted in lots of
+//! that size and refused off the lot rules), orders with
 //! stop loss and take profit, positions, executions, cancel, cancel-all,
 //! close-all and the account state valued at the set prices.
 //!
@@ -13,6 +16,7 @@
 //! matching request.
 
 mod book;
+mod details;
 mod http;
 mod jwt;
 mod rows;
@@ -21,7 +25,7 @@ pub use book::{AccountFigures, MockExecution, MockInstrument, MockOrder, MockPos
 
 use book::{Book, NewOrder};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -45,6 +49,8 @@ pub enum Endpoint {
     Config,
     /// `GET /trade/accounts/{id}/instruments`
     Instruments,
+    /// `GET /trade/instruments/{tradableInstrumentId}?routeId=<INFO>`
+    InstrumentDetails,
     /// `POST /trade/accounts/{id}/orders`
     PlaceOrder,
     /// `GET /trade/accounts/{id}/orders`
@@ -76,6 +82,7 @@ impl Endpoint {
     pub fn route(self) -> Option<&'static str> {
         Some(match self {
             Endpoint::Instruments => "GET_INSTRUMENTS",
+            Endpoint::InstrumentDetails => "GET_INSTRUMENT_DETAILS",
             Endpoint::PlaceOrder => "PLACE_ORDER",
             Endpoint::Orders => "GET_ORDERS",
             Endpoint::OrdersHistory => "GET_ORDERS_HISTORY",
@@ -141,6 +148,9 @@ pub(crate) struct State {
     minted: u64,
     order_bodies: Vec<String>,
     unresponsive: bool,
+    /// Detail fields left out of an instrument's details, by instrument
+    /// name.
+    hidden: BTreeMap<String, BTreeSet<String>>,
 }
 
 pub(crate) struct Shared {
@@ -172,6 +182,7 @@ fn default_limits() -> BTreeMap<String, Limit> {
     [
         ("GET_ACCOUNTS", per_s(5)),
         ("GET_INSTRUMENTS", per_s(5)),
+        ("GET_INSTRUMENT_DETAILS", per_s(10)),
         ("GET_ORDERS", per_s(20)),
         ("GET_ORDERS_HISTORY", per_s(20)),
         ("GET_EXECUTIONS", per_s(20)),
@@ -211,6 +222,7 @@ impl MockTradeLocker {
                 minted: 0,
                 order_bodies: Vec::new(),
                 unresponsive: false,
+                hidden: BTreeMap::new(),
             }),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -271,6 +283,17 @@ impl MockTradeLocker {
             .lock()
             .limits
             .insert(route.to_string(), Limit { limit, per });
+    }
+
+    /// Leaves `field` (`lotSize`, `tickSize`, …) out of instrument
+    /// `name`'s details from now on, as a broker that does not send it.
+    pub fn hide_detail(&self, name: &str, field: &str) {
+        self.shared
+            .lock()
+            .hidden
+            .entry(name.to_string())
+            .or_default()
+            .insert(field.to_string());
     }
 
     /// While true, no request is answered (each waits an hour).

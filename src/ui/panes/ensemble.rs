@@ -70,11 +70,21 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         .cloned()
         .unwrap_or_default();
     let side_by_side = inner.width >= 70;
+    // Every ensemble when there is room for them and a chart of 5 rows;
+    // else only the one the selection carries, so the density stays.
+    let ensembles = row.combined.iter().filter(|c| c.is_some()).count() as u16;
+    let all_ensembles = side_by_side || inner.height >= 1 + 3 + ensembles + 5;
+    let shown: Vec<Horizon> = Horizon::ALL
+        .into_iter()
+        .filter(|h| row.combined[h.index()].is_some() && (all_ensembles || *h == carried))
+        .collect();
+    let table_rows = 1 + 3 + shown.len() as u16;
     let (table_area, chart_area) = if side_by_side {
         let [a, b] = Layout::horizontal([Constraint::Length(52), Constraint::Min(10)]).areas(inner);
         (a, b)
     } else {
-        let [a, b] = Layout::vertical([Constraint::Length(8), Constraint::Min(0)]).areas(inner);
+        let [a, b] =
+            Layout::vertical([Constraint::Length(table_rows), Constraint::Min(0)]).areas(inner);
         (a, b)
     };
 
@@ -122,7 +132,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
             .style(theme.dim()),
         })
         .collect();
-    for h in Horizon::ALL {
+    for h in shown {
         let Some(c) = row.combined[h.index()] else {
             continue;
         };

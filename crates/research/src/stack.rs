@@ -8,8 +8,9 @@
 //! The weights are pulled toward the horizon's own model alone (weight 1
 //! on it, 0 on the others) by a ridge penalty whose strength is chosen by
 //! two-fold cross-validation over the earlier and the later half of the
-//! days: with models this close to a coin, a departure from the own model
-//! has to predict another period before it is kept.
+//! days, with the one-standard-error rule: with models this close to a
+//! coin, a departure from the own model has to predict another period
+//! clearly before it is kept.
 
 use crate::dataset::{Split, replay_tracker, samples, select};
 use crate::history::Series;
@@ -89,7 +90,7 @@ fn solve3(mut a: [[f64; 3]; 3], mut b: [f64; 3]) -> Option<[f64; 3]> {
     Some(x)
 }
 
-fn mean_log_loss(w: &[f64; 3], xs: &[[f64; 3]], ys: &[bool]) -> f64 {
+fn log_losses(w: &[f64; 3], xs: &[[f64; 3]], ys: &[bool]) -> Vec<f64> {
     xs.iter()
         .zip(ys)
         .map(|(x, &y)| {
@@ -97,15 +98,22 @@ fn mean_log_loss(w: &[f64; 3], xs: &[[f64; 3]], ys: &[bool]) -> f64 {
             let p = sigmoid(z).clamp(1e-12, 1.0 - 1e-12);
             if y { -p.ln() } else { -(1.0 - p).ln() }
         })
-        .sum::<f64>()
-        / xs.len().max(1) as f64
+        .collect()
 }
 
-/// The ridge strength whose fits predict the other half best: the days
-/// before the median day and the days from it (series of different months
-/// and markets land on different sides), each fitted and scored on the
-/// other.
+fn mean_log_loss(w: &[f64; 3], xs: &[[f64; 3]], ys: &[bool]) -> f64 {
+    let l = log_losses(w, xs, ys);
+    l.iter().sum::<f64>() / l.len().max(1) as f64
+}
+
+/// The ridge strength to keep: each is fitted on the days before the
+/// median day and scored on the days from it, and the reverse (series of
+/// different months and markets land on different sides). The strongest
+/// ridge whose held-out loss is within one standard error of the best
+/// one's (paired over the same forecasts) is kept: a weaker pull has to
+/// predict the other period clearly better, not by luck.
 fn choose_ridge(xs: &[[f64; 3]], ys: &[bool], days: &[i64], prior: [f64; 3]) -> f64 {
+    let strongest = RIDGES[RIDGES.len() - 1];
     let mut sorted = days.to_vec();
     sorted.sort_unstable();
     let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0);
@@ -119,25 +127,42 @@ fn choose_ridge(xs: &[[f64; 3]], ys: &[bool], days: &[i64], prior: [f64; 3]) -> 
     };
     let (early, late) = (fold(false), fold(true));
     if early.0.is_empty() || late.0.is_empty() {
-        return RIDGES[RIDGES.len() - 1];
+        return strongest;
     }
-    let mut best = (f64::INFINITY, RIDGES[RIDGES.len() - 1]);
-    for ridge in RIDGES {
-        let held_out = mean_log_loss(
-            &fit_logistic(&early.0, &early.1, prior, ridge),
-            &late.0,
-            &late.1,
-        ) + mean_log_loss(
-            &fit_logistic(&late.0, &late.1, prior, ridge),
-            &early.0,
-            &early.1,
-        );
-        // Ties go to the stronger pull toward the own model.
-        if held_out <= best.0 + 1e-12 {
-            best = (held_out, ridge);
+    let held_out: Vec<Vec<f64>> = RIDGES
+        .iter()
+        .map(|&ridge| {
+            let mut l = log_losses(
+                &fit_logistic(&early.0, &early.1, prior, ridge),
+                &late.0,
+                &late.1,
+            );
+            l.extend(log_losses(
+                &fit_logistic(&late.0, &late.1, prior, ridge),
+                &early.0,
+                &early.1,
+            ));
+            l
+        })
+        .collect();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let best = (0..RIDGES.len())
+        .min_by(|&a, &b| mean(&held_out[a]).total_cmp(&mean(&held_out[b])))
+        .unwrap_or(RIDGES.len() - 1);
+    for r in (0..RIDGES.len()).rev() {
+        let diff: Vec<f64> = held_out[r]
+            .iter()
+            .zip(&held_out[best])
+            .map(|(a, b)| a - b)
+            .collect();
+        let m = mean(&diff);
+        let n = diff.len().max(2) as f64;
+        let sd = (diff.iter().map(|d| (d - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        if m <= sd / n.sqrt() {
+            return RIDGES[r];
         }
     }
-    best.1
+    RIDGES[best]
 }
 
 /// Fits the three ensembles on the validation part of each series. A
@@ -242,23 +267,27 @@ mod tests {
 
     #[test]
     fn cross_validation_keeps_the_prior_when_the_data_says_nothing() {
-        // Coin-toss outcomes and a prior that says ½ (its column is 0): no
-        // departure from it predicts the other days, so the strongest pull
-        // wins.
-        let (mut rx, mut ry) = (SimRng::new(5, 5), SimRng::new(6, 6));
-        let (mut xs, mut ys, mut days) = (Vec::new(), Vec::new(), Vec::new());
-        for i in 0..4000i64 {
-            xs.push([(rx.below(1000) as f64 - 500.0) / 1000.0, 0.0, 0.0]);
-            ys.push(ry.below(2) == 0);
-            days.push(i / 100);
+        // Coin-toss outcomes and a prior that says ½ (its column is 0): a
+        // departure from it predicts the other half only by luck, which the
+        // one-standard-error rule does not take. Outcomes that
+        // follow the first column: a weak ridge wins every time.
+        let (mut strong, draws) = (0, 20);
+        for seed in 0..draws {
+            let (mut rx, mut ry) = (SimRng::new(seed, 5), SimRng::new(seed, 6));
+            let (mut xs, mut ys, mut days) = (Vec::new(), Vec::new(), Vec::new());
+            for i in 0..4000i64 {
+                xs.push([(rx.below(1000) as f64 - 500.0) / 1000.0, 0.0, 0.0]);
+                ys.push(ry.below(2) == 0);
+                days.push(i / 100);
+            }
+            if choose_ridge(&xs, &ys, &days, [0.0, 1.0, 0.0]) >= 10_000.0 {
+                strong += 1;
+            }
+            let follow: Vec<bool> = xs.iter().map(|x| x[0] > 0.0).collect();
+            assert!(choose_ridge(&xs, &follow, &days, [0.0, 1.0, 0.0]) <= 10.0);
         }
-        assert_eq!(
-            choose_ridge(&xs, &ys, &days, [0.0, 1.0, 0.0]),
-            RIDGES[RIDGES.len() - 1]
-        );
-        // Outcomes that follow the first column: a weak ridge wins.
-        let ys: Vec<bool> = xs.iter().map(|x| x[0] > 0.0).collect();
-        assert!(choose_ridge(&xs, &ys, &days, [0.0, 1.0, 0.0]) <= 10.0);
+        // All 20 with these seeds; the rule allows about one in six.
+        assert!(strong >= 15, "{strong} of {draws}");
     }
 
     #[test]

@@ -393,3 +393,50 @@ fn no_color_gauges_differ_and_term_dumb_draws_only_ascii() {
         assert!(s.contains("+Opportunities"), "{s}");
     }
 }
+
+#[test]
+fn a_live_accounts_money_reads_live_in_the_status_bar_accounts_and_positions() {
+    let mut loaded = common::load("");
+    let fx = loaded
+        .catalog
+        .account_by_name("margin-fx")
+        .expect("margin-fx");
+    let info = &mut loaded.catalog.accounts[fx.index()];
+    info.broker = omni_core::domain::BrokerKind::Oanda;
+    info.mode = omni_core::domain::AccountMode::Live;
+    let engine = omni_core::engine::Engine::new(&loaded.config.engine(), &loaded.catalog);
+    let mut h = Harness { engine, loaded };
+    h.fx_long(Some("1.09700"), Some("1.10300"));
+    h.fx_quote(1000, d("1.10100"));
+    let app = app_of(&h, 200, 50);
+    let (lines, buf) = render(&app, 200, 50);
+    let s = screen(&lines);
+    let status = lines.last().expect("status");
+    assert!(status.contains("margin-fx LIVE"), "{status}");
+    let account = lines
+        .iter()
+        .find(|l| l.contains("│margin-fx oanda"))
+        .unwrap_or_else(|| panic!("accounts row:\n{s}"));
+    assert!(account.contains("LIVE"), "{account}");
+    // The Positions pane says LIVE in its title, and the live account's
+    // name is red in its row.
+    let (x, y) = find(&lines, "Positions LIVE");
+    assert!(buf[(x + 10, y)].fg == Color::Red, "title:\n{s}");
+    let row = lines
+        .iter()
+        .position(|l| l.contains("EUR/USD  LONG"))
+        .unwrap_or_else(|| panic!("position row:\n{s}"));
+    let col = lines[row].find("margin-fx").expect("account cell");
+    let col = lines[row][..col].chars().count() as u16;
+    assert_eq!(buf[(col, row as u16)].fg, Color::Red, "row:\n{s}");
+    // Until its venue has reported, the live account is blocked, and the
+    // Risk pane says why.
+    assert!(
+        s.contains("margin-fx blocked: waiting for the venue's first"),
+        "{s}"
+    );
+    // A paper account's position is not marked.
+    let paper = busy();
+    let (lines, _) = render(&app_of(&paper, 200, 50), 200, 50);
+    assert!(!screen(&lines).contains("Positions LIVE"));
+}

@@ -577,3 +577,32 @@ broker = "mexc"
     }
     drop(rt);
 }
+
+#[test]
+fn real_money_starts_only_when_live_is_typed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("real.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[market]\nsource = \"live\"\n{BINANCE_ACCOUNT}\n[[routes]]\nkind = \"arbitrage\"\ninstruments = [\"BTC/USDT\"]\naccounts = [\"bn-test\"]\n\n[brokers.bn-test]\nkey_env = \"OMNI_TEST_BN_KEY\"\nsecret_env = \"OMNI_TEST_BN_SECRET\"\nrest_url = \"https://api.binance.com\"\nstream_url = \"wss://ws-api.binance.com/ws-api/v3\"\n"
+        ),
+    )
+    .expect("config");
+    let loaded = omni_tui::setup::load_config(Some(&cfg)).expect("loads");
+    let confirm = |allowed: bool, typed: &str| {
+        let mut out = Vec::new();
+        let r = omni_tui::launch::confirm_live(&loaded, allowed, &mut typed.as_bytes(), &mut out);
+        (r, String::from_utf8(out).expect("utf8"))
+    };
+    let (ok, prompt) = confirm(true, "LIVE\n");
+    assert!(ok.is_ok(), "{ok:?}");
+    assert!(prompt.contains("REAL MONEY: bn-test (binance)") && prompt.contains("Type LIVE"));
+    for typed in ["yes\n", "live\n", "\n", ""] {
+        let (r, _) = confirm(true, typed);
+        assert!(r.is_err(), "{typed:?} started it");
+    }
+    let (r, prompt) = confirm(false, "LIVE\n");
+    let err = r.expect_err("refused without --live").to_string();
+    assert!(err.contains("--live") && prompt.is_empty(), "{err}");
+}

@@ -127,6 +127,8 @@ pub struct PositionRow {
     /// The buying order's id for a binary contract, 0 otherwise.
     pub contract: u64,
     pub account: String,
+    /// The account trades real money (LIVE): marked in the Positions pane.
+    pub live: bool,
     pub instrument: String,
     /// The venue it was opened on, where a close is sent.
     pub venue: String,

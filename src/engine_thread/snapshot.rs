@@ -344,6 +344,7 @@ impl SnapshotBuilder {
                     instrument_id: p.key.instrument,
                     contract: p.key.contract,
                     account: cat.account(p.key.account).name.clone(),
+                    live: cat.account(p.key.account).mode == omni_core::domain::AccountMode::Live,
                     instrument: inst.name.clone(),
                     venue: cat.venue(p.venue).name.clone(),
                     side: p.side(),

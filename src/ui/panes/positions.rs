@@ -23,10 +23,20 @@ fn dp(p: &PositionRow) -> u32 {
     if p.binary.is_some() { 4 } else { p.dp }
 }
 
+/// A live account's name stands out: its positions are real money.
 const ACCOUNT: Column = Column {
     header: "Account",
     width: 9,
-    cell: |p, _| Cell::from(p.account.clone()),
+    cell: |p, theme| {
+        if p.live {
+            Cell::from(Span::styled(
+                p.account.clone(),
+                theme.fg(Color::Red).patch(theme.bold()),
+            ))
+        } else {
+            Cell::from(p.account.clone())
+        }
+    },
 };
 const INSTRUMENT: Column = Column {
     header: "Instr.",
@@ -116,12 +126,14 @@ fn columns(width: u16) -> &'static [&'static Column] {
 /// table with the selected row highlighted, and a line about that row.
 pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     let snap = &app.snapshot;
-    let block = crate::ui::pane_block(
-        app,
-        Pane::Positions,
-        Line::from(Span::styled("Positions", theme.bold())),
-        theme,
-    );
+    let mut title = vec![Span::styled("Positions", theme.bold())];
+    if snap.positions.iter().any(|p| p.live) {
+        title.push(Span::styled(
+            " LIVE",
+            theme.fg(Color::Red).patch(theme.bold()),
+        ));
+    }
+    let block = crate::ui::pane_block(app, Pane::Positions, Line::from(title), theme);
     f.render_widget(block, area);
     let [tabs_area, table_area, footer_area] = layout::book_parts(area);
     let titles: Vec<Line> = layout::book_titles(app)

@@ -233,6 +233,61 @@ fn the_kill_switch_cancels_at_the_venue_what_the_database_never_knew_and_keys_st
     drop(rt);
 }
 
+/// A proxy on 127.0.0.1 that writes down the first line of every request it
+/// gets and refuses it. With `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` pointing
+/// at it, a call the process makes to any venue's REST endpoint (its
+/// default test endpoint included) shows up here instead of leaving the
+/// machine.
+fn refusing_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("proxy");
+    let addr = format!("http://{}", listener.local_addr().expect("addr"));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let mut line = String::new();
+            let _ = BufReader::new(&conn).read_line(&mut line);
+            log.lock().expect("log").push(line.trim_end().to_string());
+            let _ = (&conn).write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    (addr, seen)
+}
+
+/// A headless run of `cfg` for 2 s with every HTTP request sent to `proxy`.
+fn run_through_proxy(dir: &Path, cfg: &Path, proxy: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_omni-tui"))
+        .current_dir(dir)
+        .env("XDG_CONFIG_HOME", dir.join("cfg"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("OMNI_TEST_BN_KEY", KEY)
+        .env("OMNI_TEST_BN_SECRET", SECRET)
+        .env("HTTPS_PROXY", proxy)
+        .env("HTTP_PROXY", proxy)
+        .env("ALL_PROXY", proxy)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .args([
+            "--config",
+            cfg.to_str().expect("utf8"),
+            "headless",
+            "--duration",
+            "2",
+            "--kill-after",
+            "20",
+            "--approve",
+            "all",
+            "--json",
+        ])
+        .output()
+        .expect("runs");
+    // The control run's broker is refused by the proxy; only what the
+    // proxy saw matters here.
+    let _ = out;
+}
+
 #[test]
 fn paper_accounts_never_call_a_broker_even_with_keys_present() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -261,6 +316,29 @@ fn paper_accounts_never_call_a_broker_even_with_keys_present() {
     assert_eq!(v["accounts"][0]["mode"], "PAPER");
     assert_eq!(mock.total_requests(), 0);
     assert_eq!(mock.subscribers(), 0);
+
+    // No request to any endpoint either, the venue's default test endpoint
+    // included: everything the process would send goes through a proxy
+    // that writes it down.
+    let (proxy, seen) = refusing_proxy();
+    run_through_proxy(dir.path(), &cfg, &proxy);
+    assert!(seen.lock().expect("seen").is_empty(), "{:?}", seen.lock());
+    // The same account made live, on its default REST test endpoint, does
+    // call it: the proxy would have seen a paper account's call. (Its
+    // stream, which no proxy carries, goes to a closed local port, so
+    // nothing leaves the machine.)
+    let live = config(
+        dir.path(),
+        feed_port,
+        BINANCE_ACCOUNT,
+        "[brokers.bn-test]\nkey_env = \"OMNI_TEST_BN_KEY\"\nsecret_env = \"OMNI_TEST_BN_SECRET\"\nstream_url = \"ws://127.0.0.1:1\"\n",
+    );
+    run_through_proxy(dir.path(), &live, &proxy);
+    let calls = seen.lock().expect("seen").clone();
+    assert!(
+        calls.iter().any(|l| l.contains("testnet.binance.vision")),
+        "{calls:?}"
+    );
     drop(rt);
 }
 

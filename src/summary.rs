@@ -100,6 +100,10 @@ pub struct Summary {
     pub accounts: Vec<AccountSummary>,
     /// The ensemble's belief per instrument at the end.
     pub ensemble: BTreeMap<String, BeliefSummary>,
+    /// Binary contracts settled in this run (the last 200): the win rate
+    /// claimed when they were bought against the one realised, and their
+    /// Brier score; null before the first settlement.
+    pub binary_record: Option<omni_core::engine::binary_record::BinaryScore>,
     /// Feed health at the end (live and replay sources; empty for the demo).
     pub feeds: Vec<omni_feeds::FeedHealth>,
     /// Quarantined events per venue name, for [`Summary::set_feeds`].
@@ -181,6 +185,7 @@ impl Summary {
                     }),
                 })
                 .collect(),
+            binary_record: engine.binary_score(),
             ensemble: cat
                 .instruments
                 .iter()

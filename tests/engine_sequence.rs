@@ -756,3 +756,220 @@ fn an_execution_handed_over_again_after_a_restart_takes_neither_its_fill_nor_its
     assert!(out.audits.is_empty(), "{:?}", out.audits);
     assert_eq!(h.engine.counters().duplicate_fills, 2);
 }
+
+/// margin-fx's EUR/USD position (every contract 0 position key of it).
+fn fx_position(h: &Harness) -> Option<omni_core::portfolio::Position> {
+    let key = omni_core::portfolio::PositionKey {
+        account: h.account("margin-fx"),
+        instrument: h.inst("EUR/USD"),
+        contract: 0,
+    };
+    h.engine.portfolio().positions.get(&key).cloned()
+}
+
+/// The venue's exit of margin-fx's EUR/USD long, as a live order manager
+/// hands it over.
+fn venue_exit(
+    h: &Harness,
+    trade: &str,
+    qty: &str,
+    price: &str,
+    fee: &str,
+    ms: i64,
+) -> ExecutionReport {
+    ExecutionReport::VenueExit {
+        account: h.account("margin-fx"),
+        instrument: h.inst("EUR/USD"),
+        trade_id: trade.into(),
+        side: Side::Sell,
+        qty: d(qty),
+        price: d(price),
+        fee: d(fee),
+        ts: at(ms),
+    }
+}
+
+/// The broker's own stop loss closes a long the engine opened with it (no
+/// order of the engine's filled) while the engine's copy of that stop has
+/// just sent its own exit. The venue's fill is booked once, as an exit at
+/// the stop: the realised loss and the fee into cash, a closed trade for
+/// the stop loss, the order recorded as the venue's and never sent. The
+/// engine's own exit, now pointless, is cancelled; the same fill handed
+/// over again books nothing; the flat book sends no further exit.
+#[test]
+fn a_stop_the_venue_fired_closes_the_position_once_and_cancels_the_engines_own_exit() {
+    let mut h = Harness::new("");
+    h.fx_long(Some("1.09000"), Some("1.12000"));
+    let fx = h.account("margin-fx");
+    let out = h.fx_quote(1000, d("1.08990"));
+    let own = out.submits();
+    assert_eq!(own.len(), 1, "the engine's copy of the stop: {out:?}");
+    let own = own[0].id;
+    let cash = h.engine.portfolio().balances[fx.index()].cash;
+
+    let out = h.report(venue_exit(&h, "oanda:77", "2000", "1.08950", "0.10", 1010));
+    assert!(fx_position(&h).is_none(), "flat: {:?}", fx_position(&h));
+    // (1.08950 − 1.10000) × 2000 = −21, less the fee.
+    assert_eq!(
+        h.engine.portfolio().balances[fx.index()].cash,
+        cash - d("21.10")
+    );
+    let created: Vec<_> = out
+        .audits
+        .iter()
+        .filter_map(|a| match a {
+            Audit::OrderCreated(o) => Some(o.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created.len(), 1, "{:?}", out.audits);
+    let o = &created[0];
+    assert_eq!(
+        (
+            o.side,
+            o.qty,
+            o.purpose,
+            o.exit_reason,
+            o.order_type,
+            o.stop_price
+        ),
+        (
+            Side::Sell,
+            d("2000"),
+            OrderPurpose::Exit,
+            Some(ExitReason::StopLoss),
+            OrderType::Stop,
+            Some(d("1.09000"))
+        )
+    );
+    let fills: Vec<_> = out
+        .audits
+        .iter()
+        .filter_map(|a| match a {
+            Audit::Fill { fill, side, .. } => Some((
+                fill.order_id,
+                fill.trade_id.clone(),
+                fill.qty,
+                fill.price,
+                *side,
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        fills,
+        vec![(
+            o.id,
+            "oanda:77".to_string(),
+            d("2000"),
+            d("1.08950"),
+            Side::Sell
+        )]
+    );
+    let trades: Vec<_> = out
+        .audits
+        .iter()
+        .filter_map(|a| match a {
+            Audit::TradeClosed(t) => Some((t.reason, t.pnl)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(trades, vec![(ExitReason::StopLoss, d("-21.10"))]);
+    assert!(
+        out.submits().is_empty(),
+        "the engine sends nothing: {out:?}"
+    );
+    assert_eq!(
+        out.requests,
+        vec![ExecutionRequest::Cancel {
+            order_id: own,
+            account: fx,
+            venue: h.venue("oanda"),
+        }],
+        "its own exit is cancelled"
+    );
+    assert!(!h.engine.working_orders().contains_key(&o.id));
+
+    // Handed over again (a duplicate line, a restart's replay): nothing.
+    let out = h.report(venue_exit(&h, "oanda:77", "2000", "1.08950", "0.10", 1020));
+    assert!(out.audits.is_empty() && out.requests.is_empty(), "{out:?}");
+    assert_eq!(h.engine.counters().duplicate_fills, 1);
+    assert!(fx_position(&h).is_none());
+    // The venue cancels the engine's own exit (it only reduces): no other
+    // exit follows, the price beyond the stop or not.
+    h.report(ExecutionReport::Cancelled {
+        order_id: own,
+        ts: at(1030),
+        reason: "POSITION_CLOSEOUT_FAILED".into(),
+    });
+    assert!(h.fx_quote(1100, d("1.08900")).submits().is_empty());
+    assert_eq!(
+        h.engine.portfolio().balances[fx.index()].cash,
+        cash - d("21.10")
+    );
+}
+
+/// The venue's take profit closing more than the book holds is booked up
+/// to the book's quantity, with that share of the fee, as a take profit;
+/// an exit the book has nothing to reduce with (no position, or the same
+/// side as the position) is never booked as a new position.
+#[test]
+fn a_venue_exit_is_booked_only_as_far_as_it_reduces_the_books_position() {
+    let mut h = Harness::new("");
+    let fx = h.account("margin-fx");
+    let cash = h.engine.portfolio().balances[fx.index()].cash;
+    let booked_any = |out: &common::Out| {
+        out.audits.iter().any(|a| {
+            matches!(
+                a,
+                Audit::OrderCreated(_) | Audit::Fill { .. } | Audit::TradeClosed(_)
+            )
+        })
+    };
+    // Nothing held: not booked, counted.
+    let out = h.report(venue_exit(&h, "oanda:5", "2000", "1.12010", "0.30", 10));
+    assert!(!booked_any(&out), "{out:?}");
+    assert_eq!(h.engine.counters().unknown_reports, 1);
+    assert!(fx_position(&h).is_none());
+
+    h.fx_long(Some("1.09000"), Some("1.12000"));
+    // A buy does not reduce a long.
+    let mut same_side = venue_exit(&h, "oanda:6", "500", "1.12010", "0", 20);
+    if let ExecutionReport::VenueExit { side, .. } = &mut same_side {
+        *side = Side::Buy;
+    }
+    let out = h.report(same_side);
+    assert!(!booked_any(&out), "{out:?}");
+    assert_eq!(h.engine.counters().unknown_reports, 2);
+    assert_eq!(fx_position(&h).map(|p| p.qty), Some(d("2000")));
+
+    let out = h.report(venue_exit(&h, "oanda:7", "3000", "1.12010", "0.30", 30));
+    assert!(fx_position(&h).is_none(), "{:?}", fx_position(&h));
+    let booked: Vec<_> = out
+        .audits
+        .iter()
+        .filter_map(|a| match a {
+            Audit::Fill { fill, .. } => Some((fill.qty, fill.fee)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(booked, vec![(d("2000"), d("0.20"))]);
+    let reasons: Vec<_> = out
+        .audits
+        .iter()
+        .filter_map(|a| match a {
+            Audit::TradeClosed(t) => Some(t.reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons, vec![ExitReason::TakeProfit]);
+    // (1.12010 − 1.10000) × 2000 = 40.20, less the fee's share.
+    assert_eq!(
+        h.engine.portfolio().balances[fx.index()].cash,
+        cash + d("40.00")
+    );
+    assert!(
+        out.requests.is_empty(),
+        "nothing in flight to cancel: {out:?}"
+    );
+}

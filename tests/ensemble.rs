@@ -598,3 +598,62 @@ fn daily_files_given_one_by_one_make_one_series() {
     .expect("loads");
     assert_eq!(mixed.len(), 2, "a file from another time is its own series");
 }
+
+#[test]
+fn settled_contracts_are_scored_against_the_probability_claimed_for_them() {
+    use omni_core::domain::{OpportunityDetail, OpportunityKind};
+    use omni_core::engine::Command;
+    use omni_core::execution::ExecutionReport;
+    use rust_decimal::Decimal;
+
+    let mut h = common::Harness::new("[risk.signal.binary]\nmin_interval_secs = 0\n");
+    assert!(h.engine.binary_score().is_none());
+    let mut claimed = Vec::new();
+    let mut start = 0;
+    // Two predictions bought and settled: the first loses, the second wins.
+    for (n, value) in [(0, Decimal::ZERO), (1, Decimal::new(185, 2))] {
+        let mut found = None;
+        for chunk in 0..40 {
+            h.fx_trend(start + chunk * 10_000, 10, "0.00001");
+            found = h
+                .engine
+                .opportunities()
+                .iter()
+                .find(|o| o.kind() == OpportunityKind::Binary)
+                .cloned();
+            if found.is_some() {
+                break;
+            }
+        }
+        let opp = found.expect("a prediction");
+        let OpportunityDetail::Binary(b) = &opp.detail else {
+            panic!("binary");
+        };
+        claimed.push(b.probability);
+        let t = h.engine.clock().millis() - common::T0;
+        let out = h.cmd(Command::Approve(opp.id), t);
+        let order = out.submits()[0].clone();
+        h.report(ExecutionReport::Filled {
+            order_id: order.id,
+            trade_id: format!("B{n}"),
+            qty: order.qty,
+            price: Decimal::ONE,
+            fee: Decimal::ZERO,
+            ts: common::at(t + 10),
+            contract: order.binary,
+        });
+        h.report(ExecutionReport::BinarySettled {
+            order_id: order.id,
+            price: value,
+            settle_price: Decimal::ONE,
+            ts: common::at(t + 60_010),
+        });
+        start = t + 61_000;
+    }
+    let s = h.engine.binary_score().expect("two settled");
+    assert_eq!(s.n, 2);
+    assert!((s.claimed - (claimed[0] + claimed[1]) / 2.0).abs() < 1e-12);
+    assert!((s.realized - 0.5).abs() < 1e-12);
+    let brier = (claimed[0].powi(2) + (1.0 - claimed[1]).powi(2)) / 2.0;
+    assert!((s.brier - brier).abs() < 1e-12, "{s:?}");
+}

@@ -60,6 +60,13 @@ fn json_has_every_key_of_the_contract_and_all_stages_ran() {
     for key in ["approved", "refused", "orders", "fills", "trades"] {
         assert!(v[key].as_u64() > Some(0), "{key}: {v}");
     }
+    // Binary contracts settled in the run, claimed against realised.
+    let record = &v["binary_record"];
+    assert!(record["n"].as_u64() > Some(0), "{v}");
+    for k in ["claimed", "realized", "brier"] {
+        let x = record[k].as_f64().expect(k);
+        assert!((0.0..=1.0).contains(&x), "{k} {x}");
+    }
     for inst in ["BTC/USDT", "ETH/USDT", "EUR/USD", "XAU/USD"] {
         let b = &v["ensemble"][inst];
         for k in ["alpha", "beta", "probability", "agreement"] {

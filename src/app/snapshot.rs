@@ -306,6 +306,8 @@ pub struct Snapshot {
     /// Pending opportunities, best first within each kind.
     pub opportunities: Vec<OppRow>,
     pub ensembles: Vec<EnsembleRow>,
+    /// The last settled binary contracts: claimed against realised.
+    pub binary_score: Option<omni_core::engine::binary_record::BinaryScore>,
     /// Recent candles per instrument, by instrument id.
     pub charts: Vec<ChartRow>,
     pub limits: Vec<LimitRow>,

@@ -390,6 +390,7 @@ impl SnapshotBuilder {
             quotes,
             opportunities,
             ensembles,
+            binary_score: engine.binary_score(),
             charts,
             limits,
             accounts,

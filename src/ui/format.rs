@@ -179,6 +179,24 @@ fn push_risk_and_sizes(s: &mut String, risk: u8, row: &OppRow, ccy: &str, size_c
     }
 }
 
+/// What a kind's settled trades say about its claims, for the line under
+/// its table: binary contracts' claimed win rate against the realised one
+/// and their Brier score, over the last settled (None for other kinds, and
+/// before the first settlement).
+pub fn kind_record(kind: omni_core::domain::OpportunityKind, snap: &Snapshot) -> Option<String> {
+    if kind != omni_core::domain::OpportunityKind::Binary {
+        return None;
+    }
+    let s = snap.binary_score?;
+    Some(format!(
+        "last {} settled: claimed {:.0}% · won {:.0}% · Brier {:.3}",
+        s.n,
+        s.claimed * 100.0,
+        s.realized * 100.0,
+        s.brier
+    ))
+}
+
 /// The numbers behind an opportunity, for the line under the table.
 pub fn opportunity_detail(row: &OppRow) -> String {
     let dp = row.dp;
@@ -277,6 +295,25 @@ pub fn opportunity_detail(row: &OppRow) -> String {
 mod qty_tests {
     use super::*;
     use rust_decimal::dec;
+
+    #[test]
+    fn the_binary_tab_says_what_was_claimed_against_what_was_won() {
+        use omni_core::domain::OpportunityKind;
+        use omni_core::engine::binary_record::BinaryScore;
+        let mut snap = Snapshot::default();
+        assert_eq!(kind_record(OpportunityKind::Binary, &snap), None);
+        snap.binary_score = Some(BinaryScore {
+            n: 57,
+            claimed: 0.612,
+            realized: 0.439,
+            brier: 0.2734,
+        });
+        assert_eq!(
+            kind_record(OpportunityKind::Binary, &snap).as_deref(),
+            Some("last 57 settled: claimed 61% · won 44% · Brier 0.273")
+        );
+        assert_eq!(kind_record(OpportunityKind::Forex, &snap), None);
+    }
 
     #[test]
     fn quantities_fit_their_column_and_dust_is_not_shown_as_zero() {

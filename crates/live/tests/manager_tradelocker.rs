@@ -42,6 +42,14 @@ async fn mock() -> MockTradeLocker {
 /// with the catalog's minimum quantities (1 unit, 0.01 oz), started and
 /// past its first report.
 async fn start(mock: &MockTradeLocker, db: &std::path::Path) -> LiveBroker {
+    start_keeping(mock, db).await.0
+}
+
+/// [`start`], with the reports handed over until the first venue report.
+async fn start_keeping(
+    mock: &MockTradeLocker,
+    db: &std::path::Path,
+) -> (LiveBroker, Vec<ExecutionReport>) {
     let api = TradeLocker::new(TradeLockerConfig {
         rest_url: mock.rest_url(),
         request_timeout: Duration::from_secs(3),
@@ -72,7 +80,7 @@ async fn start(mock: &MockTradeLocker, db: &std::path::Path) -> LiveBroker {
     })
     .await;
     assert!(!first.is_empty(), "no first report from the venue");
-    b
+    (b, first)
 }
 
 fn market(id: u64, instrument: u16, side: Side, units: &str, px: &str) -> omni_core::domain::Order {
@@ -283,4 +291,143 @@ async fn without_the_brokers_contract_size_nothing_is_sent_and_its_lots_are_neve
         "{reports:?}"
     );
     assert!(mock.truth().positions.is_empty());
+}
+
+/// The venue's exits among `r`: (side, units, price, trade id).
+fn venue_exits(r: &[ExecutionReport]) -> Vec<(Side, Decimal, Decimal, String)> {
+    r.iter()
+        .filter_map(|r| match r {
+            ExecutionReport::VenueExit {
+                account: AccountId(0),
+                instrument: InstrumentId(0),
+                side,
+                qty,
+                price,
+                trade_id,
+                ..
+            } => Some((*side, *qty, *price, trade_id.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Buys 1000 EUR/USD (0.01 lot) with a stop loss at 1.0900 and a take
+/// profit at 1.1100 held at TradeLocker; waits for the venue's position.
+async fn long_with_exits(b: &mut LiveBroker) {
+    let mut buy = market(1, 0, Side::Buy, "1000", "1.1");
+    buy.stop_loss = Some(d("1.0900"));
+    buy.take_profit = Some(d("1.1100"));
+    b.submit(&buy, Timestamp(1)).unwrap();
+    reports_until(b, Duration::from_secs(5), |r| {
+        r.iter().any(
+            |r| matches!(r, ExecutionReport::VenueState { positions, .. } if positions == &vec![(InstrumentId(0), d("1000"))]),
+        )
+    })
+    .await;
+}
+
+/// The execution of the position's stop loss at the mock: its id.
+fn stop_execution(mock: &MockTradeLocker) -> (String, String) {
+    let truth = mock.truth();
+    let stop = truth
+        .orders
+        .iter()
+        .find(|o| o.kind == "stop" && o.strategy_id.is_none())
+        .expect("the stop TradeLocker held");
+    let e = truth
+        .executions
+        .iter()
+        .find(|e| e.order_id == stop.id)
+        .expect("the stop filled");
+    (stop.id.clone(), e.id.clone())
+}
+
+/// TradeLocker's stop loss for our buy fires while we do nothing: its
+/// execution (TradeLocker's own order, no `strategyId`) reaches the engine
+/// once, as the venue's exit of the position our buy opened, in units;
+/// we send nothing; the execution polled again after a restart is
+/// recorded already and not booked again (the restart hands over the
+/// journal's one copy, which the engine knows by its trade id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_tradelocker_fires_closes_the_position_once_and_we_send_nothing() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("omni.db");
+    let mut b = start(&mock, &db).await;
+    long_with_exits(&mut b).await;
+
+    mock.set_price("EURUSD", d("1.0890"));
+    let reports = reports_until(&mut b, Duration::from_secs(5), |r| {
+        !venue_exits(r).is_empty() && r.iter().any(flat)
+    })
+    .await;
+    let later = reports_until(&mut b, Duration::from_millis(600), |_| false).await;
+    let (stop, execution) = stop_execution(&mock);
+    let want = vec![(
+        Side::Sell,
+        d("1000"),
+        d("1.0890"),
+        format!("tradelocker:{execution}"),
+    )];
+    let mut exits = venue_exits(&reports);
+    exits.extend(venue_exits(&later));
+    assert_eq!(exits, want, "{reports:?} {later:?}");
+    assert!(
+        fills(&reports).is_empty(),
+        "no order of ours filled: {reports:?}"
+    );
+    assert!(reports.iter().any(flat), "{reports:?}");
+    assert!(mock.truth().positions.is_empty());
+    assert_eq!(mock.requests(Endpoint::PlaceOrder), 1, "only our buy");
+    let j = omni_live::journal::Journal::open(&db).unwrap();
+    let row = j.order(&stop).unwrap().expect("the exit's row");
+    assert_eq!(
+        (row.order_id, row.side.as_str(), row.qty),
+        (0, "SELL", d("1000"))
+    );
+    assert_eq!(j.fills_of(&stop).unwrap().len(), 1);
+
+    drop(b);
+    let (mut b, mut again) = start_keeping(&mock, &db).await;
+    again.extend(reports_until(&mut b, Duration::from_secs(2), |_| false).await);
+    assert_eq!(venue_exits(&again), want, "{again:?}");
+    assert_eq!(j.fills_of(&stop).unwrap().len(), 1);
+    assert_eq!(mock.requests(Endpoint::PlaceOrder), 1);
+}
+
+/// The stop fires while our process is down: the first poll after the
+/// restart finds its execution (our queries would not: the order is
+/// TradeLocker's) and the engine hears of it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_that_fired_while_we_were_down_is_booked_after_the_restart() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("omni.db");
+    let mut b = start(&mock, &db).await;
+    long_with_exits(&mut b).await;
+    drop(b);
+
+    mock.set_price("EURUSD", d("1.0890"));
+    let (_, execution) = stop_execution(&mock);
+    let (mut b, mut reports) = start_keeping(&mock, &db).await;
+    reports.extend(
+        reports_until(&mut b, Duration::from_secs(5), |r| {
+            !venue_exits(r).is_empty() && r.iter().any(flat)
+        })
+        .await,
+    );
+    let later = reports_until(&mut b, Duration::from_millis(600), |_| false).await;
+    let mut exits = venue_exits(&reports);
+    exits.extend(venue_exits(&later));
+    assert_eq!(
+        exits,
+        vec![(
+            Side::Sell,
+            d("1000"),
+            d("1.0890"),
+            format!("tradelocker:{execution}")
+        )],
+        "{reports:?} {later:?}"
+    );
+    assert_eq!(mock.requests(Endpoint::PlaceOrder), 1);
 }

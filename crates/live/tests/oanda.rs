@@ -650,12 +650,15 @@ async fn a_protective_stop_closes_the_trade_at_the_broker_and_the_stream_says_so
     a.place(&req).await.unwrap();
     let (mut rx, _task) = stream(&a).await;
 
-    // Our process does nothing: the broker's stop fires on the price.
+    // Our process does nothing: the broker's stop fires on the price. Its
+    // fill carries no client id; it comes under the client id of the
+    // order that opened the trade it closed, as another order's fill on
+    // the other side (the order manager books it as the venue's exit).
     mock.set_price("EUR_USD", dec!(1.0745));
     let f = next_fill(&mut rx).await;
     assert_eq!(
-        (f.client_id, f.side, f.qty, f.price),
-        (None, Side::Sell, dec!(1000), dec!(1.0745))
+        (f.client_id.as_deref(), f.side, f.qty, f.price),
+        (Some("omni-p1"), Side::Sell, dec!(1000), dec!(1.0745))
     );
     let truth = mock.truth();
     assert!(truth.positions.is_empty());

@@ -179,6 +179,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                     b.beta
                 )));
             }
+            if let Some(record) = format::kind_record(r.kind, &app.snapshot) {
+                spans.push(Span::styled(format!(" · {record}"), theme.dim()));
+            }
             Line::from(spans)
         }
         None => match app.selected_id() {
@@ -189,10 +192,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
                 ),
                 theme.fg(Color::Yellow),
             )),
-            None => Line::from(Span::styled(
-                "a/Enter approve · r reject · Space freeze · Tab switch · ? help",
-                theme.dim(),
-            )),
+            None => {
+                let hint = "a/Enter approve · r reject · Space freeze · Tab switch · ? help";
+                Line::from(Span::styled(
+                    match format::kind_record(app.tab, &app.snapshot) {
+                        Some(record) => format!("{record} · {hint}"),
+                        None => hint.to_string(),
+                    },
+                    theme.dim(),
+                ))
+            }
         },
     };
     f.render_widget(

@@ -527,4 +527,12 @@ impl Opportunity {
     pub fn confidence(&self) -> f64 {
         self.detail.terms().confidence()
     }
+    /// The probability claimed that a contract's side wins (binary
+    /// predictions only): what its settlement is scored against.
+    pub fn claimed_win_probability(&self) -> Option<f64> {
+        match &self.detail {
+            OpportunityDetail::Binary(b) => Some(b.probability),
+            _ => None,
+        }
+    }
 }

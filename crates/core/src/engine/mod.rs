@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod bars;
+pub mod binary_record;
 pub mod book;
 pub mod config;
 mod control;
@@ -247,6 +248,8 @@ pub struct Engine {
     trackers: Vec<EnsembleTracker>,
     learning: BTreeMap<(InstrumentId, OpportunityKind), (u32, u32)>,
     counters: RunCounters,
+    /// Settled binary contracts against what was claimed for them.
+    binary_record: binary_record::BinaryRecord,
     outbox: Outbox,
     /// See [`Engine::state_version`].
     state_version: u64,
@@ -314,6 +317,7 @@ impl Engine {
             trackers: vec![EnsembleTracker::new(); n],
             learning: BTreeMap::new(),
             counters: RunCounters::new(catalog),
+            binary_record: binary_record::BinaryRecord::default(),
             outbox: Outbox::default(),
             state_version: 0,
             scratch_bars: Vec::new(),
@@ -329,6 +333,11 @@ impl Engine {
     /// does no I/O). Without them opportunities carry no belief.
     pub fn set_models(&mut self, models: Arc<ModelSet>) {
         self.models = models;
+    }
+
+    /// The last settled binary contracts, claimed against realised.
+    pub fn binary_score(&self) -> Option<binary_record::BinaryScore> {
+        self.binary_record.score()
     }
 
     /// The ensemble state of an instrument.

@@ -4,9 +4,10 @@
 use super::{Audit, Engine};
 use crate::domain::plausible;
 use crate::domain::{
-    BinaryContract, ExitReason, Fill, OrderId, OrderPurpose, OrderStatus, Side, Timestamp,
+    AccountId, BinaryContract, ExitReason, Fill, InstrumentId, OrderId, OrderPurpose, OrderStatus,
+    OrderType, Side, TimeInForce, Timestamp,
 };
-use crate::execution::ExecutionReport;
+use crate::execution::{ExecutionReport, ExecutionRequest};
 use crate::portfolio::{Position, PositionKey};
 use rust_decimal::Decimal;
 
@@ -70,6 +71,16 @@ impl Engine {
                 qty,
                 ts,
             } => self.on_fee_in_kind(account, instrument, trade_id, qty, ts),
+            ExecutionReport::VenueExit {
+                account,
+                instrument,
+                trade_id,
+                side,
+                qty,
+                price,
+                fee,
+                ts,
+            } => self.on_venue_exit(account, instrument, trade_id, side, qty, price, fee, ts),
             ExecutionReport::VenueState {
                 account,
                 open_orders,
@@ -177,6 +188,126 @@ impl Engine {
             self.outbox.audits.push(Audit::PositionChanged(p));
         }
         self.state_version += 1;
+    }
+
+    /// An exit the venue executed itself ([`ExecutionReport::VenueExit`]):
+    /// booked as an exit order the venue filled, recorded (the store keeps
+    /// its fill, so a restart knows the trade id) and never sent, so it
+    /// takes the path every fill takes: the trade id once, the
+    /// plausibility checks, the position's realised P&L and fee, the
+    /// closed trade. Only what reduces the book's position is booked: the
+    /// venue closing what the book does not hold is counted and left to
+    /// reconciliation, never booked as a new position.
+    #[allow(clippy::too_many_arguments)]
+    fn on_venue_exit(
+        &mut self,
+        account: AccountId,
+        instrument: InstrumentId,
+        trade_id: String,
+        side: Side,
+        qty: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        ts: Timestamp,
+    ) {
+        if self.fill_ids.contains(&trade_id) {
+            self.counters.duplicate_fills += 1;
+            return;
+        }
+        let key = PositionKey {
+            account,
+            instrument,
+            contract: 0,
+        };
+        let Some(p) = self
+            .portfolio
+            .positions
+            .get(&key)
+            .filter(|p| !p.is_flat() && p.side() != side)
+        else {
+            self.counters.unknown_reports += 1;
+            return;
+        };
+        // Up to what the book holds, with that share of the fee: the rest
+        // closed something the book never had.
+        let held = p.qty.abs();
+        let (qty, fee) = if qty > held {
+            let share = fee
+                .checked_mul(held)
+                .and_then(|f| f.checked_div(qty))
+                .unwrap_or(Decimal::ZERO);
+            (held, share)
+        } else {
+            (qty, fee)
+        };
+        let reason = venue_exit_reason(p, price);
+        // The venue's order as it held it: a stop at the stop loss, a
+        // limit at the take profit, good until it fired.
+        let (order_type, limit_price, stop_price) = match reason {
+            ExitReason::TakeProfit => (OrderType::Limit, p.take_profit, None),
+            _ => (OrderType::Stop, None, p.stop_loss),
+        };
+        let id = OrderId(self.next_order_id);
+        self.next_order_id += 1;
+        let order = crate::domain::Order {
+            id,
+            account,
+            instrument,
+            venue: p.venue,
+            side,
+            order_type,
+            tif: TimeInForce::Gtc,
+            qty,
+            limit_price,
+            stop_price,
+            reference_price: price,
+            status: OrderStatus::Open,
+            filled_qty: Decimal::ZERO,
+            avg_fill_price: Decimal::ZERO,
+            fees: Decimal::ZERO,
+            purpose: OrderPurpose::Exit,
+            exit_reason: Some(reason),
+            opportunity: None,
+            binary: None,
+            position_contract: 0,
+            stop_loss: None,
+            take_profit: None,
+            created: ts,
+            updated: ts,
+        };
+        // Recorded before its fill (the store's fill row names its order),
+        // and not counted as sent: the engine sent nothing.
+        self.outbox.audits.push(Audit::OrderCreated(order.clone()));
+        self.working.insert(id, order);
+        self.on_fill(id, trade_id, qty, price, fee, ts, None);
+        if self.working.contains_key(&id) {
+            // Not booked (implausible numbers halted trading): the order
+            // must not stay working, as nothing will ever fill it.
+            self.set_status(
+                id,
+                OrderStatus::Rejected,
+                ts,
+                Some("the venue's exit could not be booked".into()),
+                false,
+            );
+        }
+        // The position is flat: a close of the engine's own still in
+        // flight for it (its stop seen on a quote before the venue's fill
+        // arrived) could now only open the other way, so it is cancelled;
+        // the position's own stop and target went with it. A kill
+        // switch's flatten is left to the kill switch, whose venue close
+        // finds nothing left and refuses it.
+        if !self.portfolio.positions.contains_key(&key)
+            && let Some(&close) = self.closing.get(&key)
+            && let Some(o) = self.working.get(&close)
+            && o.purpose != OrderPurpose::Flatten
+        {
+            self.outbox.requests.push(ExecutionRequest::Cancel {
+                order_id: close,
+                account,
+                venue: o.venue,
+            });
+        }
     }
 
     fn finish_order(&mut self, id: OrderId) {
@@ -491,6 +622,7 @@ impl Engine {
             ExitReason::Expiry,
             Some(settle_price),
         );
+        self.binary_record.settle(order_id, price);
         // A sell-back in flight for this contract has nothing left to sell.
         self.closing.remove(&key);
     }
@@ -533,5 +665,16 @@ impl Engine {
             g.buy_venue
         };
         self.send_unwind(key, venue, residue);
+    }
+}
+
+/// Which of a position's exits the venue's fill at `price` was: the one
+/// whose level is nearer (a stop fills at or beyond its price, a take
+/// profit at it or better); the stop loss when the book knows neither.
+fn venue_exit_reason(p: &Position, price: Decimal) -> ExitReason {
+    match (p.stop_loss, p.take_profit) {
+        (Some(sl), Some(tp)) if (price - tp).abs() < (price - sl).abs() => ExitReason::TakeProfit,
+        (None, Some(_)) => ExitReason::TakeProfit,
+        _ => ExitReason::StopLoss,
     }
 }

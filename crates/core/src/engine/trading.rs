@@ -490,6 +490,9 @@ impl Engine {
                 });
                 let id = OrderId(self.next_order_id);
                 o.position_contract = id.0;
+                if let Some(p) = opp.claimed_win_probability() {
+                    self.binary_record.claim(id, p);
+                }
                 self.create_order(o);
             }
         }

@@ -7,7 +7,7 @@ pub mod broker_map;
 pub use broker::{Balance, Broker, BrokerError, BrokerPosition, OpenOrder};
 pub use broker_map::BrokerMap;
 
-use crate::domain::{AccountId, BinaryContract, Order, OrderId, Timestamp, VenueId};
+use crate::domain::{AccountId, BinaryContract, Order, OrderId, Side, Timestamp, VenueId};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -134,6 +134,28 @@ pub enum ExecutionReport {
         qty: Decimal,
         ts: Timestamp,
     },
+    /// An exit the venue holds for a position and executed itself (a stop
+    /// loss or take profit sent with the order that opened it, such as
+    /// OANDA's `stopLossOnFill`): no order of the engine's filled. The
+    /// engine books it as a fill reducing the account's position in the
+    /// instrument (realised P&L, fee), once per `trade_id`, never beyond
+    /// what the book holds, and its own stop for that position lapses with
+    /// it; an in-flight close of its own for a position now flat is
+    /// cancelled.
+    VenueExit {
+        account: AccountId,
+        instrument: crate::domain::InstrumentId,
+        /// The venue's execution id (fills are deduplicated by it).
+        trade_id: String,
+        /// The exit's side: the opposite of the position's.
+        side: Side,
+        /// Quantity of this execution alone.
+        qty: Decimal,
+        price: Decimal,
+        /// Fee in the account currency.
+        fee: Decimal,
+        ts: Timestamp,
+    },
     /// A binary contract settled at expiry.
     BinarySettled {
         /// The order that bought it.
@@ -157,6 +179,7 @@ impl ExecutionReport {
             | ExecutionReport::CancelRejected { ts, .. }
             | ExecutionReport::VenueState { ts, .. }
             | ExecutionReport::FeeInKind { ts, .. }
+            | ExecutionReport::VenueExit { ts, .. }
             | ExecutionReport::BinarySettled { ts, .. } => *ts,
         }
     }
@@ -173,6 +196,7 @@ impl ExecutionReport {
             | ExecutionReport::CancelRejected { ts, .. }
             | ExecutionReport::VenueState { ts, .. }
             | ExecutionReport::FeeInKind { ts, .. }
+            | ExecutionReport::VenueExit { ts, .. }
             | ExecutionReport::BinarySettled { ts, .. } => ts,
         }
     }

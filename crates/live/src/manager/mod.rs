@@ -12,7 +12,14 @@
 //!   has no such order.
 //! - **Fills once.** Every execution, from the stream or a query, is
 //!   recorded in the journal by the venue's trade id before it is reported;
-//!   one already recorded is dropped.
+//!   one already recorded is dropped. So is the execution of an exit the
+//!   venue holds for a position of ours and fires itself (a broker-side
+//!   stop loss or take profit): journaled as the venue's order, reported
+//!   as [`ExecutionReport::VenueExit`] of that position (`worker/exits.rs`).
+//! - **Closes only close.** An order that may only reduce a position (an
+//!   exit, an unwind, a flatten) says so in its client id
+//!   ([`reduces_only`]), for venues that can refuse to let it open the
+//!   other way (OANDA's `REDUCE_ONLY`).
 //! - **The stream is not trusted to be complete.** After every
 //!   (re)connection, unfinished orders are queried and their executions
 //!   fetched.
@@ -168,6 +175,20 @@ pub struct LiveBroker {
     client_ids: BTreeMap<OrderId, (String, String)>,
 }
 
+/// How the client id of an order that may only reduce a position (an
+/// exit at its stop or target, an unwind, a flatten) ends.
+pub(crate) const REDUCING: &str = "-r";
+
+/// True when `client_id` is one of our orders that may only reduce a
+/// position. The venue seam's request does not carry why an order was
+/// sent, but every send of an order, a resend after a restart included,
+/// carries its client id; so an adapter whose venue can refuse to let a
+/// closing order open the other way (OANDA's `positionFill: REDUCE_ONLY`)
+/// reads it here, from the one place the id is made.
+pub(crate) fn reduces_only(client_id: &str) -> bool {
+    client_id.starts_with("om") && client_id.ends_with(REDUCING)
+}
+
 /// Locks the shared state; a worker that panicked while holding it left
 /// it as it was, which is still the best knowledge there is.
 pub(crate) fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
@@ -227,13 +248,19 @@ impl LiveBroker {
     /// The client id of an engine order: unique across runs and accounts
     /// (the order id is unique per database; the account and the time
     /// guard against a database started afresh), and within Binance's
-    /// `[a-zA-Z0-9-_]{1,36}`.
+    /// `[a-zA-Z0-9-_]{1,36}`; ending in [`REDUCING`] when the order may
+    /// only reduce a position (see [`reduces_only`]).
     fn client_id(&self, order: &Order, now: Timestamp) -> String {
         format!(
-            "om{}-{}-{}",
+            "om{}-{}-{}{}",
             self.settings.account.0,
             order.id.0,
-            now.0.div_euclid(1_000_000).rem_euclid(1_000_000_000_000)
+            now.0.div_euclid(1_000_000).rem_euclid(1_000_000_000_000),
+            if order.purpose.reduces_risk() {
+                REDUCING
+            } else {
+                ""
+            }
         )
     }
 

@@ -3,6 +3,7 @@
 //! engine reports.
 
 mod closing;
+mod exits;
 
 use super::{Command, InstrumentMap, LiveSettings, Shared, lock};
 use crate::api::{ApiError, PlaceRequest, StreamEvent, VenueApi, VenueFill, VenueOrder};
@@ -255,6 +256,11 @@ impl<A: VenueApi> Worker<A> {
         // venue's closing order is booked only up to its engine order.
         let mut before: BTreeMap<String, Decimal> = BTreeMap::new();
         for (order_id, f) in fills {
+            // An exit the venue made: no order of the engine's filled.
+            if order_id == exits::NO_ENGINE_ORDER {
+                self.replay_venue_exit(&f);
+                continue;
+            }
             let trade_id = format!("{name}:{}", f.trade_id);
             let prior = before.entry(f.client_id.clone()).or_default();
             let share = self.booked_share(&f.client_id, *prior, f.qty, f.fee);
@@ -771,6 +777,14 @@ impl<A: VenueApi> Worker<A> {
                         let _ = self.journal.sent(&o.client_id, now_ms());
                     }
                 }
+                // An exit of the venue's that it no longer lists: its
+                // fill cannot be fetched any more; the row ends, and the
+                // engine, which has no order for it, hears nothing.
+                Ok(None) if exits::is_venue_exit(&o) => self.end_exit(
+                    &o.client_id,
+                    JournalState::Cancelled,
+                    Some("the venue no longer lists its exit"),
+                ),
                 Ok(None) => {
                     self.finish_rejected(
                         OrderId(o.order_id),
@@ -798,6 +812,10 @@ impl<A: VenueApi> Worker<A> {
         };
         self.unresolved.retain(|u| u.req.client_id != o.client_id);
         let known = self.journal.order(&o.client_id).ok().flatten();
+        if known.as_ref().is_some_and(exits::is_venue_exit) {
+            self.apply_exit_order(o).await;
+            return;
+        }
         if o.state != crate::api::VenueOrderState::Rejected
             && self.accepted.insert(o.client_id.clone())
         {
@@ -907,18 +925,28 @@ impl<A: VenueApi> Worker<A> {
     /// of an order that is not ours, is not reported.
     fn apply_fill(&mut self, f: &VenueFill, client_id: Option<&str>) {
         // A closing order the venue made may carry no client id on its
-        // fills; it is named by the venue's own order id.
+        // fills; it is named by the venue's own order id (before any
+        // client id an adapter put on its fill: a venue's exit of a
+        // position is named by the order that opened it).
         let venue_close = self
             .venue_closes
             .contains(&f.venue_order_id)
             .then_some(f.venue_order_id.as_str());
         let Some(client_id) = client_id
-            .or(f.client_id.as_deref())
             .or(venue_close)
+            .or(f.client_id.as_deref())
             .map(str::to_string)
         else {
             return;
         };
+        // A stop loss or take profit the venue held for a position of
+        // ours, executed by the venue itself.
+        if venue_close.is_none()
+            && let Some(exit_id) = self.venue_exit(f, &client_id)
+        {
+            self.apply_venue_exit(f, &exit_id, &client_id);
+            return;
+        }
         let Some(&order_id) = self.orders.get(&client_id) else {
             tracing::info!(
                 venue = self.api.name(),

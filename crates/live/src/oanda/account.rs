@@ -134,6 +134,60 @@ pub(crate) fn to_fill(t: &WireTx, fee_asset: &str) -> Result<VenueFill, String> 
     })
 }
 
+/// Our client id of the order that opened trade `trade_id`, `None` when
+/// that order was not ours (made by hand) or the id names no opening
+/// fill. OANDA numbers a trade by the transaction of the fill that opened
+/// it, and that fill names the order's client id.
+pub(crate) async fn opener(rest: &Rest, trade_id: &str) -> Result<Option<String>, ApiError> {
+    let t = match transaction(rest, trade_id).await {
+        Ok(t) => t,
+        Err(ApiError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let opened = t
+        .trade_opened
+        .as_ref()
+        .is_some_and(|o| o.trade_id == trade_id);
+    Ok((t.kind == "ORDER_FILL" && opened)
+        .then_some(t.client_order_id)
+        .flatten())
+}
+
+/// A dependent exit's fill put under the client id of the order that
+/// opened the trade it closed, when that order was ours: the order
+/// manager then books it as the venue's exit of that order's position.
+/// Asked a few times (the stream has no replay: a fill not attributed is
+/// lost to the book); left without a client id when OANDA cannot say.
+pub(crate) async fn attribute_exit(rest: &Rest, mut fill: VenueFill, trade_id: &str) -> VenueFill {
+    let mut wait = std::time::Duration::from_millis(200);
+    for attempt in 1..=3 {
+        match opener(rest, trade_id).await {
+            Ok(opener) => {
+                fill.client_id = opener;
+                return fill;
+            }
+            Err(e) if attempt < 3 => {
+                tracing::warn!(
+                    venue = "oanda",
+                    trade_id,
+                    "who opened the trade: {e}; again in {wait:?}"
+                );
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            Err(e) => {
+                tracing::error!(
+                    venue = "oanda",
+                    trade_id,
+                    "exit fill {} not attributed (who opened the trade: {e})",
+                    fill.trade_id
+                );
+            }
+        }
+    }
+    fill
+}
+
 /// The fill of one order: OANDA fills an order once, in the transaction
 /// its `fillingTransactionID` names (none yet: no fills).
 pub(crate) async fn fills(

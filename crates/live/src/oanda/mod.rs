@@ -11,11 +11,18 @@
 //!   a catalog instrument `EUR/USD` is OANDA's `EUR_USD`.
 //! - A market order goes as `FOK` (`IOC` when the request says `Ioc`);
 //!   a limit or stop order as `GTC` (`IOC` when the request says `Ioc`).
-//!   Every order carries `positionFill: DEFAULT` and our client id in
-//!   `clientExtensions.id` (tag `omni`). `take_profit`/`stop_loss` become
+//!   Every order carries our client id in `clientExtensions.id` (tag
+//!   `omni`) and `positionFill: DEFAULT`, except one that may only reduce
+//!   a position (the engine's exit, unwind or flatten, as its client id
+//!   says): `REDUCE_ONLY`, so an exit that arrives after OANDA's own stop
+//!   has closed the trade is cancelled instead of opening the reverse
+//!   position. `take_profit`/`stop_loss` become
 //!   `takeProfitOnFill`/`stopLossOnFill`: OANDA then holds the exits as
 //!   dependent `TAKE_PROFIT`/`STOP_LOSS` orders on the opened trade, which
-//!   survive our process.
+//!   survive our process. When one fires, its fill (no client id) is
+//!   reported under the client id of the order that opened the trade, so
+//!   the order manager books it as the venue's exit of that position (see
+//!   the `stream` module).
 //! - An order OANDA accepts but cannot fill (`INSUFFICIENT_MARGIN`,
 //!   `INSUFFICIENT_LIQUIDITY`, `MARKET_HALTED`) is answered 201 with an
 //!   `orderCancelTransaction`: it is reported `Cancelled` with that reason,
@@ -133,6 +140,9 @@ pub struct Oanda {
     rules: RuleBook,
     account: account::AccountInfo,
     malformed: Arc<AtomicU64>,
+    /// The last transaction id the stream has seen (0: none yet in this
+    /// process), where the next connection catches up from.
+    last_seen: Arc<AtomicU64>,
     silent_after: Duration,
 }
 
@@ -178,6 +188,7 @@ impl Oanda {
             rules: RuleBook::default(),
             account: account::AccountInfo::default(),
             malformed: Arc::new(AtomicU64::new(0)),
+            last_seen: Arc::new(AtomicU64::new(0)),
             silent_after: stream::SILENT_AFTER,
         })
     }
@@ -316,6 +327,7 @@ impl VenueApi for Oanda {
             base: &self.stream_url,
             currency: self.account.currency(),
             malformed: &self.malformed,
+            last_seen: &self.last_seen,
             silent_after: self.silent_after,
         };
         stream::run(&ctx, &tx).await;

@@ -39,7 +39,7 @@ pub(crate) fn order_body(req: &PlaceRequest) -> Value {
         "instrument": req.symbol,
         "units": units.to_string(),
         "timeInForce": tif,
-        "positionFill": "DEFAULT",
+        "positionFill": position_fill(req),
         "clientExtensions": { "id": req.client_id, "tag": TAG },
     });
     // `json!` built an object above, so `as_object_mut` cannot fail; the
@@ -64,6 +64,22 @@ pub(crate) fn order_body(req: &PlaceRequest) -> Value {
         }
     }
     json!({ "order": order })
+}
+
+/// How the order may change the position: `REDUCE_ONLY` for an order of
+/// ours that may only reduce one (the engine's exit at its stop or
+/// target, an unwind, a flatten: the order manager marks its client id,
+/// see [`crate::manager::reduces_only`]), `DEFAULT` for the rest. Sent
+/// with `DEFAULT`, an exit arriving after OANDA's own stop loss has
+/// already closed the trade would open the reverse position;
+/// `REDUCE_ONLY` makes OANDA fill only what reduces the position and
+/// cancel the rest.
+pub(crate) fn position_fill(req: &PlaceRequest) -> &'static str {
+    if crate::manager::reduces_only(&req.client_id) {
+        "REDUCE_ONLY"
+    } else {
+        "DEFAULT"
+    }
 }
 
 /// `POST …/orders`: the order as OANDA's 201 answer describes it (filled,
@@ -144,7 +160,9 @@ pub(crate) async fn transaction(rest: &Rest, id: &str) -> Result<WireTx, ApiErro
 
 /// The order, `None` when OANDA never had it. A cancelled order's reason
 /// (and, after an IOC's partial fill, its filled units) are read from its
-/// cancelling and filling transactions, one request each.
+/// cancelling and filling transactions, one request each; so are a filled
+/// dependent exit's instrument and units (the order names only its trade,
+/// which is closed).
 pub(crate) async fn query(rest: &Rest, specifier: &str) -> Result<Option<VenueOrder>, ApiError> {
     let order = match lookup(rest, specifier).await {
         Ok(o) => o,
@@ -152,6 +170,19 @@ pub(crate) async fn query(rest: &Rest, specifier: &str) -> Result<Option<VenueOr
         Err(e) => return Err(e),
     };
     let mut v = to_venue(&order, &[]);
+    if v.state == VenueOrderState::Filled
+        && order.is_dependent()
+        && let Some(tid) = &order.filling_transaction_id
+    {
+        let fill = transaction(rest, tid).await?;
+        let units = fill.units.unwrap_or_default();
+        v.qty = units.abs();
+        v.filled = units.abs();
+        v.side = side_of(units);
+        if let Some(i) = fill.instrument {
+            v.symbol = i;
+        }
+    }
     if v.state == VenueOrderState::Cancelled {
         if let Some(tid) = &order.cancelling_transaction_id {
             v.reason = transaction(rest, tid).await?.reason;
@@ -308,6 +339,21 @@ mod tests {
         );
         l.tif = TimeInForce::Ioc;
         assert_eq!(order_body(&l)["order"]["timeInForce"], "IOC");
+    }
+
+    #[test]
+    fn only_an_order_marked_reducing_is_sent_reduce_only() {
+        // An entry (exits or not) may open or reverse a position.
+        assert_eq!(order_body(&req())["order"]["positionFill"], "DEFAULT");
+        let mut entry = req();
+        entry.client_id = "om0-7-1700000000000".into();
+        entry.take_profit = None;
+        entry.stop_loss = None;
+        assert_eq!(order_body(&entry)["order"]["positionFill"], "DEFAULT");
+        // The engine's exit, unwind or flatten: reduce only.
+        let mut exit = entry.clone();
+        exit.client_id = "om0-8-1700000000000-r".into();
+        assert_eq!(order_body(&exit)["order"]["positionFill"], "REDUCE_ONLY");
     }
 
     #[test]

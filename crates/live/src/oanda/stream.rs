@@ -7,6 +7,13 @@
 //!   `clientOrderID` is our client id, present only when the order has
 //!   one), then, for an order with a client id, the order as a query by
 //!   its id reports it (an IOC's remainder, a fill of a resting limit).
+//!   The fill of a trade's dependent exit (a stop loss or take profit
+//!   OANDA held for it, reason `STOP_LOSS_ORDER`, `TAKE_PROFIT_ORDER`, …)
+//!   has no client id: it is sent under the client id of the order that
+//!   opened the trade it closed (`tradesClosed`/`tradeReduced`; the
+//!   trade's id is its opening fill's transaction, which names that
+//!   order), so the order manager books it as the venue's exit of that
+//!   position.
 //! - `ORDER_CANCEL` of an order with a client id → the order, queried by
 //!   id, as `Cancelled` with the transaction's `reason`.
 //! - `MARKET_ORDER`, `LIMIT_ORDER`, `STOP_ORDER`, … (an order created) →
@@ -19,14 +26,27 @@
 //! within 5 s): it proves the token was accepted and lines flow. A line
 //! that cannot be read is counted and dropped; a connection with no line
 //! (not even a heartbeat) for 10 s is dead. The order manager
-//! reconciles by query after each `Connected`, so a lost line costs a
-//! query, never a wrong book.
+//! reconciles by query after each `Connected`, so a lost line of one of
+//! our orders costs a query, never a wrong book.
+//!
+//! A dependent exit's fill is no order of ours, and no query finds it;
+//! OANDA does not replay, so after `Connected` the connection first
+//! catches up on the exit fills it missed (`GET …/transactions/sinceid`):
+//! since the last transaction an earlier connection of this process saw,
+//! or, on the first one, over the last [`CATCH_UP`] transactions before
+//! the first line (a stop that fired while our process was down). Only
+//! those fills are sent from it (the order manager records each once, by
+//! its id); a catch-up that fails ends the connection, to be tried again
+//! from the same place by the next one, unless OANDA refused it (a range
+//! it will not serve): that is logged, and the stream goes on without it
+//! (the book then differs from the venue, which blocks the account and
+//! says why).
 
-use super::account::to_fill;
+use super::account::{attribute_exit, to_fill};
 use super::orders::{lookup, to_venue};
 use super::rest::{Rest, classify};
-use super::wire::{WireTx, side_of};
-use crate::api::{StreamEvent, VenueOrder, VenueOrderState};
+use super::wire::{TxList, WireTx, is_exit_fill, side_of};
+use crate::api::{StreamEvent, VenueFill, VenueOrder, VenueOrderState};
 use reqwest::{Method, Url};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -37,6 +57,10 @@ use tokio::time::timeout;
 pub(crate) const SILENT_AFTER: Duration = Duration::from_secs(10);
 /// A "line" longer than this without a newline is garbage.
 const MAX_LINE: usize = 1 << 20;
+/// How many transactions back the first connection of a process looks
+/// for exit fills it missed (a market order and its two exits make four
+/// or five: some hundred trades).
+pub(crate) const CATCH_UP: u64 = 500;
 
 /// What the stream needs from the adapter.
 pub(crate) struct Context<'a> {
@@ -45,6 +69,9 @@ pub(crate) struct Context<'a> {
     /// The account's currency (the fee asset of fills).
     pub currency: String,
     pub malformed: &'a AtomicU64,
+    /// The last transaction id seen by this process's connections (0:
+    /// none yet).
+    pub last_seen: &'a AtomicU64,
     /// A connection without a line for this long is dead.
     pub silent_after: Duration,
 }
@@ -58,6 +85,12 @@ pub(crate) enum Action {
     Query {
         order_id: String,
         cancel_reason: Option<String>,
+    },
+    /// Send this fill of a dependent exit under the client id of the
+    /// order that opened `trade_id`, the trade it closed.
+    Exit {
+        fill: VenueFill,
+        trade_id: String,
     },
 }
 
@@ -93,6 +126,8 @@ async fn session(ctx: &Context<'_>, tx: &mpsc::Sender<StreamEvent>) -> String {
     }
     let mut buf: Vec<u8> = Vec::new();
     let mut connected = false;
+    // Where an earlier connection left off; 0 on this process's first.
+    let before = ctx.last_seen.load(Ordering::SeqCst);
     loop {
         let chunk = match timeout(ctx.silent_after, resp.chunk()).await {
             Err(_) => return format!("silent for {} ms", ctx.silent_after.as_millis()),
@@ -107,11 +142,29 @@ async fn session(ctx: &Context<'_>, tx: &mpsc::Sender<StreamEvent>) -> String {
             if line.is_empty() {
                 continue;
             }
+            let mark = transaction_mark(line);
             if !connected {
                 connected = true;
                 if tx.send(StreamEvent::Connected).await.is_err() {
                     return "receiver closed".into();
                 }
+                let from = if before > 0 {
+                    Some(before)
+                } else {
+                    mark.map(|m| m.saturating_sub(CATCH_UP))
+                };
+                if let Some(from) = from {
+                    match catch_up(ctx, tx, from, mark.unwrap_or(from)).await {
+                        Ok(()) => {}
+                        Err((why, true)) => return why,
+                        Err((why, false)) => {
+                            tracing::error!(venue = "oanda", "exit fills not caught up: {why}");
+                        }
+                    }
+                }
+            }
+            if let Some(m) = mark {
+                ctx.last_seen.fetch_max(m, Ordering::SeqCst);
             }
             let actions = match decode(line, &ctx.currency) {
                 Ok(a) => a,
@@ -128,6 +181,9 @@ async fn session(ctx: &Context<'_>, tx: &mpsc::Sender<StreamEvent>) -> String {
                         order_id,
                         cancel_reason,
                     } => order_event(ctx.rest, &order_id, cancel_reason).await,
+                    Action::Exit { fill, trade_id } => Some(StreamEvent::Fill(
+                        attribute_exit(ctx.rest, fill, &trade_id).await,
+                    )),
                 };
                 if let Some(ev) = ev
                     && tx.send(ev).await.is_err()
@@ -144,6 +200,73 @@ async fn session(ctx: &Context<'_>, tx: &mpsc::Sender<StreamEvent>) -> String {
                 buf.len()
             );
             buf.clear();
+        }
+    }
+}
+
+/// The transaction a line says the account has reached: a heartbeat's
+/// `lastTransactionID`, a transaction's own `id`.
+fn transaction_mark(line: &[u8]) -> Option<u64> {
+    let v: serde_json::Value = serde_json::from_slice(line).ok()?;
+    let id = if v.get("type").and_then(serde_json::Value::as_str) == Some("HEARTBEAT") {
+        v.get("lastTransactionID")
+    } else {
+        v.get("id")
+    };
+    id?.as_str()?.parse().ok()
+}
+
+/// Sends the exit fills among the transactions after `from` up to
+/// `upto` at least (see the module docs), each under the client id of
+/// the order that opened its trade; the other transactions are left to
+/// the order manager's queries. Asked again from the last one received
+/// while OANDA's answer stops short of `upto` (it may cap a page). Why
+/// not, when OANDA cannot be asked, and whether asking again may help
+/// (not when OANDA refused the request).
+async fn catch_up(
+    ctx: &Context<'_>,
+    tx: &mpsc::Sender<StreamEvent>,
+    from: u64,
+    upto: u64,
+) -> Result<(), (String, bool)> {
+    let mut last = from;
+    loop {
+        let since = last.to_string();
+        let url = ctx
+            .rest
+            .url(&["transactions", "sinceid"], &[("id", since.as_str())]);
+        let list: TxList = ctx
+            .rest
+            .send(Method::GET, url, None)
+            .await
+            .and_then(|r| r.json())
+            .map_err(|e| {
+                let again = !matches!(e, crate::api::ApiError::Refused { .. });
+                (format!("catching up since transaction {last}: {e}"), again)
+            })?;
+        let before = last;
+        for t in &list.transactions {
+            let Ok(line) = serde_json::to_vec(t) else {
+                continue;
+            };
+            if let Some(m) = transaction_mark(&line) {
+                last = last.max(m);
+            }
+            let Ok(actions) = decode(&line, &ctx.currency) else {
+                continue;
+            };
+            for a in actions {
+                if let Action::Exit { fill, trade_id } = a {
+                    let fill = attribute_exit(ctx.rest, fill, &trade_id).await;
+                    if tx.send(StreamEvent::Fill(fill)).await.is_err() {
+                        return Err(("receiver closed".into(), true));
+                    }
+                }
+            }
+        }
+        ctx.last_seen.fetch_max(last, Ordering::SeqCst);
+        if last >= upto || last == before {
+            return Ok(());
         }
     }
 }
@@ -183,6 +306,15 @@ pub(crate) fn decode(line: &[u8], currency: &str) -> Result<Vec<Action>, String>
         "ORDER_FILL" => {
             let fill = to_fill(&t, currency)?;
             let order_id = fill.venue_order_id.clone();
+            if t.client_order_id.is_none()
+                && is_exit_fill(t.reason.as_deref())
+                && let Some(trade) = t.trade_exited()
+            {
+                return Ok(vec![Action::Exit {
+                    fill,
+                    trade_id: trade.to_string(),
+                }]);
+            }
             let mut a = vec![Action::Send(StreamEvent::Fill(fill))];
             if t.client_order_id.is_some() {
                 a.push(Action::Query {
@@ -251,9 +383,29 @@ mod tests {
                 cancel_reason: None
             }
         );
-        // A protective stop's fill: no client id, no query.
-        let sl = br#"{"type":"ORDER_FILL","id":"9","orderID":"8","instrument":"EUR_USD","units":"100","price":"1.1","reason":"STOP_LOSS_ORDER"}"#;
-        assert_eq!(decode(sl, "USD").unwrap().len(), 1);
+        // A protective stop's fill: no client id, no query; sent under the
+        // client id of the order that opened the trade it closed.
+        let sl = br#"{"type":"ORDER_FILL","id":"9","orderID":"8","instrument":"EUR_USD","units":"100","price":"1.1","reason":"STOP_LOSS_ORDER","tradesClosed":[{"tradeID":"7","units":"100"}]}"#;
+        let a = decode(sl, "USD").unwrap();
+        let [Action::Exit { fill, trade_id }] = a.as_slice() else {
+            panic!("{a:?}")
+        };
+        assert_eq!(
+            (trade_id.as_str(), fill.venue_order_id.as_str(), fill.side),
+            ("7", "8", Side::Buy)
+        );
+        let tp = br#"{"type":"ORDER_FILL","id":"9","orderID":"8","instrument":"EUR_USD","units":"40","price":"1.1","reason":"TAKE_PROFIT_ORDER","tradeReduced":{"tradeID":"5","units":"40"}}"#;
+        assert!(matches!(
+            decode(tp, "USD").unwrap().as_slice(),
+            [Action::Exit { trade_id, .. }] if trade_id == "5"
+        ));
+        // A position close OANDA made for the kill switch is no exit: it
+        // is found by its own id.
+        let close = br#"{"type":"ORDER_FILL","id":"9","orderID":"8","instrument":"EUR_USD","units":"100","price":"1.1","reason":"MARKET_ORDER_POSITION_CLOSEOUT","tradesClosed":[{"tradeID":"7","units":"100"}]}"#;
+        assert!(matches!(
+            decode(close, "USD").unwrap().as_slice(),
+            [Action::Send(StreamEvent::Fill(_))]
+        ));
         let cancel = br#"{"type":"ORDER_CANCEL","id":"7","orderID":"6","clientOrderID":"omni-1","reason":"INSUFFICIENT_MARGIN"}"#;
         assert_eq!(
             decode(cancel, "USD").unwrap(),
@@ -269,5 +421,19 @@ mod tests {
             decode(br#"{"type":"DAILY_FINANCING","id":"3"}"#, "USD"),
             Ok(vec![])
         );
+    }
+
+    #[test]
+    fn a_line_marks_the_transaction_the_account_has_reached() {
+        assert_eq!(
+            transaction_mark(br#"{"type":"HEARTBEAT","lastTransactionID":"2311"}"#),
+            Some(2311)
+        );
+        assert_eq!(
+            transaction_mark(br#"{"type":"ORDER_FILL","id":"7","orderID":"6"}"#),
+            Some(7)
+        );
+        assert_eq!(transaction_mark(br#"{"type":"HEARTBEAT"}"#), None);
+        assert_eq!(transaction_mark(b"[1"), None);
     }
 }

@@ -78,9 +78,49 @@ pub(crate) struct WireTx {
     pub time: Option<String>,
     #[serde(default)]
     pub client_extensions: Option<WireExtensions>,
+    /// A fill's trade opened (its id is the fill's own transaction id).
+    #[serde(default)]
+    pub trade_opened: Option<WireTradeRef>,
+    /// The trades a fill closed in full.
+    #[serde(default)]
+    pub trades_closed: Vec<WireTradeRef>,
+    /// The trade a fill closed in part.
+    #[serde(default)]
+    pub trade_reduced: Option<WireTradeRef>,
+}
+
+/// A trade a fill opened, closed or reduced (`tradeOpened`,
+/// `tradesClosed[]`, `tradeReduced`).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct WireTradeRef {
+    #[serde(default, rename = "tradeID")]
+    pub trade_id: String,
+}
+
+/// The `reason` of an `ORDER_FILL` made by one of a trade's dependent
+/// exits: OANDA's stop loss, take profit, trailing or guaranteed stop.
+pub(crate) fn is_exit_fill(reason: Option<&str>) -> bool {
+    matches!(
+        reason,
+        Some(
+            "STOP_LOSS_ORDER"
+                | "TAKE_PROFIT_ORDER"
+                | "TRAILING_STOP_LOSS_ORDER"
+                | "GUARANTEED_STOP_LOSS_ORDER"
+        )
+    )
 }
 
 impl WireTx {
+    /// The trade a dependent exit's fill closed (in full or in part).
+    pub(crate) fn trade_exited(&self) -> Option<&str> {
+        self.trades_closed
+            .first()
+            .or(self.trade_reduced.as_ref())
+            .map(|t| t.trade_id.as_str())
+            .filter(|t| !t.is_empty())
+    }
+
     /// Our client id, from `clientExtensions.id` or `clientOrderID`.
     pub(crate) fn client_id(&self) -> Option<String> {
         self.client_extensions
@@ -254,6 +294,14 @@ pub(crate) struct CloseReply {
 #[derive(Clone, Debug, Deserialize)]
 pub(crate) struct TxEnvelope {
     pub transaction: WireTx,
+}
+
+/// The answer to `GET …/transactions/sinceid`: the transactions as
+/// OANDA sent them (each read as a stream line is).
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct TxList {
+    #[serde(default)]
+    pub transactions: Vec<serde_json::Value>,
 }
 
 /// The side of signed units (negative sells).

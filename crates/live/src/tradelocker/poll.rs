@@ -16,11 +16,23 @@
 //! filled quantity changed and a `Fill` for every execution not seen
 //! before (by its id). Polls failing for [`FAIL_INTERVALS`] intervals end
 //! it with `Disconnected`.
+//!
+//! An execution of a position's stop loss or take profit (a `stop` or
+//! `limit` order TradeLocker made for the position, without our
+//! `strategyId`) is sent under the client id of our order that opened
+//! that position (the order of ours on the same `positionId`, on the
+//! other side), so the order manager books it as the venue's exit of that
+//! position. The first poll sends those too: the order manager's queries
+//! find only our own orders, and an exit that fired while nobody polled
+//! (this process down, or the polls failing) is found nowhere else; the
+//! order manager records each fill once, by its id.
 
 use super::TradeLocker;
 use super::account::{executions, to_fill};
 use super::orders::{List, list, to_venue};
+use super::rows::{ExecutionRow, OrderRow};
 use crate::api::{ApiError, StreamEvent, VenueOrderState};
+use omni_core::domain::Side;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
@@ -41,7 +53,52 @@ struct Seen {
     fills: HashSet<String>,
     /// Order id → our client id, for the fills of our orders.
     tags: HashMap<String, String>,
+    /// Position id → the side and client id of each order of ours on it,
+    /// for the fills of the exits TradeLocker holds for it.
+    ours_on: HashMap<String, Vec<(Side, String)>>,
     open: HashSet<String>,
+}
+
+impl Seen {
+    /// Learns the orders of ours among `orders`.
+    fn learn(&mut self, orders: &[OrderRow]) {
+        for o in orders {
+            let Some(tag) = &o.strategy_id else {
+                continue;
+            };
+            self.tags.insert(o.id.clone(), tag.clone());
+            if let Some(p) = &o.position_id {
+                let on = self.ours_on.entry(p.clone()).or_default();
+                if !on.iter().any(|(_, c)| c == tag) {
+                    on.push((o.side, tag.clone()));
+                }
+            }
+        }
+    }
+
+    /// The client id an execution is sent under: its order's when the
+    /// order is ours; for an execution of a stop loss or take profit
+    /// TradeLocker made for a position (a `stop` or `limit` order on it
+    /// without a `strategyId`), that of our order that opened the position
+    /// (on it, on the other side: an order of ours that reduced it is on
+    /// the exit's side); else none.
+    fn client_id_of(&self, e: &ExecutionRow, orders: &HashMap<&str, &OrderRow>) -> Option<String> {
+        if let Some(tag) = self.tags.get(&e.order_id) {
+            return Some(tag.clone());
+        }
+        let order = orders.get(e.order_id.as_str())?;
+        let protective =
+            order.strategy_id.is_none() && matches!(order.kind.as_str(), "stop" | "limit");
+        if !protective {
+            return None;
+        }
+        let position = e.position_id.as_ref().or(order.position_id.as_ref())?;
+        self.ours_on
+            .get(position)?
+            .iter()
+            .find(|(side, _)| *side != e.side)
+            .map(|(_, client_id)| client_id.clone())
+    }
 }
 
 /// Polls until the polls keep failing or the receiver is gone; always
@@ -123,17 +180,25 @@ async fn poll_once(
         .map(|o| o.instrument_id.as_str())
         .chain(execs.iter().map(|e| e.instrument_id.as_str()));
     super::specs::ensure(&tl.rest, &tl.catalog, ids).await?;
-    for o in &all {
-        if let Some(tag) = &o.strategy_id {
-            seen.tags.insert(o.id.clone(), tag.clone());
-        }
-    }
+    seen.learn(&all);
+    let by_id: HashMap<&str, &OrderRow> = all.iter().map(|o| (o.id.as_str(), o)).collect();
     let currency = tl.rest.account().await?.currency;
     let mut events = Vec::new();
     for e in &execs {
-        if seen.fills.insert(e.id.clone()) && !first {
-            let tag = seen.tags.get(&e.order_id).cloned();
-            events.push(StreamEvent::Fill(to_fill(e, tag, &tl.catalog, &currency)));
+        if !seen.fills.insert(e.id.clone()) {
+            continue;
+        }
+        let client_id = seen.client_id_of(e, &by_id);
+        // On the first poll only the venue's exits of our positions (see
+        // the module docs); our own orders' fills are found by query.
+        let exit = client_id.is_some() && !seen.tags.contains_key(&e.order_id);
+        if !first || exit {
+            events.push(StreamEvent::Fill(to_fill(
+                e,
+                client_id,
+                &tl.catalog,
+                &currency,
+            )));
         }
     }
     for o in &all {

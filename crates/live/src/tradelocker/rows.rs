@@ -188,6 +188,8 @@ impl PositionRow {
 pub(crate) struct ExecutionRow {
     pub id: String,
     pub order_id: String,
+    /// The position it opened, added to or closed (`positionId`).
+    pub position_id: Option<String>,
     pub instrument_id: String,
     pub side: Side,
     pub qty: Decimal,
@@ -203,6 +205,7 @@ impl ExecutionRow {
         Ok(Self {
             id: row.text("id").ok_or("execution row without `id`")?,
             order_id: row.text("orderId").unwrap_or_default(),
+            position_id: row.id("positionId"),
             instrument_id: row.text("tradableInstrumentId").unwrap_or_default(),
             side: row.side("side")?,
             qty: row.dec("qty").ok_or("execution row without `qty`")?,

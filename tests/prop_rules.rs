@@ -7,6 +7,8 @@
 //! trailing one follows the highest equity.
 
 mod common;
+#[path = "common/screen.rs"]
+mod screen;
 
 use common::{Harness, at, d};
 use omni_core::domain::{AccountId, BrokerKind, InstrumentId, Side};
@@ -291,4 +293,47 @@ fn a_static_drawdown_is_measured_from_the_starting_balance_on_the_brokers_equity
         h.engine.prop_breach(prop)
     );
     assert_eq!(h.engine.account_state(prop), TradingState::Reducing);
+}
+
+#[test]
+fn the_risk_pane_shows_the_brokers_margin_and_why_the_account_is_reducing() {
+    let (mut h, prop) = live_prop("");
+    h.report(ExecutionReport::VenueState {
+        account: prop,
+        open_orders: 0,
+        positions: Vec::new(),
+        unreachable: None,
+        cash: None,
+        cash_paid_for_positions: true,
+        other_positions: 0,
+        funds: VenueFunds {
+            equity: Some(d("95400")),
+            margin_used: Some(d("1250.5")),
+            margin_available: Some(d("94149.5")),
+        },
+        ts: at(10),
+    });
+    let mut app = screen::app_at(&h.engine, 200, 50);
+    // At 200×50 the pane shows the margin gauge and the reason's start.
+    let (lines, _) = screen::render(&app, 200, 50);
+    let s = screen::screen(&lines);
+    for text in [
+        "margin used          1%",
+        "prop-fx REDUCING: down 4600 today",
+    ] {
+        assert!(s.contains(text), "{text} not on screen:\n{s}");
+    }
+    // Zoomed (z), the whole reason and the broker's margin figures.
+    while app.focus != omni_tui::app::Pane::Risk {
+        screen::press(&mut app, crossterm::event::KeyCode::Char('f'));
+    }
+    screen::press(&mut app, crossterm::event::KeyCode::Char('z'));
+    let (lines, _) = screen::render(&app, 200, 50);
+    let s = screen::screen(&lines);
+    for text in [
+        "prop-fx margin 1250.50 used, 94149.50 available USD",
+        "prop-fx REDUCING: down 4600 today >= 4500 (5% of start-of-day equity, 0.5% before the firm's) on equity 95400",
+    ] {
+        assert!(s.contains(text), "{text} not on screen:\n{s}");
+    }
 }

@@ -433,3 +433,34 @@ fn venue_note(report: Option<&omni_core::engine::VenueReport>) -> String {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::venue_note;
+    use omni_core::domain::Timestamp;
+    use omni_core::engine::VenueReport;
+
+    fn report(open_orders: u32, positions: usize, unreachable: Option<&str>) -> VenueReport {
+        VenueReport {
+            ts: Timestamp(0),
+            open_orders,
+            positions,
+            unreachable: unreachable.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_banner_says_an_unreachable_venue_is_retried_never_flat() {
+        // What the venue held before it went away is no answer now.
+        for (orders, positions) in [(0, 0), (3, 1)] {
+            let note = venue_note(Some(&report(orders, positions, Some("connection refused"))));
+            assert_eq!(note, "venue unreachable (connection refused); retrying");
+        }
+        assert_eq!(venue_note(None), "waiting for the venue to confirm");
+        assert_eq!(venue_note(Some(&report(0, 0, None))), "venue confirms flat");
+        assert_eq!(
+            venue_note(Some(&report(2, 1, None))),
+            "venue: 2 open orders, 1 positions"
+        );
+    }
+}

@@ -35,6 +35,18 @@ const STREAM_BACKOFF_MAX: Duration = Duration::from_secs(30);
 const KILL_WAIT: Duration = Duration::from_secs(1);
 const KILL_WAIT_MAX: Duration = Duration::from_secs(30);
 
+/// The kill switch's schedule after a round that waited `wait`: how long
+/// until the next round, and the wait stored for the one after. A round
+/// that reached the venue starts over at [`KILL_WAIT`]; one that could not
+/// waits `wait`, and the next doubles it, up to [`KILL_WAIT_MAX`].
+fn kill_backoff(wait: Duration, reached: bool) -> (Duration, Duration) {
+    if reached {
+        (KILL_WAIT, KILL_WAIT)
+    } else {
+        (wait, (wait * 2).min(KILL_WAIT_MAX))
+    }
+}
+
 /// An order whose outcome is being found out by query.
 #[derive(Clone, Debug)]
 struct Unresolved {
@@ -456,11 +468,9 @@ impl<A: VenueApi> Worker<A> {
             // still ahead: the round itself was due, so not later than now).
             Ok(false) => {
                 let now = Instant::now();
+                let (after, next) = kill_backoff(wait, true);
                 let asked = self.kill.map(|(at, _)| at).filter(|at| *at > now);
-                Some((
-                    asked.unwrap_or(now + KILL_WAIT).min(now + KILL_WAIT),
-                    KILL_WAIT,
-                ))
+                Some((asked.unwrap_or(now + after).min(now + after), next))
             }
             Err(e) => {
                 tracing::warn!(
@@ -468,8 +478,8 @@ impl<A: VenueApi> Worker<A> {
                     "kill switch: {e}; again in {wait:?}"
                 );
                 lock(&self.shared).view.error = Some(format!("kill switch: {e}"));
-                let next = (wait * 2).min(KILL_WAIT_MAX);
-                Some((Instant::now() + wait, next))
+                let (after, next) = kill_backoff(wait, false);
+                Some((Instant::now() + after, next))
             }
         };
     }
@@ -1091,5 +1101,48 @@ impl<A: VenueApi> Worker<A> {
                 s.view.stream_reconnects += 1;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{KILL_WAIT, KILL_WAIT_MAX, kill_backoff};
+    use std::time::Duration;
+
+    /// The waits between the kill switch's rounds while every round fails.
+    fn unreachable_waits(from: Duration, rounds: usize) -> Vec<u64> {
+        let mut wait = from;
+        (0..rounds)
+            .map(|_| {
+                let (after, next) = kill_backoff(wait, false);
+                wait = next;
+                after.as_secs()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn kill_rounds_back_off_from_one_second_doubling_to_thirty_while_unreachable() {
+        assert_eq!(
+            (KILL_WAIT, KILL_WAIT_MAX),
+            (Duration::from_secs(1), Duration::from_secs(30))
+        );
+        assert_eq!(
+            unreachable_waits(KILL_WAIT, 9),
+            vec![1, 2, 4, 8, 16, 30, 30, 30, 30]
+        );
+    }
+
+    #[test]
+    fn a_round_that_reaches_the_venue_starts_the_backoff_over() {
+        // Deep in the backoff, one answer from the venue resets it.
+        assert_eq!(kill_backoff(KILL_WAIT_MAX, true), (KILL_WAIT, KILL_WAIT));
+        assert_eq!(
+            kill_backoff(Duration::from_secs(16), true),
+            (KILL_WAIT, KILL_WAIT)
+        );
+        // And the next outage backs off from one second again.
+        let (_, wait) = kill_backoff(KILL_WAIT_MAX, true);
+        assert_eq!(unreachable_waits(wait, 3), vec![1, 2, 4]);
     }
 }

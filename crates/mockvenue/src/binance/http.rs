@@ -335,11 +335,23 @@ async fn place(sh: &Shared, p: &Params) -> Reply {
     let fault = sh.take_fault(|f| {
         matches!(
             f,
-            Fault::Reject(..) | Fault::DropReplyAfterExecute | Fault::ServerError1007
+            Fault::Reject(..)
+                | Fault::DropReplyAfterExecute
+                | Fault::ServerError1007
+                | Fault::DropRequest
         )
     });
     if let Some(Fault::Reject(code, msg)) = &fault {
         return bad(*code, msg);
+    }
+    if fault == Some(Fault::DropRequest) {
+        // Never executed; the client gives up first.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        return err(
+            StatusCode::SERVICE_UNAVAILABLE,
+            -1007,
+            "Timeout waiting for response from backend server. Send status unknown; execution status unknown.",
+        );
     }
     let now = sh.now_ms();
     let placed = (|| {
@@ -453,6 +465,9 @@ fn cancel(sh: &Shared, p: &Params) -> Result<Value, Reply> {
 }
 
 fn query(sh: &Shared, p: &Params) -> Result<Value, Reply> {
+    if sh.take_fault(|f| *f == Fault::QueryLag).is_some() {
+        return Err(bad(-2013, "Order does not exist."));
+    }
     let book = lock(&sh.book);
     let id = find(&book, p)?.ok_or_else(|| bad(-2013, "Order does not exist."))?;
     book.orders

@@ -26,6 +26,13 @@ pub enum Fault {
     /// Next order: executed, then no answer for longer than any client
     /// timeout (30 s).
     DropReplyAfterExecute,
+    /// Next order: lost on the way in: never executed and never answered
+    /// (the connection is held longer than any client timeout, 30 s).
+    DropRequest,
+    /// Next order query (`GET /api/v3/order`): `-2013` "Order does not
+    /// exist." even for an order the mock has, as Binance may answer right
+    /// after a submit (replication lag).
+    QueryLag,
     /// Next order: placed, then answered 503 with `-1007`.
     ServerError1007,
     /// Next REST request: 429, `Retry-After`, `-1003`.

@@ -5,6 +5,9 @@
 //! no client id placed twice, no order left unresolved, every execution
 //! recorded exactly once, and SQLite's integrity check clean.
 //!
+//! The whole loop is bounded: it fails once it has run longer than
+//! [`TIME_LIMIT`].
+//!
 //! The test binary is its own child: `kill_loop_child` (ignored, and a
 //! no-op unless `OMNI_KILL_LOOP_CHILD` is set) runs the sending loop.
 
@@ -27,6 +30,8 @@ const KEY: &str = "kill-loop-key";
 const SECRET: &str = "kill-loop-secret";
 const CHILD_ENV: &str = "OMNI_KILL_LOOP_CHILD";
 const KILLS: usize = 100;
+/// The whole loop, kills, restarts and checks, must end within this.
+const TIME_LIMIT: Duration = Duration::from_secs(120);
 
 fn d(s: &str) -> Decimal {
     s.parse().expect("decimal")
@@ -231,6 +236,12 @@ fn a_hundred_kill_9s_never_lose_double_or_invent_an_order_or_a_fill() {
         mock.set_used_weight(0);
         recover(&rest, &ws, &db);
         check(&mock, &db, round);
+        assert!(
+            started.elapsed() < TIME_LIMIT,
+            "round {round}: {} kills took over {} s",
+            round + 1,
+            TIME_LIMIT.as_secs()
+        );
     }
     let placed = mock
         .orders()

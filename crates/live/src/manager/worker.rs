@@ -844,11 +844,21 @@ impl<A: VenueApi> Worker<A> {
                 Err(e) => tracing::warn!(venue = self.api.name(), "fills of {}: {e}", o.client_id),
             }
         }
-        let complete = self.journal.recorded_qty(&o.client_id) >= o.filled;
+        let recorded = self.journal.recorded_qty(&o.client_id);
+        let complete = recorded >= o.filled;
         let state = match (complete, o.state.is_terminal()) {
             (true, _) | (false, false) => o.state.into(),
             // Ended at the venue, but an execution is not recorded yet.
             (false, true) => JournalState::PartiallyFilled,
+        };
+        // A snapshot older than what was already heard (NEW after a fill
+        // the journal holds) does not move the order back.
+        let state = if state == JournalState::New
+            && (!recorded.is_zero() || known.as_ref().is_some_and(|k| !k.filled.is_zero()))
+        {
+            JournalState::PartiallyFilled
+        } else {
+            state
         };
         if let Err(e) = self.journal.update(
             &o.client_id,

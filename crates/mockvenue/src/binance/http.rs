@@ -464,27 +464,43 @@ fn cancel(sh: &Shared, p: &Params) -> Result<Value, Reply> {
     Ok(v)
 }
 
+/// How an order is shown: as it is, or (a stale snapshot) an open order
+/// as it was when placed.
+fn shown(o: &super::MockOrder, stale: bool) -> Value {
+    if stale && o.is_open() {
+        let mut then = o.clone();
+        then.status = "NEW".into();
+        then.executed = Decimal::ZERO;
+        then.cum_quote = Decimal::ZERO;
+        then.json()
+    } else {
+        o.json()
+    }
+}
+
 fn query(sh: &Shared, p: &Params) -> Result<Value, Reply> {
     if sh.take_fault(|f| *f == Fault::QueryLag).is_some() {
         return Err(bad(-2013, "Order does not exist."));
     }
+    let stale = sh.take_fault(|f| *f == Fault::StaleSnapshot).is_some();
     let book = lock(&sh.book);
     let id = find(&book, p)?.ok_or_else(|| bad(-2013, "Order does not exist."))?;
     book.orders
         .iter()
         .find(|o| o.order_id == id)
-        .map(super::MockOrder::json)
+        .map(|o| shown(o, stale))
         .ok_or_else(|| bad(-2013, "Order does not exist."))
 }
 
 fn open_orders(sh: &Shared, p: &Params) -> Result<Value, Reply> {
     let symbol = p.get("symbol");
+    let stale = sh.take_fault(|f| *f == Fault::StaleSnapshot).is_some();
     let book = lock(&sh.book);
     Ok(Value::Array(
         book.orders
             .iter()
             .filter(|o| o.is_open() && symbol.is_none_or(|s| s == o.symbol))
-            .map(super::MockOrder::json)
+            .map(|o| shown(o, stale))
             .collect(),
     ))
 }

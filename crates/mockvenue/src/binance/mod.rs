@@ -43,6 +43,15 @@ pub enum Fault {
     Reject(i64, String),
     /// The next trade's event is sent twice on the stream.
     DuplicateNextFill,
+    /// The next trade's event is held back and sent after the next event
+    /// that is not a trade (a cancel, say): the stream delivers the
+    /// order's end before its fill, as when a cancel races a fill.
+    HoldNextFill,
+    /// Next order query or open-orders list (whichever comes first) shows
+    /// each order as it was when placed (`NEW`, nothing executed): a
+    /// snapshot older than what the stream already reported. An order that
+    /// has ended is shown as it is.
+    StaleSnapshot,
     /// Closes every stream connection now (not queued).
     DropStream,
     /// Next REST request is answered this many ms late.
@@ -75,6 +84,8 @@ struct Shared {
     connections: Mutex<Vec<mpsc::UnboundedSender<WsOut>>>,
     next_subscription: AtomicI64,
     duplicate_fills: AtomicU64,
+    /// Trade events held back by `HoldNextFill`.
+    held: Mutex<Vec<Value>>,
 }
 
 /// Locks a mutex; a poisoned one (a handler panicked) still holds
@@ -101,9 +112,22 @@ impl Shared {
     }
 
     /// Sends execution reports to every subscription, doubling a trade
-    /// when `DuplicateNextFill` is queued.
+    /// when `DuplicateNextFill` is queued and holding one back (until the
+    /// next event that is not a trade) when `HoldNextFill` is.
     fn emit(&self, events: Vec<Value>) {
+        let mut queue: Vec<Value> = Vec::new();
         for e in events {
+            let trade = e.get("x").and_then(Value::as_str) == Some("TRADE");
+            if trade && self.take_fault(|f| *f == Fault::HoldNextFill).is_some() {
+                lock(&self.held).push(e);
+                continue;
+            }
+            queue.push(e);
+            if !trade {
+                queue.append(&mut lock(&self.held));
+            }
+        }
+        for e in queue {
             let mut times = 1;
             if e.get("x").and_then(Value::as_str) == Some("TRADE")
                 && self
@@ -158,6 +182,7 @@ impl MockBinance {
             connections: Mutex::new(Vec::new()),
             next_subscription: AtomicI64::new(0),
             duplicate_fills: AtomicU64::new(0),
+            held: Mutex::new(Vec::new()),
         });
         let app = Router::new()
             .route("/ws-api/v3", get(ws::upgrade))
@@ -242,6 +267,11 @@ impl MockBinance {
         } else {
             lock(&self.shared.faults).push(f);
         }
+    }
+
+    /// Queued faults not yet consumed.
+    pub fn pending_faults(&self) -> Vec<Fault> {
+        lock(&self.shared.faults).clone()
     }
 
     /// Fills `qty` of the open order with this client id at `price`, as a

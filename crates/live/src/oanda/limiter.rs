@@ -71,6 +71,52 @@ impl Limiter {
     }
 }
 
+/// OANDA's limit on new connections: at most this many ...
+const CONNECTIONS_PER_WINDOW: usize = 2;
+/// ... within any window this long; a little margin is added, so that
+/// the broker, which sees a connection a moment after we start it, never
+/// counts three in one second.
+const CONNECTION_WINDOW: Duration = Duration::from_millis(1050);
+
+/// The starts of this account's recent connections (REST and stream): a
+/// new one waits until fewer than two started in the last second.
+#[derive(Default)]
+pub(crate) struct ConnectionGate {
+    starts: Mutex<std::collections::VecDeque<Instant>>,
+}
+
+impl ConnectionGate {
+    /// Reserves the start of one new connection and waits for it.
+    pub(crate) async fn slot(&self) {
+        let wait = self.reserve(Instant::now());
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Books the earliest start at or after `now` that keeps to the
+    /// limit; returns how long after `now` it is.
+    fn reserve(&self, now: Instant) -> Duration {
+        let mut starts = self
+            .starts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Starts are booked in order, so the last two are all that count.
+        let mut at = now;
+        if starts.len() >= CONNECTIONS_PER_WINDOW {
+            at = at.max(starts[starts.len() - CONNECTIONS_PER_WINDOW] + CONNECTION_WINDOW);
+        }
+        if let Some(last) = starts.back() {
+            at = at.max(*last);
+        }
+        starts.push_back(at);
+        while starts.len() > CONNECTIONS_PER_WINDOW {
+            starts.pop_front();
+        }
+        at - now
+    }
+}
+
 fn ms_ceil(d: Duration) -> u64 {
     u64::try_from(d.as_micros().div_ceil(1000)).unwrap_or(u64::MAX)
 }
@@ -85,6 +131,20 @@ mod tests {
         let waits: Vec<Duration> = (0..5).map(|_| l.admit().unwrap()).collect();
         assert_eq!(waits[0], Duration::ZERO);
         assert!(waits[4] > Duration::from_millis(35) && waits[4] <= Duration::from_millis(40));
+    }
+
+    #[test]
+    fn no_more_than_two_connections_start_in_a_second() {
+        let g = ConnectionGate::default();
+        let t0 = Instant::now();
+        let starts: Vec<Duration> = (0..5).map(|_| g.reserve(t0)).collect();
+        assert_eq!(starts[0], Duration::ZERO);
+        assert_eq!(starts[1], Duration::ZERO);
+        assert_eq!(starts[2], CONNECTION_WINDOW);
+        assert_eq!(starts[3], CONNECTION_WINDOW);
+        assert_eq!(starts[4], CONNECTION_WINDOW * 2);
+        // Long after, a connection starts at once.
+        assert_eq!(g.reserve(t0 + Duration::from_secs(10)), Duration::ZERO);
     }
 
     #[test]

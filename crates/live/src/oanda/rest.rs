@@ -2,7 +2,7 @@
 //! budget, and the classification of every answer into [`ApiError`].
 
 use super::OandaError;
-use super::limiter::Limiter;
+use super::limiter::{ConnectionGate, Limiter};
 use super::wire::WireError;
 use crate::api::ApiError;
 use crate::secret::Secret;
@@ -38,6 +38,12 @@ pub(crate) struct Rest {
     token: Secret,
     timeout: Duration,
     limiter: Limiter,
+    /// One request at a time, on one keep-alive connection: `true` once
+    /// an answer was read in full (the connection is back in the pool),
+    /// `false` before the first and after a transport failure (the next
+    /// request opens a new connection, through [`Rest::connection_slot`]).
+    lane: tokio::sync::Mutex<bool>,
+    connections: ConnectionGate,
 }
 
 impl Rest {
@@ -50,6 +56,7 @@ impl Rest {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
+            .pool_max_idle_per_host(1)
             .build()
             .map_err(|e| OandaError::Client(e.to_string()))?;
         Ok(Self {
@@ -59,6 +66,8 @@ impl Rest {
             token,
             timeout,
             limiter: Limiter::default(),
+            lane: tokio::sync::Mutex::new(false),
+            connections: ConnectionGate::default(),
         })
     }
 
@@ -77,6 +86,12 @@ impl Rest {
     /// The request timeout (the stream uses it for connecting).
     pub(crate) fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// Waits until a new connection to OANDA may be opened (at most 2 a
+    /// second, REST and stream together) and counts it.
+    pub(crate) async fn connection_slot(&self) {
+        self.connections.slot().await;
     }
 
     /// A request with the token and datetime format set; the stream sends
@@ -101,10 +116,19 @@ impl Rest {
         url: Url,
         body: Option<&serde_json::Value>,
     ) -> Result<Reply, ApiError> {
+        // OANDA asks for at most 2 new connections a second: requests go
+        // one after another on one keep-alive connection (the order
+        // manager's refresh asks for three things at once), and a new
+        // connection, when the last one broke, waits for its slot.
+        let mut warm = self.lane.lock().await;
         let wait = self.limiter.admit()?;
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
+        if !*warm {
+            self.connections.slot().await;
+        }
+        *warm = false;
         let mut req = self.authorized(&self.http, method, url);
         if let Some(body) = body {
             req = req
@@ -113,16 +137,18 @@ impl Rest {
         }
         let resp = req.send().await.map_err(crate::api::transport_error)?;
         let status = resp.status();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            let retry = resp
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok());
-            return Err(self.limiter.banned(retry));
-        }
+        let retry = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        // The body is read in full whatever the status, so the connection
+        // goes back to the pool for the next request.
         let body = match resp.bytes().await {
-            Ok(b) => b.to_vec(),
+            Ok(b) => {
+                *warm = true;
+                b.to_vec()
+            }
             // Answered, but the answer was lost: for a 2xx or 5xx we
             // cannot tell what happened.
             Err(e) if status.is_success() || status.is_server_error() => {
@@ -133,6 +159,10 @@ impl Rest {
             }
             Err(_) => Vec::new(),
         };
+        drop(warm);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(self.limiter.banned(retry));
+        }
         if status.is_success() {
             return Ok(Reply { body });
         }

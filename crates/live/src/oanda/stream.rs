@@ -110,6 +110,8 @@ async fn session(ctx: &Context<'_>, tx: &mpsc::Sender<StreamEvent>) -> String {
         Err(e) => return format!("http client: {e}"),
     };
     let url = ctx.rest.url_on(ctx.base, &["transactions", "stream"]);
+    // A new connection each time: it counts against OANDA's 2 a second.
+    ctx.rest.connection_slot().await;
     let request = ctx.rest.authorized(&client, Method::GET, url).send();
     let mut resp = match timeout(ctx.rest.timeout(), request).await {
         Err(_) => return "connect: timed out".into(),

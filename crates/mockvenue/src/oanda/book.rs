@@ -165,6 +165,11 @@ pub(crate) struct Book {
     /// Every client id ever used: reuse is refused forever.
     pub used_ids: HashSet<String>,
     pub duplicate_next_fill: bool,
+    /// The next IOC order fills only this many units (see
+    /// `MockOanda::partial_fill_next`).
+    pub partial_next: Option<Decimal>,
+    /// The cancel of the remainder of the partial fill just made.
+    pub(super) remainder_cancel: Option<Value>,
     last_id: u64,
     /// The id of the first transaction of the request being handled.
     batch: u64,
@@ -217,6 +222,8 @@ impl Book {
             transactions: Vec::new(),
             used_ids: HashSet::new(),
             duplicate_next_fill: false,
+            partial_next: None,
+            remainder_cancel: None,
             last_id: 0,
             batch: 0,
             frames,

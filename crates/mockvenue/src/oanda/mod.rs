@@ -127,6 +127,8 @@ pub(crate) struct Shared {
     frames: broadcast::Sender<Frame>,
     stream_connections: AtomicU64,
     heartbeat_ms: AtomicU64,
+    /// When each TCP connection was accepted, oldest first.
+    accepted: Mutex<Vec<std::time::Instant>>,
 }
 
 impl Shared {
@@ -164,6 +166,7 @@ impl MockOanda {
             frames,
             stream_connections: AtomicU64::new(0),
             heartbeat_ms: AtomicU64::new(5000),
+            accepted: Mutex::new(Vec::new()),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -174,6 +177,14 @@ impl MockOanda {
         let app = axum::Router::new()
             .fallback(http::handle)
             .with_state(shared.clone());
+        let counter = shared.clone();
+        let listener = axum::serve::ListenerExt::tap_io(listener, move |_tcp| {
+            counter
+                .accepted
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(std::time::Instant::now());
+        });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -248,6 +259,15 @@ impl MockOanda {
         self.shared.lock().faults.push_back((at, fault));
     }
 
+    /// The next IOC order (market or limit) that fills takes only
+    /// `units` (unsigned): one `ORDER_FILL` for them, then an
+    /// `ORDER_CANCEL` (`INSUFFICIENT_LIQUIDITY`) for the rest, both in the
+    /// 201 answer when it fills on arrival, as v20 does for an IOC
+    /// remainder. A FOK order never fills in part.
+    pub fn partial_fill_next(&self, units: Decimal) {
+        self.shared.lock().book.partial_next = Some(units);
+    }
+
     /// The next `ORDER_FILL` line is sent twice on the stream.
     pub fn duplicate_next_fill(&self) {
         self.shared.lock().book.duplicate_next_fill = true;
@@ -292,6 +312,31 @@ impl MockOanda {
     /// Stream connections accepted so far.
     pub fn stream_connections(&self) -> u64 {
         self.shared.stream_connections.load(Ordering::Relaxed)
+    }
+
+    /// When each TCP connection (REST or stream) was accepted, oldest
+    /// first: OANDA allows at most 2 new connections a second.
+    pub fn connections_accepted(&self) -> Vec<std::time::Instant> {
+        self.shared
+            .accepted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The most connections accepted within any `window` (from the first
+    /// of them to the last, less than `window` apart).
+    pub fn max_connections_within(&self, window: Duration) -> usize {
+        let times = self.connections_accepted();
+        (0..times.len())
+            .map(|i| {
+                times[i..]
+                    .iter()
+                    .take_while(|t| t.duration_since(times[i]) < window)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// A copy of the truth.

@@ -205,6 +205,9 @@ impl Book {
             match self.fill(idx, px, true) {
                 Ok(fill) => {
                     body.insert("orderFillTransaction".into(), fill);
+                    if let Some(cancel) = self.remainder_cancel.take() {
+                        body.insert("orderCancelTransaction".into(), cancel);
+                    }
                 }
                 Err(cancel) => {
                     body.insert("orderCancelTransaction".into(), cancel);
@@ -256,6 +259,23 @@ impl Book {
             .filter(|t| t.current_units.is_sign_positive() != units.is_sign_positive())
             .map(|t| t.current_units.abs())
             .sum();
+        // A scripted partial fill of an IOC order (a FOK order fills in
+        // full or not at all): only part fills, the rest is cancelled.
+        let mut partial = false;
+        if self.orders[idx].time_in_force == "IOC"
+            && self.orders[idx].trade_id.is_none()
+            && let Some(part) = self
+                .partial_next
+                .filter(|p| *p > Decimal::ZERO && *p < units.abs())
+        {
+            self.partial_next = None;
+            partial = true;
+            units = if units.is_sign_negative() {
+                -part
+            } else {
+                part
+            };
+        }
         if self.orders[idx].position_fill == "REDUCE_ONLY" && units.abs() > opposite {
             units = if units.is_sign_negative() {
                 -opposite
@@ -379,6 +399,10 @@ impl Book {
                     self.dependent(kind, &tid, &instrument, -left, p, fill_id);
                 }
             }
+        }
+        if partial {
+            let cancel = self.cancel_idx(idx, "INSUFFICIENT_LIQUIDITY");
+            self.remainder_cancel = Some(cancel);
         }
         for tid in closed_trade_ids {
             let exits: Vec<usize> = (0..self.orders.len())
@@ -518,6 +542,7 @@ impl Book {
             let check = self.orders[i].trade_id.is_none();
             // A cancel (margin) is the answer too; both end the order.
             let _ = self.fill(i, price, check);
+            self.remainder_cancel = None;
         }
     }
 

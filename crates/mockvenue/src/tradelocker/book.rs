@@ -161,6 +161,9 @@ pub(crate) struct Book {
     pub positions: Vec<MockPosition>,
     pub executions: Vec<MockExecution>,
     pub hedging: bool,
+    /// The next fill takes only this many lots (see
+    /// `MockTradeLocker::partial_fill_next`).
+    pub partial_next: Option<Decimal>,
     next_id: u64,
 }
 
@@ -203,6 +206,7 @@ impl Book {
             positions: Vec::new(),
             executions: Vec::new(),
             hedging: true,
+            partial_next: None,
             next_id: 7_277_816_000,
         }
     }
@@ -367,11 +371,23 @@ impl Book {
         if left <= Decimal::ZERO {
             return;
         }
+        // A scripted partial fill: only part of what is left fills; an
+        // IOC order's remainder is cancelled, a GTC order's rests.
+        if let Some(part) = self.partial_next.take().filter(|p| *p > Decimal::ZERO) {
+            left = left.min(part);
+        }
         {
             let ord = &mut self.orders[idx];
-            ord.filled = ord.qty;
-            ord.avg_price = px;
-            ord.status = "Filled".into();
+            let before = ord.filled;
+            ord.filled += left;
+            ord.avg_price = ((ord.avg_price * before + px * left) / ord.filled).normalize();
+            ord.status = if ord.filled >= ord.qty {
+                "Filled".into()
+            } else if ord.validity == "IOC" {
+                "Cancelled".into()
+            } else {
+                "New".into()
+            };
             ord.modified_ms = now;
         }
         let targets: Vec<String> = match &o.closes {

@@ -267,6 +267,15 @@ impl MockTradeLocker {
         self.shared.lock().book.balance = balance;
     }
 
+    /// The next fill (a market order placed, or a resting order a price
+    /// crosses) takes only `lots`: a market (IOC) order's remainder is
+    /// then cancelled (`Cancelled` with `filledQty` > 0), a limit or stop
+    /// (GTC) order's rests (`New` with `filledQty` > 0) until a later
+    /// price fills it.
+    pub fn partial_fill_next(&self, lots: Decimal) {
+        self.shared.lock().book.partial_next = Some(lots);
+    }
+
     /// A hedging account (the default) or a netting one.
     pub fn set_hedging(&self, hedging: bool) {
         self.shared.lock().book.hedging = hedging;

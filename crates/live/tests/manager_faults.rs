@@ -5,86 +5,31 @@
 //! order a crashed run journaled but never sent is resolved as never sent.
 //! Everything on 127.0.0.1.
 
+#[path = "support/binance_faults.rs"]
+mod faults;
 #[path = "support/reports.rs"]
 mod reports;
 #[path = "support/order.rs"]
 mod support;
 
+use faults::{POST_ORDER, api, d, funded_mock, journal_row, settings};
 use reports::{fills, reports_until};
 
-use omni_core::domain::{
-    AccountId, InstrumentId, Order, OrderId, OrderType, Side, Timestamp, VenueId,
-};
+use omni_core::domain::{Order, OrderId, OrderType, Side, Timestamp};
 use omni_core::execution::{Broker, ExecutionReport};
-use omni_live::binance::{BinanceConfig, BinanceSpot};
+use omni_live::LiveBroker;
 use omni_live::journal::{Journal, JournalOrder, JournalState};
-use omni_live::{Credentials, LiveBroker, LiveInstrument, LiveSettings, Secret};
-use omni_mockvenue::binance::{Fault, MockBinance};
+use omni_mockvenue::binance::Fault;
 use rust_decimal::Decimal;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-const KEY: &str = "fault-test-key";
-const SECRET: &str = "fault-test-secret";
-const ACCOUNT: AccountId = AccountId(0);
-const BTC: InstrumentId = InstrumentId(0);
-const BINANCE: VenueId = VenueId(0);
-const POST_ORDER: &str = "POST /api/v3/order";
 const GET_ORDER: &str = "GET /api/v3/order";
 /// Requests behind one "no such order" answer of the adapter's: it asks
 /// three times (here without a pause) before believing the venue.
 const TRIES: u64 = 3;
 
-fn d(s: &str) -> Decimal {
-    s.parse().expect("decimal")
-}
-
-/// The adapter against the mock; `ws_url` is the mock's stream, or a
-/// closed port for a stream that never comes up. Its query asks again at
-/// once on "no such order" (no grace), so the manager's own schedule of
-/// queries is what the tests see.
-fn api(mock: &MockBinance, ws_url: String) -> BinanceSpot {
-    BinanceSpot::new(BinanceConfig {
-        rest_url: mock.rest_url(),
-        ws_api_url: ws_url,
-        request_timeout: Duration::from_millis(400),
-        not_found_grace: Duration::ZERO,
-        ..BinanceConfig::testnet(Credentials {
-            key: Secret::new(KEY),
-            secret: Secret::new(SECRET),
-        })
-    })
-    .expect("adapter")
-}
-
-/// Queries of an unknown outcome 100, 200, 400 … ms apart.
-fn settings(db: &Path, absent_for: Duration) -> LiveSettings {
-    let mut s = LiveSettings::new(
-        ACCOUNT,
-        "USDT",
-        vec![LiveInstrument {
-            id: BTC,
-            name: "BTC/USDT".into(),
-            venue: BINANCE,
-            min_qty: d("0.00001"),
-        }],
-        db.to_path_buf(),
-    );
-    s.refresh = Duration::from_millis(300);
-    s.resolve_first = Duration::from_millis(100);
-    s.absent_for = absent_for;
-    s
-}
-
 fn order(id: u64, kind: OrderType, qty: &str, limit: Option<&str>) -> Order {
     support::order(id, 0, Side::Buy, kind, d(qty), limit.map(d), d("60000"))
-}
-
-async fn funded_mock() -> MockBinance {
-    let mock = MockBinance::start(KEY, SECRET).await;
-    mock.set_price("BTCUSDT", d("60000"));
-    mock.set_balance("USDT", d("10000"));
-    mock
 }
 
 /// Waits for the start-up requests to pass (the first venue report), so
@@ -96,12 +41,6 @@ async fn started(broker: &mut LiveBroker) {
     })
     .await;
     assert!(!r.is_empty(), "the manager never reported the venue");
-}
-
-fn journal_row(db: &Path) -> JournalOrder {
-    let rows = Journal::open(db).unwrap().orders("binance").unwrap();
-    assert_eq!(rows.len(), 1, "{rows:?}");
-    rows[0].clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,77 +4,37 @@
 //! cancel and a stale snapshot (fault 4), and a restart after a trade made
 //! by hand at the venue (fault 16). Everything on 127.0.0.1.
 
+#[path = "support/binance_faults.rs"]
+mod faults;
 #[path = "support/reports.rs"]
 mod reports;
 #[path = "support/order.rs"]
 mod support;
 
+use faults::{ACCOUNT, BTC, POST_ORDER, api, d, funded_mock, journal_row, journal_rows, settings};
 use reports::{fills, reports_until};
 
-use omni_core::domain::{
-    AccountId, InstrumentId, Order, OrderId, OrderType, Side, Timestamp, VenueId,
-};
+use omni_core::domain::{InstrumentId, Order, OrderId, OrderType, Side, Timestamp};
 use omni_core::execution::{Broker, ExecutionReport};
-use omni_live::binance::{BinanceConfig, BinanceSpot};
-use omni_live::journal::{Journal, JournalOrder, JournalState};
-use omni_live::{Credentials, LiveBroker, LiveInstrument, LiveSettings, Secret};
+use omni_live::LiveBroker;
+use omni_live::journal::{Journal, JournalState};
 use omni_mockvenue::binance::{Fault, MockBinance};
 use rust_decimal::Decimal;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const KEY: &str = "fault-more-key";
-const SECRET: &str = "fault-more-secret";
-const ACCOUNT: AccountId = AccountId(0);
-const BTC: InstrumentId = InstrumentId(0);
-const BINANCE: VenueId = VenueId(0);
-const POST_ORDER: &str = "POST /api/v3/order";
 const DELETE_ORDER: &str = "DELETE /api/v3/order";
 const DELETE_OPEN: &str = "DELETE /api/v3/openOrders";
 /// Several of the manager's refreshes (300 ms apart).
 const SETTLE: Duration = Duration::from_millis(800);
 
-fn d(s: &str) -> Decimal {
-    s.parse().expect("decimal")
-}
-
-/// The adapter against the mock and its stream; "no such order" is
-/// believed at once (no grace).
-fn api(mock: &MockBinance) -> BinanceSpot {
-    BinanceSpot::new(BinanceConfig {
-        rest_url: mock.rest_url(),
-        ws_api_url: mock.ws_url(),
-        request_timeout: Duration::from_millis(400),
-        not_found_grace: Duration::ZERO,
-        ..BinanceConfig::testnet(Credentials {
-            key: Secret::new(KEY),
-            secret: Secret::new(SECRET),
-        })
-    })
-    .expect("adapter")
-}
-
-/// Refreshes every 300 ms; unknown outcomes queried from 100 ms on.
-fn settings(db: &Path) -> LiveSettings {
-    let mut s = LiveSettings::new(
-        ACCOUNT,
-        "USDT",
-        vec![LiveInstrument {
-            id: BTC,
-            name: "BTC/USDT".into(),
-            venue: BINANCE,
-            min_qty: d("0.00001"),
-        }],
-        db.to_path_buf(),
-    );
-    s.refresh = Duration::from_millis(300);
-    s.resolve_first = Duration::from_millis(100);
-    s.absent_for = Duration::from_millis(100);
-    s
-}
-
+/// Unknown outcomes believed absent after 100 ms.
 fn start(mock: &MockBinance, db: &Path) -> LiveBroker {
-    LiveBroker::start(api(mock), settings(db)).expect("broker")
+    LiveBroker::start(
+        api(mock, mock.ws_url()),
+        settings(db, Duration::from_millis(100)),
+    )
+    .expect("broker")
 }
 
 fn limit_buy(id: u64, qty: &str, price: &str) -> Order {
@@ -87,13 +47,6 @@ fn limit_buy(id: u64, qty: &str, price: &str) -> Order {
         Some(d(price)),
         d("60000"),
     )
-}
-
-async fn funded_mock() -> MockBinance {
-    let mock = MockBinance::start(KEY, SECRET).await;
-    mock.set_price("BTCUSDT", d("60000"));
-    mock.set_balance("USDT", d("10000"));
-    mock
 }
 
 /// Waits for the start-up requests to pass (the first venue report, with
@@ -114,16 +67,6 @@ async fn started(broker: &mut LiveBroker, mock: &MockBinance) -> ExecutionReport
 
 fn broker_stream_up(mock: &MockBinance) -> bool {
     mock.subscribers() > 0
-}
-
-fn journal_rows(db: &Path) -> Vec<JournalOrder> {
-    Journal::open(db).unwrap().orders("binance").unwrap()
-}
-
-fn journal_row(db: &Path) -> JournalOrder {
-    let rows = journal_rows(db);
-    assert_eq!(rows.len(), 1, "{rows:?}");
-    rows[0].clone()
 }
 
 /// Quantities of the journal's recorded executions of `client_id`.

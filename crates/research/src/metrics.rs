@@ -56,6 +56,13 @@ pub struct Intervals {
     pub top_decile_accuracy: Interval,
 }
 
+/// The negative log likelihood of an outcome under P(up) = `p`, with `p`
+/// kept 1e-12 from 0 and 1 so a sure miss costs a finite amount.
+pub fn log_loss(p: f64, up: bool) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    if up { -p.ln() } else { -(1.0 - p).ln() }
+}
+
 /// Number of reliability bins and of decisiveness groups.
 pub const BINS: usize = 10;
 
@@ -303,14 +310,7 @@ impl Metrics {
         let reliability = reliability(outcomes, &ones, &orders);
         let (ece, mce) = ece_mce(&reliability);
         let base_rate = outcomes.iter().map(Outcome::y).sum::<f64>() / nf;
-        let log_loss = outcomes
-            .iter()
-            .map(|o| {
-                let p = o.p.clamp(1e-12, 1.0 - 1e-12);
-                if o.up { -p.ln() } else { -(1.0 - p).ln() }
-            })
-            .sum::<f64>()
-            / nf;
+        let mean_log_loss = outcomes.iter().map(|o| log_loss(o.p, o.up)).sum::<f64>() / nf;
         let mut ascending = orders.by_decisiveness.clone();
         ascending.reverse();
         let mut by_decisiveness = Vec::new();
@@ -344,7 +344,7 @@ impl Metrics {
             accuracy: point.accuracy,
             brier: outcomes.iter().map(|o| (o.p - o.y()).powi(2)).sum::<f64>() / nf,
             brier_skill: point.brier_skill,
-            log_loss,
+            log_loss: mean_log_loss,
             ece,
             mce,
             reliability,

@@ -14,6 +14,7 @@
 
 use crate::dataset::{Split, replay_tracker, samples, select};
 use crate::history::Series;
+use crate::metrics::log_loss;
 use omni_core::ensemble::model::{logit, sigmoid};
 use omni_core::ensemble::{Horizon, ModelSet, STACKING_FORMAT, STACKING_VERSION, Stack, Stacking};
 use std::collections::HashMap;
@@ -95,8 +96,7 @@ fn log_losses(w: &[f64; 3], xs: &[[f64; 3]], ys: &[bool]) -> Vec<f64> {
         .zip(ys)
         .map(|(x, &y)| {
             let z: f64 = w.iter().zip(x).map(|(a, b)| a * b).sum();
-            let p = sigmoid(z).clamp(1e-12, 1.0 - 1e-12);
-            if y { -p.ln() } else { -(1.0 - p).ln() }
+            log_loss(sigmoid(z), y)
         })
         .collect()
 }

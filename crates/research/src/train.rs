@@ -9,6 +9,7 @@
 
 use crate::dataset::{Sample, samples, split_ranges};
 use crate::history::Series;
+use crate::metrics::log_loss;
 use omni_core::ensemble::model::{
     Calibration, Horizon, MODEL_FORMAT, MODEL_VERSION, Model, SeriesSplit, TrainingInfo,
     bag_moments, logit, sigmoid,
@@ -76,11 +77,6 @@ struct Fit {
     weights: Vec<f64>,
     epochs: usize,
     val_loss: f64,
-}
-
-fn log_loss(p: f64, y: bool) -> f64 {
-    let p = p.clamp(1e-12, 1.0 - 1e-12);
-    if y { -p.ln() } else { -(1.0 - p).ln() }
 }
 
 fn predict(w: &[f64], z: &Z) -> f64 {

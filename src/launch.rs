@@ -27,6 +27,9 @@ pub struct ReplayArgs {
     pub venue: Option<String>,
     /// Market seconds per wall second (`None`: `[market.replay] speed`).
     pub speed: Option<f64>,
+    /// `--history`: bar files handed to the engine as history before the
+    /// first replayed event.
+    pub history: Vec<crate::warm::HistoryArg>,
 }
 
 /// A started run.
@@ -102,8 +105,10 @@ pub fn start(
             };
             let source = setup::replay_source(loaded, &r.files, r.venue.as_deref())?;
             let feeds = source.stats();
-            let from = source.peek_ts().unwrap_or_default();
             let progress = Some(source.progress());
+            let bars = crate::warm::load_history(loaded, &r.history)?;
+            let source = crate::warm::with_history(source, bars)?;
+            let from = source.peek_ts().unwrap_or_default();
             let driver = setup::driver(loaded, seed, restored, source)?;
             let pacing = Pacing::Scaled {
                 from,
@@ -115,12 +120,7 @@ pub fn start(
             (t, label)
         }
         Source::Live => {
-            let (feeds, source) = omni_feeds::live::start(
-                &loaded.config.feeds,
-                loaded.config.general.seed,
-                &loaded.catalog,
-                None,
-            )?;
+            let (feeds, source) = crate::warm::start_live(loaded)?;
             let stats = feeds.stats.clone();
             live = Some(feeds);
             let pacing = Pacing::Live(source.clock());

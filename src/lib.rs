@@ -23,3 +23,4 @@ pub mod setup;
 pub mod signals;
 pub mod summary;
 pub mod ui;
+pub mod warm;

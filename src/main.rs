@@ -86,6 +86,12 @@ enum Cmd {
         /// Seed of the paper broker.
         #[arg(long)]
         seed: Option<u64>,
+        /// INSTRUMENT=FILE[@+HH:MM]: bars (any CSV layout the history loader reads; a folder is
+        /// one series) handed to the engine as history before the first replayed event, so the
+        /// ensemble and the forex scanner start warm; bars not closed by then are left out and
+        /// counted. Repeatable (one per instrument and timeframe).
+        #[arg(long = "history", value_name = "INSTRUMENT=FILE", value_parser = omni_tui::cli::history_arg::parse)]
+        history: Vec<omni_tui::warm::HistoryArg>,
     },
     /// Run as a service: no terminal, the control API on, until SIGTERM.
     Serve {
@@ -110,9 +116,14 @@ enum Cmd {
         /// Which model: short, medium, long or all.
         #[arg(long, value_enum, default_value_t = ModelArg::All)]
         model: ModelArg,
-        /// A CSV file or a directory of them (one series); append @+HH:MM when its times are local.
+        /// A CSV file or a directory of them (one series); append @+HH:MM when its times are local,
+        /// and ,OTHER files of the same instrument on other venues.
         #[arg(long, required = true, num_args = 1..)]
         data: Vec<String>,
+        /// Features the trained models read, comma-separated: names, or `bar` (the 15 bar
+        /// features), `cross_venue` (xv_premium, xv_ret_1), `order_flow` (taker_buy), `book`.
+        #[arg(long, value_delimiter = ',', default_value = "bar")]
+        features: Vec<String>,
         /// Directory for the model files.
         #[arg(long)]
         out: PathBuf,
@@ -174,6 +185,7 @@ fn main() -> ExitCode {
                 json,
                 duration,
                 replay: None,
+                history: Vec::new(),
                 live: cli.live,
             })
             .map(|_| ())
@@ -191,6 +203,7 @@ fn main() -> ExitCode {
             json,
             approve,
             seed,
+            history,
         }) => {
             if headless {
                 cli::headless::run(&cli::headless::HeadlessArgs {
@@ -203,6 +216,7 @@ fn main() -> ExitCode {
                     json,
                     duration: None,
                     replay: Some((files, venue)),
+                    history,
                     live: cli.live,
                 })
                 .map(|_| ())
@@ -220,6 +234,7 @@ fn main() -> ExitCode {
                         } else {
                             speed
                         },
+                        history,
                     }),
                 })
             }
@@ -239,6 +254,7 @@ fn main() -> ExitCode {
                     files: replay,
                     venue,
                     speed: None,
+                    history: Vec::new(),
                 }),
             })
         }
@@ -268,7 +284,8 @@ fn main() -> ExitCode {
             out,
             seed,
             members,
-        }) => cli::train::run(model, &data, &out, seed, members),
+            features,
+        }) => cli::train::run(model, &data, &out, seed, members, &features),
         Some(Cmd::Eval(args)) => cli::eval::run(&args),
         Some(Cmd::Config) => omni_tui::setup::load_config(cli.config.as_deref()).and_then(|l| {
             // What the run opens besides the files the configuration names.

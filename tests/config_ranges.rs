@@ -69,6 +69,10 @@ const ALLOWED: &[(&str, &[Case])] = &[
     ("market.demo.venues[].spread_mult", &[Zero]),
     ("market.demo.venues[].size_mult", &[]),
     ("market.replay.speed", &[]),
+    // No minute or no hourly bars: that part of the back-fill is skipped.
+    ("market.backfill.m1_bars", &[Zero]),
+    ("market.backfill.h1_bars", &[Zero]),
+    ("market.backfill.timeout_secs", &[]),
     ("feeds.*.heartbeat_secs", &[]),
     ("feeds.*.max_frame_bytes", &[]),
     ("feeds.*.max_connection_hours", &[]),
@@ -116,9 +120,9 @@ const ALLOWED: &[(&str, &[Case])] = &[
     ("scanners.arbitrage.auto_max_risk_score", &[]),
     ("scanners.triangular.auto_min_net_pct", &[Zero]),
     ("scanners.triangular.auto_max_risk_score", &[]),
-    ("scanners.forex.auto_min_confidence", &[Zero]),
-    ("scanners.forex.auto_min_reward_risk", &[Zero]),
-    ("scanners.binary.auto_min_probability", &[]),
+    // 0: every trade the calibrated numbers expect to win.
+    ("scanners.forex.auto_min_expected_r", &[Zero]),
+    ("scanners.binary.auto_min_expected_value", &[Zero]),
     ("scanners.binary.auto_expiry_secs", &[]),
     ("risk.daily_trade_limit", &[]),
     ("risk.daily_loss_limit", &[]),
@@ -458,9 +462,9 @@ fn nan_confidence_is_refused() {
         assert!(e.contains("between 0 and 1, got NaN"), "{e}");
     }
     refused(
-        "[scanners.forex]\nauto_min_confidence = nan\n",
+        "[scanners.forex]\nauto_min_expected_r = nan\n",
         2,
-        "scanners.forex.auto_min_confidence",
+        "scanners.forex.auto_min_expected_r",
     );
 }
 

@@ -461,6 +461,7 @@ fn the_market_pane_shows_feed_health_and_why_a_feed_is_down() {
             reconnects,
             gaps: 0,
             quarantined: 2,
+            history: 0,
             last_message_ns: 0,
             last_error: last_error.into(),
         },
@@ -528,7 +529,8 @@ fn auto_approval_asks_first_and_shows_its_thresholds() {
     let s = screen(&render(&app, 200, 50).0);
     assert!(s.contains("Switch auto approval on? (y/n)"), "{s}");
     assert!(s.contains("net edge ≥ 0.01 % and risk score < 100"), "{s}");
-    assert!(s.contains("reward/risk ≥ 2"), "{s}");
+    assert!(s.contains("calibrated edge ≥ +0.1 R"), "{s}");
+    assert!(s.contains("calibrated EV ≥ +0.05"), "{s}");
     assert!(s.contains("60 s contracts only"), "{s}");
     // No: nothing is sent.
     assert_eq!(press(&mut app, KeyCode::Char('n')), None);

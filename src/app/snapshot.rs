@@ -308,6 +308,12 @@ pub struct Snapshot {
     pub ensembles: Vec<EnsembleRow>,
     /// The last settled binary contracts: claimed against realised.
     pub binary_score: Option<omni_core::engine::binary_record::BinaryScore>,
+    /// What the short, medium and long models, and 60 s contracts, were
+    /// measured to be worth on unseen data (measured.json), if measured.
+    pub model_skill: [Option<omni_core::ensemble::Skill>; 3],
+    /// The same for the ensemble of each horizon.
+    pub ensemble_skill: [Option<omni_core::ensemble::Skill>; 3],
+    pub binary_skill: Option<omni_core::ensemble::Skill>,
     /// Recent candles per instrument, by instrument id.
     pub charts: Vec<ChartRow>,
     pub limits: Vec<LimitRow>,

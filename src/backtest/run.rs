@@ -28,6 +28,8 @@ pub enum Input {
     Recorded {
         files: Vec<PathBuf>,
         venue: Option<String>,
+        /// `--history` bars, handed over before the first replayed event.
+        history: Vec<omni_core::domain::Bar>,
     },
 }
 
@@ -111,7 +113,7 @@ pub fn span(loaded: &LoadedConfig, input: &Input) -> anyhow::Result<(Timestamp, 
         Input::Bars(series) => BarSource::new(series, None, None)
             .span()
             .context("the bar files hold no bars"),
-        Input::Recorded { files, venue } => {
+        Input::Recorded { files, venue, .. } => {
             let mut src = setup::replay_source(loaded, files, venue.as_deref())?;
             let first = src
                 .peek_ts()
@@ -137,9 +139,19 @@ pub fn run(
 ) -> anyhow::Result<Outcome> {
     match input {
         Input::Bars(series) => drive(loaded, BarSource::new(series, from, to), from, mode, seed),
-        Input::Recorded { files, venue } => {
+        Input::Recorded {
+            files,
+            venue,
+            history,
+        } => {
             let src = setup::replay_source(loaded, files, venue.as_deref())?;
-            drive(loaded, Bounded::new(src, from, to), from, mode, seed)
+            let src = Bounded::new(src, from, to);
+            if history.is_empty() {
+                drive(loaded, src, from, mode, seed)
+            } else {
+                let src = crate::warm::with_history(src, history.clone())?;
+                drive(loaded, src, from, mode, seed)
+            }
         }
     }
 }

@@ -42,7 +42,12 @@ pub enum ModelArg {
     /// --out, fitted on the validation part of the --data series (M1 data
     /// feeds all three timeframes).
     Ensemble,
-    /// The three models, then the ensembles on the same data.
+    /// Binary contracts' calibration (binary.json): the short ensemble in
+    /// --out mapped to 1- to 5-minute expiries, fitted on the validation
+    /// part of the --data series (M1 bars).
+    Binary,
+    /// The three models, then the ensembles and the binary calibration on
+    /// the same data.
     All,
 }
 
@@ -53,7 +58,7 @@ impl ModelArg {
             ModelArg::Short => vec![Horizon::Short],
             ModelArg::Medium => vec![Horizon::Medium],
             ModelArg::Long => vec![Horizon::Long],
-            ModelArg::Ensemble => Vec::new(),
+            ModelArg::Ensemble | ModelArg::Binary => Vec::new(),
             ModelArg::All => Horizon::ALL.to_vec(),
         }
     }

@@ -43,6 +43,9 @@ pub struct BacktestArgs {
     /// INSTRUMENT=FILE[@+HH:MM]: minute (or other) bars of an instrument, any CSV layout the history loader reads (a folder is one series); repeatable. Default: the demo's series.
     #[arg(long = "bars", value_name = "INSTRUMENT=FILE")]
     pub bars: Vec<String>,
+    /// INSTRUMENT=FILE[@+HH:MM]: with recordings, bars handed to the engine as history before the first replayed event (the ensemble and the forex scanner start warm); bars not closed by then are left out and counted. Repeatable. Bar input (--bars) is warmed by the bars before --from instead.
+    #[arg(long = "history", value_name = "INSTRUMENT=FILE", value_parser = super::history_arg::parse)]
+    pub history: Vec<crate::warm::HistoryArg>,
     /// Start: 2025-03-04 or 2025-03-04T07:00:00Z (default: the data's start).
     #[arg(long)]
     pub from: Option<String>,
@@ -137,7 +140,12 @@ pub fn run(config: Option<&Path>, args: &BacktestArgs) -> anyhow::Result<()> {
         Input::Recorded {
             files: args.files.clone(),
             venue: args.venue.clone(),
+            history: crate::warm::load_history(&loaded, &args.history)?,
         }
+    } else if !args.history.is_empty() {
+        anyhow::bail!(
+            "--history warms a replay of recordings; with bar input, the bars before --from warm the engine"
+        );
     } else if args.bars.is_empty() {
         Input::Bars(run::demo_bars(&loaded, scratch.path())?)
     } else {

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 /// `omni-tui eval`'s options.
 #[derive(Clone, Debug, clap::Args)]
 pub struct EvalArgs {
-    /// A CSV file or a directory of them (one series); append @+HH:MM when its times are local.
+    /// A CSV file or a directory of them (one series); append @+HH:MM when its times are local,
+    /// and ,OTHER files of the same instrument on other venues.
     #[arg(long, required = true, num_args = 1..)]
     pub data: Vec<String>,
     /// Directory with short.json, medium.json, long.json (default: the bundled models).
@@ -24,6 +25,10 @@ pub struct EvalArgs {
     /// Write one CSV row per scored forecast to this file.
     #[arg(long)]
     pub dump: Option<PathBuf>,
+    /// Write each model's skill, interval, ECE and trend to this file
+    /// (measured.json: a models directory's copy is shown in the cockpit).
+    #[arg(long)]
+    pub measured: Option<PathBuf>,
     /// Day-block bootstrap draws for the 95 % intervals (0: none).
     #[arg(long, default_value_t = 1000)]
     pub resamples: usize,
@@ -75,9 +80,20 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         keep_predictions: args.dump.is_some(),
         ..EvalOptions::new(split_kind, split_name)
     };
-    let report = evaluate(&set, &series, &opts);
+    let mut report = evaluate(&set, &series, &opts);
+    // Binary contracts of the default expiry: the 5-minute ensemble mapped
+    // through binary.json, scored on the same part of the same data.
+    report.models.insert(
+        omni_research::binary::report_key(1),
+        omni_research::binary::evaluate_binary(&set, &series, split_kind, 1, args.resamples),
+    );
     if let Some(path) = &args.dump {
         write_dump(path, &report.predictions)?;
+    }
+    if let Some(path) = &args.measured {
+        let mut text = serde_json::to_string_pretty(&measured(&report))?;
+        text.push('\n');
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
@@ -92,6 +108,37 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The figures the cockpit shows beside each model, from a report: only
+/// models scored with intervals.
+fn measured(report: &omni_research::eval::EvalReport) -> omni_core::ensemble::Measured {
+    let names: Vec<&str> = report.data.iter().map(|d| d.name.as_str()).collect();
+    let models = report
+        .models
+        .iter()
+        .filter_map(|(key, r)| {
+            let m = r.scores.as_ref()?;
+            let iv = m.intervals.as_ref()?;
+            Some((
+                key.clone(),
+                omni_core::ensemble::Skill {
+                    n: m.n,
+                    brier_skill: m.brier_skill,
+                    skill_low: iv.brier_skill.low,
+                    skill_high: iv.brier_skill.high,
+                    ece: m.ece,
+                    trend: m.decisiveness_trend,
+                },
+            ))
+        })
+        .collect();
+    omni_core::ensemble::Measured {
+        format: omni_core::ensemble::MEASURED_FORMAT.into(),
+        version: omni_core::ensemble::MEASURED_VERSION,
+        data: format!("split {} of {}", report.split, names.join(", ")),
+        models,
+    }
 }
 
 fn write_dump(path: &Path, rows: &[Prediction]) -> anyhow::Result<()> {
@@ -146,7 +193,8 @@ fn trained_on<'a>(
     for h in Horizon::ALL {
         let Some(m) = set.get(h) else { continue };
         for s in &m.training.series {
-            for f in &s.files {
+            // A series given with other venues (`A,B,C`) trained on each.
+            for f in s.files.iter().flat_map(|f| f.split(',')) {
                 let trained = Path::new(without_offset(f));
                 let trained_canon = trained.canonicalize().ok();
                 for g in &given_files {

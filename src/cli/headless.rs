@@ -45,6 +45,9 @@ pub struct HeadlessArgs {
     pub duration: Option<f64>,
     /// Replay these files instead of the configured source.
     pub replay: Option<(Vec<PathBuf>, Option<String>)>,
+    /// `--history`: bar files handed to the engine as history before the
+    /// first replayed event (replays only).
+    pub history: Vec<crate::warm::HistoryArg>,
     /// `--live`: accounts on real-money endpoints may start (after a
     /// typed confirmation read from stdin).
     pub live: bool,
@@ -106,6 +109,8 @@ pub fn run(args: &HeadlessArgs) -> anyhow::Result<Summary> {
             let (files, venue) = args.replay.clone().unwrap_or_default();
             let replay = setup::replay_source(&loaded, &files, venue.as_deref())?;
             let stats = replay.stats();
+            let bars = crate::warm::load_history(&loaded, &args.history)?;
+            let replay = crate::warm::with_history(replay, bars)?;
             let first = replay.peek_ts();
             let until = match (args.duration, first) {
                 (Some(d), Some(t)) => Some(t.plus((d * SECOND as f64) as i64)),
@@ -229,12 +234,7 @@ fn run_live(
     monitor: &mut MonitorRun,
     db: &Path,
 ) -> anyhow::Result<(Summary, Vec<FeedHealth>)> {
-    let (feeds, source) = omni_feeds::live::start(
-        &loaded.config.feeds,
-        loaded.config.general.seed,
-        &loaded.catalog,
-        None,
-    )?;
+    let (feeds, source) = crate::warm::start_live(loaded)?;
     let stats = feeds.stats.clone();
     // Market time is the clock that stamped the events: whatever arrived is due.
     let clock = source.clock();

@@ -10,6 +10,7 @@ pub mod ctl;
 pub mod data;
 pub mod eval;
 pub mod headless;
+pub mod history_arg;
 pub mod logging;
 pub mod record;
 pub mod serve;

@@ -9,7 +9,7 @@ use omni_research::stack::fit_stacking;
 use omni_research::train::{TrainOptions, train};
 use std::path::Path;
 
-/// Trains `which` (short, medium, long, ensemble or all) on the `--data`
+/// Trains `which` (short, medium, long, ensemble, binary or all) on the `--data`
 /// series and writes `<horizon>.json` (and `ensemble.json`) into `out`.
 pub fn run(
     which: super::args::ModelArg,
@@ -17,6 +17,7 @@ pub fn run(
     out: &Path,
     seed: u64,
     members: usize,
+    features: &[String],
 ) -> anyhow::Result<()> {
     anyhow::ensure!(!data_args.is_empty(), "give at least one --data PATH");
     let horizons: Vec<Horizon> = which.horizons();
@@ -26,6 +27,7 @@ pub fn run(
     let opts = TrainOptions {
         seed,
         members,
+        features: omni_research::train::expand_features(features)?,
         ..TrainOptions::default()
     };
     for h in horizons {
@@ -84,6 +86,7 @@ pub fn run(
                 stacking_path.display()
             );
         }
+        super::args::ModelArg::Binary => {}
         _ if stacking_path.is_file() => eprintln!(
             "omni-tui train: {} was fitted on the earlier models; run `omni-tui train --model ensemble --out {} --data ...` again",
             stacking_path.display(),
@@ -91,5 +94,51 @@ pub fn run(
         ),
         _ => {}
     }
+    let binary_path = out.join(omni_research::models::BINARY_FILE);
+    if matches!(
+        which,
+        super::args::ModelArg::Short | super::args::ModelArg::Ensemble
+    ) && binary_path.is_file()
+    {
+        eprintln!(
+            "omni-tui train: {} was fitted on the earlier 5-minute ensemble; run `omni-tui train --model binary --out {} --data ...` again",
+            binary_path.display(),
+            out.display()
+        );
+    }
+    if matches!(
+        which,
+        super::args::ModelArg::Binary | super::args::ModelArg::All
+    ) {
+        fit_binary_file(out, &series)?;
+    }
+    Ok(())
+}
+
+/// Fits `binary.json` on the models already in `out`.
+fn fit_binary_file(
+    out: &Path,
+    series: &[(omni_research::history::Series, Vec<String>)],
+) -> anyhow::Result<()> {
+    let t0 = std::time::Instant::now();
+    let set = load_dir(out)?;
+    let only: Vec<_> = series.iter().map(|(s, _)| s.clone()).collect();
+    let files = series.iter().flat_map(|(_, f)| f.iter().cloned()).collect();
+    let cal = omni_research::binary::fit_binary(&set, &only, files)?;
+    let path = out.join(omni_research::models::BINARY_FILE);
+    let mut text = serde_json::to_string_pretty(&cal)?;
+    text.push('\n');
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    for p in &cal.points {
+        eprintln!(
+            "omni-tui train: binary {} s: slope {:.3} on {} validation forecasts, log loss {:.5}",
+            p.expiry_secs, p.slope, p.samples, p.log_loss
+        );
+    }
+    eprintln!(
+        "omni-tui train: {:.1} s -> {}",
+        t0.elapsed().as_secs_f64(),
+        path.display()
+    );
     Ok(())
 }

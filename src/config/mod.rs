@@ -92,6 +92,8 @@ pub struct MarketConfig {
     pub demo: DemoConfig,
     /// Replay of recorded frames.
     pub replay: ReplayConfig,
+    /// Recent bars fetched before the live feeds connect.
+    pub backfill: omni_feeds::history::BackfillConfig,
 }
 
 impl Default for Config {
@@ -207,6 +209,7 @@ impl Config {
         omni_core::market::guard::validate(&self.quarantine)?;
         omni_sim::demo::config::validate(&self.market.demo, &catalog, base_dir, bundled)?;
         omni_feeds::config::validate(&self.feeds, &self.market.replay, feeds, &catalog, base_dir)?;
+        omni_feeds::history::config::validate(&self.market.backfill)?;
         omni_sim::paper::config::validate(&self.paper)?;
         crate::control::config::validate(&self.control)?;
         crate::monitor::config::validate(&self.alerts, &self.kill_triggers)?;

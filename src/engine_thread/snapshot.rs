@@ -391,6 +391,16 @@ impl SnapshotBuilder {
             opportunities,
             ensembles,
             binary_score: engine.binary_score(),
+            model_skill: omni_core::ensemble::Horizon::ALL
+                .map(|h| engine.models().measured().of(h.as_str()).copied()),
+            ensemble_skill: omni_core::ensemble::Horizon::ALL.map(|h| {
+                engine
+                    .models()
+                    .measured()
+                    .of(&format!("ensemble_{}", h.as_str()))
+                    .copied()
+            }),
+            binary_skill: engine.models().measured().of("binary_60s").copied(),
             charts,
             limits,
             accounts,

@@ -121,9 +121,11 @@ fn fit_plain(s: &str, n: usize) -> String {
 }
 
 /// The text columns of an opportunity row: headline (`binance → kraken`,
-/// `BUY` or `UP`), edge (arbitrage: net edge; forex: confidence; binary:
-/// probability) and expected profit (arbitrage: quote currency; forex:
-/// reward/risk; binary: EV per unit staked).
+/// `BUY` or `UP`), edge (arbitrage: net edge; forex: calibrated chance of
+/// the take-profit first, or the rule confidence without an ensemble;
+/// binary: calibrated probability, `p ½?` without a 5-minute forecast) and
+/// expected profit (arbitrage: quote currency; forex: calibrated R after
+/// the spread, or reward/risk without it; binary: EV per unit staked).
 pub fn opportunity_columns(row: &OppRow, snap: &Snapshot) -> [String; 3] {
     match &row.detail {
         OpportunityDetail::Arbitrage(a) => [
@@ -145,12 +147,22 @@ pub fn opportunity_columns(row: &OppRow, snap: &Snapshot) -> [String; 3] {
             } else {
                 "SELL".into()
             },
-            format!("conf {:.2}", f.confidence),
-            format!("R/R {}", f.reward_risk),
+            match f.win_probability {
+                Some(w) => format!("win {w:.2}"),
+                None => format!("conf {:.2}", f.confidence),
+            },
+            match f.expected_r {
+                Some(r) => format!("{r:+.2}R"),
+                None => format!("R/R {}", f.reward_risk),
+            },
         ],
         OpportunityDetail::Binary(b) => [
             b.direction.as_str().to_string(),
-            format!("p {:.3}", b.probability),
+            if b.calibrated {
+                format!("p {:.3}", b.probability)
+            } else {
+                "p ½?".into()
+            },
             format!("EV {:+.3}", b.expected_value),
         ],
         OpportunityDetail::Triangular(t) => [
@@ -181,20 +193,33 @@ fn push_risk_and_sizes(s: &mut String, risk: u8, row: &OppRow, ccy: &str, size_c
 
 /// What a kind's settled trades say about its claims, for the line under
 /// its table: binary contracts' claimed win rate against the realised one
-/// and their Brier score, over the last settled (None for other kinds, and
-/// before the first settlement).
+/// and their Brier score, over the last settled, and the calibration's
+/// measured skill on unseen history (None for other kinds, and for binary
+/// before the first settlement when nothing was measured).
 pub fn kind_record(kind: omni_core::domain::OpportunityKind, snap: &Snapshot) -> Option<String> {
     if kind != omni_core::domain::OpportunityKind::Binary {
         return None;
     }
-    let s = snap.binary_score?;
-    Some(format!(
-        "last {} settled: claimed {:.0}% · won {:.0}% · Brier {:.3}",
-        s.n,
-        s.claimed * 100.0,
-        s.realized * 100.0,
-        s.brier
-    ))
+    // The calibration's record on history, then the live one.
+    let history = snap.binary_skill.map(|s| {
+        format!(
+            "60 s on unseen history: skill {:+.4} [{:+.4}, {:+.4}] ECE {:.3}",
+            s.brier_skill, s.skill_low, s.skill_high, s.ece
+        )
+    });
+    let live = snap.binary_score.map(|s| {
+        format!(
+            "last {} settled: claimed {:.0}% · won {:.0}% · Brier {:.3}",
+            s.n,
+            s.claimed * 100.0,
+            s.realized * 100.0,
+            s.brier
+        )
+    });
+    match (live, history) {
+        (Some(l), Some(h)) => Some(format!("{l} · {h}")),
+        (l, h) => l.or(h),
+    }
 }
 
 /// The numbers behind an opportunity, for the line under the table.
@@ -237,10 +262,21 @@ pub fn opportunity_detail(row: &OppRow) -> String {
             s
         }
         OpportunityDetail::Forex(f) => format!(
-            "entry {} · SL {} · TP {} · RSI {:.1} · SMA {:.*}/{:.*} · ATR {:.*}",
+            "entry {} · SL {} · TP {} · R/R {} · {} · conf {:.2} (rules) · RSI {:.1} · SMA {:.*}/{:.*} · ATR {:.*}",
             f.entry.round_dp(dp),
             f.stop_loss.round_dp(dp),
             f.take_profit.round_dp(dp),
+            f.reward_risk,
+            match (f.win_probability, f.expected_r, f.spread) {
+                (Some(w), Some(r), Some(s)) => format!(
+                    "TP first {:.0}% · {r:+.2}R after spread {}",
+                    w * 100.0,
+                    s.round_dp(dp + 1).normalize()
+                ),
+                (_, _, None) => "no quote: edge not priced".into(),
+                _ => "no 60-min forecast: edge not priced".into(),
+            },
+            f.confidence,
             f.rsi,
             dp as usize,
             f.sma_fast,
@@ -281,10 +317,16 @@ pub fn opportunity_detail(row: &OppRow) -> String {
             s
         }
         OpportunityDetail::Binary(b) => format!(
-            "strike {} · {}s expiry · payout {}% · drift {:+.2e}/s · vol {:.2e}/√s",
+            "strike {} · {}s expiry · payout {}% · {} · momentum {:.2} (uncalibrated) · drift {:+.2e}/s · vol {:.2e}/√s",
             b.strike.round_dp(dp + 1),
             b.expiry_secs,
             (b.payout * Decimal::ONE_HUNDRED).normalize(),
+            if b.calibrated {
+                format!("P(up) {:.3} from the 5-min ensemble", b.p_up)
+            } else {
+                "no 5-min forecast: p ½".into()
+            },
+            b.momentum_p_up,
             b.drift,
             b.volatility
         ),
@@ -313,6 +355,21 @@ mod qty_tests {
             Some("last 57 settled: claimed 61% · won 44% · Brier 0.273")
         );
         assert_eq!(kind_record(OpportunityKind::Forex, &snap), None);
+        snap.binary_skill = Some(omni_core::ensemble::Skill {
+            n: 130_976,
+            brier_skill: 0.0007,
+            skill_low: 0.0001,
+            skill_high: 0.0011,
+            ece: 0.0094,
+            trend: 0.9,
+        });
+        assert_eq!(
+            kind_record(OpportunityKind::Binary, &snap).as_deref(),
+            Some(
+                "last 57 settled: claimed 61% · won 44% · Brier 0.273 · \
+                 60 s on unseen history: skill +0.0007 [+0.0001, +0.0011] ECE 0.009"
+            )
+        );
     }
 
     #[test]

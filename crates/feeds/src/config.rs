@@ -50,6 +50,12 @@ pub struct FeedConfig {
     /// with a depth stream here.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub depth: bool,
+    /// REST base of the venue's bar history, for the start-up back-fill
+    /// (`[market.backfill]`). Empty: the venue's public REST endpoint while
+    /// `url` is its public stream, else none (see
+    /// [`crate::history::config::history_base`]).
+    #[serde(default)]
+    pub history_url: String,
 }
 
 /// `[feeds.<venue>]`: one section per venue we have a connector for
@@ -132,6 +138,13 @@ pub fn validate(
             0.0,
             720.0,
         )?;
+        let h = &feed.history_url;
+        if !(h.is_empty() || h.starts_with("http://") || h.starts_with("https://")) {
+            return Err(bad(
+                format!("{key}.history_url"),
+                format!("`{h}` is not an http(s) URL"),
+            ));
+        }
         let live = usage == FeedUse::Live && feed.enabled;
         if !live {
             continue;

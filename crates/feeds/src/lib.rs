@@ -12,6 +12,7 @@ pub mod clock;
 pub mod coinbase;
 pub mod config;
 pub mod frame;
+pub mod history;
 pub mod http_stream;
 pub mod ingest;
 pub mod kraken;

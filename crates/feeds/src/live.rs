@@ -7,6 +7,7 @@
 //! reports that stamp as their time, so nothing waits for a venue's clock.
 
 use super::clock::ReceiveClock;
+use super::history::{self, Backfill};
 use super::http_stream::{self, HttpSpec};
 use super::ingest::RingSlot;
 use super::ingest::{Outlet, Received};
@@ -139,6 +140,23 @@ pub fn start_with_clock(
     recorder: Option<Recorder>,
     clock: ReceiveClock,
 ) -> Result<(LiveFeeds, LiveSource), LiveError> {
+    start_warm(feeds, &Backfill::default(), seed, catalog, recorder, clock)
+}
+
+/// [`start_with_clock`] after a back-fill: `backfill`'s bars (see
+/// [`crate::history::backfill`]) are queued as history before any
+/// connection opens, so the engine reads them before the first live event.
+/// The back-fill runs on the feeds' thread, so this returns at once; the
+/// connections open when it is done or its timeout has passed (or at a
+/// stop).
+pub fn start_warm(
+    feeds: &FeedsConfig,
+    backfill: &Backfill,
+    seed: u64,
+    catalog: &Catalog,
+    recorder: Option<Recorder>,
+    clock: ReceiveClock,
+) -> Result<(LiveFeeds, LiveSource), LiveError> {
     // rustls needs a process-wide crypto provider before the first wss:// connect.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let (tx, rx) = mpsc::channel(CHANNEL);
@@ -219,10 +237,18 @@ pub fn start_with_clock(
         .enable_all()
         .build()
         .map_err(LiveError::Runtime)?;
+    let warm = Outlet::with_ring(tx.clone(), clock.clone(), Arc::clone(&ring));
+    let (plan, warm_stats, warm_clock) = (backfill.clone(), stats.clone(), clock.clone());
+    let mut warm_stop = stop_tx.subscribe();
     let join = std::thread::Builder::new()
         .name("feeds".into())
         .spawn(move || {
             rt.block_on(async move {
+                tokio::select! {
+                    _ = history::run(&plan, &warm_clock, &warm, &warm_stats) => {}
+                    _ = warm_stop.wait_for(|stop| *stop) => return,
+                }
+                drop(warm);
                 let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
                 for h in handles {
                     let _ = h.await;

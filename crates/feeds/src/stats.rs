@@ -48,6 +48,10 @@ impl FeedState {
     }
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// Counters of one feed.
 #[derive(Debug)]
 pub struct FeedStats {
@@ -59,6 +63,7 @@ pub struct FeedStats {
     ignored: AtomicU64,
     reconnects: AtomicU64,
     gaps: AtomicU64,
+    history: AtomicU64,
     last_message: AtomicI64,
     last_error: Mutex<String>,
 }
@@ -85,6 +90,10 @@ pub struct FeedHealth {
     /// cross-venue reference). The feed does not judge prices: whoever owns
     /// the engine fills this in; a bare feed reports 0.
     pub quarantined: u64,
+    /// Bars back-filled from the venue's history before the feed
+    /// connected (`[market.backfill]`); 0 when none was asked or had.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub history: u64,
     /// Receive time of the last frame, ns since the epoch (0: none yet).
     #[serde(skip)]
     pub last_message_ns: i64,
@@ -106,6 +115,7 @@ impl FeedStats {
             ignored: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
             gaps: AtomicU64::new(0),
+            history: AtomicU64::new(0),
             last_message: AtomicI64::new(0),
             last_error: Mutex::new(String::new()),
         }
@@ -158,6 +168,11 @@ impl FeedStats {
         self.gaps.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Adds `n` bars back-filled from the venue's history.
+    pub fn add_history(&self, n: u64) {
+        self.history.fetch_add(n, Ordering::Relaxed);
+    }
+
     /// Replaces the last error shown in the feed's health.
     pub fn error(&self, e: impl Into<String>) {
         if let Ok(mut g) = self.last_error.lock() {
@@ -177,6 +192,7 @@ impl FeedStats {
             reconnects: self.reconnects.load(Ordering::Relaxed),
             gaps: self.gaps.load(Ordering::Relaxed),
             quarantined: 0,
+            history: self.history.load(Ordering::Relaxed),
             last_message_ns: self.last_message.load(Ordering::Relaxed),
             last_error: self
                 .last_error

@@ -1,9 +1,9 @@
 //! Labelled samples from historical bars, and the walk-forward split.
 
-use crate::history::{HistBar, Series, aggregate};
+use crate::history::{HistBar, Series};
 use omni_core::domain::{Timeframe, Timestamp};
 use omni_core::ensemble::model::Horizon;
-use omni_core::features::{BarInput, FEATURES, FeatureExtractor};
+use omni_core::features::{BarContext, BarInput, FeatureExtractor, FeatureVector};
 use rust_decimal::prelude::ToPrimitive;
 use std::ops::Range;
 
@@ -17,8 +17,9 @@ pub const VALIDATION_SHARE: f64 = 0.2;
 /// was higher `horizon_bars` later.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sample {
-    /// Feature vector, in the order of `omni_core::features::FEATURE_NAMES`.
-    pub x: [f64; FEATURES],
+    /// Every feature (`omni_core::features::ALL_FEATURE_NAMES`), with which
+    /// had their inputs.
+    pub x: FeatureVector,
     /// Close later > close now.
     pub up: bool,
     /// Close time of the bar.
@@ -39,21 +40,7 @@ pub enum Split {
     Test,
 }
 
-/// The series' bars at a timeframe, aggregating if the data is finer, or why
-/// that cannot be done.
-pub fn bars_at(series: &Series, tf: Timeframe) -> Result<Vec<HistBar>, String> {
-    if series.timeframe == tf {
-        Ok(series.bars.clone())
-    } else if tf.builds_from(series.timeframe) {
-        Ok(aggregate(&series.bars, tf))
-    } else {
-        Err(format!(
-            "needs {} bars; the data is {}",
-            tf.as_str(),
-            series.timeframe.as_str()
-        ))
-    }
-}
+pub use crate::history::bars_at;
 
 /// Converts a historical bar for the feature code.
 pub fn bar_input(b: &HistBar, tf: Timeframe) -> BarInput {
@@ -74,14 +61,15 @@ pub fn bar_input(b: &HistBar, tf: Timeframe) -> BarInput {
 pub fn samples(series: &Series, horizon: Horizon) -> Result<Vec<Sample>, String> {
     let tf = horizon.timeframe();
     let bars = bars_at(series, tf)?;
+    let ctx = crate::venues::contexts(series, tf)?;
     let h = horizon.horizon_bars();
     let max_span = 2 * h as i64 * tf.nanos();
     let mut fx = FeatureExtractor::new();
     let mut out = Vec::new();
-    for (i, b) in bars.iter().enumerate() {
+    for (i, (b, c)) in bars.iter().zip(&ctx).enumerate() {
         let input = bar_input(b, tf);
         let prev = fx.last_close();
-        let Some(x) = fx.update(&input) else {
+        let Some(x) = fx.update_with(&input, c) else {
             continue;
         };
         let Some(future) = bars.get(i + h) else {
@@ -142,21 +130,21 @@ pub fn replay_tracker(
     series: &Series,
     mut each: impl FnMut(Horizon, Timestamp, &omni_core::ensemble::EnsembleTracker),
 ) {
-    let mut stream: Vec<(Timestamp, usize, BarInput)> = Vec::new();
+    let mut stream: Vec<(Timestamp, usize, BarInput, BarContext)> = Vec::new();
     for h in Horizon::ALL {
         let tf = h.timeframe();
-        if let Ok(bars) = bars_at(series, tf) {
-            stream.extend(bars.iter().map(|b| {
+        if let (Ok(bars), Ok(ctx)) = (bars_at(series, tf), crate::venues::contexts(series, tf)) {
+            stream.extend(bars.iter().zip(ctx).map(|(b, c)| {
                 let input = bar_input(b, tf);
-                (input.close_ts, h.index(), input)
+                (input.close_ts, h.index(), input, c)
             }));
         }
     }
-    stream.sort_by_key(|(ts, rank, _)| (*ts, *rank));
+    stream.sort_by_key(|(ts, rank, _, _)| (*ts, *rank));
     let mut tracker = omni_core::ensemble::EnsembleTracker::new();
-    for (ts, rank, bar) in stream {
+    for (ts, rank, bar, ctx) in stream {
         let tf = Horizon::ALL[rank].timeframe();
-        if let Some(h) = tracker.on_bar(models, tf, &bar) {
+        if let Some(h) = tracker.on_bar_with(models, tf, &bar, &ctx) {
             each(h, ts, &tracker);
         }
     }

@@ -48,13 +48,27 @@ pub struct ModelReport {
 }
 
 impl ModelReport {
-    fn skipped(target: String, note: String) -> Self {
+    pub(crate) fn skipped(target: String, note: String) -> Self {
         Self {
             n: 0,
             target,
             baselines: None,
             note: Some(note),
             scores: None,
+        }
+    }
+
+    /// Scored forecasts with no baselines to set beside them (binary
+    /// contracts: their baseline is "½ always", which the Brier skill
+    /// already measures against).
+    pub(crate) fn unbaselined(target: String, outcomes: &[Outcome], resamples: usize) -> Self {
+        let m = crate::bootstrap::scored(outcomes, resamples);
+        Self {
+            n: m.n,
+            target,
+            baselines: None,
+            note: None,
+            scores: Some(m),
         }
     }
 
@@ -380,13 +394,16 @@ fn ensemble_outcomes(
 }
 
 /// The report's rows, in order.
-const NAMES: [&str; 6] = [
+const NAMES: [&str; 7] = [
     "short",
     "medium",
     "long",
     "ensemble_short",
     "ensemble_medium",
     "ensemble_long",
+    // Added by `omni-tui eval` (crate::binary): 60 s contracts' calibrated
+    // win probability.
+    "binary_60s",
 ];
 
 fn signed(x: f64) -> String {

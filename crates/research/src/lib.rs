@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod binary;
 pub mod bootstrap;
 pub mod dataset;
 pub mod eval;
@@ -13,3 +14,4 @@ pub mod metrics;
 pub mod models;
 pub mod stack;
 pub mod train;
+pub mod venues;

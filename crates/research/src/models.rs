@@ -1,7 +1,9 @@
 //! Model files on disk: what `omni-tui train` writes and a configured
 //! `models_dir` holds. The core parses them; reading the files is here.
 
-use omni_core::ensemble::{Horizon, Model, ModelError, ModelSet, Stacking};
+use omni_core::ensemble::{
+    BinaryCalibration, Horizon, Measured, Model, ModelError, ModelSet, Stacking,
+};
 use std::path::Path;
 
 /// Reads one model file.
@@ -14,7 +16,10 @@ pub fn load_model(path: &Path) -> Result<Model, ModelError> {
 /// Loads `short.json`, `medium.json` and `long.json` from a directory; a
 /// missing file leaves that model out, a broken one is an error. With
 /// `ensemble.json` (from `omni-tui train --model ensemble`) the ensembles
-/// use its weights; without it each is its own horizon's model.
+/// use its weights; without it each is its own horizon's model. With
+/// `binary.json` (from `omni-tui train --model binary`) binary contracts
+/// use its fitted slopes; without it the random walk's shape. With
+/// `measured.json` the cockpit shows each model's measured skill.
 pub fn load_dir(dir: &Path) -> Result<ModelSet, ModelError> {
     let mut models: [Option<Model>; 3] = Default::default();
     for h in Horizon::ALL {
@@ -23,15 +28,34 @@ pub fn load_dir(dir: &Path) -> Result<ModelSet, ModelError> {
             models[h.index()] = Some(load_model(&p)?);
         }
     }
-    let set = ModelSet::new(models);
-    let stacking = dir.join(STACKING_FILE);
-    if !stacking.is_file() {
-        return Ok(set);
+    let mut set = ModelSet::new(models);
+    if let Some((name, text)) = read_if_present(&dir.join(STACKING_FILE))? {
+        set = set.with_stacking(Stacking::from_json(&name, &text)?);
     }
-    let text = std::fs::read_to_string(&stacking)
-        .map_err(|e| ModelError::Read(stacking.display().to_string(), e))?;
-    Ok(set.with_stacking(Stacking::from_json(&stacking.display().to_string(), &text)?))
+    if let Some((name, text)) = read_if_present(&dir.join(BINARY_FILE))? {
+        set = set.with_binary(BinaryCalibration::from_json(&name, &text)?);
+    }
+    if let Some((name, text)) = read_if_present(&dir.join(MEASURED_FILE))? {
+        set = set.with_measured(Measured::from_json(&name, &text)?);
+    }
+    Ok(set)
 }
+
+/// A file's name and text, or None when there is no such file.
+fn read_if_present(path: &Path) -> Result<Option<(String, String)>, ModelError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ModelError::Read(name.clone(), e))?;
+    Ok(Some((name, text)))
+}
+
+/// What the models were measured to be worth (`omni-tui eval --measured`).
+pub const MEASURED_FILE: &str = "measured.json";
+
+/// The binary contracts' calibration in a models directory.
+pub const BINARY_FILE: &str = "binary.json";
 
 /// The ensembles' weights in a models directory.
 pub const STACKING_FILE: &str = "ensemble.json";

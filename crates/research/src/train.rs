@@ -14,7 +14,7 @@ use omni_core::ensemble::model::{
     Calibration, Horizon, MODEL_FORMAT, MODEL_VERSION, Model, SeriesSplit, TrainingInfo,
     bag_moments, logit, sigmoid,
 };
-use omni_core::features::{FEATURE_NAMES, FEATURES};
+use omni_core::features::{ALL_FEATURES, FEATURE_NAMES, FEATURES, feature_index};
 use omni_core::random::SimRng;
 
 /// Training settings; the defaults built the shipped models.
@@ -36,6 +36,9 @@ pub struct TrainOptions {
     /// Fresh resamples tried for a member that learned nothing before it
     /// is dropped.
     pub refits: usize,
+    /// Features the model reads, by name (`ALL_FEATURE_NAMES`); the 15 bar
+    /// features by default.
+    pub features: Vec<String>,
 }
 
 impl Default for TrainOptions {
@@ -49,6 +52,7 @@ impl Default for TrainOptions {
             batch: 256,
             learning_rate: 0.005,
             refits: 3,
+            features: FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
         }
     }
 }
@@ -69,9 +73,21 @@ pub enum TrainError {
         "{horizon} model: no member beat a constant ½ on the validation period ({tries} fits); nothing to ship"
     )]
     NothingLearned { horizon: &'static str, tries: usize },
+    /// A feature name this build does not compute, or named twice.
+    #[error("unknown or repeated feature `{0}` (known: {known})", known = omni_core::features::ALL_FEATURE_NAMES.join(", "))]
+    UnknownFeature(String),
+    /// A feature whose inputs no training sample has.
+    #[error(
+        "{horizon} model: feature `{feature}` has no inputs in any training sample (other venues are given as --data PRIMARY,OTHER...; taker volume comes with Binance kline files)"
+    )]
+    FeatureUnavailable {
+        horizon: &'static str,
+        feature: String,
+    },
 }
 
-type Z = [f64; FEATURES];
+/// Standardised inputs of one sample: the model's `d` features first.
+type Z = [f64; ALL_FEATURES];
 
 struct Fit {
     weights: Vec<f64>,
@@ -79,8 +95,10 @@ struct Fit {
     val_loss: f64,
 }
 
+/// The member's P(up); `w` holds the `d` weights then the bias.
 fn predict(w: &[f64], z: &Z) -> f64 {
-    sigmoid(w[FEATURES] + z.iter().zip(w).map(|(a, b)| a * b).sum::<f64>())
+    let d = w.len() - 1;
+    sigmoid(w[d] + z[..d].iter().zip(w).map(|(a, b)| a * b).sum::<f64>())
 }
 
 fn mean_loss(w: &[f64], zs: &[Z], ys: &[bool]) -> f64 {
@@ -104,7 +122,8 @@ fn fit(
     opts: &TrainOptions,
     rng: &mut SimRng,
 ) -> Fit {
-    let d = FEATURES + 1;
+    let features = opts.features.len();
+    let d = features + 1;
     let mut w = vec![0.0; d];
     let (mut m, mut v) = (vec![0.0; d], vec![0.0; d]);
     let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8);
@@ -131,8 +150,8 @@ fn fit(
             }
             let n = batch.len() as f64;
             t += 1;
-            // The bias (index FEATURES) stays 0: no intercept.
-            for k in 0..FEATURES {
+            // The bias (index `features`) stays 0: no intercept.
+            for k in 0..features {
                 let g = grad[k] / n + l2 * w[k];
                 m[k] = b1 * m[k] + (1.0 - b1) * g;
                 v[k] = b2 * v[k] + (1.0 - b2) * g * g;
@@ -155,32 +174,89 @@ fn fit(
     best
 }
 
-fn standardise(xs: &[Sample]) -> (Vec<f64>, Vec<f64>) {
-    let n = xs.len().max(1) as f64;
-    let mut mean = vec![0.0; FEATURES];
+/// Training means and standard deviations of the chosen features, over
+/// the samples in which each had its inputs, and that share of samples.
+fn standardise(xs: &[Sample], columns: &[usize]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let d = columns.len();
+    let counts: Vec<usize> = columns
+        .iter()
+        .map(|&c| xs.iter().filter(|s| s.x.available[c]).count())
+        .collect();
+    let mut mean = vec![0.0; d];
     for s in xs {
-        for (m, x) in mean.iter_mut().zip(s.x) {
-            *m += x / n;
+        for (k, &c) in columns.iter().enumerate() {
+            if s.x.available[c] {
+                mean[k] += s.x.values[c] / counts[k].max(1) as f64;
+            }
         }
     }
-    let mut std = vec![0.0; FEATURES];
+    let mut std = vec![0.0; d];
     for s in xs {
-        for k in 0..FEATURES {
-            std[k] += (s.x[k] - mean[k]).powi(2) / n;
+        for (k, &c) in columns.iter().enumerate() {
+            if s.x.available[c] {
+                std[k] += (s.x.values[c] - mean[k]).powi(2) / counts[k].max(1) as f64;
+            }
         }
     }
     for s in std.iter_mut() {
         *s = s.sqrt().max(1e-6);
     }
-    (mean, std)
+    let coverage = counts
+        .iter()
+        .map(|&n| n as f64 / xs.len().max(1) as f64)
+        .collect();
+    (mean, std, coverage)
 }
 
-fn z_of(s: &Sample, mean: &[f64], std: &[f64]) -> Z {
-    let mut z = [0.0; FEATURES];
-    for k in 0..FEATURES {
-        z[k] = (s.x[k] - mean[k]) / std[k];
+/// A sample's standardised inputs; a feature without inputs is 0 (its
+/// training mean), as the model reads it at run time.
+fn z_of(s: &Sample, columns: &[usize], mean: &[f64], std: &[f64]) -> Z {
+    let mut z = [0.0; ALL_FEATURES];
+    for (k, &c) in columns.iter().enumerate() {
+        if s.x.available[c] {
+            z[k] = (s.x.values[c] - mean[k]) / std[k];
+        }
     }
     z
+}
+
+/// Feature names from names and groups: `bar` (the 15 bar features),
+/// `cross_venue` (`xv_premium`, `xv_ret_1`), `order_flow` (`taker_buy`),
+/// `book` (`book_imbalance`, `microprice`), in the order given.
+pub fn expand_features(items: &[String]) -> Result<Vec<String>, TrainError> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        let group: Vec<&str> = match item.as_str() {
+            "bar" => FEATURE_NAMES.to_vec(),
+            "cross_venue" => vec!["xv_premium", "xv_ret_1"],
+            "order_flow" => vec!["taker_buy"],
+            "book" => vec!["book_imbalance", "microprice"],
+            name if feature_index(name).is_some() => vec![name],
+            _ => return Err(TrainError::UnknownFeature(item.clone())),
+        };
+        for g in group {
+            if out.iter().any(|o| o == g) {
+                return Err(TrainError::UnknownFeature(g.to_string()));
+            }
+            out.push(g.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// Positions of the named features in `ALL_FEATURE_NAMES`.
+fn resolve(names: &[String]) -> Result<Vec<usize>, TrainError> {
+    let mut columns = Vec::new();
+    for n in names {
+        match feature_index(n) {
+            Some(i) if !columns.contains(&i) => columns.push(i),
+            _ => return Err(TrainError::UnknownFeature(n.clone())),
+        }
+    }
+    if columns.is_empty() {
+        return Err(TrainError::UnknownFeature(String::new()));
+    }
+    Ok(columns)
 }
 
 /// Trains one horizon model on several series (each a file or a directory
@@ -190,6 +266,7 @@ pub fn train(
     series: &[(Series, Vec<String>)],
     opts: &TrainOptions,
 ) -> Result<Model, TrainError> {
+    let columns = resolve(&opts.features)?;
     let h = horizon.horizon_bars();
     let mut train = Vec::new();
     let mut val = Vec::new();
@@ -237,10 +314,19 @@ pub fn train(
             reasons: reasons.join("; "),
         });
     }
-    let (mean, std) = standardise(&train);
-    let zs: Vec<Z> = train.iter().map(|s| z_of(s, &mean, &std)).collect();
+    let (mean, std, coverage) = standardise(&train, &columns);
+    if let Some(k) = coverage.iter().position(|&c| c == 0.0) {
+        return Err(TrainError::FeatureUnavailable {
+            horizon: horizon.as_str(),
+            feature: opts.features[k].clone(),
+        });
+    }
+    let zs: Vec<Z> = train
+        .iter()
+        .map(|s| z_of(s, &columns, &mean, &std))
+        .collect();
     let ys: Vec<bool> = train.iter().map(|s| s.up).collect();
-    let val_z: Vec<Z> = val.iter().map(|s| z_of(s, &mean, &std)).collect();
+    let val_z: Vec<Z> = val.iter().map(|s| z_of(s, &columns, &mean, &std)).collect();
     let val_y: Vec<bool> = val.iter().map(|s| s.up).collect();
     let everything: Vec<usize> = (0..zs.len()).collect();
 
@@ -325,13 +411,14 @@ pub fn train(
         .iter()
         .filter_map(|s| s.last_up.map(|l| l == s.up))
         .fold((0usize, 0usize), |(h, n), ok| (h + usize::from(ok), n + 1));
-    Ok(Model {
+    let reads_context = columns.iter().any(|&c| c >= FEATURES);
+    let model = Model {
         format: MODEL_FORMAT.into(),
         version: MODEL_VERSION,
         horizon,
         timeframe: horizon.timeframe().as_str().into(),
         horizon_bars: h,
-        features: FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
+        features: opts.features.clone(),
         feature_mean: mean.into_iter().map(round).collect(),
         feature_std: std.into_iter().map(round).collect(),
         members,
@@ -352,8 +439,18 @@ pub fn train(
             }),
             dropped_members,
             series: splits,
+            feature_coverage: if reads_context {
+                coverage.into_iter().map(round).collect()
+            } else {
+                Vec::new()
+            },
         },
-    })
+        columns: Vec::new(),
+    };
+    // Resolves the columns; the names were checked above.
+    model
+        .checked("trained model")
+        .map_err(|e| TrainError::UnknownFeature(e.to_string()))
 }
 
 /// The slope a of p = σ(a · ℓ) with the least log loss over the logits ℓ

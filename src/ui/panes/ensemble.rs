@@ -1,7 +1,10 @@
 //! The Ensemble pane: each model's Beta for the selected opportunity's
 //! instrument, the three ensembles (one per event: 5 minutes, 60 minutes,
 //! 24 hours), and the Beta density of the one the selected opportunity
-//! carries (binary: 5 minutes; otherwise 60).
+//! carries (binary: 5 minutes; otherwise 60). Beside each, when measured,
+//! its Brier skill on data it never saw, marked ✓ when it meets the goal
+//! (interval above zero, ECE ≤ 0.02, accuracy rising with decisiveness)
+//! and ✗ when it does not.
 
 use crate::app::AppState;
 use crate::ui::theme::Theme;
@@ -80,7 +83,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         .collect();
     let table_rows = 1 + 3 + shown.len() as u16;
     let (table_area, chart_area) = if side_by_side {
-        let [a, b] = Layout::horizontal([Constraint::Length(52), Constraint::Min(10)]).areas(inner);
+        let [a, b] = Layout::horizontal([Constraint::Length(60), Constraint::Min(10)]).areas(inner);
         (a, b)
     } else {
         let [a, b] =
@@ -109,19 +112,33 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         (Horizon::Medium, true) => "e60m",
         (Horizon::Long, true) => "e24h",
     };
+    // The measured skill fits beside the numbers from 38 columns.
+    let with_skill = !narrow || table_area.width >= 38;
+    let skill = |s: Option<omni_core::ensemble::Skill>| match s {
+        Some(s) if with_skill => Cell::from(skill_text(&s)).style(if s.meets_goal() {
+            theme.fg(Color::Green)
+        } else {
+            theme.fg(Color::Yellow)
+        }),
+        _ => Cell::from(""),
+    };
     let mut rows: Vec<Row> = Horizon::ALL
         .iter()
         .map(|h| match row.models[h.index()] {
             Some(m) => {
                 let p = m.alpha / (m.alpha + m.beta);
-                Row::new(vec![
+                let mut cells = vec![
                     Cell::from(label(h.as_str())),
                     Cell::from(num(m.alpha)),
                     Cell::from(num(m.beta)),
                     Cell::from(format!("{p:.3}")),
-                    Cell::from(format!("{:.0}", m.alpha + m.beta)),
-                    Cell::from(format!("{:.0}%", m.hit_rate * 100.0)),
-                ])
+                ];
+                if !narrow {
+                    cells.push(Cell::from(format!("{:.0}", m.alpha + m.beta)));
+                    cells.push(Cell::from(format!("{:.0}%", m.hit_rate * 100.0)));
+                }
+                cells.push(skill(snap.model_skill[h.index()]));
+                Row::new(cells)
             }
             // Across the α and β columns, which are at least 7 and 5 wide.
             None => Row::new(vec![
@@ -142,19 +159,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
         } else {
             theme.dim()
         };
-        rows.push(
-            Row::new(vec![
-                Cell::from(ensemble_label(h)),
-                Cell::from(num(b.alpha)),
-                Cell::from(num(b.beta)),
-                Cell::from(format!("{:.3}", b.probability())),
-                Cell::from(format!("{:.0}", b.concentration())),
-                Cell::from(format!("agr {:.2}", b.agreement)),
-            ])
-            .style(style),
-        );
+        let mut cells = vec![
+            Cell::from(ensemble_label(h)),
+            Cell::from(num(b.alpha)),
+            Cell::from(num(b.beta)),
+            Cell::from(format!("{:.3}", b.probability())),
+        ];
+        if !narrow {
+            cells.push(Cell::from(format!("{:.0}", b.concentration())));
+            cells.push(Cell::from(format!("agr {:.2}", b.agreement)));
+        }
+        cells.push(skill(snap.ensemble_skill[h.index()]));
+        rows.push(Row::new(cells).style(style));
     }
-    let widths = if narrow {
+    let mut widths = if narrow {
         vec![
             Constraint::Length(8),
             Constraint::Length(7),
@@ -171,11 +189,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
             Constraint::Length(9),
         ]
     };
-    let header = if narrow {
+    let mut header = if narrow {
         vec![name.as_str(), "α", "β", "P(up)"]
     } else {
         vec![name.as_str(), "α", "β", "P(up)", "α+β", "hit"]
     };
+    if with_skill {
+        widths.push(Constraint::Length(8));
+        header.push("skill");
+    }
     let table = Table::new(rows, widths).header(Row::new(header).style(theme.bold()));
     f.render_widget(table, table_area);
 
@@ -211,9 +233,30 @@ pub fn draw(f: &mut Frame, area: Rect, app: &AppState, theme: &Theme) {
     }
 }
 
+/// A measured skill in 8 columns: `+.0027✓`, `-.0136✗`.
+pub fn skill_text(s: &omni_core::ensemble::Skill) -> String {
+    let digits = format!("{:+.4}", s.brier_skill).replacen("0.", ".", 1);
+    format!("{digits}{}", if s.meets_goal() { '✓' } else { '✗' })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_skill_says_its_sign_and_whether_it_meets_the_goal() {
+        let s = |skill: f64, low: f64, ece: f64| omni_core::ensemble::Skill {
+            n: 1,
+            brier_skill: skill,
+            skill_low: low,
+            skill_high: skill + 0.001,
+            ece,
+            trend: 0.9,
+        };
+        assert_eq!(skill_text(&s(0.0027, 0.0015, 0.012)), "+.0027✓");
+        assert_eq!(skill_text(&s(0.0052, 0.0022, 0.027)), "+.0052✗");
+        assert_eq!(skill_text(&s(-0.0136, -0.02, 0.05)), "-.0136✗");
+    }
 
     #[test]
     fn density_peaks_at_the_mode_and_integrates_to_one() {

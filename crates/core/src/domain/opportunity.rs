@@ -427,6 +427,20 @@ pub struct ForexDetail {
     pub sma_slow: f64,
     /// ATR at the signal, in price units.
     pub atr: f64,
+    /// The primary venue's spread when the signal fired (None without a
+    /// quote): the cost the calibrated edge pays.
+    #[serde(default)]
+    pub spread: Option<Decimal>,
+    /// The 60-minute ensemble's probability of the signal's side, turned
+    /// into the chance of reaching the take-profit before the stop (None
+    /// without a belief).
+    #[serde(default)]
+    pub win_probability: Option<f64>,
+    /// Expected result in units of the risk (R), after the spread, from
+    /// `win_probability` (None without a belief or a spread): what the auto
+    /// policy weighs.
+    #[serde(default)]
+    pub expected_r: Option<f64>,
 }
 
 /// Terms of a binary option contract.
@@ -449,13 +463,24 @@ pub struct BinaryDetail {
     pub strike: Decimal,
     /// Seconds from purchase to settlement.
     pub expiry_secs: i64,
-    /// Probability that the chosen direction wins, in [0, 1].
+    /// Probability that the chosen direction wins, in [0, 1], calibrated
+    /// on history (see `p_up`).
     pub probability: f64,
-    /// P(price above strike at expiry) from the momentum/volatility model.
+    /// P(price above strike at expiry): the 5-minute ensemble mapped to the
+    /// expiry by the history-fitted calibration; ½ (no evidence) while the
+    /// ensemble has no forecast.
     pub p_up: f64,
+    /// P(up) from the momentum model alone: what lists the contract. Not
+    /// calibrated; never used for the EV, sizing or the auto policy.
+    #[serde(default)]
+    pub momentum_p_up: f64,
+    /// True when `p_up` comes from the 5-minute ensemble.
+    #[serde(default)]
+    pub calibrated: bool,
     /// Payout per unit staked on a win.
     pub payout: Decimal,
-    /// Expected value per unit staked: p × payout − (1 − p).
+    /// Expected value per unit staked, from the calibrated probability:
+    /// p × payout − (1 − p).
     pub expected_value: f64,
     /// Drift per second of log price (EWMA).
     pub drift: f64,

@@ -105,6 +105,10 @@ impl Engine {
             self.counters.quarantine(t.venue);
             return;
         }
+        if let Some(tracker) = self.trackers.get_mut(t.instrument.index()) {
+            let buy = t.aggressor == crate::domain::Aggressor::Buy;
+            tracker.on_trade(t.ts, t.qty.to_f64().unwrap_or(0.0), buy);
+        }
         let mut bars = std::mem::take(&mut self.scratch_bars);
         self.bars[t.instrument.index()].on_trade(t.ts, t.price, t.qty, &mut bars);
         for b in bars.drain(..) {
@@ -154,11 +158,48 @@ impl Engine {
                 close: f(bar.close),
                 volume: f(bar.volume),
             };
+            let ctx = self.bar_context(bar, input.close_ts);
             if let Some(t) = self.trackers.get_mut(bar.instrument.index()) {
-                t.on_bar(&self.models, bar.timeframe, &input);
+                t.on_bar_with(&self.models, bar.timeframe, &input, &ctx);
             }
         }
         self.run_scanners(|s, cx, out| s.on_bar(cx, bar, live, out));
+    }
+
+    /// What the ensemble knows at a bar's close besides the bar: the other
+    /// venues' latest mids of the instrument, the primary venue's top of
+    /// book (a quote more than [`crate::features::context::STALE_BARS`]
+    /// bars from the close counts as none; a bar completes when the next
+    /// one's first tick arrives, so the latest quote may be a little after
+    /// it), and the taker share of the bar's trades.
+    fn bar_context(
+        &self,
+        bar: &Bar,
+        close_ts: crate::domain::Timestamp,
+    ) -> crate::features::BarContext {
+        let f = |d: rust_decimal::Decimal| d.to_f64().unwrap_or(0.0);
+        let inst = self.catalog.instrument(bar.instrument);
+        let max_age = crate::features::context::STALE_BARS * bar.timeframe.nanos();
+        let fresh = |v: crate::domain::VenueId| {
+            self.book
+                .quote(v, bar.instrument)
+                .filter(|q| close_ts.since(q.ts).abs() <= max_age)
+        };
+        let mut ctx = crate::features::BarContext::default();
+        for (slot, v) in ctx.others.iter_mut().zip(inst.venues.iter().skip(1)) {
+            *slot = fresh(*v).map(|q| f(q.mid()));
+        }
+        ctx.book = fresh(inst.primary_venue()).map(|q| crate::features::TopOfBook {
+            bid: f(q.bid),
+            ask: f(q.ask),
+            bid_qty: f(q.bid_qty),
+            ask_qty: f(q.ask_qty),
+        });
+        ctx.taker_buy_share = self
+            .trackers
+            .get(bar.instrument.index())
+            .and_then(|t| t.taker_buy_share(bar.timeframe, bar.open_ts));
+        ctx
     }
 
     /// Shows one market event to every scanner in turn (`see` calls the
@@ -217,9 +258,10 @@ impl Engine {
         }
         let now = self.clock;
         let keyed = out.keyed || out.complete_for.is_some();
-        for (inst, detail, score) in out.found.drain(..) {
+        for (inst, mut detail, score) in out.found.drain(..) {
+            let belief = belief_horizon.and_then(|h| self.belief(inst, h));
+            let score = self.scanners[i].calibrate(&mut detail, belief, score);
             if keyed {
-                let belief = belief_horizon.and_then(|h| self.belief(inst, h));
                 let key = detail.terms().key();
                 if let Some(o) = self.opportunities.find_mut(kind, inst, key) {
                     o.detail = detail;

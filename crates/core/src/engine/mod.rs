@@ -332,6 +332,9 @@ impl Engine {
     /// Gives the engine its horizon models (loaded by the caller: the engine
     /// does no I/O). Without them opportunities carry no belief.
     pub fn set_models(&mut self, models: Arc<ModelSet>) {
+        for s in &mut self.scanners {
+            s.set_models(&models);
+        }
         self.models = models;
     }
 

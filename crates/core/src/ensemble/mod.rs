@@ -3,21 +3,29 @@
 //! one stacked ensemble per horizon whose belief travels with forex
 //! (60 minutes) and binary (5 minutes) opportunities.
 
+pub mod binary;
 pub mod combiner;
 pub mod config;
+pub mod flow;
+pub mod measured;
 pub mod model;
 pub mod tracker;
 
+pub use binary::{BINARY_FORMAT, BINARY_VERSION, BinaryCalibration};
 pub use combiner::{Combined, STACKING_FORMAT, STACKING_VERSION, Stack, Stacking, combine};
+pub use measured::{MEASURED_FORMAT, MEASURED_VERSION, Measured, Skill};
 pub use model::{BetaOut, Horizon, Model, ModelError};
 pub use tracker::EnsembleTracker;
 
-/// The three models (any may be missing) and the weights of the three
-/// ensembles built on them.
+/// The three models (any may be missing), the weights of the three
+/// ensembles built on them, and the map from the 5-minute ensemble to a
+/// binary contract's expiry.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ModelSet {
     models: [Option<Model>; 3],
     stacking: Stacking,
+    binary: BinaryCalibration,
+    measured: Measured,
 }
 
 impl ModelSet {
@@ -27,7 +35,33 @@ impl ModelSet {
         Self {
             models,
             stacking: Stacking::default(),
+            binary: BinaryCalibration::default(),
+            measured: Measured::default(),
         }
+    }
+
+    /// The same models with what they were measured to be worth.
+    pub fn with_measured(mut self, measured: Measured) -> Self {
+        self.measured = measured;
+        self
+    }
+
+    /// What each model was measured to be worth on unseen data (empty when
+    /// not measured).
+    pub fn measured(&self) -> &Measured {
+        &self.measured
+    }
+
+    /// The same models with the binary contracts' fitted calibration.
+    pub fn with_binary(mut self, binary: BinaryCalibration) -> Self {
+        self.binary = binary;
+        self
+    }
+
+    /// How a binary contract's win probability follows from the 5-minute
+    /// ensemble (the random walk's shape until fitted).
+    pub fn binary(&self) -> &BinaryCalibration {
+        &self.binary
     }
 
     /// The same models with fitted ensemble weights.
@@ -76,6 +110,19 @@ impl ModelSet {
             "assets/models/ensemble.json",
             include_str!("../../../../assets/models/ensemble.json"),
         )?;
-        Ok(Self { models, stacking })
+        let binary = BinaryCalibration::from_json(
+            "assets/models/binary.json",
+            include_str!("../../../../assets/models/binary.json"),
+        )?;
+        let measured = Measured::from_json(
+            "assets/models/measured.json",
+            include_str!("../../../../assets/models/measured.json"),
+        )?;
+        Ok(Self {
+            models,
+            stacking,
+            binary,
+            measured,
+        })
     }
 }

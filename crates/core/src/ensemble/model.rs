@@ -8,7 +8,7 @@
 //! "up" call. Without one, the model says ½ unless its features lean.
 
 use crate::domain::Timeframe;
-use crate::features::{FEATURE_NAMES, FEATURES};
+use crate::features::{ALL_FEATURE_NAMES, FeatureInput, feature_index};
 use serde::{Deserialize, Serialize};
 
 /// The file format name written into every model.
@@ -121,6 +121,11 @@ pub struct TrainingInfo {
     /// left out of the bag.
     pub dropped_members: usize,
     pub series: Vec<SeriesSplit>,
+    /// Share of the training samples in which each feature had its inputs
+    /// (in `features` order); written only for models that read a context
+    /// feature (the bar features always have theirs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feature_coverage: Vec<f64>,
 }
 
 /// How the bag's mean becomes a probability, and how sure of it to be:
@@ -150,7 +155,9 @@ pub struct Model {
     pub timeframe: String,
     /// How many bars of `timeframe` ahead the model predicts.
     pub horizon_bars: usize,
-    /// Feature names, in order.
+    /// Names of the features it reads, in weight order: any of
+    /// [`ALL_FEATURE_NAMES`] (files before the context features name the
+    /// 15 bar features). A name this build does not compute is refused.
     pub features: Vec<String>,
     /// Training means of the features.
     pub feature_mean: Vec<f64>,
@@ -164,6 +171,10 @@ pub struct Model {
     pub calibration: Calibration,
     /// How and on which data the model was trained.
     pub training: TrainingInfo,
+    /// Where each of `features` sits in [`ALL_FEATURE_NAMES`]; resolved by
+    /// [`Model::checked`], not stored.
+    #[serde(skip)]
+    pub columns: Vec<usize>,
 }
 
 /// Why a model file was refused.
@@ -199,6 +210,13 @@ impl Model {
     pub fn from_json(name: &str, text: &str) -> Result<Self, ModelError> {
         let m: Model = serde_json::from_str(text)
             .map_err(|e| ModelError::Parse(name.into(), e.to_string()))?;
+        m.checked(name)
+    }
+
+    /// Checks a model (format, version, features, shapes) and resolves its
+    /// features' places in the vectors this build computes.
+    pub fn checked(mut self, name: &str) -> Result<Self, ModelError> {
+        let m = &self;
         if m.format != MODEL_FORMAT || m.version != MODEL_VERSION {
             return Err(ModelError::Incompatible(
                 name.into(),
@@ -208,15 +226,30 @@ impl Model {
                 ),
             ));
         }
-        if m.features != FEATURE_NAMES {
-            return Err(ModelError::Incompatible(
-                name.into(),
-                "its features differ from the ones this build computes".into(),
-            ));
+        let mut columns = Vec::with_capacity(m.features.len());
+        for f in &m.features {
+            let Some(i) = feature_index(f) else {
+                return Err(ModelError::Incompatible(
+                    name.into(),
+                    format!(
+                        "its features include `{f}`, which this build does not compute (it computes: {})",
+                        ALL_FEATURE_NAMES.join(", ")
+                    ),
+                ));
+            };
+            if columns.contains(&i) {
+                return Err(ModelError::Incompatible(
+                    name.into(),
+                    format!("feature `{f}` is named twice in its features"),
+                ));
+            }
+            columns.push(i);
         }
-        let d = FEATURES;
-        let shapes_ok = m.feature_mean.len() == d
+        let d = columns.len();
+        let shapes_ok = d > 0
+            && m.feature_mean.len() == d
             && m.feature_std.len() == d
+            && m.feature_std.iter().all(|s| s.is_finite() && *s > 0.0)
             && !m.members.is_empty()
             && m.members.iter().all(|w| w.len() == d + 1)
             && m.calibration.slope.is_finite()
@@ -229,19 +262,44 @@ impl Model {
                 "inconsistent shapes or timeframe".into(),
             ));
         }
-        Ok(m)
+        self.columns = columns;
+        Ok(self)
     }
 
-    /// Each member's P(up) for a raw feature vector.
-    pub fn member_probabilities(&self, x: &[f64; FEATURES]) -> impl Iterator<Item = f64> + '_ {
-        let z: Vec<f64> = x
+    /// The model's standardised inputs: an unavailable feature is 0 (its
+    /// training mean: no information either way). Returns them and how
+    /// many of the model's features were unavailable.
+    pub fn standardise(&self, x: &(impl FeatureInput + ?Sized)) -> (Vec<f64>, usize) {
+        let mut missing = 0;
+        let z = self
+            .columns
             .iter()
             .zip(&self.feature_mean)
             .zip(&self.feature_std)
-            .map(|((v, m), s)| (v - m) / s)
+            .map(|((&c, m), s)| match x.feature(c) {
+                Some(v) => (v - m) / s,
+                None => {
+                    missing += 1;
+                    0.0
+                }
+            })
             .collect();
+        (z, missing)
+    }
+
+    /// Each member's P(up) for a feature vector.
+    pub fn member_probabilities(
+        &self,
+        x: &(impl FeatureInput + ?Sized),
+    ) -> impl Iterator<Item = f64> + '_ {
+        let (z, _) = self.standardise(x);
+        self.member_probabilities_z(z)
+    }
+
+    fn member_probabilities_z(&self, z: Vec<f64>) -> impl Iterator<Item = f64> + '_ {
+        let d = self.columns.len();
         self.members.iter().map(move |w| {
-            let logit = w[FEATURES] + z.iter().zip(w).map(|(a, b)| a * b).sum::<f64>();
+            let logit = w[d] + z.iter().zip(w).map(|(a, b)| a * b).sum::<f64>();
             sigmoid(logit)
         })
     }
@@ -250,10 +308,17 @@ impl Model {
     /// members' mean m, and its variance the members' variance carried
     /// through the calibration plus the day-to-day variance, so
     /// α + β = p(1 − p)/variance − 1.
-    pub fn predict(&self, x: &[f64; FEATURES]) -> BetaOut {
-        let ps: Vec<f64> = self.member_probabilities(x).collect();
+    pub fn predict(&self, x: &(impl FeatureInput + ?Sized)) -> BetaOut {
+        self.predict_counting(x).0
+    }
+
+    /// [`Model::predict`], and how many of the model's features were
+    /// unavailable for it (read as their training means).
+    pub fn predict_counting(&self, x: &(impl FeatureInput + ?Sized)) -> (BetaOut, usize) {
+        let (z, missing) = self.standardise(x);
+        let ps: Vec<f64> = self.member_probabilities_z(z).collect();
         let (m, v) = bag_moments(&ps);
-        calibrated_beta(m, v, &self.calibration)
+        (calibrated_beta(m, v, &self.calibration), missing)
     }
 }
 

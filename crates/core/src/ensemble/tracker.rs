@@ -5,7 +5,7 @@ use super::ModelSet;
 use super::combiner::{Combined, combine};
 use super::model::{BetaOut, Horizon};
 use crate::domain::{Timeframe, Timestamp};
-use crate::features::{BarInput, FeatureExtractor};
+use crate::features::{BarContext, BarInput, FeatureExtractor};
 use std::collections::VecDeque;
 
 #[derive(Clone, Copy, Debug)]
@@ -21,6 +21,10 @@ pub struct Reading {
     pub out: BetaOut,
     /// Close time of the bar it was made on.
     pub at: Timestamp,
+    /// How many of the model's features lacked their inputs at that bar
+    /// (another venue not quoting, no taker flow, no book) and were read
+    /// as their training means.
+    pub missing: usize,
 }
 
 /// The ensemble state of one instrument.
@@ -34,6 +38,7 @@ pub struct EnsembleTracker {
     /// One ensemble per target horizon.
     combined: [Option<Combined>; 3],
     newest: Timestamp,
+    flow: [super::flow::TradeFlow; 3],
 }
 
 impl Default for EnsembleTracker {
@@ -56,6 +61,7 @@ impl EnsembleTracker {
             hit_rates: [0.5; 3],
             combined: [None; 3],
             newest: Timestamp(i64::MIN),
+            flow: Horizon::ALL.map(|h| super::flow::TradeFlow::new(h.timeframe())),
         }
     }
 
@@ -63,12 +69,40 @@ impl EnsembleTracker {
     /// new forecast, if any. Bars must come in close-time order, finer
     /// timeframes first on ties.
     pub fn on_bar(&mut self, models: &ModelSet, tf: Timeframe, bar: &BarInput) -> Option<Horizon> {
+        self.on_bar_with(models, tf, bar, &BarContext::default())
+    }
+
+    /// A trade on the instrument's primary venue: `buy` when the taker
+    /// bought. Counted toward the taker share of the bar it falls in.
+    pub fn on_trade(&mut self, ts: Timestamp, qty: f64, buy: bool) {
+        for f in &mut self.flow {
+            f.add(ts, qty, buy);
+        }
+    }
+
+    /// Share of a bar's traded quantity that takers bought, from the
+    /// trades seen by [`EnsembleTracker::on_trade`]; `None` when none were
+    /// seen in that bar.
+    pub fn taker_buy_share(&self, tf: Timeframe, open_ts: Timestamp) -> Option<f64> {
+        let h = Horizon::ALL.into_iter().find(|h| h.timeframe() == tf)?;
+        self.flow[h.index()].share(open_ts)
+    }
+
+    /// [`EnsembleTracker::on_bar`] with what was known at the bar's close
+    /// besides the bar (other venues, the taker flow, the book).
+    pub fn on_bar_with(
+        &mut self,
+        models: &ModelSet,
+        tf: Timeframe,
+        bar: &BarInput,
+        ctx: &BarContext,
+    ) -> Option<Horizon> {
         if bar.close_ts > self.newest {
             self.newest = bar.close_ts;
         }
         let h = Horizon::ALL.into_iter().find(|h| h.timeframe() == tf)?;
         let i = h.index();
-        let features = self.extractors[i].update(bar);
+        let features = self.extractors[i].update_with(bar, ctx);
         self.bars[i] += 1;
         let n = self.bars[i];
         let lambda = 0.5f64.powf(1.0 / HIT_HALFLIFE);
@@ -80,10 +114,11 @@ impl EnsembleTracker {
             }
         }
         let model = models.get(h)?;
-        let out = model.predict(&features?);
+        let (out, missing) = model.predict_counting(&features?);
         self.readings[i] = Some(Reading {
             out,
             at: bar.close_ts,
+            missing,
         });
         self.pending[i].push_back(Pending {
             due: n + h.horizon_bars() as u64,

@@ -2,10 +2,16 @@
 //! evaluation and the live engine all run bar by bar: nothing can differ
 //! between training and serving, and no feature looks past its bar.
 
+pub mod context;
+
+pub use context::{
+    BarContext, CONTEXT_FEATURE_NAMES, CONTEXT_FEATURES, ContextState, MAX_OTHER_VENUES, TopOfBook,
+};
+
 use crate::domain::Timestamp;
 use crate::indicators::{Atr, Ema, RollingStats, Rsi};
 
-/// Names of the features, in vector order (recorded in every model file).
+/// Names of the bar features, in vector order: every bar has them.
 pub const FEATURE_NAMES: [&str; FEATURES] = [
     "ret_1",
     "ret_3",
@@ -24,8 +30,78 @@ pub const FEATURE_NAMES: [&str; FEATURES] = [
     "weekday_cos",
 ];
 
-/// Length of [`FEATURE_NAMES`] and of every feature vector.
+/// Length of [`FEATURE_NAMES`].
 pub const FEATURES: usize = 15;
+
+/// Every feature this build computes: the bar features, then the context
+/// features ([`context`]), which need inputs a bar alone does not carry.
+pub const ALL_FEATURES: usize = FEATURES + CONTEXT_FEATURES;
+
+/// Names of [`ALL_FEATURES`], in [`FeatureVector`] order. A model file
+/// names the ones it reads; a name not in this list is refused.
+pub const ALL_FEATURE_NAMES: [&str; ALL_FEATURES] = [
+    "ret_1",
+    "ret_3",
+    "ret_12",
+    "ret_48",
+    "vol_ratio",
+    "rsi_14",
+    "atr_ratio",
+    "macd",
+    "macd_hist",
+    "bollinger",
+    "volume_z",
+    "hour_sin",
+    "hour_cos",
+    "weekday_sin",
+    "weekday_cos",
+    "xv_premium",
+    "xv_ret_1",
+    "taker_buy",
+    "book_imbalance",
+    "microprice",
+];
+
+/// Position of a feature in [`ALL_FEATURE_NAMES`].
+pub fn feature_index(name: &str) -> Option<usize> {
+    ALL_FEATURE_NAMES.iter().position(|n| *n == name)
+}
+
+/// Every feature at one bar close, and which had their inputs (the bar
+/// features always do; a context feature only when its inputs were there).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FeatureVector {
+    /// Values in [`ALL_FEATURE_NAMES`] order; 0 where not available.
+    pub values: [f64; ALL_FEATURES],
+    /// Whether each value was computed from real inputs.
+    pub available: [bool; ALL_FEATURES],
+}
+
+impl FeatureVector {
+    /// The bar features alone.
+    pub fn bar_features(&self) -> [f64; FEATURES] {
+        std::array::from_fn(|k| self.values[k])
+    }
+}
+
+/// Something a model can read features from: `Some(value)` for an
+/// available feature (by [`ALL_FEATURE_NAMES`] index), `None` otherwise.
+pub trait FeatureInput {
+    fn feature(&self, index: usize) -> Option<f64>;
+}
+
+impl FeatureInput for FeatureVector {
+    fn feature(&self, index: usize) -> Option<f64> {
+        (*self.available.get(index)?).then(|| self.values[index])
+    }
+}
+
+/// A bare vector of the bar features: no context feature is available.
+impl FeatureInput for [f64; FEATURES] {
+    fn feature(&self, index: usize) -> Option<f64> {
+        self.get(index).copied()
+    }
+}
 
 /// Bars needed before the first feature vector.
 pub const WARMUP_BARS: u32 = 50;
@@ -90,6 +166,7 @@ pub struct FeatureExtractor {
     signal9: Ema,
     boll: RollingStats,
     vol: RollingStats,
+    context: ContextState,
 }
 
 impl Default for FeatureExtractor {
@@ -114,6 +191,7 @@ impl FeatureExtractor {
             signal9: Ema::new(9),
             boll: RollingStats::new(20),
             vol: RollingStats::new(20),
+            context: ContextState::default(),
         }
     }
 
@@ -132,8 +210,17 @@ impl FeatureExtractor {
         (self.seen > 0).then(|| self.close_back(0))
     }
 
-    /// Adds a bar; returns the feature vector once warm.
+    /// Adds a bar with nothing known beyond it; returns the bar features
+    /// once warm.
     pub fn update(&mut self, b: &BarInput) -> Option<[f64; FEATURES]> {
+        self.update_with(b, &BarContext::default())
+            .map(|v| v.bar_features())
+    }
+
+    /// Adds a bar and what was known at its close (other venues, taker
+    /// flow, the book); returns every feature once warm. The context
+    /// state advances on every valid bar, warm or not.
+    pub fn update_with(&mut self, b: &BarInput, ctx: &BarContext) -> Option<FeatureVector> {
         if !(b.close > 0.0 && b.close.is_finite() && b.high >= b.low) {
             return None;
         }
@@ -156,10 +243,11 @@ impl FeatureExtractor {
         self.closes[self.head] = b.close;
         self.head = (self.head + 1) % LOOKBACK;
         self.seen = self.seen.saturating_add(1);
+        let sigma = var_s.sqrt().max(1e-12);
+        let (ctx_values, ctx_available) = self.context.update(b.close, sigma, ctx);
         if self.seen < WARMUP_BARS {
             return None;
         }
-        let sigma = var_s.sqrt().max(1e-12);
         let ret = |k: usize| (b.close / self.close_back(k)).ln() / (sigma * (k as f64).sqrt());
         let scale = b.close * sigma;
         let boll_sd = self.boll.std();
@@ -192,13 +280,19 @@ impl FeatureExtractor {
             (tau * f64::from(weekday) / 7.0).sin(),
             (tau * f64::from(weekday) / 7.0).cos(),
         ];
-        Some(f.map(|x| {
+        let f = f.map(|x| {
             if x.is_finite() {
                 x.clamp(-CLIP, CLIP)
             } else {
                 0.0
             }
-        }))
+        });
+        let mut values = [0.0; ALL_FEATURES];
+        let mut available = [true; ALL_FEATURES];
+        values[..FEATURES].copy_from_slice(&f);
+        values[FEATURES..].copy_from_slice(&ctx_values);
+        available[FEATURES..].copy_from_slice(&ctx_available);
+        Some(FeatureVector { values, available })
     }
 }
 
@@ -241,6 +335,14 @@ mod tests {
             }
         }
         assert_eq!(&out[..prefix.len()], &prefix[..]);
+    }
+
+    #[test]
+    fn the_catalogue_is_the_bar_features_then_the_context_ones() {
+        assert_eq!(&ALL_FEATURE_NAMES[..FEATURES], &FEATURE_NAMES[..]);
+        assert_eq!(&ALL_FEATURE_NAMES[FEATURES..], &CONTEXT_FEATURE_NAMES[..]);
+        assert_eq!(feature_index("xv_ret_1"), Some(FEATURES + 1));
+        assert_eq!(feature_index("ret_96"), None);
     }
 
     #[test]

@@ -20,9 +20,22 @@ pub fn normal_cdf(x: f64) -> f64 {
     0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
 }
 
+/// Its inverse Φ⁻¹(p), for p in (0, 1) (±∞ at the ends, NaN outside).
+pub fn normal_quantile(p: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quantile_inverts_the_cdf() {
+        for p in [1e-6, 0.01, 0.3, 0.5, 0.77, 0.999] {
+            assert!((normal_cdf(normal_quantile(p)) - p).abs() < 1e-9, "{p}");
+        }
+        assert!((normal_quantile(0.975) - 1.959964).abs() < 1e-6);
+    }
 
     /// Closes from the first 60 minutes of the bundled BTC/USDT demo series.
     fn closes() -> Vec<(f64, f64, f64)> {

@@ -68,8 +68,10 @@ pub fn ensemble_factor(opp: &Opportunity) -> f64 {
         Direction::Neutral => 0.5,
     };
     match opp.kind().shape() {
-        // A pair or a cycle bets on no direction.
-        ShapeKind::CrossVenuePair | ShapeKind::Cycle => 1.0,
+        // A pair or a cycle bets on no direction; a contract's probability
+        // already is the ensemble's, calibrated (counting it twice would
+        // shrink every stake).
+        ShapeKind::CrossVenuePair | ShapeKind::Cycle | ShapeKind::Contract => 1.0,
         _ => (q / 0.6).clamp(0.5, 1.0),
     }
 }
@@ -301,6 +303,9 @@ mod tests {
             sma_fast: 0.0,
             sma_slow: 0.0,
             atr: 0.0,
+            spread: None,
+            win_probability: None,
+            expected_r: None,
         }))
     }
 
@@ -423,6 +428,8 @@ mod tests {
             expiry_secs: 60,
             probability: p,
             p_up: p,
+            momentum_p_up: p,
+            calibrated: true,
             payout: dec!(0.85),
             expected_value: 0.0,
             drift: 0.0,

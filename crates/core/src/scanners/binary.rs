@@ -1,10 +1,12 @@
-//! 60-second binary predictions from momentum and volatility.
+//! 60-second binary predictions: momentum and volatility list them, the
+//! 5-minute ensemble calibrated on history prices them.
 
 use crate::domain::{
     BinaryContract, BinaryDetail, Direction, InstrumentId, Opportunity, OpportunityDetail,
     OpportunityKind, OpportunityTerms, Quote, ShownTerms, Timestamp, TradeShape, VenueId,
     time::SECOND,
 };
+use crate::ensemble::BinaryCalibration;
 use crate::indicators::{EwmaDriftVol, normal_cdf};
 use crate::scanners::config::BinaryScannerConfig;
 use crate::scanners::{Findings, ScanContext, Scanner};
@@ -31,11 +33,19 @@ struct BinaryState {
 ///
 /// P(up at T) = Φ(μ̃·T / √(σ²·T + v·T²)), with μ̃ the posterior drift and v its
 /// posterior variance.
+///
+/// That momentum reading only decides what is listed: on real captures
+/// its claims did not match outcomes. The probability a listed contract
+/// shows, is sized and approved on, and its EV, come from the 5-minute
+/// ensemble mapped to the expiry by a calibration fitted on real minute
+/// bars ([`BinaryCalibration`]); with no ensemble forecast they are ½ (no
+/// evidence), which no auto policy approves.
 #[derive(Clone, Debug)]
 pub struct BinaryScanner {
     cfg: BinaryScannerConfig,
     states: Vec<Option<BinaryState>>,
     n_eff: f64,
+    calibration: BinaryCalibration,
 }
 
 /// One evaluation: the prediction if the instrument has enough history.
@@ -68,6 +78,7 @@ impl BinaryScanner {
             n_eff: (1.0 + lambda) / (1.0 - lambda).max(1e-9),
             cfg,
             states,
+            calibration: BinaryCalibration::default(),
         }
     }
 
@@ -146,8 +157,10 @@ impl BinaryScanner {
         })
     }
 
-    /// A prediction worth listing: the side with the higher probability, if
-    /// that probability clears the minimum.
+    /// A prediction worth listing: the side the momentum model favours, if
+    /// its momentum probability clears the minimum. Its own probability and
+    /// EV are ½ and the EV of ½ until [`BinaryScanner::price`] calibrates
+    /// them.
     pub fn opportunity(&self, instrument: InstrumentId) -> Option<BinaryDetail> {
         let est = self.estimate(instrument)?;
         let st = self.states.get(instrument.index())?.as_ref()?;
@@ -163,18 +176,43 @@ impl BinaryScanner {
         if p < self.cfg.min_probability {
             return None;
         }
-        let payout = self.cfg.payout.to_f64()?;
-        Some(BinaryDetail {
+        let mut d = BinaryDetail {
             direction,
             strike: st.last_mid_dec,
             expiry_secs: self.cfg.expiry_secs,
-            probability: p,
-            p_up: est.p_up,
+            probability: 0.5,
+            p_up: 0.5,
+            momentum_p_up: est.p_up,
+            calibrated: false,
             payout: self.cfg.payout,
-            expected_value: p * payout - (1.0 - p),
+            expected_value: 0.0,
             drift: est.drift,
             volatility: est.volatility,
-        })
+        };
+        self.price(&mut d, None)?;
+        Some(d)
+    }
+
+    /// Prices a contract from the 5-minute ensemble's belief: P(up at
+    /// expiry) through the calibration, the side's probability, and the EV
+    /// per unit staked. Without a belief P(up) is ½. None if the payout is
+    /// not a float.
+    pub fn price(
+        &self,
+        d: &mut BinaryDetail,
+        belief: Option<crate::domain::BetaBelief>,
+    ) -> Option<()> {
+        let payout = d.payout.to_f64()?;
+        let p_short = belief.map(|b| b.probability()).filter(|p| p.is_finite());
+        d.calibrated = p_short.is_some();
+        d.p_up = p_short.map_or(0.5, |p| self.calibration.p_up(p, d.expiry_secs));
+        d.probability = match d.direction {
+            Direction::Up => d.p_up,
+            Direction::Down => 1.0 - d.p_up,
+            Direction::Neutral => 0.5,
+        };
+        d.expected_value = d.probability * payout - (1.0 - d.probability);
+        Some(())
     }
 
     /// Fair value per unit staked of a binary contract now: P(win) × (1 +
@@ -233,20 +271,41 @@ impl Scanner for BinaryScanner {
     fn belief_horizon(&self) -> Option<crate::ensemble::Horizon> {
         Some(crate::ensemble::Horizon::Short)
     }
-    /// The probability of the side (the lower of the scanner's and the
-    /// ensemble's) above the threshold, for contracts of the policy's expiry.
+    fn set_models(&mut self, models: &crate::ensemble::ModelSet) {
+        self.calibration = models.binary().clone();
+    }
+    /// The contract's probability and EV from the 5-minute ensemble, its
+    /// EV the ranking score.
+    fn calibrate(
+        &self,
+        detail: &mut OpportunityDetail,
+        belief: Option<crate::domain::BetaBelief>,
+        score: f64,
+    ) -> f64 {
+        let OpportunityDetail::Binary(b) = detail else {
+            return score;
+        };
+        match self.price(b, belief) {
+            Some(()) => b.expected_value,
+            None => score,
+        }
+    }
+    /// A calibrated EV per unit staked at or above the bar, for contracts
+    /// of the policy's expiry; never on the momentum reading alone.
     fn auto_approves(&self, opp: &Opportunity) -> bool {
         let OpportunityDetail::Binary(b) = &opp.detail else {
             return false;
         };
-        let p =
-            super::ensemble_side(opp, b.direction).map_or(b.probability, |p| p.min(b.probability));
-        p >= self.cfg.auto_min_probability && b.expiry_secs == self.cfg.auto_expiry_secs
+        b.calibrated
+            && b.expected_value >= self.cfg.auto_min_expected_value
+            && b.expiry_secs == self.cfg.auto_expiry_secs
     }
     fn auto_policy(&self) -> String {
         format!(
-            "probability of the side ≥ {} (the lower of the scanner's and the ensemble's), {} s contracts only",
-            self.cfg.auto_min_probability, self.cfg.auto_expiry_secs
+            "calibrated EV ≥ {:+} per unit staked (the 5-minute ensemble's probability at the contract's expiry, payout {}), {} s contracts only",
+            self.cfg.auto_min_expected_value,
+            self.cfg.payout.normalize(),
+            self.cfg.auto_expiry_secs
         )
     }
     /// The primary venue's mid is sampled each second; on a new sample the
@@ -339,6 +398,80 @@ mod tests {
         );
         let e = flat.estimate(InstrumentId(0)).expect("warm");
         assert!((e.p_up - 0.5).abs() < 0.05, "{e:?}");
+    }
+
+    fn listed_up(calibration: BinaryCalibration) -> (BinaryScanner, BinaryDetail) {
+        let cfg = crate::defaults::section::<BinaryScannerConfig>("scanners.binary");
+        let mut s = BinaryScanner::new(cfg, &[true]);
+        s.calibration = calibration;
+        feed(&mut s, (0..200).map(|i| 100.0 * (1.0 + 0.0001 * i as f64)));
+        let d = s.opportunity(InstrumentId(0)).expect("listed by momentum");
+        (s, d)
+    }
+
+    fn belief(p: f64) -> crate::domain::BetaBelief {
+        crate::domain::BetaBelief {
+            alpha: 100.0 * p,
+            beta: 100.0 * (1.0 - p),
+            agreement: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_listed_contract_is_priced_by_the_calibrated_ensemble_not_momentum() {
+        let (s, mut d) = listed_up(BinaryCalibration::default());
+        assert_eq!(d.direction, Direction::Up);
+        assert!(d.momentum_p_up > 0.6);
+        // Listed, but no evidence yet: even odds, a losing EV.
+        assert!(!d.calibrated && d.probability == 0.5 && d.expected_value < 0.0);
+        let mut detail = OpportunityDetail::Binary(d.clone());
+        let score = s.calibrate(&mut detail, Some(belief(0.7)), 0.0);
+        let OpportunityDetail::Binary(b) = &detail else {
+            unreachable!()
+        };
+        // 60 s of a 5-minute lean: shrunk toward ½ as √(60/300) in logit.
+        let p = crate::ensemble::model::sigmoid(
+            (60.0f64 / 300.0).sqrt() * crate::ensemble::model::logit(0.7),
+        );
+        assert!((b.p_up - p).abs() < 1e-12 && b.calibrated, "{b:?}");
+        assert_eq!(score, b.expected_value);
+        // A DOWN contract's probability is the other side's.
+        d.direction = Direction::Down;
+        s.price(&mut d, Some(belief(0.7)));
+        assert!((d.probability - (1.0 - p)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn auto_approves_on_the_calibrated_ev_alone() {
+        let (s, d) = listed_up(BinaryCalibration::default());
+        let opp = |b: BinaryDetail| Opportunity {
+            id: crate::domain::OpportunityId(1),
+            instrument: InstrumentId(0),
+            detail: OpportunityDetail::Binary(b),
+            score: 0.0,
+            created: Timestamp(0),
+            updated: Timestamp(0),
+            expires: Timestamp(0),
+            belief: None,
+            feedback_scale: 1.0,
+        };
+        let priced = |p: f64| {
+            let mut b = d.clone();
+            s.price(&mut b, Some(belief(p)));
+            b
+        };
+        // Break-even at payout 0.85 is p = 1/1.85 ≈ 0.541; the bar (0.05)
+        // needs p ≥ 1.05/1.85 ≈ 0.568 at the contract's expiry.
+        assert!(!s.auto_approves(&opp(priced(0.55))));
+        assert!(s.auto_approves(&opp(priced(0.75))));
+        // Momentum alone, however strong, is not enough.
+        let mut strong = d.clone();
+        strong.momentum_p_up = 0.99;
+        assert!(!s.auto_approves(&opp(strong)));
+        // Another expiry than the policy's.
+        let mut other = priced(0.9);
+        other.expiry_secs = 120;
+        assert!(!s.auto_approves(&opp(other)));
     }
 
     #[test]

@@ -89,10 +89,9 @@ pub struct ForexScannerConfig {
     pub ttl_secs: i64,
     /// Instruments scanned; empty means every forex and metal instrument.
     pub instruments: Vec<String>,
-    /// Auto policy: smallest confidence approved, 0..1.
-    pub auto_min_confidence: f64,
-    /// Auto policy: smallest reward/risk approved.
-    pub auto_min_reward_risk: Decimal,
+    /// Auto policy: smallest calibrated expected result approved, in R
+    /// (units of the risk to the stop), after the spread.
+    pub auto_min_expected_r: f64,
 }
 
 /// Binary prediction scanner (momentum and volatility).
@@ -117,8 +116,8 @@ pub struct BinaryScannerConfig {
     pub ttl_secs: i64,
     /// Instruments scanned; empty means every instrument routed to binary.
     pub instruments: Vec<String>,
-    /// Auto policy: smallest probability of the chosen side approved.
-    pub auto_min_probability: f64,
+    /// Auto policy: smallest calibrated EV per unit staked approved.
+    pub auto_min_expected_value: f64,
     /// Auto policy: only contracts with this expiry, seconds.
     pub auto_expiry_secs: i64,
 }
@@ -305,24 +304,19 @@ fn validate_auto(s: &ScannersConfig) -> Result<(), Invalid> {
         100,
     )?;
     let f = &s.forex;
+    // A bar below 0 would let the auto policy take trades it expects to lose.
     range(
-        "scanners.forex.auto_min_confidence",
-        f.auto_min_confidence,
+        "scanners.forex.auto_min_expected_r",
+        f.auto_min_expected_r,
         0.0,
-        1.0,
-    )?;
-    range(
-        "scanners.forex.auto_min_reward_risk",
-        f.auto_min_reward_risk,
-        zero,
-        hundred,
+        100.0,
     )?;
     let b = &s.binary;
     range(
-        "scanners.binary.auto_min_probability",
-        b.auto_min_probability,
-        0.5,
-        1.0,
+        "scanners.binary.auto_min_expected_value",
+        b.auto_min_expected_value,
+        0.0,
+        100.0,
     )?;
     range(
         "scanners.binary.auto_expiry_secs",

@@ -32,7 +32,9 @@ struct ForexState {
 ///
 /// Stops and targets sit `stop_atr` and `take_atr` ATRs from the close.
 /// Confidence here is a rule-based score, not a calibrated probability; the
-/// ensemble (when loaded) supplies the probability.
+/// 60-minute ensemble (when loaded) supplies the probability, from which
+/// [`super::forex_edge`] computes the calibrated edge the auto policy
+/// weighs.
 #[derive(Clone, Debug)]
 pub struct ForexScanner {
     cfg: ForexScannerConfig,
@@ -155,6 +157,9 @@ impl ForexScanner {
             sma_fast: fast,
             sma_slow: slow,
             atr,
+            spread: None,
+            win_probability: None,
+            expected_r: None,
         })
     }
 }
@@ -166,21 +171,53 @@ impl Scanner for ForexScanner {
     fn ttl_secs(&self) -> i64 {
         self.cfg.ttl_secs
     }
-    /// Confidence (the lower of the scanner's and the ensemble's for the
-    /// signal's side) and reward/risk above the thresholds.
+    /// The chance of the take-profit before the stop and the expected R
+    /// after the spread, from the 60-minute ensemble's probability of the
+    /// signal's side (both None without a belief or a spread).
+    fn calibrate(
+        &self,
+        detail: &mut OpportunityDetail,
+        belief: Option<crate::domain::BetaBelief>,
+        score: f64,
+    ) -> f64 {
+        let OpportunityDetail::Forex(f) = detail else {
+            return score;
+        };
+        let edge = belief.zip(f.spread).and_then(|(b, spread)| {
+            let p = b.probability();
+            let p_side = if f.direction == Direction::Up {
+                p
+            } else {
+                1.0 - p
+            };
+            let input = super::forex_edge::EdgeInput {
+                risk: (f.entry - f.stop_loss).abs().to_f64()?,
+                reward: (f.take_profit - f.entry).abs().to_f64()?,
+                spread: spread.to_f64()?,
+                atr: f.atr,
+                horizon_bars: crate::ensemble::Horizon::Medium.timeframe().nanos() as f64
+                    * crate::ensemble::Horizon::Medium.horizon_bars() as f64
+                    / self.cfg.timeframe.nanos().max(1) as f64,
+            };
+            super::forex_edge::calibrated_edge(&input, p_side)
+        });
+        f.win_probability = edge.map(|e| e.0);
+        f.expected_r = edge.map(|e| e.1);
+        score
+    }
+    /// A calibrated expected result at or above the bar; never without an
+    /// ensemble forecast and a quote to price the spread.
     fn auto_approves(&self, opp: &Opportunity) -> bool {
         let OpportunityDetail::Forex(f) = &opp.detail else {
             return false;
         };
-        let conf =
-            super::ensemble_side(opp, f.direction).map_or(f.confidence, |p| p.min(f.confidence));
-        conf >= self.cfg.auto_min_confidence && f.reward_risk >= self.cfg.auto_min_reward_risk
+        f.expected_r
+            .is_some_and(|r| r >= self.cfg.auto_min_expected_r)
     }
     fn auto_policy(&self) -> String {
         format!(
-            "confidence ≥ {} (the lower of the scanner's and the ensemble's) and reward/risk ≥ {}",
-            self.cfg.auto_min_confidence,
-            self.cfg.auto_min_reward_risk.normalize()
+            "calibrated edge ≥ {:+} R after the spread (the 60-minute ensemble's probability of the side, as the chance of the take-profit before the stop)",
+            self.cfg.auto_min_expected_r
         )
     }
     /// Bars of the configured timeframe feed the indicators; a signal on a
@@ -189,9 +226,15 @@ impl Scanner for ForexScanner {
         if bar.timeframe != self.cfg.timeframe || !self.scans(bar.instrument) {
             return;
         }
-        let tick = cx.catalog.instrument(bar.instrument).tick_size;
-        let signal = self.on_bar(bar, tick);
-        if let (true, Some(d)) = (live, signal) {
+        let spec = cx.catalog.instrument(bar.instrument);
+        let signal = self.on_bar(bar, spec.tick_size);
+        if let (true, Some(mut d)) = (live, signal) {
+            // The cost the calibrated edge pays: the primary venue's spread now.
+            d.spread = cx
+                .book
+                .quote(spec.primary_venue(), bar.instrument)
+                .map(|q| q.ask - q.bid)
+                .filter(|s| *s >= Decimal::ZERO);
             let score = d.confidence * d.reward_risk.to_f64().unwrap_or(0.0);
             out.found
                 .push((bar.instrument, OpportunityDetail::Forex(d), score));
@@ -232,6 +275,79 @@ impl OpportunityTerms for ForexDetail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn signal(spread: Option<&str>) -> OpportunityDetail {
+        OpportunityDetail::Forex(ForexDetail {
+            direction: Direction::Up,
+            entry: dec!(1.1000),
+            stop_loss: dec!(1.0990),
+            take_profit: dec!(1.1020),
+            reward_risk: dec!(2),
+            confidence: 0.9,
+            rsi: 35.0,
+            sma_fast: 1.1,
+            sma_slow: 1.1,
+            atr: 0.0005,
+            spread: spread.map(|s| s.parse().expect("decimal")),
+            win_probability: None,
+            expected_r: None,
+        })
+    }
+
+    fn opp(detail: OpportunityDetail) -> Opportunity {
+        Opportunity {
+            id: crate::domain::OpportunityId(1),
+            instrument: InstrumentId(0),
+            detail,
+            score: 0.0,
+            created: crate::domain::Timestamp(0),
+            updated: crate::domain::Timestamp(0),
+            expires: crate::domain::Timestamp(0),
+            belief: None,
+            feedback_scale: 1.0,
+        }
+    }
+
+    fn belief(p: f64) -> crate::domain::BetaBelief {
+        crate::domain::BetaBelief {
+            alpha: 100.0 * p,
+            beta: 100.0 * (1.0 - p),
+            agreement: 1.0,
+        }
+    }
+
+    #[test]
+    fn auto_weighs_the_calibrated_edge_not_the_rule_confidence() {
+        let cfg = crate::defaults::section::<ForexScannerConfig>("scanners.forex");
+        let s = ForexScanner::new(cfg, &[true]);
+        let priced = |spread: Option<&str>, p: Option<f64>| {
+            let mut d = signal(spread);
+            s.calibrate(&mut d, p.map(belief), 1.0);
+            d
+        };
+        // Confidence 0.9 by the rules, but no forecast: nothing to weigh.
+        let cold = priced(Some("0.00008"), None);
+        assert!(!s.auto_approves(&opp(cold)));
+        // A forecast with no quote: the cost is unknown.
+        let OpportunityDetail::Forex(f) = priced(None, Some(0.7)) else {
+            unreachable!()
+        };
+        assert_eq!(f.expected_r, None);
+        // Even odds lose the spread; a strong lean clears the bar.
+        let even = priced(Some("0.00008"), Some(0.5));
+        let OpportunityDetail::Forex(f) = &even else {
+            unreachable!()
+        };
+        let r = f.expected_r.expect("priced");
+        assert!((r + 0.08).abs() < 1e-9, "one spread in R: {r}");
+        assert!(!s.auto_approves(&opp(even)));
+        let strong = priced(Some("0.00008"), Some(0.7));
+        let OpportunityDetail::Forex(f) = &strong else {
+            unreachable!()
+        };
+        assert!(f.win_probability.expect("priced") > 1.0 / 3.0);
+        assert!(s.auto_approves(&opp(strong)));
+    }
     use crate::domain::{Timeframe, Timestamp};
     use rust_decimal::dec;
 

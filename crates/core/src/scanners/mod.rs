@@ -14,6 +14,7 @@ mod arbitrage_pairs;
 pub mod binary;
 pub mod config;
 pub mod forex;
+pub mod forex_edge;
 pub mod triangular;
 
 pub use arbitrage::ArbitrageScanner;
@@ -121,6 +122,23 @@ pub trait Scanner: std::fmt::Debug + Send {
     /// share of the spread between them.
     fn limit_slack(&self) -> Decimal {
         Decimal::ZERO
+    }
+    /// Takes what it needs from the engine's models (binary contracts:
+    /// their calibration). Called when the engine is given its models.
+    fn set_models(&mut self, _models: &crate::ensemble::ModelSet) {}
+    /// Puts the ensemble's belief (of [`Scanner::belief_horizon`], None when
+    /// there is none) into a finding's own calibrated numbers (a contract's
+    /// win probability and EV, a signal's expected R after costs) and
+    /// returns its ranking score. The engine calls it on every finding
+    /// before listing or refreshing it, so what is shown, approved and
+    /// sized is the calibrated number.
+    fn calibrate(
+        &self,
+        _detail: &mut OpportunityDetail,
+        _belief: Option<crate::domain::BetaBelief>,
+        score: f64,
+    ) -> f64 {
+        score
     }
     /// True if the auto policy approves the opportunity as it stands.
     fn auto_approves(&self, opp: &Opportunity) -> bool;

@@ -63,6 +63,7 @@ pub fn feeds(url: &str, symbols: &[String]) -> FeedsConfig {
             account_id: String::new(),
             token_env: String::new(),
             depth: false,
+            history_url: String::new(),
         },
     );
     f

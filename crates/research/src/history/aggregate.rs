@@ -1,8 +1,24 @@
 //! Timeframe aggregation: open first, high max, low min, close last,
 //! volume sum; buckets in UTC; a gap stays a gap.
 
-use super::HistBar;
+use super::{HistBar, Series};
 use omni_core::domain::Timeframe;
+
+/// The series' bars at a timeframe, aggregating if the data is finer, or why
+/// that cannot be done.
+pub fn bars_at(series: &Series, tf: Timeframe) -> Result<Vec<HistBar>, String> {
+    if series.timeframe == tf {
+        Ok(series.bars.clone())
+    } else if tf.builds_from(series.timeframe) {
+        Ok(aggregate(&series.bars, tf))
+    } else {
+        Err(format!(
+            "needs {} bars; the data is {}",
+            tf.as_str(),
+            series.timeframe.as_str()
+        ))
+    }
+}
 
 /// Aggregates time-ordered bars into `to` buckets. A bucket with no source
 /// bar produces no bar; a bucket only partly covered (at the ends of the

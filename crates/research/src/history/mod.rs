@@ -4,7 +4,7 @@
 pub mod aggregate;
 pub mod parse;
 
-pub use aggregate::aggregate;
+pub use aggregate::{aggregate, bars_at};
 pub use parse::{BadRow, HistoryError, Series, load_series};
 
 use omni_core::domain::Timestamp;

@@ -74,6 +74,13 @@ pub struct Series {
     pub timeframe: Timeframe,
     /// Rows left out.
     pub bad_rows: Vec<BadRow>,
+    /// Taker-bought volume of each bar (parallel to `bars`), when every
+    /// file gives it (data.binance.vision klines, a `taker_buy_base`
+    /// column); `None` otherwise.
+    pub taker_buy: Option<Vec<Decimal>>,
+    /// The same instrument on other venues, same timeframe or finer (see
+    /// `crate::venues`); empty for one venue.
+    pub other_venues: Vec<Series>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -84,6 +91,8 @@ struct Layout {
     clock: Option<usize>,
     ohlc: [usize; 4],
     volume: Option<usize>,
+    /// Taker-bought base volume.
+    taker: Option<usize>,
     header: bool,
 }
 
@@ -147,6 +156,12 @@ fn sniff(first: &str, path: &Path) -> Result<Layout, HistoryError> {
             "real_volume",
             "v",
         ]);
+        let taker = find(&[
+            "taker_buy_base",
+            "taker_buy_base_volume",
+            "taker_buy_base_asset_volume",
+            "taker_buy_volume",
+        ]);
         let (Some(time), Some(o), Some(h), Some(l), Some(c)) = (time, o, h, l, c) else {
             return Err(HistoryError::Format {
                 path: path.to_path_buf(),
@@ -164,6 +179,7 @@ fn sniff(first: &str, path: &Path) -> Result<Layout, HistoryError> {
             clock,
             ohlc: [o, h, l, c],
             volume: v,
+            taker,
             header: true,
         });
     }
@@ -176,13 +192,15 @@ fn sniff(first: &str, path: &Path) -> Result<Layout, HistoryError> {
         });
     }
     // Binance klines (12), Kraken OHLCVT (7) and plain time,o,h,l,c[,v] all
-    // start with time, open, high, low, close, volume.
+    // start with time, open, high, low, close, volume; Binance's tenth
+    // column is the taker-bought base volume.
     Ok(Layout {
         sep,
         time: 0,
         clock: None,
         ohlc: [1, 2, 3, 4],
         volume: (n > 5).then_some(5),
+        taker: (n == 12).then_some(9),
         header: false,
     })
 }
@@ -243,7 +261,10 @@ fn parse_time(s: &str, offset_secs: i64) -> Option<Timestamp> {
     None
 }
 
-fn parse_row(fields: &[&str], l: &Layout, offset: i64) -> Result<HistBar, String> {
+/// One row: the bar, and its taker-bought volume when the layout has it.
+type Row = (HistBar, Option<Decimal>);
+
+fn parse_row(fields: &[&str], l: &Layout, offset: i64) -> Result<Row, String> {
     let get = |i: usize| {
         fields
             .get(i)
@@ -276,20 +297,33 @@ fn parse_row(fields: &[&str], l: &Layout, offset: i64) -> Result<HistBar, String
     if volume < Decimal::ZERO {
         return Err(format!("negative volume {volume}"));
     }
-    Ok(HistBar {
-        ts,
-        open,
-        high,
-        low,
-        close,
-        volume,
-    })
+    let taker = match l.taker {
+        Some(t) => {
+            let x = num(t)?;
+            if x < Decimal::ZERO || x > volume {
+                return Err(format!("taker volume {x} outside 0..={volume}"));
+            }
+            Some(x)
+        }
+        None => None,
+    };
+    Ok((
+        HistBar {
+            ts,
+            open,
+            high,
+            low,
+            close,
+            volume,
+        },
+        taker,
+    ))
 }
 
 fn read_file(
     path: &Path,
     offset: i64,
-    bars: &mut Vec<(HistBar, usize)>,
+    bars: &mut Vec<(Row, usize)>,
     bad: &mut Vec<BadRow>,
 ) -> Result<(), HistoryError> {
     let text = std::fs::read_to_string(path).map_err(|cause| HistoryError::Read {
@@ -357,10 +391,11 @@ pub fn load_series(path: &Path, utc_offset_secs: i64) -> Result<Series, HistoryE
     }
     // Files may come in any order; rows within a file must not go back.
     let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by_key(|&i| (rows[i].0.ts, i));
+    order.sort_by_key(|&i| (rows[i].0.0.ts, i));
     let mut bars: Vec<HistBar> = Vec::with_capacity(rows.len());
+    let mut taker: Vec<Option<Decimal>> = Vec::with_capacity(rows.len());
     for i in order {
-        let (b, line) = rows[i];
+        let ((b, t), line) = rows[i];
         if let Some(prev) = bars.last()
             && b.ts <= prev.ts
         {
@@ -372,6 +407,7 @@ pub fn load_series(path: &Path, utc_offset_secs: i64) -> Result<Series, HistoryE
             continue;
         }
         bars.push(b);
+        taker.push(t);
     }
     bad.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     if bars.is_empty() {
@@ -392,6 +428,8 @@ pub fn load_series(path: &Path, utc_offset_secs: i64) -> Result<Series, HistoryE
         bars,
         timeframe,
         bad_rows: bad,
+        taker_buy: taker.into_iter().collect(),
+        other_venues: Vec::new(),
     })
 }
 
@@ -467,6 +505,10 @@ mod tests {
         ];
         let expected = load_series(&files[0], 0).expect("vision");
         assert_eq!(expected.bars.len(), 2);
+        assert_eq!(
+            expected.taker_buy,
+            Some(vec![Decimal::new(1852, 1), Decimal::new(777, 1)])
+        );
         assert_eq!(expected.bars[0].ts, Timestamp::from_secs(1_677_628_800));
         assert_eq!(expected.timeframe, Timeframe::M1);
         for f in &files[1..] {
